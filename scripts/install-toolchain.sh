@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building the app needs, idempotently: the wasm target, cargo-leptos, wasm-bindgen-cli,
+# and the npm build tools (Tailwind, wasm-opt). With --test it also installs Debian's Chromium and
+# the end-to-end test packages. Versions and the reasons for them: ../shared/TOOLCHAIN.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.129 # must equal the wasm-bindgen pin in Cargo.toml
+export DEBIAN_FRONTEND=noninteractive
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
+
+cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $CARGO_LEPTOS_VERSION" \
+  || CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+     cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION" --features no_downloads
+
+wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION" \
+  || cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+
+# `npm install`, not `npm ci`: see TOOLCHAIN.md (npm 11 lockfiles for @tailwindcss/cli).
+[ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] \
+  || npm install --no-audit --no-fund
+
+if [ "${1:-}" = "--test" ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update
+    apt-get install -y chromium
+  fi
+  [ -d end2end/node_modules/playwright-core ] || (cd end2end && npm install --no-audit --no-fund)
+fi

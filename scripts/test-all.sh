@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every check and test: formatting, lints, unit and integration tests, then Playwright end-to-end
+# tests in Debian's Chromium against the real server. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-toolchain.sh --test
+
+cargo fmt --check
+cargo clippy --locked --all-targets --features ssr -- -D warnings
+cargo clippy --locked --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+cargo leptos build
+cargo test --locked --features ssr
+bash scripts/e2e.sh

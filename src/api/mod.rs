@@ -1,0 +1,65 @@
+//! Server functions, one module per area. Each is thin: `guard` first, then one service call.
+//!
+//! Every function here must also appear in the permission matrix test (tests/permissions.rs),
+//! which fails for any registered server function it does not know.
+
+pub mod audit;
+pub mod auth;
+pub mod staff;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use axum::http::request::Parts;
+    use leptos::prelude::use_context;
+    use tower_sessions::Session;
+
+    use crate::domain::{AppError, Permission};
+    use crate::server::auth::{Actor, authorize};
+    use crate::server::error::internal;
+    use crate::server::http::request_meta;
+    use crate::server::state::AppState;
+
+    /// What a server function needs from its request: the app, the session, and who asked from where.
+    pub struct Request {
+        pub state: AppState,
+        pub session: Session,
+        pub parts: Parts,
+    }
+
+    pub fn request() -> Result<Request, AppError> {
+        let state = use_context::<AppState>().ok_or_else(|| internal("no AppState in context"))?;
+        let parts =
+            use_context::<Parts>().ok_or_else(|| internal("no request parts in context"))?;
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| internal("no session layer"))?;
+        Ok(Request {
+            state,
+            session,
+            parts,
+        })
+    }
+
+    impl Request {
+        pub fn meta(&self) -> crate::server::audit::RequestMeta {
+            request_meta(&self.parts.headers, &self.parts.extensions)
+        }
+    }
+
+    /// The signed-in staff member, if they hold every permission in `required` (none: any member).
+    pub async fn guard(required: &[Permission]) -> Result<(Request, Actor), AppError> {
+        let request = request()?;
+        let what = request.parts.uri.path().to_owned();
+        let actor = authorize(
+            &request.state,
+            &request.session,
+            request.meta(),
+            required,
+            &what,
+        )
+        .await?;
+        Ok((request, actor))
+    }
+}

@@ -1,0 +1,39 @@
+//! Staff administration (permission staff.manage).
+
+use leptos::prelude::*;
+
+use crate::domain::staff::{NewStaffInput, StaffView};
+use crate::domain::{AppError, Role};
+
+#[cfg(feature = "ssr")]
+use crate::domain::Permission::StaffManage;
+
+#[server(endpoint = "staff/list", input = leptos::server_fn::codec::Json)]
+pub async fn list_staff() -> Result<Vec<StaffView>, AppError> {
+    let (request, _) = super::ssr::guard(&[StaffManage]).await?;
+    crate::server::staff::list(&request.state.db).await
+}
+
+#[server(endpoint = "staff/create", input = leptos::server_fn::codec::Json)]
+pub async fn create_staff(input: NewStaffInput) -> Result<StaffView, AppError> {
+    let (request, actor) = super::ssr::guard(&[StaffManage]).await?;
+    crate::server::staff::create(&request.state.db, &actor, input).await
+}
+
+#[server(endpoint = "staff/set_roles", input = leptos::server_fn::codec::Json)]
+pub async fn set_staff_roles(id: String, roles: Vec<Role>) -> Result<StaffView, AppError> {
+    let (request, actor) = super::ssr::guard(&[StaffManage]).await?;
+    crate::server::staff::set_roles(&request.state.db, &actor, &id, &roles).await
+}
+
+#[server(endpoint = "staff/set_disabled", input = leptos::server_fn::codec::Json)]
+pub async fn set_staff_disabled(id: String, disabled: bool) -> Result<StaffView, AppError> {
+    let (request, actor) = super::ssr::guard(&[StaffManage]).await?;
+    crate::server::staff::set_disabled(&request.state.db, &actor, &id, disabled).await
+}
+
+#[server(endpoint = "staff/reset_password", input = leptos::server_fn::codec::Json)]
+pub async fn reset_staff_password(id: String, password: String) -> Result<(), AppError> {
+    let (request, actor) = super::ssr::guard(&[StaffManage]).await?;
+    crate::server::staff::reset_password(&request.state.db, &actor, &id, password).await
+}

@@ -1,0 +1,90 @@
+//! The areas of the back office: the sidebar, the home page and the route guards all read this.
+
+use crate::domain::Permission;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Users,
+    KycQueue,
+    Payouts,
+    Exchanges,
+    Balances,
+    Approvals,
+    Audit,
+    Staff,
+    Sandbox,
+}
+
+impl Area {
+    pub const ALL: [Area; 9] = [
+        Area::Users,
+        Area::KycQueue,
+        Area::Payouts,
+        Area::Exchanges,
+        Area::Balances,
+        Area::Approvals,
+        Area::Audit,
+        Area::Staff,
+        Area::Sandbox,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Area::Users => "/users",
+            Area::KycQueue => "/kyc",
+            Area::Payouts => "/payouts",
+            Area::Exchanges => "/exchanges",
+            Area::Balances => "/balances",
+            Area::Approvals => "/approvals",
+            Area::Audit => "/audit",
+            Area::Staff => "/staff",
+            Area::Sandbox => "/sandbox",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::Users => "Users",
+            Area::KycQueue => "KYC queue",
+            Area::Payouts => "Payouts",
+            Area::Exchanges => "Exchanges",
+            Area::Balances => "Balances",
+            Area::Approvals => "Approvals",
+            Area::Audit => "Audit log",
+            Area::Staff => "Staff",
+            Area::Sandbox => "Sandbox",
+        }
+    }
+
+    /// The permission that opens the area.
+    pub fn permission(self) -> Permission {
+        match self {
+            Area::Users => Permission::UsersRead,
+            Area::KycQueue => Permission::KycReview,
+            Area::Payouts | Area::Exchanges | Area::Balances => Permission::BalancesRead,
+            Area::Approvals => Permission::ApprovalsDecide,
+            Area::Audit => Permission::AuditRead,
+            Area::Staff => Permission::StaffManage,
+            Area::Sandbox => Permission::SandboxControl,
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            Area::Users => "Find any user, onboard new ones, run KYC and manage their accounts.",
+            Area::KycQueue => "Every verification that is not final, oldest first, with its SLA.",
+            Area::Payouts => "SEPA payouts, crypto withdrawals and partner-user transfers.",
+            Area::Exchanges => "Quote, lock and finalize currency exchanges.",
+            Area::Balances => "Partner and user balances with their transaction history.",
+            Area::Approvals => "Four-eyes decisions on deletions and large payouts.",
+            Area::Audit => "Who did what, when, to whom: append-only and hash-chained.",
+            Area::Staff => "Staff accounts, their roles, and access.",
+            Area::Sandbox => "Scenarios and faults of the built-in P100 simulator.",
+        }
+    }
+
+    /// `true` while the area is a placeholder for work still to come.
+    pub fn coming(self) -> bool {
+        !matches!(self, Area::Audit | Area::Staff)
+    }
+}

@@ -1,0 +1,96 @@
+//! Form controls. Every field shows its own error message right under it.
+
+use leptos::prelude::*;
+
+use crate::domain::AppError;
+
+pub const INPUT: &str = "block w-full rounded-md border px-2.5 py-1.5 text-sm text-slate-900 shadow-sm outline-none \
+    placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20";
+pub const BUTTON_PRIMARY: &str = "inline-flex items-center justify-center rounded-md bg-indigo-600 px-3 py-1.5 text-sm \
+    font-medium text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50";
+pub const BUTTON_SECONDARY: &str = "inline-flex items-center justify-center rounded-md border border-slate-300 bg-white \
+    px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50";
+pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-md bg-red-600 px-3 py-1.5 text-sm \
+    font-medium text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:opacity-50";
+
+/// The latest result of a server action (`ServerAction::value`).
+pub type ActionValue<T> = MappedSignal<Option<Result<T, AppError>>>;
+
+/// The message for `field` from the latest result of an action, if it failed on that field.
+pub fn field_error<T: Send + Sync + 'static>(
+    result: ActionValue<T>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        result.with(|r| match r {
+            Some(Err(e)) => e
+                .field_errors()
+                .and_then(|f| f.get(field))
+                .map(str::to_owned),
+            _ => None,
+        })
+    })
+}
+
+/// The latest error of an action that is not about a single field (those show next to the field).
+pub fn general_error<T: Send + Sync + 'static>(result: ActionValue<T>) -> Signal<Option<AppError>> {
+    Signal::derive(move || {
+        result.with(|r| match r {
+            Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
+            Some(Err(e)) => Some(e.clone()),
+        })
+    })
+}
+
+/// Runs `then` each time the action's latest result is a success.
+pub fn when_ok<T: Send + Sync + 'static>(
+    result: ActionValue<T>,
+    then: impl Fn() + Send + Sync + 'static,
+) {
+    Effect::new(move |_| {
+        if result.with(|r| matches!(r, Some(Ok(_)))) {
+            then();
+        }
+    });
+}
+
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] placeholder: &'static str,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div>
+            <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                placeholder=(!placeholder.is_empty()).then_some(placeholder)
+                class=move || format!("{INPUT} {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            <FieldMessage id=error_id error=error/>
+        </div>
+    }
+}
+
+#[component]
+pub fn FieldMessage(id: String, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p id=id class="mt-1 min-h-4 text-xs text-red-600" data-field-error="">
+            {move || error.get()}
+        </p>
+    }
+}

@@ -1,0 +1,131 @@
+//! Building blocks every page uses, so pages look and behave alike.
+
+pub mod form;
+pub mod status;
+
+use leptos::prelude::*;
+
+use crate::domain::AppError;
+
+/// Sets the HTTP status of a page while it renders on the server (403, 404, ...).
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(code),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// Title row of a page, with room for actions on the right.
+#[component]
+pub fn PageHeader(
+    title: &'static str,
+    #[prop(optional)] subtitle: &'static str,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="mb-4 flex items-end justify-between gap-4">
+            <div>
+                <h1 class="text-lg font-semibold text-slate-900">{title}</h1>
+                {(!subtitle.is_empty()).then(|| view! { <p class="text-sm text-slate-500">{subtitle}</p> })}
+            </div>
+            <div class="flex items-center gap-2">{children.map(|c| c())}</div>
+        </div>
+    }
+}
+
+/// An error in words, with what to do about it. A session that ended sends the member to sign in
+/// and back here afterwards.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    if error == AppError::Unauthenticated {
+        return_to_sign_in();
+    }
+    let reference = match &error {
+        AppError::Internal { reference } => Some(reference.clone()),
+        _ => None,
+    };
+    let message = match &error {
+        AppError::Internal { .. } => {
+            "Something went wrong on our side. The details are in the server log.".to_owned()
+        }
+        other => other.to_string(),
+    };
+    view! {
+        <div role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+            <p>{message}</p>
+            {reference.map(|r| view! {
+                <p class="mt-1 text-xs text-red-700">"Reference: " <code class="font-mono" data-testid="error-reference">{r}</code></p>
+            })}
+        </div>
+    }
+}
+
+/// Full reload to the sign-in page, remembering where we were.
+pub fn return_to_sign_in() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let location = window.location();
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        let _ = location.assign(&sign_in_path(&here));
+    }
+}
+
+/// The sign-in page, set to come back to `here` afterwards.
+pub fn sign_in_path(here: &str) -> String {
+    format!(
+        "/sign-in?next={}",
+        leptos_router::location::Url::escape(here)
+    )
+}
+
+/// Full page load of `path`: used after sign-in and sign-out so every part of the page starts over.
+pub fn reload_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// Shown while a page's data loads.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="py-6 text-sm text-slate-400">"Loading…"</p> }
+}
+
+pub fn format_time(at: time::OffsetDateTime) -> String {
+    at.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
+}
+
+/// A short confirmation that something worked.
+#[component]
+pub fn SuccessNotice(#[prop(into)] message: String) -> impl IntoView {
+    view! {
+        <div role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+            {message}
+        </div>
+    }
+}
+
+/// Classes of the data tables, so every table in the app reads the same.
+pub mod table {
+    pub const TABLE: &str = "w-full border-collapse text-left text-sm";
+    pub const HEAD: &str = "border-b border-slate-200 bg-slate-50 text-xs font-medium uppercase tracking-wide text-slate-500";
+    pub const TH: &str = "px-3 py-2 font-medium";
+    pub const ROW: &str = "border-b border-slate-100 hover:bg-slate-50";
+    pub const TD: &str = "px-3 py-2 align-top";
+    pub const WRAP: &str = "overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm";
+}

@@ -1,0 +1,126 @@
+//! The frame around every signed-in page: sandbox banner, sidebar, top bar.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::use_location;
+
+use super::SessionResource;
+use super::areas::Area;
+use super::components::status::RoleBadges;
+use super::components::{ErrorNotice, Loading, reload_to, sign_in_path};
+use super::pages::errors::{ComingSoon, Forbidden};
+use crate::api::auth::SignOut;
+use crate::domain::staff::{Me, SessionInfo};
+
+/// Signed-in pages. Without a session it sends the browser to sign in, and back here afterwards.
+#[component]
+pub fn Layout() -> impl IntoView {
+    let session = expect_context::<SessionResource>();
+    let location = use_location();
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(SessionInfo { me: Some(me), sandbox }) => {
+                        provide_context(me.clone());
+                        view! { <Frame me sandbox/> }.into_any()
+                    }
+                    Ok(SessionInfo { me: None, .. }) => {
+                        let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+                        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+                        view! { <Redirect path=sign_in_path(&here)/> }.into_any()
+                    }
+                    Err(error) => view! { <div class="p-6"><ErrorNotice error/></div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn SandboxBanner() -> impl IntoView {
+    view! {
+        <div class="bg-amber-400 px-4 py-1 text-center text-xs font-semibold tracking-wide text-amber-950" data-testid="sandbox-banner">
+            "SANDBOX · built-in P100 simulator, no real money moves"
+        </div>
+    }
+}
+
+#[component]
+fn Frame(me: Me, sandbox: bool) -> impl IntoView {
+    let areas: Vec<Area> = Area::ALL
+        .into_iter()
+        .filter(|a| me.can(a.permission()))
+        .collect();
+    view! {
+        <div class="flex h-full flex-col">
+            {sandbox.then(|| view! { <SandboxBanner/> })}
+            <div class="flex min-h-0 flex-1">
+                <nav class="flex w-56 shrink-0 flex-col bg-slate-900 text-slate-300" aria-label="Areas">
+                    <A href="/" attr:class="flex h-12 items-center gap-2 border-b border-slate-800 px-4 font-semibold text-white">
+                        <span class="inline-block h-5 w-5 rounded bg-indigo-500"></span>
+                        "Back office"
+                    </A>
+                    <ul class="flex-1 space-y-0.5 overflow-y-auto p-2" data-testid="nav">
+                        {areas.into_iter().map(|area| view! {
+                            <li>
+                                <A href=area.path() attr:class="flex items-center justify-between rounded-md px-2.5 py-1.5 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
+                                    <span>{area.label()}</span>
+                                    {area.coming().then(|| view! { <span class="text-[10px] uppercase tracking-wide text-slate-500">"soon"</span> })}
+                                </A>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </nav>
+                <div class="flex min-w-0 flex-1 flex-col">
+                    <TopBar me/>
+                    <main class="min-h-0 flex-1 overflow-y-auto p-6">
+                        <Outlet/>
+                    </main>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn TopBar(me: Me) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            reload_to("/sign-in");
+        }
+    });
+    view! {
+        <header class="flex h-12 shrink-0 items-center justify-end gap-3 border-b border-slate-200 bg-white px-6">
+            <div class="text-right leading-tight">
+                <div class="font-medium text-slate-800" data-testid="staff-name">{me.name.clone()}</div>
+                <div class="text-xs text-slate-500">{me.email.clone()}</div>
+            </div>
+            <RoleBadges roles=me.roles.clone()/>
+            <button
+                class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50"
+                on:click=move |_| { sign_out.dispatch(SignOut {}); }
+                disabled=move || sign_out.pending().get()
+            >
+                "Sign out"
+            </button>
+        </header>
+    }
+}
+
+/// One area's page, if the signed-in member may open it; a 403 page otherwise.
+#[component]
+pub fn AreaRoute(area: Area, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let me = expect_context::<Me>();
+    let page = if !me.can(area.permission()) {
+        view! { <Forbidden/> }.into_any()
+    } else {
+        match children {
+            Some(children) if !area.coming() => children().into_any(),
+            _ => view! { <ComingSoon area/> }.into_any(),
+        }
+    };
+    view! { <Title text=area.label()/> {page} }
+}

@@ -1,0 +1,234 @@
+//! The audit log: filter by staff, action, target and dates; page back through history; export CSV.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::location::Url;
+
+use crate::api::audit::fetch_audit_page;
+use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, TextField};
+use crate::app::components::status::{Badge, Tone};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, format_time, table};
+use crate::domain::audit::{AuditEntryView, AuditFilter, AuditPage as Page, Outcome};
+use crate::domain::staff::Me;
+use crate::domain::{AppError, Permission};
+
+const FIELDS: [&str; 5] = ["staff", "action", "target", "from", "to"];
+
+impl AuditFilter {
+    fn fields(&self) -> [&String; 5] {
+        [
+            &self.staff,
+            &self.action,
+            &self.target,
+            &self.from,
+            &self.to,
+        ]
+    }
+
+    /// `staff=...&from=...`, leaving out empty filters.
+    fn query_string(&self) -> String {
+        FIELDS
+            .iter()
+            .zip(self.fields())
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", Url::escape(v.trim())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let me = expect_context::<Me>();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|q| {
+            let get = |k: &str| q.get(k).unwrap_or_default();
+            AuditFilter {
+                staff: get("staff"),
+                action: get("action"),
+                target: get("target"),
+                from: get("from"),
+                to: get("to"),
+            }
+        })
+    });
+    let first = Resource::new(
+        move || filter.get(),
+        |filter| fetch_audit_page(filter, None),
+    );
+    let export_href = move || format!("/exports/audit.csv?{}", filter.get().query_string());
+
+    view! {
+        <PageHeader title="Audit log" subtitle="Every sign-in and every change, newest first. Append-only and hash-chained.">
+            {me.can(Permission::ExportsCreate).then(|| view! {
+                <a href=export_href rel="external" download="" class=BUTTON_SECONDARY data-testid="audit-export">"Export CSV"</a>
+            })}
+        </PageHeader>
+        <Filters filter/>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match first.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(page) => view! { <Entries first=page filter=filter.get_untracked()/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(filter: Memo<AuditFilter>) -> impl IntoView {
+    let current = filter.get_untracked();
+    let [staff, action, target, from, to] = current.fields().map(|v| RwSignal::new(v.clone()));
+    let errors = Memo::new(move |_| {
+        let typed = AuditFilter {
+            staff: staff.get(),
+            action: action.get(),
+            target: target.get(),
+            from: from.get(),
+            to: to.get(),
+        };
+        typed.parse().err()
+    });
+    let error_of = move |field: &'static str| {
+        Signal::derive(move || {
+            errors.with(|e| {
+                e.as_ref()
+                    .and_then(AppError::field_errors)
+                    .and_then(|f| f.get(field))
+                    .map(str::to_owned)
+            })
+        })
+    };
+    let navigate = use_navigate();
+    let apply = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if errors.with_untracked(Option::is_some) {
+                return;
+            }
+            let typed = AuditFilter {
+                staff: staff.get(),
+                action: action.get(),
+                target: target.get(),
+                from: from.get(),
+                to: to.get(),
+            };
+            navigate(
+                &format!("/audit?{}", typed.query_string()),
+                Default::default(),
+            );
+        }
+    };
+    let clear = move |_| {
+        for field in [staff, action, target, from, to] {
+            field.set(String::new());
+        }
+        navigate("/audit", Default::default());
+    };
+    view! {
+        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-6" on:submit=apply novalidate data-testid="audit-filters">
+            <TextField label="Staff email starts with" name="staff" value=staff error=error_of("staff") placeholder="ada@"/>
+            <TextField label="Action starts with" name="action" value=action error=error_of("action") placeholder="auth."/>
+            <TextField label="Target id starts with" name="target" value=target error=error_of("target")/>
+            <TextField label="From (UTC day)" name="from" kind="date" value=from error=error_of("from")/>
+            <TextField label="To (UTC day)" name="to" kind="date" value=to error=error_of("to")/>
+            <div class="flex gap-2 pt-5">
+                <button type="submit" class=BUTTON_PRIMARY>"Apply"</button>
+                <button type="button" class=BUTTON_SECONDARY on:click=clear>"Clear"</button>
+            </div>
+        </form>
+    }
+}
+
+/// The first page of rows and any older pages loaded after it.
+#[component]
+fn Entries(first: Page, filter: AuditFilter) -> impl IntoView {
+    let rows = RwSignal::new(first.entries);
+    let next = RwSignal::new(first.next_before);
+    let load_older = Action::new(move |before: &i64| {
+        let (filter, before) = (filter.clone(), *before);
+        async move {
+            let page = fetch_audit_page(filter, Some(before)).await?;
+            rows.update(|r| r.extend(page.entries));
+            next.set(page.next_before);
+            Ok::<_, AppError>(())
+        }
+    });
+    view! {
+        <div class=table::WRAP>
+            <table class=table::TABLE data-testid="audit-table">
+                <thead class=table::HEAD>
+                    <tr>
+                        <th class=table::TH>"#"</th>
+                        <th class=table::TH>"Time (UTC)"</th>
+                        <th class=table::TH>"Staff"</th>
+                        <th class=table::TH>"Action"</th>
+                        <th class=table::TH>"Target"</th>
+                        <th class=table::TH>"Outcome"</th>
+                        <th class=table::TH>"Reason"</th>
+                        <th class=table::TH>"IP"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || rows.get() key=|e| e.seq let:entry>
+                        <EntryRow entry/>
+                    </For>
+                </tbody>
+            </table>
+            {move || rows.with(Vec::is_empty).then(|| view! { <p class="p-6 text-center text-slate-500">"No audit entries match these filters."</p> })}
+        </div>
+        {move || load_older.value().get().and_then(Result::err).map(|error| view! { <div class="mt-3"><ErrorNotice error/></div> })}
+        {move || next.get().map(|before| view! {
+            <div class="mt-3 flex justify-center">
+                <button class=BUTTON_SECONDARY disabled=move || load_older.pending().get() on:click=move |_| { load_older.dispatch(before); }>
+                    "Load older entries"
+                </button>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn EntryRow(entry: AuditEntryView) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let outcome = match entry.outcome {
+        Outcome::Success => view! { <Badge tone=Tone::Good>"success"</Badge> },
+        Outcome::Failure => view! { <Badge tone=Tone::Warn>"failure"</Badge> },
+        Outcome::Denied => view! { <Badge tone=Tone::Bad>"denied"</Badge> },
+    };
+    let target = match (&entry.target_kind, &entry.target_id) {
+        (Some(kind), Some(id)) => format!("{kind}: {id}"),
+        _ => String::new(),
+    };
+    let details = entry.clone();
+    view! {
+        <tr class=format!("{} cursor-pointer", table::ROW) on:click=move |_| open.update(|o| *o = !*o)>
+            <td class=format!("{} text-slate-400", table::TD)>{entry.seq}</td>
+            <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{format_time(entry.at)}</td>
+            <td class=table::TD>{entry.staff_email.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class=format!("{} font-mono text-xs", table::TD)>{entry.action.clone()}</td>
+            <td class=format!("{} max-w-56 truncate text-xs", table::TD) title=target.clone()>{target.clone()}</td>
+            <td class=table::TD>{outcome}</td>
+            <td class=format!("{} max-w-64 truncate text-slate-600", table::TD)>{entry.reason.clone().unwrap_or_default()}</td>
+            <td class=format!("{} text-xs text-slate-500", table::TD)>{entry.ip.clone().unwrap_or_default()}</td>
+        </tr>
+        <Show when=move || open.get()>
+            <tr class="border-b border-slate-200 bg-slate-50">
+                <td colspan="8" class="px-3 py-3">
+                    <dl class="grid grid-cols-[10rem_1fr] gap-x-4 gap-y-1 text-xs">
+                        <dt class="text-slate-500">"Roles"</dt><dd>{details.staff_roles.clone()}</dd>
+                        <dt class="text-slate-500">"Request id"</dt><dd class="font-mono">{details.request_id.clone().unwrap_or_default()}</dd>
+                        <dt class="text-slate-500">"Upstream request id"</dt><dd class="font-mono">{details.upstream_request_id.clone().unwrap_or_default()}</dd>
+                        <dt class="text-slate-500">"User agent"</dt><dd class="break-all">{details.user_agent.clone().unwrap_or_default()}</dd>
+                        <dt class="text-slate-500">"Reason"</dt><dd>{details.reason.clone().unwrap_or_default()}</dd>
+                        <dt class="text-slate-500">"Before"</dt><dd class="break-all font-mono">{details.before.clone().unwrap_or_default()}</dd>
+                        <dt class="text-slate-500">"After"</dt><dd class="break-all font-mono">{details.after.clone().unwrap_or_default()}</dd>
+                    </dl>
+                </td>
+            </tr>
+        </Show>
+    }
+}

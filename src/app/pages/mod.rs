@@ -1,0 +1,5 @@
+pub mod audit;
+pub mod errors;
+pub mod home;
+pub mod sign_in;
+pub mod staff;

@@ -1,0 +1,279 @@
+//! Staff administration: add members, change roles, reset passwords, disable and enable.
+
+use leptos::prelude::*;
+
+use crate::api::staff::{
+    CreateStaff, ResetStaffPassword, SetStaffDisabled, SetStaffRoles, list_staff,
+};
+use crate::app::components::form::{
+    ActionValue, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, TextField,
+    field_error, general_error, when_ok,
+};
+use crate::app::components::status::{Badge, RoleBadges, Tone};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, format_time, table};
+use crate::domain::Role;
+use crate::domain::staff::{Me, NewStaffInput, StaffView};
+
+#[component]
+pub fn StaffPage() -> impl IntoView {
+    let create = ServerAction::<CreateStaff>::new();
+    let changes = RwSignal::new(0u32);
+    let staff = Resource::new(
+        move || (create.version().get(), changes.get()),
+        |_| list_staff(),
+    );
+    let adding = RwSignal::new(false);
+    let expanded = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<&'static str>);
+    let changed = move |message: &'static str| {
+        notice.set(Some(message));
+        changes.update(|n| *n += 1);
+    };
+    when_ok(create.value(), move || {
+        adding.set(false);
+        notice.set(Some("Account created."));
+    });
+
+    view! {
+        <PageHeader title="Staff" subtitle="Accounts, roles and access. Disabling or resetting a password ends that member's sessions at once.">
+            <button class=BUTTON_PRIMARY on:click=move |_| adding.update(|a| *a = !*a)>
+                {move || if adding.get() { "Close" } else { "Add staff member" }}
+            </button>
+        </PageHeader>
+        <Show when=move || adding.get()>
+            <NewStaffForm create/>
+        </Show>
+        {move || notice.get().map(|message| view! { <div class="mb-3" data-testid="staff-notice"><SuccessNotice message/></div> })}
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match staff.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(members) => view! {
+                        <div class=table::WRAP>
+                            <table class=table::TABLE data-testid="staff-table">
+                                <thead class=table::HEAD>
+                                    <tr>
+                                        <th class=table::TH>"Name"</th>
+                                        <th class=table::TH>"Roles"</th>
+                                        <th class=table::TH>"Status"</th>
+                                        <th class=table::TH>"Last sign-in (UTC)"</th>
+                                        <th class=table::TH>"Created (UTC)"</th>
+                                        <th class=table::TH></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {members.into_iter().map(|member| view! {
+                                        <StaffRow member expanded on_change=changed/>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StaffRow(
+    member: StaffView,
+    expanded: RwSignal<Option<String>>,
+    on_change: impl Fn(&'static str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = member.id.clone();
+    let is_open = {
+        let id = id.clone();
+        move || expanded.with(|e| e.as_deref() == Some(id.as_str()))
+    };
+    let toggle = {
+        let id = id.clone();
+        move |_| {
+            expanded.update(|e| {
+                *e = if e.as_deref() == Some(id.as_str()) {
+                    None
+                } else {
+                    Some(id.clone())
+                }
+            })
+        }
+    };
+    let status = if member.disabled {
+        view! { <Badge tone=Tone::Bad>"Disabled"</Badge> }
+    } else {
+        view! { <Badge tone=Tone::Good>"Active"</Badge> }
+    };
+    let manager = member.clone();
+    view! {
+        <tr class=table::ROW data-staff-email=member.email.clone()>
+            <td class=table::TD>
+                <div class="font-medium text-slate-900">{member.name.clone()}</div>
+                <div class="text-xs text-slate-500">{member.email.clone()}</div>
+            </td>
+            <td class=table::TD><RoleBadges roles=member.roles.clone()/></td>
+            <td class=table::TD>{status}</td>
+            <td class=format!("{} text-slate-600", table::TD)>{member.last_sign_in_at.map(format_time).unwrap_or_else(|| "never".into())}</td>
+            <td class=format!("{} text-slate-600", table::TD)>{format_time(member.created_at)}</td>
+            <td class=format!("{} text-right", table::TD)>
+                <button class=BUTTON_SECONDARY on:click=toggle>{
+                    let is_open = is_open.clone();
+                    move || if is_open() { "Close" } else { "Manage" }
+                }</button>
+            </td>
+        </tr>
+        <Show when=is_open>
+            <tr class="border-b border-slate-200 bg-slate-50">
+                <td colspan="6" class="px-3 py-4">
+                    <StaffManager member=manager.clone() on_change/>
+                </td>
+            </tr>
+        </Show>
+    }
+}
+
+#[component]
+fn NewStaffForm(create: ServerAction<CreateStaff>) -> impl IntoView {
+    let (name, email, password) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let roles = RwSignal::new(Vec::<Role>::new());
+    let result = create.value();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateStaff {
+            input: NewStaffInput {
+                email: email.get(),
+                name: name.get(),
+                password: password.get(),
+                roles: roles.get(),
+            },
+        });
+    };
+    view! {
+        <form class="mb-6 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" on:submit=submit novalidate data-testid="new-staff-form">
+            <h2 class="mb-3 font-medium">"New staff member"</h2>
+            <div class="grid grid-cols-1 gap-x-4 gap-y-1 md:grid-cols-3">
+                <TextField label="Name" name="name" value=name error=field_error(result, "name") autocomplete="off"/>
+                <TextField label="Email" name="email" kind="email" value=email error=field_error(result, "email") autocomplete="off"/>
+                <TextField label="Initial password (12+ characters)" name="password" kind="password" value=password error=field_error(result, "password") autocomplete="new-password"/>
+            </div>
+            <RolePicker selected=roles error=field_error(result, "roles")/>
+            {move || general_error(result).get().map(|error| view! { <div class="mb-3"><ErrorNotice error/></div> })}
+            <button type="submit" class=BUTTON_PRIMARY disabled=move || create.pending().get()>"Create account"</button>
+        </form>
+    }
+}
+
+/// Role checkboxes. Roles the signed-in member could not grant are shown but cannot be changed.
+#[component]
+fn RolePicker(
+    selected: RwSignal<Vec<Role>>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let me = expect_context::<Me>();
+    view! {
+        <fieldset class="mt-1">
+            <legend class="mb-1 text-xs font-medium text-slate-600">"Roles"</legend>
+            <div class="flex flex-wrap gap-4">
+                {Role::ALL.iter().copied().map(|role| {
+                    let grantable = me.permissions.may_grant(role);
+                    view! {
+                        <label class="inline-flex items-center gap-1.5 text-sm">
+                            <input
+                                type="checkbox"
+                                name="roles"
+                                value=role.as_str()
+                                class="h-4 w-4 rounded border-slate-300 text-indigo-600"
+                                disabled=!grantable
+                                prop:checked=move || selected.with(|s| s.contains(&role))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    selected.update(|s| {
+                                        s.retain(|r| *r != role);
+                                        if on { s.push(role) }
+                                    });
+                                }
+                            />
+                            {role.label()}
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            <FieldMessage id="field-roles-error".into() error/>
+        </fieldset>
+    }
+}
+
+#[component]
+fn StaffManager(
+    member: StaffView,
+    on_change: impl Fn(&'static str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let set_roles = ServerAction::<SetStaffRoles>::new();
+    let reset = ServerAction::<ResetStaffPassword>::new();
+    let set_disabled = ServerAction::<SetStaffDisabled>::new();
+    let roles = RwSignal::new(member.roles.clone());
+    let password = RwSignal::new(String::new());
+    let disabled = member.disabled;
+    when_ok(set_roles.value(), move || on_change("Roles saved."));
+    when_ok(reset.value(), move || {
+        on_change("Password set. Their open sessions have ended.")
+    });
+    when_ok(set_disabled.value(), move || {
+        on_change(if disabled {
+            "Account enabled."
+        } else {
+            "Account disabled. Their sessions have ended."
+        })
+    });
+    let id = member.id.clone();
+    let (id_roles, id_reset, id_disable) = (id.clone(), id.clone(), id);
+    view! {
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-3" data-testid="staff-manager">
+            <section>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Roles"</h3>
+                <RolePicker selected=roles error=field_error(set_roles.value(), "roles")/>
+                <ActionError result=set_roles.value()/>
+                <button class=BUTTON_SECONDARY disabled=move || set_roles.pending().get()
+                    on:click=move |_| { set_roles.dispatch(SetStaffRoles { id: id_roles.clone(), roles: roles.get() }); }>
+                    "Save roles"
+                </button>
+            </section>
+            <section>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Password"</h3>
+                <TextField label="New password (12+ characters)" name="new-password" kind="password" autocomplete="new-password"
+                    value=password error=field_error(reset.value(), "password")/>
+                <ActionError result=reset.value()/>
+                <button class=BUTTON_SECONDARY disabled=move || reset.pending().get()
+                    on:click=move |_| { reset.dispatch(ResetStaffPassword { id: id_reset.clone(), password: password.get() }); }>
+                    "Set password"
+                </button>
+            </section>
+            <section>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Access"</h3>
+                <p class="mb-3 text-slate-600">{if disabled {
+                    "This account is disabled: it cannot sign in."
+                } else {
+                    "Disabling ends this member's sessions at once and stops them signing in."
+                }}</p>
+                <ActionError result=set_disabled.value()/>
+                <button class=if disabled { BUTTON_SECONDARY } else { BUTTON_DANGER } disabled=move || set_disabled.pending().get()
+                    on:click=move |_| { set_disabled.dispatch(SetStaffDisabled { id: id_disable.clone(), disabled: !disabled }); }>
+                    {if disabled { "Enable account" } else { "Disable account" }}
+                </button>
+            </section>
+        </div>
+    }
+}
+
+/// Below a form's fields: its error that is not about one field.
+#[component]
+fn ActionError<T: Send + Sync + 'static>(result: ActionValue<T>) -> impl IntoView {
+    move || {
+        general_error(result)
+            .get()
+            .map(|error| view! { <div class="mb-2"><ErrorNotice error/></div> })
+    }
+}

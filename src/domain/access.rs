@@ -1,0 +1,216 @@
+//! Roles and permissions: the one table that says who may do what.
+//!
+//! The browser uses it only to hide what a role cannot do; every server function checks it again.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(into = "&'static str", try_from = "String")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(value: $name) -> Self { value.as_str() }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                $name::parse(&text).ok_or_else(|| format!("unknown {}: {text}", stringify!($name)))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+named_enum!(
+    /// One thing a staff member may do. Creating and approving are always separate permissions.
+    Permission {
+        UsersRead => "users.read",
+        UsersCreate => "users.create",
+        UsersUpdate => "users.update",
+        KycSubmit => "kyc.submit",
+        KycReview => "kyc.review",
+        UsersSuspend => "users.suspend",
+        UsersDelete => "users.delete",
+        PiiView => "pii.view",
+        BalancesRead => "balances.read",
+        ExchangesCreate => "exchanges.create",
+        PayoutsCreate => "payouts.create",
+        PayoutsApprove => "payouts.approve",
+        TransfersCreate => "transfers.create",
+        ApprovalsDecide => "approvals.decide",
+        ReconciliationManage => "reconciliation.manage",
+        ExportsCreate => "exports.create",
+        WebhooksRead => "webhooks.read",
+        AuditRead => "audit.read",
+        StaffManage => "staff.manage",
+        SettingsManage => "settings.manage",
+        SandboxControl => "sandbox.control",
+    }
+);
+
+named_enum!(
+    /// A named set of permissions. A staff member may hold several; they get the union.
+    Role {
+        Admin => "admin",
+        Onboarding => "onboarding",
+        Compliance => "compliance",
+        Finance => "finance",
+        Viewer => "viewer",
+    }
+);
+
+impl Role {
+    /// The permission table. Change access here and nowhere else.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => Permission::ALL,
+            Role::Onboarding => &[UsersRead, UsersCreate, UsersUpdate, KycSubmit, PiiView],
+            Role::Compliance => &[
+                UsersRead,
+                KycReview,
+                UsersSuspend,
+                UsersDelete,
+                PiiView,
+                BalancesRead,
+                ApprovalsDecide,
+                ExportsCreate,
+                WebhooksRead,
+                AuditRead,
+            ],
+            Role::Finance => &[
+                UsersRead,
+                BalancesRead,
+                ExchangesCreate,
+                PayoutsCreate,
+                PayoutsApprove,
+                TransfersCreate,
+                ApprovalsDecide,
+                ReconciliationManage,
+                ExportsCreate,
+                WebhooksRead,
+            ],
+            Role::Viewer => &[
+                UsersRead,
+                BalancesRead,
+                WebhooksRead,
+                AuditRead,
+                ExportsCreate,
+            ],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Onboarding => "Onboarding",
+            Role::Compliance => "Compliance",
+            Role::Finance => "Finance",
+            Role::Viewer => "Viewer",
+        }
+    }
+}
+
+/// The permissions a staff member holds: the union of their roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions(Vec<Permission>);
+
+impl Permissions {
+    pub fn of_roles(roles: &[Role]) -> Self {
+        let mut all: Vec<Permission> = roles
+            .iter()
+            .flat_map(|r| r.permissions())
+            .copied()
+            .collect();
+        all.sort();
+        all.dedup();
+        Self(all)
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        self.0.binary_search(&permission).is_ok()
+    }
+
+    pub fn has_all(&self, required: &[Permission]) -> bool {
+        required.iter().all(|p| self.has(*p))
+    }
+
+    /// A role may be granted only by someone who already holds every permission it carries,
+    /// so staff administration can never be used to gain access one does not have.
+    pub fn may_grant(&self, role: Role) -> bool {
+        self.has_all(role.permissions())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Permission> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(*p));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn roles_union_and_grants() {
+        let finance = Permissions::of_roles(&[Role::Finance]);
+        assert!(finance.has(Permission::PayoutsCreate));
+        assert!(!finance.has(Permission::StaffManage));
+        assert!(!finance.may_grant(Role::Admin));
+        assert!(finance.may_grant(Role::Finance));
+        assert!(!finance.may_grant(Role::Onboarding));
+
+        let both = Permissions::of_roles(&[Role::Finance, Role::Onboarding]);
+        assert!(both.has(Permission::PayoutsCreate) && both.has(Permission::UsersCreate));
+
+        let admin = Permissions::of_roles(&[Role::Admin]);
+        assert!(Role::ALL.iter().all(|r| admin.may_grant(*r)));
+    }
+
+    #[test]
+    fn only_admin_manages_staff_and_viewer_never_mutates() {
+        for role in Role::ALL {
+            let p = Permissions::of_roles(&[*role]);
+            assert_eq!(p.has(Permission::StaffManage), *role == Role::Admin);
+        }
+        let viewer = Permissions::of_roles(&[Role::Viewer]);
+        let read_only = [
+            Permission::UsersRead,
+            Permission::BalancesRead,
+            Permission::WebhooksRead,
+            Permission::AuditRead,
+            Permission::ExportsCreate,
+        ];
+        assert!(viewer.iter().all(|p| read_only.contains(&p)));
+    }
+}

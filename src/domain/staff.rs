@@ -1,0 +1,200 @@
+//! Staff members as the pages see them, and the inputs that create or change them.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::access::{Permission, Permissions, Role};
+use super::error::{AppError, FieldErrors};
+
+/// A staff email address, trimmed and lower-cased so that one person has one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().to_lowercase();
+        let Some((local, domain)) = text.split_once('@') else {
+            return Err("Enter an email address like name@example.com.".into());
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        let local_ok = !local.is_empty() && !local.chars().any(|c| c.is_whitespace() || c == '@');
+        if !local_ok || !domain_ok || text.len() > 254 {
+            return Err("Enter an email address like name@example.com.".into());
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1 to 100 characters once trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffName(String);
+
+impl StaffName {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        match text.chars().count() {
+            0 => Err("Enter a name.".into()),
+            1..=100 => Ok(Self(text.to_owned())),
+            _ => Err("Use at most 100 characters.".into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a new password against the policy. The plain text is never kept in a domain value.
+pub fn check_new_password(text: &str) -> Result<(), String> {
+    match text.chars().count() {
+        0..12 => Err("Use at least 12 characters.".into()),
+        12..=128 => Ok(()),
+        _ => Err("Use at most 128 characters.".into()),
+    }
+}
+
+/// At least one role, each known.
+pub fn parse_roles(roles: &[Role]) -> Result<Vec<Role>, String> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        Err("Choose at least one role.".into())
+    } else {
+        Ok(roles)
+    }
+}
+
+/// The sandbox's demo account for `role`: email `<role>@sandbox.test`, password `sandbox-<role>`.
+pub fn demo_credentials(role: Role) -> (String, String) {
+    (format!("{role}@sandbox.test"), format!("sandbox-{role}"))
+}
+
+/// The signed-in staff member, as the shell needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub permissions: Permissions,
+}
+
+impl Me {
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.has(permission)
+    }
+}
+
+/// What every page needs to know about the session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub me: Option<Me>,
+    /// The app talks to the built-in P100 simulator; every page says so.
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_sign_in_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewStaffInput {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+/// A checked `NewStaffInput`. The password stays plain only until it is hashed.
+#[derive(Debug)]
+pub struct NewStaff {
+    pub email: Email,
+    pub name: StaffName,
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+impl NewStaffInput {
+    pub fn parse(self) -> Result<NewStaff, AppError> {
+        let mut errors = FieldErrors::default();
+        let email = errors.check("email", Email::parse(&self.email));
+        let name = errors.check("name", StaffName::parse(&self.name));
+        errors.check("password", check_new_password(&self.password));
+        let roles = errors.check("roles", parse_roles(&self.roles));
+        errors.into_result(|| NewStaff {
+            email: email.expect("checked"),
+            name: name.expect("checked"),
+            password: self.password,
+            roles: roles.expect("checked"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@exa_mple.com",
+            "ada@.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn new_staff_reports_every_field() {
+        let err = NewStaffInput {
+            email: "x".into(),
+            name: " ".into(),
+            password: "short".into(),
+            roles: vec![],
+        }
+        .parse()
+        .unwrap_err();
+        let fields = err.field_errors().unwrap();
+        for field in ["email", "name", "password", "roles"] {
+            assert!(fields.get(field).is_some(), "{field} has no message");
+        }
+        let ok = NewStaffInput {
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+            password: "correct horse battery".into(),
+            roles: vec![Role::Finance, Role::Finance],
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok.roles, vec![Role::Finance]);
+    }
+}

@@ -1,0 +1,19 @@
+//! partner-backoffice: the staff back office of a P100 partner.
+//!
+//! `app` (pages) and `domain` (shared types) build for both the server and the browser; `api`
+//! holds the server functions; `server` exists only in the `ssr` build.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod app;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,283 @@
+//! The audit log: who did what, to what, with which outcome. Append-only and hash-chained:
+//! each row's hash covers its content and the previous row's hash, so an edit anywhere breaks
+//! every later link, and `verify` names the first broken row.
+
+use futures::TryStreamExt;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::db::{self, Db, Timestamp, Tx, audit::AuditRow};
+use crate::domain::audit::{AuditEntryView, Outcome};
+
+/// Who acted. `None` fields mean nobody was signed in (a failed sign-in, a CLI command, start-up).
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    pub staff_id: Option<String>,
+    pub staff_email: Option<String>,
+    pub roles: String,
+}
+
+impl Who {
+    pub fn system() -> Self {
+        Who {
+            staff_id: None,
+            staff_email: None,
+            roles: "system".into(),
+        }
+    }
+}
+
+/// Where a request came from; carried into every audit row it causes.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// What happened. Build with `Event::new` and the `with_*` methods.
+#[derive(Debug, Clone)]
+pub struct Event {
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    outcome: Outcome,
+    reason: Option<String>,
+    upstream_request_id: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+}
+
+impl Event {
+    pub fn new(action: &'static str, outcome: Outcome) -> Self {
+        Event {
+            action,
+            target: None,
+            outcome,
+            reason: None,
+            upstream_request_id: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn target(mut self, kind: &'static str, id: impl Into<String>) -> Self {
+        self.target = Some((kind, id.into()));
+        self
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn change(mut self, before: Option<Value>, after: Option<Value>) -> Self {
+        self.before = before;
+        self.after = after;
+        self
+    }
+}
+
+/// Appends `event` inside `tx`, so the row commits or rolls back with the change it describes.
+pub async fn record(
+    tx: &mut Tx,
+    who: &Who,
+    meta: &RequestMeta,
+    event: Event,
+) -> Result<i64, sqlx::Error> {
+    let (seq, prev_hash) = db::audit::advance_head(tx).await?;
+    let mut row = AuditRow {
+        seq,
+        at: Timestamp::now(),
+        staff_id: who.staff_id.clone(),
+        staff_email: who.staff_email.clone(),
+        staff_roles: who.roles.clone(),
+        action: event.action.to_owned(),
+        target_kind: event.target.as_ref().map(|(kind, _)| (*kind).to_owned()),
+        target_id: event.target.map(|(_, id)| id),
+        outcome: event.outcome.as_str().to_owned(),
+        reason: event.reason,
+        request_id: meta.request_id.clone(),
+        upstream_request_id: event.upstream_request_id,
+        ip: meta.ip.clone(),
+        user_agent: meta.user_agent.clone(),
+        before_data: event.before.map(|v| redact(v).to_string()),
+        after_data: event.after.map(|v| redact(v).to_string()),
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = chain_hash(&row);
+    db::audit::insert(tx, &row).await?;
+    Ok(seq)
+}
+
+/// Appends `event` on its own, for things that change nothing else (sign-in attempts, denials).
+pub async fn record_alone(
+    db: &Db,
+    who: &Who,
+    meta: &RequestMeta,
+    event: Event,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db::begin_write(db).await?;
+    let seq = record(&mut tx, who, meta, event).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// SHA-256 over the previous hash and every stored field but the hash itself, as a JSON array in
+/// column order: unambiguous, and the same bytes whichever database stored the row.
+fn chain_hash(row: &AuditRow) -> String {
+    let content = serde_json::json!([
+        row.seq,
+        row.at.to_text(),
+        row.staff_id,
+        row.staff_email,
+        row.staff_roles,
+        row.action,
+        row.target_kind,
+        row.target_id,
+        row.outcome,
+        row.reason,
+        row.request_id,
+        row.upstream_request_id,
+        row.ip,
+        row.user_agent,
+        row.before_data,
+        row.after_data,
+    ]);
+    let mut hasher = Sha256::new();
+    hasher.update(row.prev_hash.as_bytes());
+    hasher.update(content.to_string().as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "cookie",
+];
+
+/// Replaces the value of every key that names a secret, at any depth.
+pub fn redact(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, v)| {
+                    let lower = key.to_lowercase();
+                    if SECRET_KEYS.iter().any(|s| lower.contains(s)) {
+                        (key, Value::String("[redacted]".into()))
+                    } else {
+                        (key, redact(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
+        other => other,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Intact { rows: i64 },
+    Broken { seq: i64, problem: String },
+}
+
+/// Walks the whole chain and names the first row that does not link or does not match its hash.
+pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
+    let (head_seq, head_hash) = db::audit::head(db).await?;
+    let mut rows = db::audit::all_in_order(db);
+    let mut expected_seq = 1;
+    let mut prev_hash = "0".repeat(64);
+    while let Some(row) = rows.try_next().await? {
+        let problem = if row.seq != expected_seq {
+            Some(format!(
+                "expected row {expected_seq} here; a row is missing"
+            ))
+        } else if row.prev_hash != prev_hash {
+            Some("does not link to the previous row's hash".to_owned())
+        } else if chain_hash(&row) != row.hash {
+            Some("content does not match its hash (the row was changed)".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Ok(Verdict::Broken {
+                seq: row.seq,
+                problem,
+            });
+        }
+        prev_hash = row.hash;
+        expected_seq += 1;
+    }
+    let last = expected_seq - 1;
+    if head_seq != last || head_hash != prev_hash {
+        return Ok(Verdict::Broken {
+            seq: last + 1,
+            problem: format!("the head says row {head_seq}; rows after {last} are missing"),
+        });
+    }
+    Ok(Verdict::Intact { rows: last })
+}
+
+impl From<AuditRow> for AuditEntryView {
+    fn from(row: AuditRow) -> Self {
+        AuditEntryView {
+            seq: row.seq,
+            at: row.at.get(),
+            staff_email: row.staff_email,
+            staff_roles: row.staff_roles,
+            action: row.action,
+            target_kind: row.target_kind,
+            target_id: row.target_id,
+            outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Failure),
+            reason: row.reason,
+            request_id: row.request_id,
+            upstream_request_id: row.upstream_request_id,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            before: row.before_data,
+            after: row.after_data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth() {
+        let v = serde_json::json!({"email": "a@b.c", "Password": "x", "nested": [{"api_key": "k", "n": 1}]});
+        let r = redact(v);
+        assert_eq!(r["email"], "a@b.c");
+        assert_eq!(r["Password"], "[redacted]");
+        assert_eq!(r["nested"][0]["api_key"], "[redacted]");
+        assert_eq!(r["nested"][0]["n"], 1);
+    }
+}
+
+/// Rows per audit page.
+pub const PAGE_SIZE: i64 = 50;
+
+pub async fn page(
+    db: &Db,
+    query: &crate::domain::audit::AuditQuery,
+    before: Option<i64>,
+) -> Result<crate::domain::audit::AuditPage, crate::domain::AppError> {
+    let mut rows = db::audit::page(db, query, before, PAGE_SIZE + 1).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next_before = if more {
+        rows.last().map(|r| r.seq)
+    } else {
+        None
+    };
+    Ok(crate::domain::audit::AuditPage {
+        entries: rows.into_iter().map(AuditEntryView::from).collect(),
+        next_before,
+    })
+}

@@ -1,0 +1,126 @@
+//! The permission guard every server function and protected route calls first.
+
+use std::time::Duration;
+
+use tower_sessions::Session;
+
+use super::{SESSION_KEY, SignedIn};
+use crate::domain::audit::Outcome;
+use crate::domain::staff::Me;
+use crate::domain::{AppError, Permission, Permissions};
+use crate::server::audit::{self, Event, RequestMeta, Who};
+use crate::server::db::{self, staff::StaffRecord};
+use crate::server::state::AppState;
+
+/// A signed-in staff member who passed the guard, with the request they made.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub staff: StaffRecord,
+    pub permissions: Permissions,
+    pub meta: RequestMeta,
+}
+
+impl Actor {
+    pub fn who(&self) -> Who {
+        Who {
+            staff_id: Some(self.staff.id.clone()),
+            staff_email: Some(self.staff.email.clone()),
+            roles: self
+                .staff
+                .roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
+
+impl From<StaffRecord> for Me {
+    fn from(staff: StaffRecord) -> Self {
+        Me {
+            permissions: Permissions::of_roles(&staff.roles),
+            id: staff.id,
+            name: staff.name,
+            email: staff.email,
+            roles: staff.roles,
+        }
+    }
+}
+
+/// The staff member this session belongs to, if the session is still good: not past its absolute
+/// age, the member still enabled, and no password reset or disable since it began. A session that
+/// fails any of these is flushed. Idle expiry is the session store's: each use (at most once a
+/// minute) moves the expiry forward.
+pub async fn current_staff(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<StaffRecord>, AppError> {
+    let Some(mut signed_in) = session.get::<SignedIn>(SESSION_KEY).await? else {
+        return Ok(None);
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let max_age = state.config.session_max_age.as_secs() as i64;
+    let staff = db::staff::find(&state.db, &signed_in.staff_id).await?;
+    let valid = staff.filter(|s| {
+        !s.disabled
+            && s.session_generation == signed_in.generation
+            && now - signed_in.signed_in_at < max_age
+    });
+    let Some(staff) = valid else {
+        session.flush().await?;
+        return Ok(None);
+    };
+    let touch_every = (state.config.session_idle_timeout / 4)
+        .min(Duration::from_secs(60))
+        .as_secs() as i64;
+    if now - signed_in.last_seen >= touch_every {
+        signed_in.last_seen = now;
+        session.insert(SESSION_KEY, &signed_in).await?;
+    }
+    Ok(Some(staff))
+}
+
+/// Lets the request through if its staff member holds every permission in `required`.
+/// A refusal is audited as `access.denied` with `what` (the endpoint or page) as its target.
+pub async fn authorize(
+    state: &AppState,
+    session: &Session,
+    meta: RequestMeta,
+    required: &[Permission],
+    what: &str,
+) -> Result<Actor, AppError> {
+    let staff = current_staff(state, session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let permissions = Permissions::of_roles(&staff.roles);
+    let actor = Actor {
+        staff,
+        permissions,
+        meta,
+    };
+    if !actor.permissions.has_all(required) {
+        let needed = required
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        tracing::warn!(staff = %actor.staff.id, %what, %needed, "permission denied");
+        let event = Event::new("access.denied", Outcome::Denied)
+            .target("endpoint", what)
+            .reason(format!("needs {needed}"));
+        audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await?;
+        return Err(AppError::Forbidden);
+    }
+    Ok(actor)
+}
+
+pub(super) fn signed_in_record(staff: &StaffRecord) -> SignedIn {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    SignedIn {
+        staff_id: staff.id.clone(),
+        generation: staff.session_generation,
+        signed_in_at: now,
+        last_seen: now,
+    }
+}

@@ -1,0 +1,268 @@
+//! Configuration from environment variables, each with a documented default (see `.env.example`).
+//!
+//! Read by hand rather than with a deserialising crate: every variable needs its own parser and a
+//! start-up error that names it, and secrets must go straight into `secrecy` types.
+
+use std::{net::SocketAddr, time::Duration};
+
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration {name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+/// Where upstream calls go: the built-in simulator, or P100 itself.
+#[derive(Debug, Clone)]
+pub enum P100Mode {
+    Sandbox,
+    Live {
+        base_url: Url,
+        api_key: SecretString,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind_addr: SocketAddr,
+    /// The address staff use; decides whether the session cookie is `Secure`.
+    pub public_url: Url,
+    pub database_url: String,
+    pub p100: P100Mode,
+    pub webhook_secret: Option<SecretString>,
+    /// Signs and encrypts the session cookie; at least 64 bytes.
+    pub session_key: SecretSlice<u8>,
+    pub session_idle_timeout: Duration,
+    pub session_max_age: Duration,
+    pub log_level: String,
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting through `lookup`, so tests can configure an app without touching the
+    /// process environment. Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let invalid = |name: &'static str, message: String| ConfigError { name, message };
+
+        let bind_addr = match get("BIND_ADDR") {
+            Some(v) => v
+                .parse()
+                .map_err(|e| invalid("BIND_ADDR", format!("{e} (expected host:port)")))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let public_url = match get("PUBLIC_URL") {
+            Some(v) => parse_url("PUBLIC_URL", &v)?,
+            None => {
+                Url::parse(&format!("http://{bind_addr}")).expect("a socket address makes a URL")
+            }
+        };
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/backoffice.db".to_owned());
+        if !database_url.starts_with("sqlite:") {
+            return Err(invalid(
+                "DATABASE_URL",
+                "only sqlite: URLs are supported in this version".into(),
+            ));
+        }
+
+        let p100 = match (get("P100_BASE_URL"), get("P100_API_KEY")) {
+            (None, None) => P100Mode::Sandbox,
+            (Some(url), Some(key)) => P100Mode::Live {
+                base_url: parse_url("P100_BASE_URL", &url)?,
+                api_key: SecretString::from(key),
+            },
+            (Some(_), None) => {
+                return Err(invalid(
+                    "P100_API_KEY",
+                    "must be set with P100_BASE_URL (leave both unset for the sandbox)".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "P100_BASE_URL",
+                    "must be set with P100_API_KEY (leave both unset for the sandbox)".into(),
+                ));
+            }
+        };
+        let sandbox = matches!(p100, P100Mode::Sandbox);
+
+        let session_key = match get("SESSION_KEY") {
+            Some(v) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(v.as_bytes())
+                    .map_err(|_| invalid("SESSION_KEY", "is not valid base64".into()))?;
+                if bytes.len() < 64 {
+                    return Err(invalid(
+                        "SESSION_KEY",
+                        format!("decodes to {} bytes; at least 64 are needed", bytes.len()),
+                    ));
+                }
+                SecretSlice::from(bytes)
+            }
+            // A random key per start is fine for a local sandbox: sessions simply end on restart.
+            None if sandbox => SecretSlice::from(rand::random::<[u8; 64]>().to_vec()),
+            None => {
+                return Err(invalid(
+                    "SESSION_KEY",
+                    "is required outside sandbox mode (64+ random bytes, base64)".into(),
+                ));
+            }
+        };
+
+        let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned());
+        tracing_subscriber::EnvFilter::try_new(&log_level)
+            .map_err(|e| invalid("LOG_LEVEL", e.to_string()))?;
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("{other:?} is neither text nor json"),
+                ));
+            }
+        };
+
+        Ok(Config {
+            bind_addr,
+            public_url,
+            database_url,
+            p100,
+            webhook_secret: get("P100_WEBHOOK_SECRET").map(SecretString::from),
+            session_key,
+            session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
+            session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
+            log_level,
+            log_format,
+        })
+    }
+
+    pub fn sandbox(&self) -> bool {
+        matches!(self.p100, P100Mode::Sandbox)
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    pub fn session_cookie_key(&self) -> tower_sessions::cookie::Key {
+        tower_sessions::cookie::Key::from(self.session_key.expose_secret())
+    }
+}
+
+fn parse_url(name: &'static str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text).map_err(|e| ConfigError {
+        name,
+        message: format!("{e}"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError {
+            name,
+            message: "must start with http:// or https://".into(),
+        });
+    }
+    Ok(url)
+}
+
+fn parse_duration(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Duration, ConfigError> {
+    let text = get(name).unwrap_or_else(|| default.to_owned());
+    match humantime::parse_duration(&text) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(ConfigError {
+            name,
+            message: "must be longer than zero".into(),
+        }),
+        Err(e) => Err(ConfigError {
+            name,
+            message: format!("{e} (examples: 30m, 12h, 90s)"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_sandbox() {
+        let c = config(&[]).unwrap();
+        assert!(c.sandbox());
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, "sqlite://data/backoffice.db");
+        assert_eq!(c.session_idle_timeout, Duration::from_secs(30 * 60));
+        assert_eq!(c.session_max_age, Duration::from_secs(12 * 3600));
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (vars, name) in [
+            (vec![("BIND_ADDR", "nowhere")], "BIND_ADDR"),
+            (vec![("P100_API_KEY", "k")], "P100_BASE_URL"),
+            (
+                vec![("P100_BASE_URL", "https://partner-api-stage.p100.io")],
+                "P100_API_KEY",
+            ),
+            (vec![("SESSION_KEY", "c2hvcnQ=")], "SESSION_KEY"),
+            (
+                vec![("SESSION_IDLE_TIMEOUT", "soon")],
+                "SESSION_IDLE_TIMEOUT",
+            ),
+            (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT"),
+            (vec![("PUBLIC_URL", "ftp://x")], "PUBLIC_URL"),
+            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+        ] {
+            let err = config(&vars).unwrap_err();
+            assert_eq!(err.name, name);
+        }
+    }
+
+    #[test]
+    fn live_mode_needs_a_session_key_and_never_prints_secrets() {
+        let live = [
+            ("P100_BASE_URL", "https://partner-api-stage.p100.io"),
+            ("P100_API_KEY", "sk-very-secret"),
+        ];
+        assert_eq!(config(&live).unwrap_err().name, "SESSION_KEY");
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        let mut vars = live.to_vec();
+        vars.push(("SESSION_KEY", &key));
+        vars.push(("PUBLIC_URL", "https://backoffice.example.com"));
+        let c = config(&vars).unwrap();
+        assert!(!c.sandbox() && c.secure_cookies());
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("sk-very-secret") && !printed.contains(&key));
+    }
+}

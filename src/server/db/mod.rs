@@ -1,0 +1,143 @@
+//! The database: connection, migrations, and every SQL statement the app runs (one module per table
+//! group). Nothing outside this module builds a query.
+
+pub mod audit;
+pub mod staff;
+pub mod throttle;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
+
+pub type Db = sqlx::SqlitePool;
+pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+/// Opens the database named by `url`, creating the file and its folder if needed, and applies the
+/// migrations.
+pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    if let Some(dir) = options
+        .get_filename()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(pool)
+}
+
+/// Starts a transaction that will write. SQLite takes the write lock at once (waiting up to the busy
+/// timeout) instead of failing when a read inside the transaction later turns into a write.
+pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
+pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(db).await.map(|_| ())
+}
+
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+const TIME_FORMAT: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// A UTC instant stored as fixed-width text with millisecond precision, so that text order is time
+/// order and a value reads back exactly as written (the audit hash depends on that).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from(OffsetDateTime::now_utc())
+    }
+
+    pub fn get(self) -> OffsetDateTime {
+        self.0
+    }
+
+    pub fn to_text(self) -> String {
+        self.0
+            .format(TIME_FORMAT)
+            .expect("a UTC time always formats")
+    }
+
+    pub fn parse(text: &str) -> Result<Self, time::error::Parse> {
+        let primitive = time::PrimitiveDateTime::parse(text, TIME_FORMAT)?;
+        Ok(Self(primitive.assume_utc()))
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(value: OffsetDateTime) -> Self {
+        let utc = value.to_offset(time::UtcOffset::UTC);
+        let millis = utc.millisecond();
+        Self(
+            utc.replace_millisecond(millis)
+                .expect("a millisecond from a valid time is valid"),
+        )
+    }
+}
+
+impl std::ops::Add<Duration> for Timestamp {
+    type Output = Timestamp;
+    fn add(self, rhs: Duration) -> Timestamp {
+        Timestamp::from(self.0 + rhs)
+    }
+}
+
+impl std::ops::Sub<Duration> for Timestamp {
+    type Output = Timestamp;
+    fn sub(self, rhs: Duration) -> Timestamp {
+        Timestamp::from(self.0 - rhs)
+    }
+}
+
+impl sqlx::Type<sqlx::Sqlite> for Timestamp {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for Timestamp {
+    fn encode_by_ref(
+        &self,
+        buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<sqlx::Sqlite>>::encode(self.to_text(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for Timestamp {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+        Ok(Timestamp::parse(text)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_and_sort_as_text() {
+        let a = Timestamp::from(time::macros::datetime!(2026-01-02 03:04:05.000 UTC));
+        let b = Timestamp::from(time::macros::datetime!(2026-01-02 03:04:05.123456 +02:00));
+        assert_eq!(a.to_text(), "2026-01-02T03:04:05.000Z");
+        assert_eq!(b.to_text(), "2026-01-02T01:04:05.123Z");
+        assert_eq!(Timestamp::parse(&b.to_text()).unwrap(), b);
+        assert!((b < a) == (b.to_text() < a.to_text()));
+    }
+}

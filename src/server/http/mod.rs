@@ -1,0 +1,95 @@
+//! The HTTP surface: the router and the layers every request passes through.
+
+mod exports;
+mod health;
+mod security;
+
+pub use security::page_csp;
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request};
+use axum::{Router, middleware, routing::get};
+use leptos::prelude::provide_context;
+use leptos_axum::LeptosRoutes;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::PropagateRequestIdLayer;
+use tower_http::set_header::SetRequestHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use super::audit::RequestMeta;
+use super::state::AppState;
+use crate::app::{App, shell};
+
+/// The largest request body accepted anywhere.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+    let config = &state.config;
+    let idle = time::Duration::try_from(config.session_idle_timeout)
+        .expect("the idle timeout fits a time::Duration");
+    let sessions = SessionManagerLayer::new(sessions)
+        .with_name("backoffice_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(idle))
+        .with_private(config.session_cookie_key());
+
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            leptos::nonce::provide_nonce();
+        }
+    };
+    let routes = leptos_axum::generate_route_list(App);
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/exports/audit.csv", get(exports::audit_csv))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(sessions)
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(security::headers())
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(security::catch_panic))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        // Always our own id: one sent by the client could carry markup into the logs and error page.
+        .layer(SetRequestHeaderLayer::overriding(HeaderName::from_static("x-request-id"), |_: &Request<_>| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok()
+        }))
+        .with_state(state)
+}
+
+/// The request id, client IP and user agent of a request, for the audit log.
+pub fn request_meta(headers: &HeaderMap, extensions: &Extensions) -> RequestMeta {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    RequestMeta {
+        request_id: header("x-request-id"),
+        ip: extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        user_agent: header("user-agent").map(|ua| ua.chars().take(256).collect()),
+    }
+}

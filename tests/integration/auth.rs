@@ -1,0 +1,279 @@
+use std::time::Duration;
+
+use backoffice::domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{field_message, spawn_app, spawn_app_with};
+
+const WRONG: &str = "Email or password is wrong.";
+
+#[tokio::test]
+async fn sign_in_right_and_wrong() {
+    let app = spawn_app().await;
+    let client = app.client();
+
+    let (status, body) = client
+        .sign_in("finance@sandbox.test", "not-the-password")
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["Refused"], WRONG);
+    let (status, body) = client
+        .sign_in("nobody@sandbox.test", "not-the-password")
+        .await;
+    assert_eq!(
+        (status, body["Refused"].as_str()),
+        (StatusCode::CONFLICT, Some(WRONG)),
+        "unknown email answers the same"
+    );
+    let (status, body) = client.sign_in("not an email", "x").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "email").is_some());
+    assert_eq!(client.whoami().await, None);
+
+    let (status, body) = client
+        .sign_in("  Finance@Sandbox.TEST ", "sandbox-finance")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, "/");
+    assert_eq!(
+        client.whoami().await.as_deref(),
+        Some("finance@sandbox.test")
+    );
+
+    let failure = app.last_audit("auth.sign_in").await.unwrap();
+    assert_eq!(failure.outcome, "success");
+    let failures: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in' AND outcome = 'failure'",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(failures, 2);
+}
+
+#[tokio::test]
+async fn next_page_is_kept_but_only_on_this_site() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let args = |next: &str| json!({ "email": "admin@sandbox.test", "password": "sandbox-admin", "next": next });
+    let (_, body) = client
+        .call("auth/sign_in", args("/audit?action=auth"))
+        .await;
+    assert_eq!(body, "/audit?action=auth");
+    let (_, body) = client
+        .call("auth/sign_in", args("https://evil.example/"))
+        .await;
+    assert_eq!(body, "/");
+}
+
+#[tokio::test]
+async fn five_failures_in_a_row_lock_the_account_for_everyone_alike() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for email in ["onboarding@sandbox.test", "ghost@sandbox.test"] {
+        for _ in 0..5 {
+            let (status, _) = client.sign_in(email, "wrong-password-123").await;
+            assert_eq!(status, StatusCode::CONFLICT);
+        }
+    }
+    let (status, body) = client
+        .sign_in("onboarding@sandbox.test", "sandbox-onboarding")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body["TooManyAttempts"].as_str().unwrap().contains("locked"));
+    let (status, ghost) = client
+        .sign_in("ghost@sandbox.test", "whatever-password")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        ghost["TooManyAttempts"], body["TooManyAttempts"],
+        "an unknown email locks the same way"
+    );
+    assert_eq!(client.whoami().await, None);
+    assert_eq!(
+        app.last_audit("auth.sign_in").await.unwrap().outcome,
+        "denied"
+    );
+
+    // Other accounts are unaffected.
+    app.signed_in(Role::Viewer).await;
+}
+
+#[tokio::test]
+async fn one_address_is_limited_after_many_failures() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for i in 0..20 {
+        let (status, _) = client
+            .sign_in(&format!("guess{i}@sandbox.test"), "wrong-password-123")
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+    }
+    let (status, body) = client.sign_in("admin@sandbox.test", "sandbox-admin").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        body["TooManyAttempts"]
+            .as_str()
+            .unwrap()
+            .contains("network")
+    );
+}
+
+#[tokio::test]
+async fn sign_in_cycles_the_session_id() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    let sign_in = |cookie: Option<String>, email: &'static str, password: &'static str| {
+        let mut request = http
+            .post(app.url("/api/auth/sign_in"))
+            .json(&json!({ "email": email, "password": password, "next": null }));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let cookie = response
+                .headers()
+                .get("set-cookie")
+                .expect("sign-in sets the session cookie");
+            cookie
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let whoami = |cookie: String| {
+        let request = http
+            .post(app.url("/api/auth/session"))
+            .header("cookie", cookie)
+            .json(&json!({}));
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()["me"]["email"]
+                .clone()
+        }
+    };
+
+    let first = sign_in(None, "viewer@sandbox.test", "sandbox-viewer").await;
+    assert_eq!(whoami(first.clone()).await, "viewer@sandbox.test");
+    let second = sign_in(
+        Some(first.clone()),
+        "finance@sandbox.test",
+        "sandbox-finance",
+    )
+    .await;
+    assert_ne!(first, second);
+    assert_eq!(whoami(second).await, "finance@sandbox.test");
+    assert!(
+        whoami(first).await.is_null(),
+        "the id from before sign-in must be dead"
+    );
+}
+
+#[tokio::test]
+async fn session_cookie_is_http_only_and_strict() {
+    let app = spawn_app().await;
+    let response = app
+        .client()
+        .http
+        .post(app.url("/api/auth/sign_in"))
+        .json(
+            &json!({ "email": "viewer@sandbox.test", "password": "sandbox-viewer", "next": null }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        cookie.contains("httponly") && cookie.contains("samesite=strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("secure"),
+        "plain http must not set Secure: {cookie}"
+    );
+
+    let https = spawn_app_with(&[("PUBLIC_URL", "https://backoffice.example.com")]).await;
+    let response = https
+        .client()
+        .http
+        .post(https.url("/api/auth/sign_in"))
+        .json(
+            &json!({ "email": "viewer@sandbox.test", "password": "sandbox-viewer", "next": null }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(cookie.contains("secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let app = spawn_app_with(&[("SESSION_IDLE_TIMEOUT", "2s")]).await;
+    let client = app.signed_in(Role::Admin).await;
+    assert!(client.whoami().await.is_some());
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    let (status, body) = client.call("staff/list", json!({})).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNAUTHORIZED, json!("Unauthenticated"))
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_after_their_maximum_age_even_when_used() {
+    let app = spawn_app_with(&[("SESSION_MAX_AGE", "3s")]).await;
+    let client = app.signed_in(Role::Admin).await;
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert!(client.whoami().await.is_some());
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(client.whoami().await, None);
+}
+
+#[tokio::test]
+async fn expired_sessions_land_on_sign_in_and_come_back() {
+    let app = spawn_app().await;
+    let response = app.client().get("/audit?action=staff.").await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?next=%2Faudit%3Faction%3Dstaff%2E"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = spawn_app().await;
+    let client = app.signed_in(Role::Compliance).await;
+    let (status, _) = client.call("auth/sign_out", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(client.whoami().await, None);
+    let row = app.last_audit("auth.sign_out").await.unwrap();
+    assert_eq!(row.staff_email.as_deref(), Some("compliance@sandbox.test"));
+    let (status, _) = client.call("auth/sign_out", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,171 @@
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use backoffice::domain::Role;
+use backoffice::domain::staff::demo_credentials;
+use backoffice::server::{self, config::Config, db::Db, state::AppState};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db_url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the app in sandbox mode on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with extra configuration variables (on top of a fresh database).
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    spawn_on(dir, db_url, vars).await
+}
+
+pub async fn spawn_on(dir: tempfile::TempDir, db_url: String, vars: &[(&str, &str)]) -> TestApp {
+    let mut env: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    env.insert("DATABASE_URL".into(), db_url.clone());
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+    let (state, router) = server::build(config, server::leptos_options())
+        .await
+        .expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve(listener, router));
+    TestApp {
+        addr,
+        state,
+        db_url,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.url(""),
+        }
+    }
+
+    /// A client signed in as the demo member of `role`.
+    pub async fn signed_in(&self, role: Role) -> Client {
+        let client = self.client();
+        let (email, password) = demo_credentials(role);
+        let (status, body) = client.sign_in(&email, &password).await;
+        assert_eq!(status, StatusCode::OK, "sign-in as {role} failed: {body}");
+        client
+    }
+
+    /// Number of audit rows.
+    pub async fn audit_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(self.db())
+            .await
+            .unwrap()
+    }
+
+    /// The newest audit row matching `action`, as JSON-ish text fields.
+    pub async fn last_audit(&self, action: &str) -> Option<AuditRow> {
+        sqlx::query_as(
+            "SELECT staff_email, target_id, outcome, reason, request_id, ip, before_data, after_data
+             FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(action)
+        .fetch_optional(self.db())
+        .await
+        .unwrap()
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub staff_email: Option<String>,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub before_data: Option<String>,
+    pub after_data: Option<String>,
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    /// Calls the server function at `/api/{endpoint}` with JSON arguments.
+    pub async fn call(&self, endpoint: &str, args: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .json(&args)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// A GET as a browser navigation makes it (accepting HTML).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        self.call(
+            "auth/sign_in",
+            json!({ "email": email, "password": password, "next": null }),
+        )
+        .await
+    }
+
+    /// The signed-in member's email, or `None`.
+    pub async fn whoami(&self) -> Option<String> {
+        let (status, body) = self.call("auth/session", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["me"]["email"].as_str().map(str::to_owned)
+    }
+}
+
+/// The message a server function returned for `field`, if it refused the input.
+pub fn field_message<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
+    body["Invalid"]
+        .as_array()?
+        .iter()
+        .find(|pair| pair[0] == field)
+        .and_then(|pair| pair[1].as_str())
+}

@@ -1,0 +1,241 @@
+use backoffice::domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, spawn_on};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let health = client.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(health.headers().contains_key("x-request-id"));
+    assert_eq!(client.get("/readyz").await.status(), StatusCode::OK);
+
+    app.db().close().await;
+    assert_eq!(
+        client.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(client.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_with_a_fresh_nonce() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let page = client.get("/sign-in").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("'nonce-"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
+    let html = page.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "hydration scripts carry the nonce"
+    );
+    assert!(
+        html.contains("SANDBOX"),
+        "every page says SANDBOX in sandbox mode"
+    );
+
+    let again = client.get("/sign-in").await;
+    assert_ne!(
+        again.headers()["content-security-policy"].to_str().unwrap(),
+        csp,
+        "a nonce per response"
+    );
+
+    let api = client.call("auth/session", json!({})).await;
+    assert_eq!(api.0, StatusCode::OK);
+    let raw = client
+        .http
+        .post(app.url("/api/auth/session"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        raw.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_mutations_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(Role::Admin).await;
+    let before = app.audit_count().await;
+    let create = json!({ "input": { "email": "csrf@example.com", "name": "C", "password": "a-long-password", "roles": ["viewer"] } });
+    for (header, value) in [
+        ("origin", "http://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "null"),
+    ] {
+        let response = admin
+            .http
+            .post(app.url("/api/staff/create"))
+            .header(header, value)
+            .json(&create)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{header}: {value}"
+        );
+    }
+    assert_eq!(app.audit_count().await, before, "nothing happened");
+
+    let same_origin = admin
+        .http
+        .post(app.url("/api/staff/create"))
+        .header("origin", format!("http://{}", app.addr))
+        .header("sec-fetch-site", "same-origin")
+        .json(&create)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_answer_with_their_status() {
+    let app = spawn_app().await;
+    let viewer = app.signed_in(Role::Viewer).await;
+    let forbidden = viewer.get("/staff").await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forbidden
+            .text()
+            .await
+            .unwrap()
+            .contains("Not available to your role")
+    );
+    let missing = viewer.get("/no-such-page").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let home = viewer.get("/").await;
+    assert_eq!(home.status(), StatusCode::OK);
+    let html = home.text().await.unwrap();
+    assert!(
+        html.contains("Vera Viewer")
+            && html.contains("Audit log")
+            && !html.contains("href=\"/staff\"")
+    );
+    let audit = viewer.get("/audit").await;
+    assert_eq!(audit.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn internal_errors_name_the_request_and_hide_the_cause() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(Role::Admin).await;
+    sqlx::query("DROP TABLE staff_roles")
+        .execute(app.db())
+        .await
+        .unwrap();
+    let response = admin
+        .http
+        .post(app.url("/api/staff/list"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "Internal": { "reference": id } }));
+}
+
+#[tokio::test]
+async fn outside_the_sandbox_nobody_exists_until_create_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("live.db").display());
+    let key = "a".repeat(88);
+    let live = [
+        ("P100_BASE_URL", "https://partner-api-stage.p100.io"),
+        ("P100_API_KEY", "test-key-not-real"),
+        ("SESSION_KEY", key.as_str()),
+    ];
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .args([
+            "create-admin",
+            "--email",
+            "Root@Example.com",
+            "--name",
+            "Root Admin",
+        ])
+        .env("DATABASE_URL", &db_url)
+        .env("LOG_LEVEL", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"root-password-1234\n")
+        .await
+        .unwrap();
+    let output = child.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let app = spawn_on(dir, db_url, &live).await;
+    let staff: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(staff, 1, "no demo accounts outside the sandbox");
+    let client = app.client();
+    assert_eq!(
+        client
+            .sign_in("admin@sandbox.test", "sandbox-admin")
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        client
+            .sign_in("root@example.com", "root-password-1234")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, session) = client.call("auth/session", json!({})).await;
+    assert_eq!(session["sandbox"], false);
+    assert_eq!(session["me"]["roles"], json!(["admin"]));
+    assert!(
+        !client
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("SANDBOX")
+    );
+}

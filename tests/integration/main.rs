@@ -1,0 +1,10 @@
+//! Integration tests: the real server on an ephemeral port, a fresh SQLite database per test, and
+//! HTTP with a cookie jar, as a browser would.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod http;
+mod permissions;
+mod staff;

@@ -1,0 +1,190 @@
+//! Every server function and guarded route against every role: allowed, or 403 with nothing changed.
+
+use backoffice::domain::{Permission, Permissions, Role};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// Who may call what. `None`: open to anyone (sign-in and the session probe). `Some(&[])`: any
+/// signed-in member. A server function missing from this table fails `every_server_function_is_known`.
+fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, Value)> {
+    use Permission::*;
+    vec![
+        ("auth/session", None, json!({})),
+        (
+            "auth/sign_in",
+            None,
+            json!({ "email": "nobody@sandbox.test", "password": "wrong-password", "next": null }),
+        ),
+        ("staff/list", Some(&[StaffManage]), json!({})),
+        (
+            "staff/create",
+            Some(&[StaffManage]),
+            json!({ "input": { "email": format!("new-{}@sandbox.test", uuid()), "name": "New", "password": "a-long-password", "roles": ["viewer"] } }),
+        ),
+        (
+            "staff/set_roles",
+            Some(&[StaffManage]),
+            json!({ "id": target, "roles": ["viewer", "finance"] }),
+        ),
+        (
+            "staff/set_disabled",
+            Some(&[StaffManage]),
+            json!({ "id": target, "disabled": false }),
+        ),
+        (
+            "staff/reset_password",
+            Some(&[StaffManage]),
+            json!({ "id": target, "password": "another-long-password" }),
+        ),
+        (
+            "audit/page",
+            Some(&[AuditRead]),
+            json!({ "filter": {}, "before": null }),
+        ),
+        // Last: it ends the session the other calls use.
+        ("auth/sign_out", Some(&[]), json!({})),
+    ]
+}
+
+/// Guarded GET routes (downloads), with what they need.
+const ROUTES: &[(&str, &[Permission])] = &[(
+    "/exports/audit.csv",
+    &[Permission::AuditRead, Permission::ExportsCreate],
+)];
+
+fn uuid() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+#[tokio::test]
+async fn every_server_function_is_known_and_mutates_only_by_post() {
+    let known: Vec<String> = endpoints("x")
+        .iter()
+        .map(|(path, _, _)| format!("/api/{path}"))
+        .collect();
+    let registered: Vec<(&str, _)> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(!registered.is_empty());
+    for (path, method) in &registered {
+        assert!(
+            known.iter().any(|k| k == path),
+            "server function {path} is not in the permission matrix"
+        );
+        assert_eq!(
+            *method,
+            leptos::server_fn::http_export::Method::POST,
+            "{path} must be POST"
+        );
+    }
+    for path in &known {
+        assert!(
+            registered.iter().any(|(p, _)| p == path),
+            "{path} is in the matrix but not registered"
+        );
+    }
+}
+
+/// A snapshot of everything a refused call must leave alone.
+async fn state_of(app: &TestApp) -> Value {
+    let staff: Vec<(String, String, String, bool, i64)> = sqlx::query_as(
+        "SELECT id, email, password_hash, disabled, session_generation FROM staff ORDER BY id",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    let roles: Vec<(String, String)> =
+        sqlx::query_as("SELECT staff_id, role FROM staff_roles ORDER BY staff_id, role")
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    json!({ "staff": format!("{staff:?}"), "roles": format!("{roles:?}") })
+}
+
+#[tokio::test]
+async fn every_role_against_every_endpoint() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(Role::Admin).await;
+    let (_, target) = admin
+        .call("staff/create", json!({ "input": { "email": "target@sandbox.test", "name": "Target", "password": "a-long-password", "roles": ["viewer"] } }))
+        .await;
+    let target = target["id"].as_str().expect("target created").to_owned();
+
+    let anonymous = app.client();
+    for (path, required, args) in endpoints(&target) {
+        let (status, _) = anonymous.call(path, args).await;
+        match required {
+            None => assert_ne!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{path} is open to everyone"
+            ),
+            Some(_) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} without a session"),
+        }
+    }
+
+    for role in Role::ALL.iter().copied() {
+        let client = app.signed_in(role).await;
+        let held = Permissions::of_roles(&[role]);
+        for (path, required, args) in endpoints(&target) {
+            let allowed = required.is_none_or(|r| held.has_all(r));
+            check(&app, role, path, allowed, || {
+                client.call(path, args.clone())
+            })
+            .await;
+        }
+        let client = app.signed_in(role).await;
+        for (path, required) in ROUTES {
+            let allowed = held.has_all(required);
+            check(&app, role, path, allowed, || async {
+                let response = client.get(path).await;
+                (response.status(), Value::Null)
+            })
+            .await;
+        }
+    }
+}
+
+async fn check<F, Fut>(app: &TestApp, role: Role, path: &str, allowed: bool, call: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, Value)>,
+{
+    let before = state_of(app).await;
+    let audit_before = app.audit_count().await;
+    let (status, body) = call().await;
+    if allowed {
+        assert!(
+            status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+            "{role} should be allowed {path}, got {status}: {body}"
+        );
+    } else {
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{role} must be refused {path}: {body}"
+        );
+        assert_eq!(
+            state_of(app).await,
+            before,
+            "{role} was refused {path} but something changed"
+        );
+        assert_eq!(
+            app.audit_count().await,
+            audit_before + 1,
+            "the refusal is audited once"
+        );
+        let row = app.last_audit("access.denied").await.unwrap();
+        assert_eq!(row.outcome, "denied");
+        assert!(
+            row.target_id.unwrap().ends_with(path),
+            "denial names {path}"
+        );
+    }
+}
