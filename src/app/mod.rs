@@ -39,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="data:,"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -77,7 +77,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("sandbox") view=|| view! { <AreaRoute area=Area::Sandbox/> }/>
                         <Route path=path!("audit") view=|| view! { <AreaRoute area=Area::Audit><AuditPage/></AreaRoute> }/>
                         <Route path=path!("staff") view=|| view! { <AreaRoute area=Area::Staff><StaffPage/></AreaRoute> }/>
-                        <Route path=path!("*any") view=NotFound/>
                     </ParentRoute>
                 </Routes>
             </Router>

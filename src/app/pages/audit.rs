@@ -203,12 +203,20 @@ fn EntryRow(entry: AuditEntryView) -> impl IntoView {
         (Some(kind), Some(id)) => format!("{kind}: {id}"),
         _ => String::new(),
     };
+    // Rows without a staff member were written by the system (seed, CLI) or by a failed sign-in.
+    let actor = entry.staff_email.clone().unwrap_or_else(|| {
+        if entry.staff_roles.is_empty() {
+            "—".into()
+        } else {
+            entry.staff_roles.clone()
+        }
+    });
     let details = entry.clone();
     view! {
         <tr class=format!("{} cursor-pointer", table::ROW) on:click=move |_| open.update(|o| *o = !*o)>
             <td class=format!("{} text-slate-400", table::TD)>{entry.seq}</td>
             <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{format_time(entry.at)}</td>
-            <td class=table::TD>{entry.staff_email.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class=table::TD>{actor}</td>
             <td class=format!("{} font-mono text-xs", table::TD)>{entry.action.clone()}</td>
             <td class=format!("{} max-w-56 truncate text-xs", table::TD) title=target.clone()>{target.clone()}</td>
             <td class=table::TD>{outcome}</td>

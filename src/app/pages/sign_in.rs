@@ -44,7 +44,7 @@ pub fn SignInPage() -> impl IntoView {
                 })}
             </Suspense>
             <div class="flex flex-1 items-start justify-center px-4 pt-24">
-                <div class="w-full max-w-sm">
+                <div class="w-full max-w-md">
                     <div class="mb-6 flex items-center gap-2">
                         <span class="inline-block h-6 w-6 rounded bg-indigo-600"></span>
                         <span class="text-base font-semibold">"Back office"</span>
@@ -76,7 +76,7 @@ fn DemoAccounts() -> impl IntoView {
     view! {
         <div class="mt-4 rounded-lg border border-amber-200 bg-amber-50 p-4 text-xs text-amber-900">
             <p class="mb-2 font-semibold">"Sandbox demo accounts"</p>
-            <table class="w-full">
+            <table class="w-full whitespace-nowrap">
                 <tbody>
                     {Role::ALL.iter().map(|role| {
                         let (email, password) = demo_credentials(*role);

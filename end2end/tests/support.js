@@ -1,0 +1,53 @@
+// Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, a page that
+// records every browser error, and helpers that act as a staff member would.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+export const SHOTS = new URL("../screenshots/", import.meta.url).pathname;
+mkdirSync(SHOTS, { recursive: true });
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** A fresh browser context and page; `problems` collects page errors, console errors and 5xx. */
+export async function openPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    // A refused server function (e.g. a wrong password, 409) is logged by Chromium as a failed
+    // resource; that is the app working. Anything else in red is a problem.
+    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on("response", (r) => { if (r.status() >= 500) problems.push(`${r.status()} ${r.url()}`); });
+  return { context, page, problems };
+}
+
+export async function hydrated(page) {
+  await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+export async function signIn(page, email, password) {
+  await hydrated(page);
+  await page.fill("#field-email", email);
+  await page.fill("#field-password", password);
+  await page.click('button[type="submit"]');
+}
+
+export const demo = (role) => ({ email: `${role}@sandbox.test`, password: `sandbox-${role}` });
+
+export async function signInAs(page, role) {
+  await page.goto(`${BASE_URL}/sign-in`);
+  const { email, password } = demo(role);
+  await signIn(page, email, password);
+  await page.waitForSelector('[data-testid="nav"]');
+  await hydrated(page);
+}
