@@ -81,10 +81,10 @@ impl AuditFilter {
         let mut errors = FieldErrors::default();
         let from = errors.check("from", parse_day(&self.from)).flatten();
         let to = errors.check("to", parse_day(&self.to)).flatten();
-        if let (Some(from), Some(to)) = (from, to) {
-            if to < from {
-                errors.add("to", "The end date is before the start date.");
-            }
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            errors.add("to", "The end date is before the start date.");
         }
         errors.into_result(|| AuditQuery {
             staff: text(&self.staff),

@@ -116,10 +116,10 @@ impl FromServerFnError for AppError {
     /// the one place that turns the error into its HTTP status (otherwise every error is a 500).
     fn ser(&self) -> Bytes {
         #[cfg(feature = "ssr")]
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = axum::http::StatusCode::from_u16(self.status()) {
-                response.set_status(status);
-            }
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = axum::http::StatusCode::from_u16(self.status())
+        {
+            response.set_status(status);
         }
         <JsonEncoding as Encodes<Self>>::encode(self).unwrap_or_else(|_| {
             Bytes::from_static(br#"{"Internal":{"reference":"unencodable error"}}"#)

@@ -245,21 +245,6 @@ impl From<AuditRow> for AuditEntryView {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_redacted_at_any_depth() {
-        let v = serde_json::json!({"email": "a@b.c", "Password": "x", "nested": [{"api_key": "k", "n": 1}]});
-        let r = redact(v);
-        assert_eq!(r["email"], "a@b.c");
-        assert_eq!(r["Password"], "[redacted]");
-        assert_eq!(r["nested"][0]["api_key"], "[redacted]");
-        assert_eq!(r["nested"][0]["n"], 1);
-    }
-}
-
 /// Rows per audit page.
 pub const PAGE_SIZE: i64 = 50;
 
@@ -280,4 +265,19 @@ pub async fn page(
         entries: rows.into_iter().map(AuditEntryView::from).collect(),
         next_before,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth() {
+        let v = serde_json::json!({"email": "a@b.c", "Password": "x", "nested": [{"api_key": "k", "n": 1}]});
+        let r = redact(v);
+        assert_eq!(r["email"], "a@b.c");
+        assert_eq!(r["Password"], "[redacted]");
+        assert_eq!(r["nested"][0]["api_key"], "[redacted]");
+        assert_eq!(r["nested"][0]["n"], 1);
+    }
 }

@@ -50,7 +50,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     };
     let routes = leptos_axum::generate_route_list(App);
 
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/exports/audit.csv", get(exports::audit_csv))
@@ -58,10 +58,13 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(sessions)
-        .layer(middleware::from_fn(security::refuse_cross_site))
-        .layer(security::headers())
+        .layer(middleware::from_fn(security::refuse_cross_site));
+    security::with_default_headers(app)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::from_fn(security::catch_panic))

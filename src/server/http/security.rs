@@ -3,13 +3,12 @@
 
 use std::panic::AssertUnwindSafe;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use futures::FutureExt;
-use tower::ServiceBuilder;
-use tower::layer::util::{Identity, Stack};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// CSRF defence. Anything but a read must come from our own pages: a browser names the page's
@@ -50,24 +49,25 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
-type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
-
 /// Security headers on every response. Pages set their own CSP (with a nonce) first; everything
 /// else gets one that allows nothing.
-pub fn headers() -> ServiceBuilder<
-    Stack<HeaderLayer, Stack<HeaderLayer, Stack<HeaderLayer, Stack<HeaderLayer, Identity>>>>,
-> {
-    let set = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
-    ServiceBuilder::new()
-        .layer(set(
+pub fn with_default_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    [
+        (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ]
+    .into_iter()
+    .fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
         ))
-        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(set(header::REFERRER_POLICY, "same-origin"))
-        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+    })
 }
 
 /// A panic becomes a plain error page that quotes the request id; the details stay in the log.

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Figures for the closing note, from a release build:
+#   - hydrate wasm size, raw and brotli (budget: <= 1.0 MB raw, <= 300 KB brotli)
+#   - server time per sign-in (argon2id at the OWASP cost dominates it, by design)
+#   - requests per second and latency for an authenticated page under a bounded loopback load (wrk)
+# Usage: bash bench/run.sh            (BENCH_SKIP_BUILD=1 to reuse the current release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
+[ "${BENCH_SKIP_BUILD:-}" = 1 ] || { bash scripts/install-toolchain.sh; cargo leptos build --release; }
+
+wasm=target/site/pkg/backoffice.wasm
+echo "== sizes"
+node -e '
+  const fs = require("fs"), zlib = require("zlib");
+  for (const f of process.argv.slice(1)) {
+    const raw = fs.readFileSync(f);
+    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+    const gz = zlib.gzipSync(raw, { level: 9 });
+    console.log(`${f}: ${raw.length} B raw, ${gz.length} B gzip -9, ${br.length} B brotli -q 11`);
+  }' "$wasm" target/site/pkg/backoffice.js target/site/pkg/backoffice.css
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/bench.db" LOG_LEVEL=warn LEPTOS_ENV=PROD \
+  target/release/backoffice serve >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 120); do curl -sf -o /dev/null "$base/readyz" && break; sleep 0.25; done
+
+echo "== sign-in (30 sequential, seconds per request as seen by curl on loopback)"
+for _ in $(seq 1 30); do
+  curl -s -o /dev/null -w '%{time_total}\n' -c "$work/jar" -H 'content-type: application/json' \
+    -d '{"email":"admin@sandbox.test","password":"sandbox-admin","next":null}' "$base/api/auth/sign_in"
+done | sort -n | awk '{ t[NR] = $1 } END { printf "p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", t[int(NR*0.5)]*1000, t[int(NR*0.95)]*1000, t[NR]*1000 }'
+
+cookie=$(awk '$6 == "backoffice_session" { print $6 "=" $7 }' "$work/jar")
+page="$base/audit"
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "cookie: $cookie" -H 'accept: text/html' "$page")
+[ "$status" = 200 ] || { echo "authenticated page answered $status"; exit 1; }
+
+echo "== authenticated page GET /audit (server-rendered, signed in as admin): wrk, 2 threads, 16 connections, 10 s"
+wrk -t2 -c16 -d10s --latency -H "cookie: $cookie" -H 'accept: text/html' "$page" \
+  | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
+echo "== server RSS after load: $(ps -o rss= -p "$server" | awk '{ printf "%.1f MB", $1/1024 }')"
