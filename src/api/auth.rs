@@ -19,21 +19,10 @@ pub async fn fetch_session() -> Result<SessionInfo, AppError> {
 
 /// Signs in and returns the page to go to next (`next` if it is one of ours, else the home page).
 #[server(endpoint = "auth/sign_in", input = leptos::server_fn::codec::Json)]
-pub async fn sign_in(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<String, AppError> {
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
     let request = super::ssr::request()?;
     let password = secrecy::SecretString::from(password);
-    crate::server::auth::sign_in::sign_in(
-        &request.state,
-        &request.session,
-        request.meta(),
-        &email,
-        password,
-    )
-    .await?;
+    crate::server::auth::sign_in::sign_in(&request.state, &request.session, request.meta(), &email, password).await?;
     Ok(local_path(next.as_deref()))
 }
 
@@ -46,11 +35,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Only a path on this site may follow sign-in, never another site (an open redirect).
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>
-        {
-            path.to_owned()
-        }
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -62,12 +47,7 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(local_path(Some("/audit?staff=a")), "/audit?staff=a");
-        for foreign in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "audit",
-        ] {
+        for foreign in ["https://evil.example", "//evil.example", "/\\evil.example", "audit"] {
             assert_eq!(local_path(Some(foreign)), "/");
         }
         assert_eq!(local_path(None), "/");

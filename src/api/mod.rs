@@ -28,18 +28,13 @@ mod ssr {
 
     pub fn request() -> Result<Request, AppError> {
         let state = use_context::<AppState>().ok_or_else(|| internal("no AppState in context"))?;
-        let parts =
-            use_context::<Parts>().ok_or_else(|| internal("no request parts in context"))?;
+        let parts = use_context::<Parts>().ok_or_else(|| internal("no request parts in context"))?;
         let session = parts
             .extensions
             .get::<Session>()
             .cloned()
             .ok_or_else(|| internal("no session layer"))?;
-        Ok(Request {
-            state,
-            session,
-            parts,
-        })
+        Ok(Request { state, session, parts })
     }
 
     impl Request {
@@ -52,14 +47,7 @@ mod ssr {
     pub async fn guard(required: &[Permission]) -> Result<(Request, Actor), AppError> {
         let request = request()?;
         let what = request.parts.uri.path().to_owned();
-        let actor = authorize(
-            &request.state,
-            &request.session,
-            request.meta(),
-            required,
-            &what,
-        )
-        .await?;
+        let actor = authorize(&request.state, &request.session, request.meta(), required, &what).await?;
         Ok((request, actor))
     }
 }

@@ -1,6 +1,11 @@
 //! The areas of the back office: the sidebar, the home page and the route guards all read this.
 
 use crate::domain::Permission;
+use crate::domain::staff::Me;
+
+/// Whether the app runs against the built-in P100 sandbox; provided as context to signed-in pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxMode(pub bool);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
@@ -81,6 +86,14 @@ impl Area {
             Area::Staff => "Staff accounts, their roles, and access.",
             Area::Sandbox => "Scenarios and faults of the built-in P100 simulator.",
         }
+    }
+
+    /// The areas `me` may open, in sidebar order. The sandbox controls exist only in sandbox mode.
+    pub fn open_to(me: &Me, sandbox: SandboxMode) -> Vec<Area> {
+        Area::ALL
+            .into_iter()
+            .filter(|a| me.can(a.permission()) && (*a != Area::Sandbox || sandbox.0))
+            .collect()
     }
 
     /// `true` while the area is a placeholder for work still to come.

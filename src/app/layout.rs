@@ -6,7 +6,7 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 use super::SessionResource;
-use super::areas::Area;
+use super::areas::{Area, SandboxMode};
 use super::components::status::RoleBadges;
 use super::components::{ErrorNotice, Loading, reload_to, sign_in_path};
 use super::pages::errors::{ComingSoon, Forbidden};
@@ -24,6 +24,7 @@ pub fn Layout() -> impl IntoView {
                 match session.await {
                     Ok(SessionInfo { me: Some(me), sandbox }) => {
                         provide_context(me.clone());
+                        provide_context(SandboxMode(sandbox));
                         view! { <Frame me sandbox/> }.into_any()
                     }
                     Ok(SessionInfo { me: None, .. }) => {
@@ -49,10 +50,7 @@ pub fn SandboxBanner() -> impl IntoView {
 
 #[component]
 fn Frame(me: Me, sandbox: bool) -> impl IntoView {
-    let areas: Vec<Area> = Area::ALL
-        .into_iter()
-        .filter(|a| me.can(a.permission()))
-        .collect();
+    let areas = Area::open_to(&me, SandboxMode(sandbox));
     view! {
         <div class="flex h-full flex-col">
             {sandbox.then(|| view! { <SandboxBanner/> })}
@@ -114,7 +112,7 @@ fn TopBar(me: Me) -> impl IntoView {
 #[component]
 pub fn AreaRoute(area: Area, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let me = expect_context::<Me>();
-    let page = if !me.can(area.permission()) {
+    let page = if !Area::open_to(&me, expect_context::<SandboxMode>()).contains(&area) {
         view! { <Forbidden/> }.into_any()
     } else {
         match children {

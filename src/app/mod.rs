@@ -12,9 +12,7 @@ use leptos_router::{SsrMode, path};
 
 use areas::Area;
 use layout::{AreaRoute, Layout};
-use pages::{
-    audit::AuditPage, errors::NotFound, home::HomePage, sign_in::SignInPage, staff::StaffPage,
-};
+use pages::{audit::AuditPage, errors::NotFound, home::HomePage, sign_in::SignInPage, staff::StaffPage};
 
 use crate::api::auth::fetch_session;
 use crate::domain::AppError;

@@ -110,13 +110,7 @@ impl Role {
                 ExportsCreate,
                 WebhooksRead,
             ],
-            Role::Viewer => &[
-                UsersRead,
-                BalancesRead,
-                WebhooksRead,
-                AuditRead,
-                ExportsCreate,
-            ],
+            Role::Viewer => &[UsersRead, BalancesRead, WebhooksRead, AuditRead, ExportsCreate],
         }
     }
 
@@ -137,11 +131,7 @@ pub struct Permissions(Vec<Permission>);
 
 impl Permissions {
     pub fn of_roles(roles: &[Role]) -> Self {
-        let mut all: Vec<Permission> = roles
-            .iter()
-            .flat_map(|r| r.permissions())
-            .copied()
-            .collect();
+        let mut all: Vec<Permission> = roles.iter().flat_map(|r| r.permissions()).copied().collect();
         all.sort();
         all.dedup();
         Self(all)

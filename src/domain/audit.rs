@@ -101,12 +101,9 @@ fn parse_day(text: &str) -> Result<Option<Date>, String> {
     if text.is_empty() {
         return Ok(None);
     }
-    Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map(Some)
-    .map_err(|_| "Enter a date as YYYY-MM-DD.".into())
+    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map(Some)
+        .map_err(|_| "Enter a date as YYYY-MM-DD.".into())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

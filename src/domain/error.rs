@@ -16,10 +16,7 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -102,9 +99,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m)
-            | ServerFnErrorErr::MissingArg(m)
-            | ServerFnErrorErr::Deserialization(m) => AppError::BadRequest(m),
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) | ServerFnErrorErr::Deserialization(m) => {
+                AppError::BadRequest(m)
+            }
             ServerFnErrorErr::Request(_) => AppError::Unreachable,
             other => AppError::Internal {
                 reference: other.to_string(),
@@ -121,8 +118,7 @@ impl FromServerFnError for AppError {
         {
             response.set_status(status);
         }
-        <JsonEncoding as Encodes<Self>>::encode(self).unwrap_or_else(|_| {
-            Bytes::from_static(br#"{"Internal":{"reference":"unencodable error"}}"#)
-        })
+        <JsonEncoding as Encodes<Self>>::encode(self)
+            .unwrap_or_else(|_| Bytes::from_static(br#"{"Internal":{"reference":"unencodable error"}}"#))
     }
 }

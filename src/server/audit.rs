@@ -78,12 +78,7 @@ impl Event {
 }
 
 /// Appends `event` inside `tx`, so the row commits or rolls back with the change it describes.
-pub async fn record(
-    tx: &mut Tx,
-    who: &Who,
-    meta: &RequestMeta,
-    event: Event,
-) -> Result<i64, sqlx::Error> {
+pub async fn record(tx: &mut Tx, who: &Who, meta: &RequestMeta, event: Event) -> Result<i64, sqlx::Error> {
     let (seq, prev_hash) = db::audit::advance_head(tx).await?;
     let mut row = AuditRow {
         seq,
@@ -111,12 +106,7 @@ pub async fn record(
 }
 
 /// Appends `event` on its own, for things that change nothing else (sign-in attempts, denials).
-pub async fn record_alone(
-    db: &Db,
-    who: &Who,
-    meta: &RequestMeta,
-    event: Event,
-) -> Result<i64, sqlx::Error> {
+pub async fn record_alone(db: &Db, who: &Who, meta: &RequestMeta, event: Event) -> Result<i64, sqlx::Error> {
     let mut tx = db::begin_write(db).await?;
     let seq = record(&mut tx, who, meta, event).await?;
     tx.commit().await?;
@@ -194,9 +184,7 @@ pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
     let mut prev_hash = "0".repeat(64);
     while let Some(row) = rows.try_next().await? {
         let problem = if row.seq != expected_seq {
-            Some(format!(
-                "expected row {expected_seq} here; a row is missing"
-            ))
+            Some(format!("expected row {expected_seq} here; a row is missing"))
         } else if row.prev_hash != prev_hash {
             Some("does not link to the previous row's hash".to_owned())
         } else if chain_hash(&row) != row.hash {
@@ -205,10 +193,7 @@ pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
             None
         };
         if let Some(problem) = problem {
-            return Ok(Verdict::Broken {
-                seq: row.seq,
-                problem,
-            });
+            return Ok(Verdict::Broken { seq: row.seq, problem });
         }
         prev_hash = row.hash;
         expected_seq += 1;
@@ -256,11 +241,7 @@ pub async fn page(
     let mut rows = db::audit::page(db, query, before, PAGE_SIZE + 1).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    let next_before = if more {
-        rows.last().map(|r| r.seq)
-    } else {
-        None
-    };
+    let next_before = if more { rows.last().map(|r| r.seq) } else { None };
     Ok(crate::domain::audit::AuditPage {
         entries: rows.into_iter().map(AuditEntryView::from).collect(),
         next_before,

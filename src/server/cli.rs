@@ -74,9 +74,9 @@ pub async fn main() -> ExitCode {
 async fn serve(config: Config) -> Result<ExitCode, String> {
     let addr = config.bind_addr;
     match &config.p100 {
-        P100Mode::Sandbox => tracing::info!(
-            "P100: built-in SANDBOX (no P100_BASE_URL/P100_API_KEY set); demo staff seeded"
-        ),
+        P100Mode::Sandbox => {
+            tracing::info!("P100: built-in SANDBOX (no P100_BASE_URL/P100_API_KEY set); demo staff seeded")
+        }
         P100Mode::Live { base_url, .. } => tracing::info!(%base_url, "P100: live API"),
     }
     let public_url = config.public_url.clone();
@@ -87,9 +87,7 @@ async fn serve(config: Config) -> Result<ExitCode, String> {
         .await
         .map_err(|source| super::StartError::Bind { addr, source }.to_string())?;
     tracing::info!(%addr, "back office listening on {public_url}");
-    super::serve(listener, router)
-        .await
-        .map_err(|e| e.to_string())?;
+    super::serve(listener, router).await.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -102,16 +100,12 @@ async fn create_admin(config: &Config, email: String, name: String) -> Result<Ex
         roles: vec![Role::Admin],
     };
     let new = input.parse().map_err(describe)?;
-    let db = db::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
     let meta = RequestMeta {
         user_agent: Some("backoffice create-admin".into()),
         ..RequestMeta::default()
     };
-    let created = staff::insert(&db, &Who::system(), &meta, new)
-        .await
-        .map_err(describe)?;
+    let created = staff::insert(&db, &Who::system(), &meta, new).await.map_err(describe)?;
     println!("Created admin {} ({})", created.email, created.id);
     Ok(ExitCode::SUCCESS)
 }
@@ -143,9 +137,7 @@ fn describe(err: crate::domain::AppError) -> String {
 }
 
 async fn verify_audit(config: &Config) -> Result<ExitCode, String> {
-    let db = db::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
     match super::audit::verify(&db).await.map_err(|e| e.to_string())? {
         Verdict::Intact { rows } => {
             println!("audit chain intact: {rows} rows");

@@ -20,10 +20,7 @@ pub struct ConfigError {
 #[derive(Debug, Clone)]
 pub enum P100Mode {
     Sandbox,
-    Live {
-        base_url: Url,
-        api_key: SecretString,
-    },
+    Live { base_url: Url, api_key: SecretString },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +53,7 @@ impl Config {
     /// Reads every setting through `lookup`, so tests can configure an app without touching the
     /// process environment. Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let invalid = |name: &'static str, message: String| ConfigError { name, message };
 
         let bind_addr = match get("BIND_ADDR") {
@@ -71,12 +64,9 @@ impl Config {
         };
         let public_url = match get("PUBLIC_URL") {
             Some(v) => parse_url("PUBLIC_URL", &v)?,
-            None => {
-                Url::parse(&format!("http://{bind_addr}")).expect("a socket address makes a URL")
-            }
+            None => Url::parse(&format!("http://{bind_addr}")).expect("a socket address makes a URL"),
         };
-        let database_url =
-            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/backoffice.db".to_owned());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/backoffice.db".to_owned());
         if !database_url.starts_with("sqlite:") {
             return Err(invalid(
                 "DATABASE_URL",
@@ -129,16 +119,12 @@ impl Config {
         };
 
         let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned());
-        tracing_subscriber::EnvFilter::try_new(&log_level)
-            .map_err(|e| invalid("LOG_LEVEL", e.to_string()))?;
+        tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| invalid("LOG_LEVEL", e.to_string()))?;
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(invalid(
-                    "LOG_FORMAT",
-                    format!("{other:?} is neither text nor json"),
-                ));
+                return Err(invalid("LOG_FORMAT", format!("{other:?} is neither text nor json")));
             }
         };
 
@@ -208,10 +194,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| vars.get(k).cloned())
     }
 
@@ -236,10 +219,7 @@ mod tests {
                 "P100_API_KEY",
             ),
             (vec![("SESSION_KEY", "c2hvcnQ=")], "SESSION_KEY"),
-            (
-                vec![("SESSION_IDLE_TIMEOUT", "soon")],
-                "SESSION_IDLE_TIMEOUT",
-            ),
+            (vec![("SESSION_IDLE_TIMEOUT", "soon")], "SESSION_IDLE_TIMEOUT"),
             (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT"),
             (vec![("PUBLIC_URL", "ftp://x")], "PUBLIC_URL"),
             (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),

@@ -8,14 +8,7 @@ use crate::domain::AppError;
 /// Logs `cause` and returns an error that names this request's id.
 pub fn internal(cause: impl Display) -> AppError {
     let reference = leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get("x-request-id")?
-                .to_str()
-                .ok()
-                .map(str::to_owned)
-        })
+        .and_then(|parts| parts.headers.get("x-request-id")?.to_str().ok().map(str::to_owned))
         .unwrap_or_else(|| "none".to_owned());
     tracing::error!(%cause, "internal error");
     AppError::Internal { reference }

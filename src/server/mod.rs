@@ -32,10 +32,7 @@ pub enum StartError {
     #[error("seeding the sandbox: {0}")]
     Seed(crate::domain::AppError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 /// Where the compiled site (wasm, JS, CSS) is served from. cargo-leptos builds into `target/site`.
@@ -49,22 +46,13 @@ pub fn leptos_options() -> LeptosOptions {
 }
 
 /// Opens the database, applies migrations, seeds the sandbox's demo staff, and builds the router.
-pub async fn build(
-    config: Config,
-    leptos_options: LeptosOptions,
-) -> Result<(AppState, Router), StartError> {
+pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<(AppState, Router), StartError> {
     let db = db::connect(&config.database_url).await?;
     let sessions = SqliteStore::new(db.clone());
     sessions.migrate().await?;
-    tokio::spawn(
-        sessions
-            .clone()
-            .continuously_delete_expired(Duration::from_secs(3600)),
-    );
+    tokio::spawn(sessions.clone().continuously_delete_expired(Duration::from_secs(3600)));
     if config.sandbox() {
-        staff::seed_demo_staff(&db)
-            .await
-            .map_err(StartError::Seed)?;
+        staff::seed_demo_staff(&db).await.map_err(StartError::Seed)?;
     }
     let state = AppState {
         leptos_options,
@@ -76,12 +64,9 @@ pub async fn build(
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

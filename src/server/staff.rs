@@ -8,9 +8,7 @@ use super::audit::{self, Event, RequestMeta, Who};
 use super::auth::{Actor, password};
 use super::db::{self, Timestamp, staff::StaffRecord};
 use crate::domain::audit::Outcome;
-use crate::domain::staff::{
-    NewStaff, NewStaffInput, StaffView, check_new_password, demo_credentials, parse_roles,
-};
+use crate::domain::staff::{NewStaff, NewStaffInput, StaffView, check_new_password, demo_credentials, parse_roles};
 use crate::domain::{AppError, Role};
 
 impl From<StaffRecord> for StaffView {
@@ -28,32 +26,17 @@ impl From<StaffRecord> for StaffView {
 }
 
 pub async fn list(db: &db::Db) -> Result<Vec<StaffView>, AppError> {
-    Ok(db::staff::list(db)
-        .await?
-        .into_iter()
-        .map(StaffView::from)
-        .collect())
+    Ok(db::staff::list(db).await?.into_iter().map(StaffView::from).collect())
 }
 
-pub async fn create(
-    db: &db::Db,
-    actor: &Actor,
-    input: NewStaffInput,
-) -> Result<StaffView, AppError> {
+pub async fn create(db: &db::Db, actor: &Actor, input: NewStaffInput) -> Result<StaffView, AppError> {
     let new = input.parse()?;
     check_grantable(actor, &new.roles)?;
-    insert(db, &actor.who(), &actor.meta, new)
-        .await
-        .map(StaffView::from)
+    insert(db, &actor.who(), &actor.meta, new).await.map(StaffView::from)
 }
 
 /// Inserts a member with its audit row. Used by the staff page, the CLI and the sandbox seed.
-pub async fn insert(
-    db: &db::Db,
-    who: &Who,
-    meta: &RequestMeta,
-    new: NewStaff,
-) -> Result<StaffRecord, AppError> {
+pub async fn insert(db: &db::Db, who: &Who, meta: &RequestMeta, new: NewStaff) -> Result<StaffRecord, AppError> {
     let hash = password::hash(SecretString::from(new.password)).await;
     let id = uuid::Uuid::now_v7().to_string();
     let mut tx = db::begin_write(db).await?;
@@ -72,8 +55,7 @@ pub async fn insert(
             err.into()
         });
     }
-    let after =
-        json!({ "email": new.email.as_str(), "name": new.name.as_str(), "roles": new.roles });
+    let after = json!({ "email": new.email.as_str(), "name": new.name.as_str(), "roles": new.roles });
     audit::record(
         &mut tx,
         who,
@@ -90,17 +72,10 @@ pub async fn insert(
     Ok(created)
 }
 
-pub async fn set_roles(
-    db: &db::Db,
-    actor: &Actor,
-    id: &str,
-    roles: &[Role],
-) -> Result<StaffView, AppError> {
+pub async fn set_roles(db: &db::Db, actor: &Actor, id: &str, roles: &[Role]) -> Result<StaffView, AppError> {
     let roles = parse_roles(roles).map_err(|m| AppError::field("roles", m))?;
     let mut tx = db::begin_write(db).await?;
-    let before = db::staff::find_in(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let before = db::staff::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     // Both what is added and what is taken away must be a role the actor could grant.
     let changed: Vec<Role> = Role::ALL
         .iter()
@@ -113,68 +88,39 @@ pub async fn set_roles(
     refuse_without_admin(&mut tx).await?;
     let event = Event::new("staff.set_roles", Outcome::Success)
         .target("staff", id)
-        .change(
-            Some(json!({ "roles": before.roles })),
-            Some(json!({ "roles": roles })),
-        );
+        .change(Some(json!({ "roles": before.roles })), Some(json!({ "roles": roles })));
     audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
-    let after = db::staff::find_in(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let after = db::staff::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(after.into())
 }
 
 /// Disables (ending every session of the member at once) or re-enables a member.
-pub async fn set_disabled(
-    db: &db::Db,
-    actor: &Actor,
-    id: &str,
-    disabled: bool,
-) -> Result<StaffView, AppError> {
+pub async fn set_disabled(db: &db::Db, actor: &Actor, id: &str, disabled: bool) -> Result<StaffView, AppError> {
     if disabled && actor.staff.id == id {
-        return Err(AppError::Refused(
-            "You cannot disable your own account.".into(),
-        ));
+        return Err(AppError::Refused("You cannot disable your own account.".into()));
     }
     let mut tx = db::begin_write(db).await?;
-    let before = db::staff::find_in(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let before = db::staff::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     db::staff::set_disabled(&mut tx, id, disabled, Timestamp::now()).await?;
     refuse_without_admin(&mut tx).await?;
-    let action = if disabled {
-        "staff.disable"
-    } else {
-        "staff.enable"
-    };
-    let event = Event::new(action, Outcome::Success)
-        .target("staff", id)
-        .change(
-            Some(json!({ "disabled": before.disabled })),
-            Some(json!({ "disabled": disabled })),
-        );
+    let action = if disabled { "staff.disable" } else { "staff.enable" };
+    let event = Event::new(action, Outcome::Success).target("staff", id).change(
+        Some(json!({ "disabled": before.disabled })),
+        Some(json!({ "disabled": disabled })),
+    );
     audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
-    let after = db::staff::find_in(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let after = db::staff::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(after.into())
 }
 
 /// Sets a new password chosen by an admin; the member's open sessions end.
-pub async fn reset_password(
-    db: &db::Db,
-    actor: &Actor,
-    id: &str,
-    new_password: String,
-) -> Result<(), AppError> {
+pub async fn reset_password(db: &db::Db, actor: &Actor, id: &str, new_password: String) -> Result<(), AppError> {
     check_new_password(&new_password).map_err(|m| AppError::field("password", m))?;
     let hash = password::hash(SecretString::from(new_password)).await;
     let mut tx = db::begin_write(db).await?;
-    db::staff::find_in(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    db::staff::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     db::staff::set_password_hash(&mut tx, id, &hash, Timestamp::now()).await?;
     audit::record(
         &mut tx,

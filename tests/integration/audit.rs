@@ -22,10 +22,7 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
     app.signed_in(Role::Admin).await;
     write_rows(&app, 5).await;
     let rows = app.audit_count().await;
-    assert_eq!(
-        audit::verify(app.db()).await.unwrap(),
-        Verdict::Intact { rows }
-    );
+    assert_eq!(audit::verify(app.db()).await.unwrap(), Verdict::Intact { rows });
 
     // The app itself cannot change a row...
     let refused = sqlx::query("UPDATE audit_log SET reason = 'edited' WHERE seq = 3")
@@ -100,10 +97,7 @@ async fn audit_page_filters_and_pages_back() {
     write_rows(&app, 60).await;
 
     let (status, first) = viewer
-        .call(
-            "audit/page",
-            json!({ "filter": { "action": "TEST." }, "before": null }),
-        )
+        .call("audit/page", json!({ "filter": { "action": "TEST." }, "before": null }))
         .await;
     assert_eq!(status, StatusCode::OK, "{first}");
     let entries = first["entries"].as_array().unwrap();
@@ -135,18 +129,10 @@ async fn audit_page_filters_and_pages_back() {
         )
         .await;
     let by_staff = by_staff["entries"].as_array().unwrap();
-    assert!(
-        !by_staff.is_empty()
-            && by_staff
-                .iter()
-                .all(|e| e["staff_email"] == "viewer@sandbox.test")
-    );
+    assert!(!by_staff.is_empty() && by_staff.iter().all(|e| e["staff_email"] == "viewer@sandbox.test"));
 
     let (_, by_target) = viewer
-        .call(
-            "audit/page",
-            json!({ "filter": { "target": "t5" }, "before": null }),
-        )
+        .call("audit/page", json!({ "filter": { "target": "t5" }, "before": null }))
         .await;
     let targets: Vec<&str> = by_target["entries"]
         .as_array()

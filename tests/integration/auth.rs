@@ -13,14 +13,10 @@ async fn sign_in_right_and_wrong() {
     let app = spawn_app().await;
     let client = app.client();
 
-    let (status, body) = client
-        .sign_in("finance@sandbox.test", "not-the-password")
-        .await;
+    let (status, body) = client.sign_in("finance@sandbox.test", "not-the-password").await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["Refused"], WRONG);
-    let (status, body) = client
-        .sign_in("nobody@sandbox.test", "not-the-password")
-        .await;
+    let (status, body) = client.sign_in("nobody@sandbox.test", "not-the-password").await;
     assert_eq!(
         (status, body["Refused"].as_str()),
         (StatusCode::CONFLICT, Some(WRONG)),
@@ -31,24 +27,18 @@ async fn sign_in_right_and_wrong() {
     assert!(field_message(&body, "email").is_some());
     assert_eq!(client.whoami().await, None);
 
-    let (status, body) = client
-        .sign_in("  Finance@Sandbox.TEST ", "sandbox-finance")
-        .await;
+    let (status, body) = client.sign_in("  Finance@Sandbox.TEST ", "sandbox-finance").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "/");
-    assert_eq!(
-        client.whoami().await.as_deref(),
-        Some("finance@sandbox.test")
-    );
+    assert_eq!(client.whoami().await.as_deref(), Some("finance@sandbox.test"));
 
     let failure = app.last_audit("auth.sign_in").await.unwrap();
     assert_eq!(failure.outcome, "success");
-    let failures: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in' AND outcome = 'failure'",
-    )
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let failures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in' AND outcome = 'failure'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
     assert_eq!(failures, 2);
 }
 
@@ -57,13 +47,9 @@ async fn next_page_is_kept_but_only_on_this_site() {
     let app = spawn_app().await;
     let client = app.client();
     let args = |next: &str| json!({ "email": "admin@sandbox.test", "password": "sandbox-admin", "next": next });
-    let (_, body) = client
-        .call("auth/sign_in", args("/audit?action=auth"))
-        .await;
+    let (_, body) = client.call("auth/sign_in", args("/audit?action=auth")).await;
     assert_eq!(body, "/audit?action=auth");
-    let (_, body) = client
-        .call("auth/sign_in", args("https://evil.example/"))
-        .await;
+    let (_, body) = client.call("auth/sign_in", args("https://evil.example/")).await;
     assert_eq!(body, "/");
 }
 
@@ -77,24 +63,17 @@ async fn five_failures_in_a_row_lock_the_account_for_everyone_alike() {
             assert_eq!(status, StatusCode::CONFLICT);
         }
     }
-    let (status, body) = client
-        .sign_in("onboarding@sandbox.test", "sandbox-onboarding")
-        .await;
+    let (status, body) = client.sign_in("onboarding@sandbox.test", "sandbox-onboarding").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(body["TooManyAttempts"].as_str().unwrap().contains("locked"));
-    let (status, ghost) = client
-        .sign_in("ghost@sandbox.test", "whatever-password")
-        .await;
+    let (status, ghost) = client.sign_in("ghost@sandbox.test", "whatever-password").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         ghost["TooManyAttempts"], body["TooManyAttempts"],
         "an unknown email locks the same way"
     );
     assert_eq!(client.whoami().await, None);
-    assert_eq!(
-        app.last_audit("auth.sign_in").await.unwrap().outcome,
-        "denied"
-    );
+    assert_eq!(app.last_audit("auth.sign_in").await.unwrap().outcome, "denied");
 
     // Other accounts are unaffected.
     app.signed_in(Role::Viewer).await;
@@ -112,12 +91,7 @@ async fn one_address_is_limited_after_many_failures() {
     }
     let (status, body) = client.sign_in("admin@sandbox.test", "sandbox-admin").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    assert!(
-        body["TooManyAttempts"]
-            .as_str()
-            .unwrap()
-            .contains("network")
-    );
+    assert!(body["TooManyAttempts"].as_str().unwrap().contains("network"));
 }
 
 #[tokio::test]
@@ -137,13 +111,7 @@ async fn sign_in_cycles_the_session_id() {
                 .headers()
                 .get("set-cookie")
                 .expect("sign-in sets the session cookie");
-            cookie
-                .to_str()
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_owned()
+            cookie.to_str().unwrap().split(';').next().unwrap().to_owned()
         }
     };
     let whoami = |cookie: String| {
@@ -151,81 +119,42 @@ async fn sign_in_cycles_the_session_id() {
             .post(app.url("/api/auth/session"))
             .header("cookie", cookie)
             .json(&json!({}));
-        async move {
-            request
-                .send()
-                .await
-                .unwrap()
-                .json::<serde_json::Value>()
-                .await
-                .unwrap()["me"]["email"]
-                .clone()
-        }
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap()["me"]["email"].clone() }
     };
 
     let first = sign_in(None, "viewer@sandbox.test", "sandbox-viewer").await;
     assert_eq!(whoami(first.clone()).await, "viewer@sandbox.test");
-    let second = sign_in(
-        Some(first.clone()),
-        "finance@sandbox.test",
-        "sandbox-finance",
-    )
-    .await;
+    let second = sign_in(Some(first.clone()), "finance@sandbox.test", "sandbox-finance").await;
     assert_ne!(first, second);
     assert_eq!(whoami(second).await, "finance@sandbox.test");
-    assert!(
-        whoami(first).await.is_null(),
-        "the id from before sign-in must be dead"
-    );
+    assert!(whoami(first).await.is_null(), "the id from before sign-in must be dead");
 }
 
-#[tokio::test]
-async fn session_cookie_is_http_only_and_strict() {
-    let app = spawn_app().await;
+/// The `Set-Cookie` header of a fresh sign-in, lower-cased.
+async fn sign_in_set_cookie(app: &crate::helpers::TestApp) -> String {
     let response = app
         .client()
         .http
         .post(app.url("/api/auth/sign_in"))
-        .json(
-            &json!({ "email": "viewer@sandbox.test", "password": "sandbox-viewer", "next": null }),
-        )
+        .json(&json!({ "email": "viewer@sandbox.test", "password": "sandbox-viewer", "next": null }))
         .send()
         .await
         .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_lowercase();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.headers()["set-cookie"].to_str().unwrap().to_lowercase()
+}
+
+#[tokio::test]
+async fn session_cookie_is_http_only_and_strict() {
+    let cookie = sign_in_set_cookie(&spawn_app().await).await;
     assert!(
         cookie.contains("httponly") && cookie.contains("samesite=strict"),
         "{cookie}"
     );
-    assert!(
-        !cookie.contains("secure"),
-        "plain http must not set Secure: {cookie}"
-    );
+    assert!(!cookie.contains("secure"), "plain http must not set Secure: {cookie}");
 
     let https = spawn_app_with(&[("PUBLIC_URL", "https://backoffice.example.com")]).await;
-    let response = https
-        .client()
-        .http
-        .post(https.url("/api/auth/sign_in"))
-        .json(
-            &json!({ "email": "viewer@sandbox.test", "password": "sandbox-viewer", "next": null }),
-        )
-        .send()
-        .await
-        .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_lowercase();
+    let cookie = sign_in_set_cookie(&https).await;
     assert!(cookie.contains("secure"), "{cookie}");
 }
 
@@ -236,10 +165,7 @@ async fn idle_sessions_expire() {
     assert!(client.whoami().await.is_some());
     tokio::time::sleep(Duration::from_millis(3200)).await;
     let (status, body) = client.call("staff/list", json!({})).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::UNAUTHORIZED, json!("Unauthenticated"))
-    );
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!("Unauthenticated")));
 }
 
 #[tokio::test]
@@ -276,4 +202,14 @@ async fn sign_out_ends_the_session() {
     assert_eq!(row.staff_email.as_deref(), Some("compliance@sandbox.test"));
     let (status, _) = client.call("auth/sign_out", json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_sends_signed_in_members_on() {
+    let app = spawn_app().await;
+    let client = app.signed_in(Role::Viewer).await;
+    let response = client.get("/sign-in?next=%2Faudit").await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()["location"], "/audit");
+    assert_eq!(app.client().get("/sign-in").await.status(), StatusCode::OK);
 }

@@ -14,10 +14,7 @@ async fn health_and_readiness() {
     assert_eq!(client.get("/readyz").await.status(), StatusCode::OK);
 
     app.db().close().await;
-    assert_eq!(
-        client.get("/readyz").await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(client.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(client.get("/healthz").await.status(), StatusCode::OK);
 }
 
@@ -27,10 +24,7 @@ async fn pages_carry_security_headers_with_a_fresh_nonce() {
     let client = app.client();
     let page = client.get("/sign-in").await;
     assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(
         csp.contains("frame-ancestors 'none'") && csp.contains("'nonce-"),
         "{csp}"
@@ -38,21 +32,12 @@ async fn pages_carry_security_headers_with_a_fresh_nonce() {
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert_eq!(page.headers()["referrer-policy"], "same-origin");
     let html = page.text().await.unwrap();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
     assert!(
         html.contains(&format!("nonce=\"{nonce}\"")),
         "hydration scripts carry the nonce"
     );
-    assert!(
-        html.contains("SANDBOX"),
-        "every page says SANDBOX in sandbox mode"
-    );
+    assert!(html.contains("SANDBOX"), "every page says SANDBOX in sandbox mode");
 
     let again = client.get("/sign-in").await;
     assert_ne!(
@@ -95,11 +80,7 @@ async fn cross_site_mutations_are_refused() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::FORBIDDEN,
-            "{header}: {value}"
-        );
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{header}: {value}");
     }
     assert_eq!(app.audit_count().await, before, "nothing happened");
 
@@ -121,23 +102,13 @@ async fn pages_answer_with_their_status() {
     let viewer = app.signed_in(Role::Viewer).await;
     let forbidden = viewer.get("/staff").await;
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-    assert!(
-        forbidden
-            .text()
-            .await
-            .unwrap()
-            .contains("Not available to your role")
-    );
+    assert!(forbidden.text().await.unwrap().contains("Not available to your role"));
     let missing = viewer.get("/no-such-page").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let home = viewer.get("/").await;
     assert_eq!(home.status(), StatusCode::OK);
     let html = home.text().await.unwrap();
-    assert!(
-        html.contains("Vera Viewer")
-            && html.contains("Audit log")
-            && !html.contains("href=\"/staff\"")
-    );
+    assert!(html.contains("Vera Viewer") && html.contains("Audit log") && !html.contains("href=\"/staff\""));
     let audit = viewer.get("/audit").await;
     assert_eq!(audit.status(), StatusCode::OK);
 }
@@ -146,10 +117,7 @@ async fn pages_answer_with_their_status() {
 async fn internal_errors_name_the_request_and_hide_the_cause() {
     let app = spawn_app().await;
     let admin = app.signed_in(Role::Admin).await;
-    sqlx::query("DROP TABLE staff_roles")
-        .execute(app.db())
-        .await
-        .unwrap();
+    sqlx::query("DROP TABLE staff_roles").execute(app.db()).await.unwrap();
     let response = admin
         .http
         .post(app.url("/api/staff/list"))
@@ -158,10 +126,7 @@ async fn internal_errors_name_the_request_and_hide_the_cause() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let id = response.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body, json!({ "Internal": { "reference": id } }));
 }
@@ -177,13 +142,7 @@ async fn outside_the_sandbox_nobody_exists_until_create_admin() {
         ("SESSION_KEY", key.as_str()),
     ];
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
-        .args([
-            "create-admin",
-            "--email",
-            "Root@Example.com",
-            "--name",
-            "Root Admin",
-        ])
+        .args(["create-admin", "--email", "Root@Example.com", "--name", "Root Admin"])
         .env("DATABASE_URL", &db_url)
         .env("LOG_LEVEL", "warn")
         .stdin(std::process::Stdio::piped())
@@ -199,11 +158,7 @@ async fn outside_the_sandbox_nobody_exists_until_create_admin() {
         .await
         .unwrap();
     let output = child.wait_with_output().await.unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 
     let app = spawn_on(dir, db_url, &live).await;
     let staff: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff")
@@ -213,29 +168,75 @@ async fn outside_the_sandbox_nobody_exists_until_create_admin() {
     assert_eq!(staff, 1, "no demo accounts outside the sandbox");
     let client = app.client();
     assert_eq!(
-        client
-            .sign_in("admin@sandbox.test", "sandbox-admin")
-            .await
-            .0,
+        client.sign_in("admin@sandbox.test", "sandbox-admin").await.0,
         StatusCode::CONFLICT
     );
     assert_eq!(
-        client
-            .sign_in("root@example.com", "root-password-1234")
-            .await
-            .0,
+        client.sign_in("root@example.com", "root-password-1234").await.0,
         StatusCode::OK
     );
     let (_, session) = client.call("auth/session", json!({})).await;
     assert_eq!(session["sandbox"], false);
     assert_eq!(session["me"]["roles"], json!(["admin"]));
-    assert!(
-        !client
-            .get("/")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("SANDBOX")
+    assert!(!client.get("/").await.text().await.unwrap().contains("SANDBOX"));
+    assert_eq!(
+        client.get("/sandbox").await.status(),
+        StatusCode::FORBIDDEN,
+        "no sandbox controls on the real API"
     );
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_start_up_and_names_itself() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .arg("serve")
+        .env("SESSION_IDLE_TIMEOUT", "forever")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SESSION_IDLE_TIMEOUT"), "{stderr}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .arg("serve")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("term.db").display()),
+        )
+        .env("LOG_LEVEL", "warn")
+        .spawn()
+        .unwrap();
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not become ready");
+    let pid = server.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), server.wait())
+        .await
+        .expect("exits")
+        .unwrap();
+    assert!(status.success(), "a clean exit after SIGTERM: {status:?}");
 }

@@ -93,17 +93,15 @@ async fn every_server_function_is_known_and_mutates_only_by_post() {
 
 /// A snapshot of everything a refused call must leave alone.
 async fn state_of(app: &TestApp) -> Value {
-    let staff: Vec<(String, String, String, bool, i64)> = sqlx::query_as(
-        "SELECT id, email, password_hash, disabled, session_generation FROM staff ORDER BY id",
-    )
-    .fetch_all(app.db())
-    .await
-    .unwrap();
-    let roles: Vec<(String, String)> =
-        sqlx::query_as("SELECT staff_id, role FROM staff_roles ORDER BY staff_id, role")
+    let staff: Vec<(String, String, String, bool, i64)> =
+        sqlx::query_as("SELECT id, email, password_hash, disabled, session_generation FROM staff ORDER BY id")
             .fetch_all(app.db())
             .await
             .unwrap();
+    let roles: Vec<(String, String)> = sqlx::query_as("SELECT staff_id, role FROM staff_roles ORDER BY staff_id, role")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
     json!({ "staff": format!("{staff:?}"), "roles": format!("{roles:?}") })
 }
 
@@ -120,11 +118,7 @@ async fn every_role_against_every_endpoint() {
     for (path, required, args) in endpoints(&target) {
         let (status, _) = anonymous.call(path, args).await;
         match required {
-            None => assert_ne!(
-                status,
-                StatusCode::UNAUTHORIZED,
-                "{path} is open to everyone"
-            ),
+            None => assert_ne!(status, StatusCode::UNAUTHORIZED, "{path} is open to everyone"),
             Some(_) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} without a session"),
         }
     }
@@ -134,10 +128,7 @@ async fn every_role_against_every_endpoint() {
         let held = Permissions::of_roles(&[role]);
         for (path, required, args) in endpoints(&target) {
             let allowed = required.is_none_or(|r| held.has_all(r));
-            check(&app, role, path, allowed, || {
-                client.call(path, args.clone())
-            })
-            .await;
+            check(&app, role, path, allowed, || client.call(path, args.clone())).await;
         }
         let client = app.signed_in(role).await;
         for (path, required) in ROUTES {
@@ -165,26 +156,15 @@ where
             "{role} should be allowed {path}, got {status}: {body}"
         );
     } else {
-        assert_eq!(
-            status,
-            StatusCode::FORBIDDEN,
-            "{role} must be refused {path}: {body}"
-        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "{role} must be refused {path}: {body}");
         assert_eq!(
             state_of(app).await,
             before,
             "{role} was refused {path} but something changed"
         );
-        assert_eq!(
-            app.audit_count().await,
-            audit_before + 1,
-            "the refusal is audited once"
-        );
+        assert_eq!(app.audit_count().await, audit_before + 1, "the refusal is audited once");
         let row = app.last_audit("access.denied").await.unwrap();
         assert_eq!(row.outcome, "denied");
-        assert!(
-            row.target_id.unwrap().ends_with(path),
-            "denial names {path}"
-        );
+        assert!(row.target_id.unwrap().ends_with(path), "denial names {path}");
     }
 }

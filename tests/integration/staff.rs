@@ -21,10 +21,7 @@ async fn creating_staff_checks_every_field_and_audits() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["email", "name", "password", "roles"] {
-        assert!(
-            field_message(&body, field).is_some(),
-            "no message for {field}: {body}"
-        );
+        assert!(field_message(&body, field).is_some(), "no message for {field}: {body}");
     }
 
     let (status, body) = admin
@@ -41,11 +38,7 @@ async fn creating_staff_checks_every_field_and_audits() {
         .call("staff/create", new_member("sam@example.com", &["viewer"]))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        field_message(&body, "email")
-            .unwrap()
-            .contains("already exists")
-    );
+    assert!(field_message(&body, "email").unwrap().contains("already exists"));
 
     let row = app.last_audit("staff.create").await.unwrap();
     assert_eq!(row.staff_email.as_deref(), Some("admin@sandbox.test"));
@@ -74,64 +67,34 @@ async fn nobody_removes_the_last_admin() {
         .clone();
 
     let (status, body) = admin
-        .call(
-            "staff/set_roles",
-            json!({ "id": admin_id, "roles": ["viewer"] }),
-        )
+        .call("staff/set_roles", json!({ "id": admin_id, "roles": ["viewer"] }))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(
-        body["Refused"]
-            .as_str()
-            .unwrap()
-            .contains("no enabled admin")
-    );
+    assert!(body["Refused"].as_str().unwrap().contains("no enabled admin"));
     let (status, _) = admin
-        .call(
-            "staff/set_disabled",
-            json!({ "id": admin_id, "disabled": true }),
-        )
+        .call("staff/set_disabled", json!({ "id": admin_id, "disabled": true }))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "nobody disables themselves");
 
     let (_, second) = admin
-        .call(
-            "staff/create",
-            new_member("second-admin@example.com", &["admin"]),
-        )
+        .call("staff/create", new_member("second-admin@example.com", &["admin"]))
         .await;
     let (status, body) = admin
-        .call(
-            "staff/set_roles",
-            json!({ "id": admin_id, "roles": ["viewer"] }),
-        )
+        .call("staff/set_roles", json!({ "id": admin_id, "roles": ["viewer"] }))
         .await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "with a second admin it works: {body}"
-    );
+    assert_eq!(status, StatusCode::OK, "with a second admin it works: {body}");
     // The second admin is now the only one: it may neither disable itself nor drop its admin role.
     let other = app.client();
     assert_eq!(
-        other
-            .sign_in("second-admin@example.com", "a-long-password")
-            .await
-            .0,
+        other.sign_in("second-admin@example.com", "a-long-password").await.0,
         StatusCode::OK
     );
     let (status, _) = other
-        .call(
-            "staff/set_disabled",
-            json!({ "id": second["id"], "disabled": true }),
-        )
+        .call("staff/set_disabled", json!({ "id": second["id"], "disabled": true }))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = other
-        .call(
-            "staff/set_roles",
-            json!({ "id": second["id"], "roles": ["finance"] }),
-        )
+        .call("staff/set_roles", json!({ "id": second["id"], "roles": ["finance"] }))
         .await;
     assert_eq!(
         status,
@@ -161,10 +124,7 @@ async fn disabling_ends_sessions_at_once_and_blocks_sign_in() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["disabled"], true);
     assert_eq!(finance.whoami().await, None, "the open session ended");
-    let (status, body) = app
-        .client()
-        .sign_in("finance@sandbox.test", "sandbox-finance")
-        .await;
+    let (status, body) = app.client().sign_in("finance@sandbox.test", "sandbox-finance").await;
     assert_eq!(
         (status, body["Refused"].as_str()),
         (StatusCode::CONFLICT, Some("Email or password is wrong."))
@@ -194,10 +154,7 @@ async fn password_reset_ends_sessions_and_never_reaches_the_audit_log() {
         .clone();
 
     let (status, body) = admin
-        .call(
-            "staff/reset_password",
-            json!({ "id": id, "password": "short" }),
-        )
+        .call("staff/reset_password", json!({ "id": id, "password": "short" }))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "password").is_some());
@@ -210,10 +167,7 @@ async fn password_reset_ends_sessions_and_never_reaches_the_audit_log() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(viewer.whoami().await, None);
     assert_eq!(
-        app.client()
-            .sign_in("viewer@sandbox.test", "sandbox-viewer")
-            .await
-            .0,
+        app.client().sign_in("viewer@sandbox.test", "sandbox-viewer").await.0,
         StatusCode::CONFLICT
     );
     assert_eq!(
@@ -239,10 +193,7 @@ async fn unknown_members_are_not_found() {
     let app = spawn_app().await;
     let admin = app.signed_in(Role::Admin).await;
     let (status, body) = admin
-        .call(
-            "staff/set_disabled",
-            json!({ "id": "no-such-id", "disabled": true }),
-        )
+        .call("staff/set_disabled", json!({ "id": "no-such-id", "disabled": true }))
         .await;
     assert_eq!((status, body), (StatusCode::NOT_FOUND, json!("NotFound")));
 }

@@ -17,16 +17,10 @@ pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded
 pub type ActionValue<T> = MappedSignal<Option<Result<T, AppError>>>;
 
 /// The message for `field` from the latest result of an action, if it failed on that field.
-pub fn field_error<T: Send + Sync + 'static>(
-    result: ActionValue<T>,
-    field: &'static str,
-) -> Signal<Option<String>> {
+pub fn field_error<T: Send + Sync + 'static>(result: ActionValue<T>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || {
         result.with(|r| match r {
-            Some(Err(e)) => e
-                .field_errors()
-                .and_then(|f| f.get(field))
-                .map(str::to_owned),
+            Some(Err(e)) => e.field_errors().and_then(|f| f.get(field)).map(str::to_owned),
             _ => None,
         })
     })
@@ -43,10 +37,7 @@ pub fn general_error<T: Send + Sync + 'static>(result: ActionValue<T>) -> Signal
 }
 
 /// Runs `then` each time the action's latest result is a success.
-pub fn when_ok<T: Send + Sync + 'static>(
-    result: ActionValue<T>,
-    then: impl Fn() + Send + Sync + 'static,
-) {
+pub fn when_ok<T: Send + Sync + 'static>(result: ActionValue<T>, then: impl Fn() + Send + Sync + 'static) {
     Effect::new(move |_| {
         if result.with(|r| matches!(r, Some(Ok(_)))) {
             then();

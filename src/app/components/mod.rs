@@ -50,9 +50,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         _ => None,
     };
     let message = match &error {
-        AppError::Internal { .. } => {
-            "Something went wrong on our side. The details are in the server log.".to_owned()
-        }
+        AppError::Internal { .. } => "Something went wrong on our side. The details are in the server log.".to_owned(),
         other => other.to_string(),
     };
     view! {
@@ -81,10 +79,7 @@ pub fn return_to_sign_in() {
 
 /// The sign-in page, set to come back to `here` afterwards.
 pub fn sign_in_path(here: &str) -> String {
-    format!(
-        "/sign-in?next={}",
-        leptos_router::location::Url::escape(here)
-    )
+    format!("/sign-in?next={}", leptos_router::location::Url::escape(here))
 }
 
 /// Full page load of `path`: used after sign-in and sign-out so every part of the page starts over.
@@ -123,7 +118,8 @@ pub fn SuccessNotice(#[prop(into)] message: String) -> impl IntoView {
 /// Classes of the data tables, so every table in the app reads the same.
 pub mod table {
     pub const TABLE: &str = "w-full border-collapse text-left text-sm";
-    pub const HEAD: &str = "border-b border-slate-200 bg-slate-50 text-xs font-medium uppercase tracking-wide text-slate-500";
+    pub const HEAD: &str =
+        "border-b border-slate-200 bg-slate-50 text-xs font-medium uppercase tracking-wide text-slate-500";
     pub const TH: &str = "px-3 py-2 font-medium";
     pub const ROW: &str = "border-b border-slate-100 hover:bg-slate-50";
     pub const TD: &str = "px-3 py-2 align-top";

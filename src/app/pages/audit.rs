@@ -16,13 +16,7 @@ const FIELDS: [&str; 5] = ["staff", "action", "target", "from", "to"];
 
 impl AuditFilter {
     fn fields(&self) -> [&String; 5] {
-        [
-            &self.staff,
-            &self.action,
-            &self.target,
-            &self.from,
-            &self.to,
-        ]
+        [&self.staff, &self.action, &self.target, &self.from, &self.to]
     }
 
     /// `staff=...&from=...`, leaving out empty filters.
@@ -53,10 +47,7 @@ pub fn AuditPage() -> impl IntoView {
             }
         })
     });
-    let first = Resource::new(
-        move || filter.get(),
-        |filter| fetch_audit_page(filter, None),
-    );
+    let first = Resource::new(move || filter.get(), |filter| fetch_audit_page(filter, None));
     let export_href = move || format!("/exports/audit.csv?{}", filter.get().query_string());
 
     view! {
@@ -81,16 +72,14 @@ pub fn AuditPage() -> impl IntoView {
 fn Filters(filter: Memo<AuditFilter>) -> impl IntoView {
     let current = filter.get_untracked();
     let [staff, action, target, from, to] = current.fields().map(|v| RwSignal::new(v.clone()));
-    let errors = Memo::new(move |_| {
-        let typed = AuditFilter {
-            staff: staff.get(),
-            action: action.get(),
-            target: target.get(),
-            from: from.get(),
-            to: to.get(),
-        };
-        typed.parse().err()
-    });
+    let typed = move || AuditFilter {
+        staff: staff.get(),
+        action: action.get(),
+        target: target.get(),
+        from: from.get(),
+        to: to.get(),
+    };
+    let errors = Memo::new(move |_| typed().parse().err());
     let error_of = move |field: &'static str| {
         Signal::derive(move || {
             errors.with(|e| {
@@ -109,17 +98,7 @@ fn Filters(filter: Memo<AuditFilter>) -> impl IntoView {
             if errors.with_untracked(Option::is_some) {
                 return;
             }
-            let typed = AuditFilter {
-                staff: staff.get(),
-                action: action.get(),
-                target: target.get(),
-                from: from.get(),
-                to: to.get(),
-            };
-            navigate(
-                &format!("/audit?{}", typed.query_string()),
-                Default::default(),
-            );
+            navigate(&format!("/audit?{}", typed().query_string()), Default::default());
         }
     };
     let clear = move |_| {

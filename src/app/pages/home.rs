@@ -4,29 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::areas::Area;
+use crate::app::areas::{Area, SandboxMode};
 use crate::app::components::PageHeader;
 use crate::domain::staff::Me;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let me = expect_context::<Me>();
-    let areas: Vec<Area> = Area::ALL
-        .into_iter()
-        .filter(|a| me.can(a.permission()))
-        .collect();
-    let first_name = me
-        .name
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let permissions = me
-        .permissions
-        .iter()
-        .map(|p| p.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let areas = Area::open_to(&me, expect_context::<SandboxMode>());
+    let first_name = me.name.split_whitespace().next().unwrap_or_default().to_owned();
+    let permissions = me.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
     view! {
         <Title text="Home"/>
         <PageHeader title="Home" subtitle="Your areas of the back office."/>

@@ -2,9 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::SignIn;
+use crate::api::auth::{SignIn, local_path};
 use crate::app::SessionResource;
 use crate::app::components::form::{BUTTON_PRIMARY, TextField, field_error, general_error};
 use crate::app::components::{ErrorNotice, reload_to};
@@ -40,7 +41,14 @@ pub fn SignInPage() -> impl IntoView {
         <div class="flex min-h-full flex-col">
             <Suspense>
                 {move || Suspend::new(async move {
-                    session.await.ok().filter(|s| s.sandbox).map(|_| view! { <SandboxBanner/> })
+                    let session = session.await.ok();
+                    // Already signed in: nothing to do here.
+                    let signed_in = session.as_ref().is_some_and(|s| s.me.is_some()).then(|| {
+                        let next = local_path(query.with_untracked(|q| q.get("next")).as_deref());
+                        view! { <Redirect path=next/> }
+                    });
+                    let banner = session.filter(|s| s.sandbox).map(|_| view! { <SandboxBanner/> });
+                    (signed_in, banner)
                 })}
             </Suspense>
             <div class="flex flex-1 items-start justify-center px-4 pt-24">

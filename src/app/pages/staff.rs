@@ -2,12 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::staff::{
-    CreateStaff, ResetStaffPassword, SetStaffDisabled, SetStaffRoles, list_staff,
-};
+use crate::api::staff::{CreateStaff, ResetStaffPassword, SetStaffDisabled, SetStaffRoles, list_staff};
 use crate::app::components::form::{
-    ActionValue, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, TextField,
-    field_error, general_error, when_ok,
+    ActionValue, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, TextField, field_error, general_error,
+    when_ok,
 };
 use crate::app::components::status::{Badge, RoleBadges, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, format_time, table};
@@ -18,10 +16,7 @@ use crate::domain::staff::{Me, NewStaffInput, StaffView};
 pub fn StaffPage() -> impl IntoView {
     let create = ServerAction::<CreateStaff>::new();
     let changes = RwSignal::new(0u32);
-    let staff = Resource::new(
-        move || (create.version().get(), changes.get()),
-        |_| list_staff(),
-    );
+    let staff = Resource::new(move || (create.version().get(), changes.get()), |_| list_staff());
     let adding = RwSignal::new(false);
     let expanded = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<&'static str>);
@@ -168,10 +163,7 @@ fn NewStaffForm(create: ServerAction<CreateStaff>) -> impl IntoView {
 
 /// Role checkboxes. Roles the signed-in member could not grant are shown but cannot be changed.
 #[component]
-fn RolePicker(
-    selected: RwSignal<Vec<Role>>,
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
+fn RolePicker(selected: RwSignal<Vec<Role>>, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     let me = expect_context::<Me>();
     view! {
         <fieldset class="mt-1">
@@ -207,10 +199,7 @@ fn RolePicker(
 }
 
 #[component]
-fn StaffManager(
-    member: StaffView,
-    on_change: impl Fn(&'static str) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
     let set_roles = ServerAction::<SetStaffRoles>::new();
     let reset = ServerAction::<ResetStaffPassword>::new();
     let set_disabled = ServerAction::<SetStaffDisabled>::new();

@@ -52,10 +52,7 @@ impl From<StaffRecord> for Me {
 /// age, the member still enabled, and no password reset or disable since it began. A session that
 /// fails any of these is flushed. Idle expiry is the session store's: each use (at most once a
 /// minute) moves the expiry forward.
-pub async fn current_staff(
-    state: &AppState,
-    session: &Session,
-) -> Result<Option<StaffRecord>, AppError> {
+pub async fn current_staff(state: &AppState, session: &Session) -> Result<Option<StaffRecord>, AppError> {
     let Some(mut signed_in) = session.get::<SignedIn>(SESSION_KEY).await? else {
         return Ok(None);
     };
@@ -63,9 +60,7 @@ pub async fn current_staff(
     let max_age = state.config.session_max_age.as_secs() as i64;
     let staff = db::staff::find(&state.db, &signed_in.staff_id).await?;
     let valid = staff.filter(|s| {
-        !s.disabled
-            && s.session_generation == signed_in.generation
-            && now - signed_in.signed_in_at < max_age
+        !s.disabled && s.session_generation == signed_in.generation && now - signed_in.signed_in_at < max_age
     });
     let Some(staff) = valid else {
         session.flush().await?;
@@ -90,9 +85,7 @@ pub async fn authorize(
     required: &[Permission],
     what: &str,
 ) -> Result<Actor, AppError> {
-    let staff = current_staff(state, session)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let staff = current_staff(state, session).await?.ok_or(AppError::Unauthenticated)?;
     let permissions = Permissions::of_roles(&staff.roles);
     let actor = Actor {
         staff,
@@ -100,11 +93,7 @@ pub async fn authorize(
         meta,
     };
     if !actor.permissions.has_all(required) {
-        let needed = required
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let needed = required.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
         tracing::warn!(staff = %actor.staff.id, %what, %needed, "permission denied");
         let event = Event::new("access.denied", Outcome::Denied)
             .target("endpoint", what)

@@ -53,17 +53,8 @@ mod tests {
     #[tokio::test]
     async fn hashes_with_owasp_parameters_and_verifies() {
         let stored = hash(SecretString::from("correct horse battery")).await;
-        assert!(
-            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{stored}"
-        );
-        assert!(
-            verify(
-                SecretString::from("correct horse battery"),
-                Some(stored.clone())
-            )
-            .await
-        );
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(verify(SecretString::from("correct horse battery"), Some(stored.clone())).await);
         assert!(!verify(SecretString::from("wrong horse battery"), Some(stored)).await);
         assert!(!verify(SecretString::from("not anyone's password at all"), None).await);
     }

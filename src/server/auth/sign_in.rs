@@ -56,9 +56,7 @@ pub async fn sign_in(
             minutes_until(now, until)
         )));
     }
-    if let Some(until) =
-        db::throttle::locked_until(&state.db, Scope::Email, email.as_str(), now).await?
-    {
+    if let Some(until) = db::throttle::locked_until(&state.db, Scope::Email, email.as_str(), now).await? {
         audit::record_alone(
             &state.db,
             &Who::default(),
@@ -83,23 +81,16 @@ pub async fn sign_in(
                 None => "unknown email",
             };
             let email_failures =
-                db::throttle::record_failure(&state.db, Scope::Email, email.as_str(), now, None)
-                    .await?;
+                db::throttle::record_failure(&state.db, Scope::Email, email.as_str(), now, None).await?;
             if email_failures >= EMAIL_MAX_FAILURES {
                 db::throttle::lock(&state.db, Scope::Email, email.as_str(), now + LOCKOUT).await?;
             }
             let ip_failures =
-                db::throttle::record_failure(&state.db, Scope::Ip, &ip, now, Some(now - IP_WINDOW))
-                    .await?;
+                db::throttle::record_failure(&state.db, Scope::Ip, &ip, now, Some(now - IP_WINDOW)).await?;
             if ip_failures >= IP_MAX_FAILURES {
                 db::throttle::lock(&state.db, Scope::Ip, &ip, now + IP_WINDOW).await?;
             }
-            let who = Who {
-                staff_id: None,
-                staff_email: None,
-                roles: String::new(),
-            };
-            audit::record_alone(&state.db, &who, &meta, attempt(Outcome::Failure, reason)).await?;
+            audit::record_alone(&state.db, &Who::default(), &meta, attempt(Outcome::Failure, reason)).await?;
             return Err(AppError::Refused(WRONG_CREDENTIALS.into()));
         }
     };
@@ -107,9 +98,7 @@ pub async fn sign_in(
     db::throttle::clear(&state.db, Scope::Email, email.as_str()).await?;
     // A fresh id at every sign-in, so an id planted before sign-in is worth nothing after it.
     session.cycle_id().await?;
-    session
-        .insert(SESSION_KEY, signed_in_record(&staff))
-        .await?;
+    session.insert(SESSION_KEY, signed_in_record(&staff)).await?;
     let actor = Actor {
         permissions: Permissions::of_roles(&staff.roles),
         staff,

@@ -75,20 +75,12 @@ pub async fn insert(tx: &mut Tx, row: &AuditRow) -> Result<(), sqlx::Error> {
 }
 
 /// Newest first, `limit` rows older than `before` (a `seq`) that match `query`.
-pub async fn page(
-    db: &Db,
-    query: &AuditQuery,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let mut sql =
-        QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
+pub async fn page(db: &Db, query: &AuditQuery, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
     let prefix = |text: &str| {
         format!(
             "{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
+            text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
         )
     };
     if let Some(staff) = &query.staff {
@@ -123,8 +115,7 @@ pub async fn page(
 
 /// Every row in chain order, streamed.
 pub fn all_in_order(db: &Db) -> BoxStream<'_, Result<AuditRow, sqlx::Error>> {
-    static SQL: LazyLock<String> =
-        LazyLock::new(|| format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"));
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"));
     sqlx::query_as(SQL.as_str()).fetch(db)
 }
 

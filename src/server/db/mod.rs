@@ -22,11 +22,7 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    if let Some(dir) = options
-        .get_filename()
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
     }
     let pool = SqlitePoolOptions::new()
@@ -69,9 +65,7 @@ impl Timestamp {
     }
 
     pub fn to_text(self) -> String {
-        self.0
-            .format(TIME_FORMAT)
-            .expect("a UTC time always formats")
+        self.0.format(TIME_FORMAT).expect("a UTC time always formats")
     }
 
     pub fn parse(text: &str) -> Result<Self, time::error::Parse> {

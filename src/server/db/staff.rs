@@ -48,8 +48,7 @@ impl StaffRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, email, name, password_hash, disabled, session_generation, created_at, last_sign_in_at";
+const COLUMNS: &str = "id, email, name, password_hash, disabled, session_generation, created_at, last_sign_in_at";
 
 pub struct NewStaffRow<'a> {
     pub id: &'a str,
@@ -109,11 +108,10 @@ async fn find_by(
     column: &'static str,
     value: &str,
 ) -> Result<Option<StaffRecord>, sqlx::Error> {
-    let row: Option<StaffRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff WHERE {column} = $1"))
-            .bind(value)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<StaffRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff WHERE {column} = $1"))
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let names: Vec<String> = sqlx::query_scalar("SELECT role FROM staff_roles WHERE staff_id = $1")
         .bind(&row.id)
@@ -126,10 +124,9 @@ async fn find_by(
 
 /// Every member, by name, with roles (two queries, whatever the number of staff).
 pub async fn list(db: &Db) -> Result<Vec<StaffRecord>, sqlx::Error> {
-    let rows: Vec<StaffRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff ORDER BY name, email"))
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<StaffRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff ORDER BY name, email"))
+        .fetch_all(db)
+        .await?;
     let pairs: Vec<(String, String)> = sqlx::query_as("SELECT staff_id, role FROM staff_roles")
         .fetch_all(db)
         .await?;
@@ -159,12 +156,7 @@ pub async fn count_active_admins(tx: &mut Tx) -> Result<i64, sqlx::Error> {
 }
 
 /// Disables or enables a member; either way their open sessions end.
-pub async fn set_disabled(
-    tx: &mut Tx,
-    id: &str,
-    disabled: bool,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
+pub async fn set_disabled(tx: &mut Tx, id: &str, disabled: bool, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE staff SET disabled = $2, session_generation = session_generation + 1, updated_at = $3 WHERE id = $1",
     )
@@ -177,12 +169,7 @@ pub async fn set_disabled(
 }
 
 /// Sets a new password hash and ends the member's open sessions.
-pub async fn set_password_hash(
-    tx: &mut Tx,
-    id: &str,
-    hash: &str,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE staff SET password_hash = $2, session_generation = session_generation + 1, updated_at = $3 WHERE id = $1",
     )

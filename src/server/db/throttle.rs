@@ -64,12 +64,7 @@ pub async fn record_failure(
     .await
 }
 
-pub async fn lock(
-    db: &Db,
-    scope: Scope,
-    subject: &str,
-    until: Timestamp,
-) -> Result<(), sqlx::Error> {
+pub async fn lock(db: &Db, scope: Scope, subject: &str, until: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sign_in_throttle SET locked_until = $3 WHERE scope = $1 AND subject = $2")
         .bind(scope.as_str())
         .bind(subject)

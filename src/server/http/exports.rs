@@ -105,10 +105,7 @@ pub async fn audit_csv(
         }
     });
     let body = stream::once(async move { Ok(Bytes::from(header_row)) }).chain(batches);
-    let filename = format!(
-        "audit-{}.csv",
-        Timestamp::now().to_text().replace([':', '.'], "-")
-    );
+    let filename = format!("audit-{}.csv", Timestamp::now().to_text().replace([':', '.'], "-"));
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -133,9 +130,7 @@ fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
             cell
         }
     });
-    writer
-        .write_record(cells)
-        .expect("writing to memory cannot fail");
+    writer.write_record(cells).expect("writing to memory cannot fail");
     writer.into_inner().expect("flushing to memory cannot fail")
 }
 

@@ -31,8 +31,7 @@ const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let config = &state.config;
-    let idle = time::Duration::try_from(config.session_idle_timeout)
-        .expect("the idle timeout fits a time::Duration");
+    let idle = time::Duration::try_from(config.session_idle_timeout).expect("the idle timeout fits a time::Duration");
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("backoffice_session")
         .with_http_only(true)
@@ -58,10 +57,9 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn(security::refuse_cross_site));
     security::with_default_headers(app)
@@ -69,25 +67,25 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::from_fn(security::catch_panic))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         // Always our own id: one sent by the client could carry markup into the logs and error page.
-        .layer(SetRequestHeaderLayer::overriding(HeaderName::from_static("x-request-id"), |_: &Request<_>| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok()
-        }))
+        .layer(SetRequestHeaderLayer::overriding(
+            HeaderName::from_static("x-request-id"),
+            |_: &Request<_>| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok(),
+        ))
         .with_state(state)
 }
 
 /// The request id, client IP and user agent of a request, for the audit log.
 pub fn request_meta(headers: &HeaderMap, extensions: &Extensions) -> RequestMeta {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     RequestMeta {
         request_id: header("x-request-id"),
         ip: extensions

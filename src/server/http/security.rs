@@ -15,16 +15,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// origin in `Origin` and says `Sec-Fetch-Site: cross-site`/`same-site` for foreign pages.
 /// Clients that send neither (scripts, tests) are not browsers and carry no ambient cookies risk.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
     let headers = request.headers();
     let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let foreign_fetch = text(HeaderName::from_static("sec-fetch-site"))
-        .is_some_and(|s| s != "same-origin" && s != "none");
+    let foreign_fetch =
+        text(HeaderName::from_static("sec-fetch-site")).is_some_and(|s| s != "same-origin" && s != "none");
     let foreign_origin = text(header::ORIGIN).is_some_and(|origin| {
         let origin_host = url::Url::parse(origin).ok().map(|u| match u.port() {
             Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
