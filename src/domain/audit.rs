@@ -1,9 +1,8 @@
 //! The audit log as the audit page reads it.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
 
-use super::error::{AppError, FieldErrors};
+use super::UtcTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,8 +31,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntryView {
     pub seq: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
+    pub at: UtcTime,
     pub staff_email: Option<String>,
     pub staff_roles: String,
     pub action: String,
@@ -65,47 +63,6 @@ pub struct AuditFilter {
     pub to: String,
 }
 
-/// Checked audit filters. Text filters match by prefix, case-insensitively; dates are UTC days, inclusive.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuditQuery {
-    pub staff: Option<String>,
-    pub action: Option<String>,
-    pub target: Option<String>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-}
-
-impl AuditFilter {
-    pub fn parse(&self) -> Result<AuditQuery, AppError> {
-        let text = |s: &str| Some(s.trim().to_lowercase()).filter(|s| !s.is_empty());
-        let mut errors = FieldErrors::default();
-        let from = errors.check("from", parse_day(&self.from)).flatten();
-        let to = errors.check("to", parse_day(&self.to)).flatten();
-        if let (Some(from), Some(to)) = (from, to)
-            && to < from
-        {
-            errors.add("to", "The end date is before the start date.");
-        }
-        errors.into_result(|| AuditQuery {
-            staff: text(&self.staff),
-            action: text(&self.action),
-            target: text(&self.target),
-            from,
-            to,
-        })
-    }
-}
-
-fn parse_day(text: &str) -> Result<Option<Date>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-        .map(Some)
-        .map_err(|_| "Enter a date as YYYY-MM-DD.".into())
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntryView>,
@@ -113,37 +70,90 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The server's half: turning typed filters into a checked query.
+#[cfg(feature = "ssr")]
+mod ssr {
+    use time::Date;
 
-    #[test]
-    fn filters_are_checked() {
-        let q = AuditFilter {
-            staff: " Ada@X ".into(),
-            from: "2026-01-02".into(),
-            ..Default::default()
-        }
-        .parse()
-        .unwrap();
-        assert_eq!(q.staff.as_deref(), Some("ada@x"));
-        assert_eq!(q.from.unwrap().to_string(), "2026-01-02");
-        assert_eq!(q.action, None);
+    use super::AuditFilter;
+    use crate::domain::{AppError, FieldErrors};
 
-        let err = AuditFilter {
-            from: "2026-02-01".into(),
-            to: "2026-01-01".into(),
-            ..Default::default()
+    /// Checked audit filters. Text filters match by prefix, case-insensitively; dates are UTC days, inclusive.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct AuditQuery {
+        pub staff: Option<String>,
+        pub action: Option<String>,
+        pub target: Option<String>,
+        pub from: Option<Date>,
+        pub to: Option<Date>,
+    }
+
+    impl AuditFilter {
+        pub fn parse(&self) -> Result<AuditQuery, AppError> {
+            let text = |s: &str| Some(s.trim().to_lowercase()).filter(|s| !s.is_empty());
+            let mut errors = FieldErrors::default();
+            let from = errors.check("from", parse_day(&self.from)).flatten();
+            let to = errors.check("to", parse_day(&self.to)).flatten();
+            if let (Some(from), Some(to)) = (from, to)
+                && to < from
+            {
+                errors.add("to", "The end date is before the start date.");
+            }
+            errors.into_result(|| AuditQuery {
+                staff: text(&self.staff),
+                action: text(&self.action),
+                target: text(&self.target),
+                from,
+                to,
+            })
         }
-        .parse()
-        .unwrap_err();
-        assert!(err.field_errors().unwrap().get("to").is_some());
-        let err = AuditFilter {
-            from: "yesterday".into(),
-            ..Default::default()
+    }
+
+    fn parse_day(text: &str) -> Result<Option<Date>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
         }
-        .parse()
-        .unwrap_err();
-        assert!(err.field_errors().unwrap().get("from").is_some());
+        Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+            .map(Some)
+            .map_err(|_| "Enter a date as YYYY-MM-DD.".into())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use crate::domain::audit::AuditFilter;
+
+        #[test]
+        fn filters_are_checked() {
+            let q = AuditFilter {
+                staff: " Ada@X ".into(),
+                from: "2026-01-02".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap();
+            assert_eq!(q.staff.as_deref(), Some("ada@x"));
+            assert_eq!(q.from.unwrap().to_string(), "2026-01-02");
+            assert_eq!(q.action, None);
+
+            let err = AuditFilter {
+                from: "2026-02-01".into(),
+                to: "2026-01-01".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap_err();
+            assert!(err.field_errors().unwrap().get("to").is_some());
+            let err = AuditFilter {
+                from: "yesterday".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap_err();
+            assert!(err.field_errors().unwrap().get("from").is_some());
+        }
     }
 }
+
+#[cfg(feature = "ssr")]
+pub use ssr::AuditQuery;

@@ -1,8 +1,8 @@
 //! Staff members as the pages see them, and the inputs that create or change them.
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
+use super::UtcTime;
 use super::access::{Permission, Permissions, Role};
 use super::error::{AppError, FieldErrors};
 
@@ -110,10 +110,8 @@ pub struct StaffView {
     pub email: String,
     pub roles: Vec<Role>,
     pub disabled: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_sign_in_at: Option<OffsetDateTime>,
+    pub created_at: UtcTime,
+    pub last_sign_in_at: Option<UtcTime>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

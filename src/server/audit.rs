@@ -212,7 +212,7 @@ impl From<AuditRow> for AuditEntryView {
     fn from(row: AuditRow) -> Self {
         AuditEntryView {
             seq: row.seq,
-            at: row.at.get(),
+            at: row.at.into(),
             staff_email: row.staff_email,
             staff_roles: row.staff_roles,
             action: row.action,

@@ -19,8 +19,8 @@ impl From<StaffRecord> for StaffView {
             email: s.email,
             roles: s.roles,
             disabled: s.disabled,
-            created_at: s.created_at.get(),
-            last_sign_in_at: s.last_sign_in_at.map(Timestamp::get),
+            created_at: s.created_at.into(),
+            last_sign_in_at: s.last_sign_in_at.map(Into::into),
         }
     }
 }

@@ -98,13 +98,6 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="py-6 text-sm text-slate-400">"Loading…"</p> }
 }
 
-pub fn format_time(at: time::OffsetDateTime) -> String {
-    at.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
-}
-
 /// A short confirmation that something worked.
 #[component]
 pub fn SuccessNotice(#[prop(into)] message: String) -> impl IntoView {

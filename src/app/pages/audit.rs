@@ -7,10 +7,10 @@ use leptos_router::location::Url;
 use crate::api::audit::fetch_audit_page;
 use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, TextField};
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, format_time, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
 use crate::domain::audit::{AuditEntryView, AuditFilter, AuditPage as Page, Outcome};
 use crate::domain::staff::Me;
-use crate::domain::{AppError, Permission};
+use crate::domain::{AppError, FieldErrors, Permission};
 
 const FIELDS: [&str; 5] = ["staff", "action", "target", "from", "to"];
 
@@ -56,12 +56,15 @@ pub fn AuditPage() -> impl IntoView {
                 <a href=export_href rel="external" download="" class=BUTTON_SECONDARY data-testid="audit-export">"Export CSV"</a>
             })}
         </PageHeader>
-        <Filters filter/>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                match first.await {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(page) => view! { <Entries first=page filter=filter.get_untracked()/> }.into_any(),
+                let result = first.await;
+                let current = filter.get_untracked();
+                match result {
+                    // The server checks the filters; its messages go next to the fields.
+                    Err(AppError::Invalid(errors)) => view! { <Filters current errors/> }.into_any(),
+                    Err(error) => view! { <Filters current/> <ErrorNotice error/> }.into_any(),
+                    Ok(page) => view! { <Filters current=current.clone()/> <Entries first=page filter=current/> }.into_any(),
                 }
             })}
         </Transition>
@@ -69,44 +72,25 @@ pub fn AuditPage() -> impl IntoView {
 }
 
 #[component]
-fn Filters(filter: Memo<AuditFilter>) -> impl IntoView {
-    let current = filter.get_untracked();
+fn Filters(current: AuditFilter, #[prop(optional)] errors: FieldErrors) -> impl IntoView {
     let [staff, action, target, from, to] = current.fields().map(|v| RwSignal::new(v.clone()));
-    let typed = move || AuditFilter {
-        staff: staff.get(),
-        action: action.get(),
-        target: target.get(),
-        from: from.get(),
-        to: to.get(),
-    };
-    let errors = Memo::new(move |_| typed().parse().err());
-    let error_of = move |field: &'static str| {
-        Signal::derive(move || {
-            errors.with(|e| {
-                e.as_ref()
-                    .and_then(AppError::field_errors)
-                    .and_then(|f| f.get(field))
-                    .map(str::to_owned)
-            })
-        })
-    };
+    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
     let navigate = use_navigate();
     let apply = {
         let navigate = navigate.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            if errors.with_untracked(Option::is_some) {
-                return;
-            }
-            navigate(&format!("/audit?{}", typed().query_string()), Default::default());
+            let typed = AuditFilter {
+                staff: staff.get(),
+                action: action.get(),
+                target: target.get(),
+                from: from.get(),
+                to: to.get(),
+            };
+            navigate(&format!("/audit?{}", typed.query_string()), Default::default());
         }
     };
-    let clear = move |_| {
-        for field in [staff, action, target, from, to] {
-            field.set(String::new());
-        }
-        navigate("/audit", Default::default());
-    };
+    let clear = move |_| navigate("/audit", Default::default());
     view! {
         <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-6" on:submit=apply novalidate data-testid="audit-filters">
             <TextField label="Staff email starts with" name="staff" value=staff error=error_of("staff") placeholder="ada@"/>
@@ -194,7 +178,7 @@ fn EntryRow(entry: AuditEntryView) -> impl IntoView {
     view! {
         <tr class=format!("{} cursor-pointer", table::ROW) on:click=move |_| open.update(|o| *o = !*o)>
             <td class=format!("{} text-slate-400", table::TD)>{entry.seq}</td>
-            <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{format_time(entry.at)}</td>
+            <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{entry.at.display()}</td>
             <td class=table::TD>{actor}</td>
             <td class=format!("{} font-mono text-xs", table::TD)>{entry.action.clone()}</td>
             <td class=format!("{} max-w-56 truncate text-xs", table::TD) title=target.clone()>{target.clone()}</td>

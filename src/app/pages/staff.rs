@@ -8,9 +8,9 @@ use crate::app::components::form::{
     when_ok,
 };
 use crate::app::components::status::{Badge, RoleBadges, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, format_time, table};
-use crate::domain::Role;
+use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
 use crate::domain::staff::{Me, NewStaffInput, StaffView};
+use crate::domain::{Role, UtcTime};
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
@@ -107,8 +107,8 @@ fn StaffRow(
             </td>
             <td class=table::TD><RoleBadges roles=member.roles.clone()/></td>
             <td class=table::TD>{status}</td>
-            <td class=format!("{} text-slate-600", table::TD)>{member.last_sign_in_at.map(format_time).unwrap_or_else(|| "never".into())}</td>
-            <td class=format!("{} text-slate-600", table::TD)>{format_time(member.created_at)}</td>
+            <td class=format!("{} text-slate-600", table::TD)>{member.last_sign_in_at.as_ref().map(UtcTime::display).unwrap_or_else(|| "never".into())}</td>
+            <td class=format!("{} text-slate-600", table::TD)>{member.created_at.display()}</td>
             <td class=format!("{} text-right", table::TD)>
                 <button class=BUTTON_SECONDARY on:click=toggle>{
                     let is_open = is_open.clone();

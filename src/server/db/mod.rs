@@ -85,6 +85,12 @@ impl From<OffsetDateTime> for Timestamp {
     }
 }
 
+impl From<Timestamp> for crate::domain::UtcTime {
+    fn from(value: Timestamp) -> Self {
+        crate::domain::UtcTime(value.to_text())
+    }
+}
+
 impl std::ops::Add<Duration> for Timestamp {
     type Output = Timestamp;
     fn add(self, rhs: Duration) -> Timestamp {
