@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the debug build of the server (built by `cargo leptos build`) on a free port with a fresh
+# Starts the server ($SERVER_BIN, default the debug build) on a free port with a fresh
 # SQLite database in sandbox mode, runs the Playwright tests in end2end/ against it, and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 export BASE_URL="http://127.0.0.1:$port"
 
 BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/e2e.db" LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn \
-  target/debug/backoffice serve >"$work/server.log" 2>&1 &
+  "${SERVER_BIN:-target/debug/backoffice}" serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 

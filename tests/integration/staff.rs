@@ -2,7 +2,14 @@ use backoffice::domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{field_message, spawn_app};
+use crate::helpers::{Client, field_message, spawn_app};
+
+/// The id of the member with `email`, read from the staff list as `admin`.
+async fn staff_id(admin: &Client, email: &str) -> Value {
+    let (_, list) = admin.call("staff/list", json!({})).await;
+    let member = list.as_array().unwrap().iter().find(|m| m["email"] == email);
+    member.unwrap_or_else(|| panic!("{email} is not in {list}"))["id"].clone()
+}
 
 fn new_member(email: &str, roles: &[&str]) -> Value {
     json!({ "input": { "email": email, "name": "Sam Staff", "password": "a-long-password", "roles": roles } })
@@ -57,14 +64,7 @@ async fn creating_staff_checks_every_field_and_audits() {
 async fn nobody_removes_the_last_admin() {
     let app = spawn_app().await;
     let admin = app.signed_in(Role::Admin).await;
-    let (_, list) = admin.call("staff/list", json!({})).await;
-    let admin_id = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == "admin@sandbox.test")
-        .unwrap()["id"]
-        .clone();
+    let admin_id = staff_id(&admin, "admin@sandbox.test").await;
 
     let (status, body) = admin
         .call("staff/set_roles", json!({ "id": admin_id, "roles": ["viewer"] }))
@@ -109,14 +109,7 @@ async fn disabling_ends_sessions_at_once_and_blocks_sign_in() {
     let admin = app.signed_in(Role::Admin).await;
     let finance = app.signed_in(Role::Finance).await;
     assert!(finance.whoami().await.is_some());
-    let (_, list) = admin.call("staff/list", json!({})).await;
-    let id = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == "finance@sandbox.test")
-        .unwrap()["id"]
-        .clone();
+    let id = staff_id(&admin, "finance@sandbox.test").await;
 
     let (status, body) = admin
         .call("staff/set_disabled", json!({ "id": id, "disabled": true }))
@@ -144,14 +137,7 @@ async fn password_reset_ends_sessions_and_never_reaches_the_audit_log() {
     let app = spawn_app().await;
     let admin = app.signed_in(Role::Admin).await;
     let viewer = app.signed_in(Role::Viewer).await;
-    let (_, list) = admin.call("staff/list", json!({})).await;
-    let id = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == "viewer@sandbox.test")
-        .unwrap()["id"]
-        .clone();
+    let id = staff_id(&admin, "viewer@sandbox.test").await;
 
     let (status, body) = admin
         .call("staff/reset_password", json!({ "id": id, "password": "short" }))

@@ -221,17 +221,15 @@ fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Sen
     let (id_roles, id_reset, id_disable) = (id.clone(), id.clone(), id);
     view! {
         <div class="grid grid-cols-1 gap-6 lg:grid-cols-3" data-testid="staff-manager">
-            <section>
-                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Roles"</h3>
+            <Section title="Roles">
                 <RolePicker selected=roles error=field_error(set_roles.value(), "roles")/>
                 <ActionError result=set_roles.value()/>
                 <button class=BUTTON_SECONDARY disabled=move || set_roles.pending().get()
                     on:click=move |_| { set_roles.dispatch(SetStaffRoles { id: id_roles.clone(), roles: roles.get() }); }>
                     "Save roles"
                 </button>
-            </section>
-            <section>
-                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Password"</h3>
+            </Section>
+            <Section title="Password">
                 <TextField label="New password (12+ characters)" name="new-password" kind="password" autocomplete="new-password"
                     value=password error=field_error(reset.value(), "password")/>
                 <ActionError result=reset.value()/>
@@ -239,9 +237,8 @@ fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Sen
                     on:click=move |_| { reset.dispatch(ResetStaffPassword { id: id_reset.clone(), password: password.get() }); }>
                     "Set password"
                 </button>
-            </section>
-            <section>
-                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Access"</h3>
+            </Section>
+            <Section title="Access">
                 <p class="mb-3 text-slate-600">{if disabled {
                     "This account is disabled: it cannot sign in."
                 } else {
@@ -252,8 +249,18 @@ fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Sen
                     on:click=move |_| { set_disabled.dispatch(SetStaffDisabled { id: id_disable.clone(), disabled: !disabled }); }>
                     {if disabled { "Enable account" } else { "Disable account" }}
                 </button>
-            </section>
+            </Section>
         </div>
+    }
+}
+
+#[component]
+fn Section(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <section>
+            <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h3>
+            {children()}
+        </section>
     }
 }
 

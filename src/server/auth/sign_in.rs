@@ -43,31 +43,22 @@ pub async fn sign_in(
             .reason(reason)
     };
 
-    if let Some(until) = db::throttle::locked_until(&state.db, Scope::Ip, &ip, now).await? {
-        audit::record_alone(
-            &state.db,
-            &Who::default(),
-            &meta,
-            attempt(Outcome::Denied, "too many failures from this IP"),
-        )
-        .await?;
-        return Err(AppError::TooManyAttempts(format!(
-            "Too many failed sign-ins from this network. Try again in {}.",
-            minutes_until(now, until)
-        )));
-    }
-    if let Some(until) = db::throttle::locked_until(&state.db, Scope::Email, email.as_str(), now).await? {
-        audit::record_alone(
-            &state.db,
-            &Who::default(),
-            &meta,
-            attempt(Outcome::Denied, "account locked"),
-        )
-        .await?;
-        return Err(AppError::TooManyAttempts(format!(
-            "Sign-in for this account is locked after {EMAIL_MAX_FAILURES} failed attempts. Try again in {}.",
-            minutes_until(now, until)
-        )));
+    let account_locked = format!("Sign-in for this account is locked after {EMAIL_MAX_FAILURES} failed attempts.");
+    let locks = [
+        (
+            Scope::Ip,
+            ip.as_str(),
+            "too many failures from this IP",
+            "Too many failed sign-ins from this network.",
+        ),
+        (Scope::Email, email.as_str(), "account locked", account_locked.as_str()),
+    ];
+    for (scope, subject, reason, message) in locks {
+        if let Some(until) = db::throttle::locked_until(&state.db, scope, subject, now).await? {
+            audit::record_alone(&state.db, &Who::default(), &meta, attempt(Outcome::Denied, reason)).await?;
+            let wait = minutes_until(now, until);
+            return Err(AppError::TooManyAttempts(format!("{message} Try again in {wait}.")));
+        }
     }
 
     let staff = db::staff::find_by_email(&state.db, email.as_str()).await?;

@@ -7,9 +7,10 @@ mod security;
 pub use security::page_csp;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::ConnectInfo;
-use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::{Router, middleware, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::LeptosRoutes;
@@ -17,7 +18,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::set_header::SetRequestHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -28,6 +30,8 @@ use crate::app::{App, shell};
 
 /// The largest request body accepted anywhere.
 const BODY_LIMIT: usize = 1024 * 1024;
+/// The longest a handler may take to start answering (a streamed download may then take longer).
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let config = &state.config;
@@ -65,15 +69,23 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     security::with_default_headers(app)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            RESPONSE_TIMEOUT,
+        ))
         .layer(middleware::from_fn(security::catch_panic))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         // Always our own id: one sent by the client could carry markup into the logs and error page.
         .layer(SetRequestHeaderLayer::overriding(
