@@ -1,13 +1,18 @@
 //! partner-backoffice: the staff back office of a P100 partner.
 //!
 //! `app` (pages) and `domain` (shared types) build for both the server and the browser; `api`
-//! holds the server functions; `server` exists only in the `ssr` build.
+//! holds the server functions; `server`, `p100` (the upstream client) and `sandbox` (its
+//! simulator) exist only in the `ssr` build.
 
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod p100;
+#[cfg(feature = "ssr")]
+pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;
 

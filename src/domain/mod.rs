@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod error;
+pub mod money;
 pub mod staff;
 
 pub use access::{Permission, Permissions, Role};

@@ -80,12 +80,13 @@ async fn serve(config: Config) -> Result<ExitCode, String> {
         P100Mode::Live { base_url, .. } => tracing::info!(%base_url, "P100: live API"),
     }
     let public_url = config.public_url.clone();
-    let (_, router) = super::build(config, super::leptos_options())
-        .await
-        .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| super::StartError::Bind { addr, source }.to_string())?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let (_, router) = super::build(config, super::leptos_options(), local)
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!(%addr, "back office listening on {public_url}");
     super::serve(listener, router).await.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)

@@ -36,7 +36,10 @@ pub struct Config {
     pub public_url: Url,
     pub database_url: String,
     pub p100: P100Mode,
+    /// The token P100 puts in every webhook's `Authorization` header.
     pub webhook_secret: Option<SecretString>,
+    /// The longest a P100 call may take, answer included.
+    pub p100_timeout: Duration,
     /// Signs and encrypts the session cookie; at least 64 bytes.
     pub session_key: SecretSlice<u8>,
     pub session_idle_timeout: Duration,
@@ -118,6 +121,18 @@ impl Config {
             }
         };
 
+        let webhook_secret = match get("P100_WEBHOOK_SECRET") {
+            Some(secret) => Some(SecretString::from(secret)),
+            // The sandbox sends its webhooks with a token made up at each start.
+            None if sandbox => Some(SecretString::from(hex::encode(rand::random::<[u8; 32]>()))),
+            None => {
+                return Err(invalid(
+                    "P100_WEBHOOK_SECRET",
+                    "is required with P100_API_KEY (the webhook security token)".into(),
+                ));
+            }
+        };
+
         let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned());
         tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| invalid("LOG_LEVEL", e.to_string()))?;
         let log_format = match get("LOG_FORMAT").as_deref() {
@@ -133,7 +148,8 @@ impl Config {
             public_url,
             database_url,
             p100,
-            webhook_secret: get("P100_WEBHOOK_SECRET").map(SecretString::from),
+            webhook_secret,
+            p100_timeout: parse_duration(&get, "P100_TIMEOUT", "20s")?,
             session_key,
             session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
@@ -234,6 +250,7 @@ mod tests {
         let live = [
             ("P100_BASE_URL", "https://partner-api-stage.p100.io"),
             ("P100_API_KEY", "sk-very-secret"),
+            ("P100_WEBHOOK_SECRET", "wh-very-secret"),
         ];
         assert_eq!(config(&live).unwrap_err().name, "SESSION_KEY");
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
@@ -243,6 +260,6 @@ mod tests {
         let c = config(&vars).unwrap();
         assert!(!c.sandbox() && c.secure_cookies());
         let printed = format!("{c:?}");
-        assert!(!printed.contains("sk-very-secret") && !printed.contains(&key));
+        assert!(!printed.contains("sk-very-secret") && !printed.contains(&key) && !printed.contains("wh-very-secret"));
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod staff;
 pub mod state;
+pub mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -18,7 +19,11 @@ use leptos::config::LeptosOptions;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
-use config::{Config, LogFormat};
+use config::{Config, LogFormat, P100Mode};
+use secrecy::SecretString;
+
+use crate::p100;
+use crate::sandbox::Sandbox;
 use state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +36,8 @@ pub enum StartError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("seeding the sandbox: {0}")]
     Seed(crate::domain::AppError),
+    #[error("P100 client: {0}")]
+    Client(#[from] reqwest::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -45,19 +52,51 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
-/// Opens the database, applies migrations, seeds the sandbox's demo staff, and builds the router.
-pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<(AppState, Router), StartError> {
+/// Opens the database, applies migrations, connects P100 (or starts the sandbox and its demo
+/// staff), and builds the router. `local` is the address the listener got: in sandbox mode the
+/// client and the sandbox's webhooks reach this same server there.
+pub async fn build(
+    config: Config,
+    leptos_options: LeptosOptions,
+    local: SocketAddr,
+) -> Result<(AppState, Router), StartError> {
     let db = db::connect(&config.database_url).await?;
     let sessions = SqliteStore::new(db.clone());
     sessions.migrate().await?;
     tokio::spawn(sessions.clone().continuously_delete_expired(Duration::from_secs(3600)));
-    if config.sandbox() {
-        staff::seed_demo_staff(&db).await.map_err(StartError::Seed)?;
-    }
+    let settings = p100::Settings {
+        timeout: config.p100_timeout,
+        ..p100::Settings::default()
+    };
+    let (p100, sandbox) = match &config.p100 {
+        P100Mode::Live { base_url, api_key } => (p100::Client::new(base_url.clone(), api_key.clone(), settings)?, None),
+        P100Mode::Sandbox => {
+            staff::seed_demo_staff(&db).await.map_err(StartError::Seed)?;
+            let host = if local.ip().is_unspecified() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                local.ip()
+            };
+            let origin = url::Url::parse(&format!("http://{}", SocketAddr::new(host, local.port())))
+                .expect("a socket address makes a URL");
+            let key = SecretString::from(hex::encode(rand::random::<[u8; 24]>()));
+            let webhook_token = config
+                .webhook_secret
+                .clone()
+                .expect("sandbox mode always has a webhook token");
+            let webhooks = origin.join(webhooks::BASE_PATH).expect("a path joins");
+            let sandbox = Sandbox::new(db.clone(), key.clone(), webhooks, webhook_token);
+            sandbox.start().await?;
+            let client = p100::Client::new(origin.join(crate::sandbox::MOUNT).expect("a path joins"), key, settings)?;
+            (client, Some(sandbox))
+        }
+    };
     let state = AppState {
         leptos_options,
         db,
         config: Arc::new(config),
+        p100,
+        sandbox,
     };
     Ok((state.clone(), http::router(state, sessions)))
 }

@@ -4,6 +4,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{config::Config, db::Db};
+use crate::p100;
+use crate::sandbox::Sandbox;
 
 /// What every handler and server function can reach (server functions through the Leptos context).
 #[derive(Clone, FromRef)]
@@ -11,4 +13,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
+    /// P100, or the built-in sandbox over HTTP: the same client either way.
+    pub p100: p100::Client,
+    /// The simulator's controls, in sandbox mode.
+    pub sandbox: Option<Arc<Sandbox>>,
 }

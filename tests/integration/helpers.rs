@@ -30,11 +30,11 @@ pub async fn spawn_on(dir: tempfile::TempDir, db_url: String, vars: &[(&str, &st
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATABASE_URL".into(), db_url.clone());
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
-    let (state, router) = server::build(config, server::leptos_options())
-        .await
-        .expect("app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
+    let (state, router) = server::build(config, server::leptos_options(), addr)
+        .await
+        .expect("app builds");
     tokio::spawn(server::serve(listener, router));
     TestApp {
         addr,

@@ -140,6 +140,7 @@ async fn outside_the_sandbox_nobody_exists_until_create_admin() {
         ("P100_BASE_URL", "https://partner-api-stage.p100.io"),
         ("P100_API_KEY", "test-key-not-real"),
         ("SESSION_KEY", key.as_str()),
+        ("P100_WEBHOOK_SECRET", "test-webhook-token"),
     ];
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
         .args(["create-admin", "--email", "Root@Example.com", "--name", "Root Admin"])

@@ -2,8 +2,10 @@
 //! group). Nothing outside this module builds a query.
 
 pub mod audit;
+pub mod sandbox;
 pub mod staff;
 pub mod throttle;
+pub mod webhooks;
 
 use std::{str::FromStr, time::Duration};
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
-use axum::{Router, middleware, routing::get};
+use axum::routing::{get, post};
+use axum::{Router, middleware};
 use leptos::prelude::provide_context;
 use leptos_axum::LeptosRoutes;
 use tower_http::compression::CompressionLayer;
@@ -26,10 +27,13 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use super::audit::RequestMeta;
 use super::state::AppState;
+use super::webhooks;
 use crate::app::{App, shell};
 
-/// The largest request body accepted anywhere.
+/// The largest request body the app accepts.
 const BODY_LIMIT: usize = 1024 * 1024;
+/// The largest request body the sandbox accepts (identity document images).
+const SANDBOX_BODY_LIMIT: usize = 12 * 1024 * 1024;
 /// The longest a handler may take to start answering (a streamed download may then take longer).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -53,10 +57,16 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     };
     let routes = leptos_axum::generate_route_list(App);
 
+    let sandbox = state.sandbox.clone();
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/exports/audit.csv", get(exports::audit_csv))
+        .route(
+            &format!("{}/webhook/health", webhooks::BASE_PATH),
+            get(webhooks::health).post(webhooks::health),
+        )
+        .route(&format!("{}/{{*route}}", webhooks::BASE_PATH), post(webhooks::receive))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -65,10 +75,16 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             context, shell,
         ))
         .layer(sessions)
-        .layer(middleware::from_fn(security::refuse_cross_site));
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .with_state(state);
+    // The simulator answers on the same server, as P100 would on its own (KYC images are larger).
+    let app = match sandbox {
+        Some(sandbox) => app.merge(sandbox.router().layer(RequestBodyLimitLayer::new(SANDBOX_BODY_LIMIT))),
+        None => app,
+    };
     security::with_default_headers(app)
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             RESPONSE_TIMEOUT,
@@ -92,7 +108,6 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             HeaderName::from_static("x-request-id"),
             |_: &Request<_>| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok(),
         ))
-        .with_state(state)
 }
 
 /// The request id, client IP and user agent of a request, for the audit log.

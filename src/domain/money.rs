@@ -1,0 +1,220 @@
+//! Money: amounts are `rust_decimal::Decimal`, never floats, and cross every wire as strings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// A currency P100 knows, by its lower-case slug. A slug it adds later stays usable as `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Currency {
+    Eur,
+    Btc,
+    Eth,
+    Ltc,
+    Doge,
+    Pol,
+    Usdc,
+    Usdt,
+    Eurt,
+    Unknown(String),
+}
+
+impl Currency {
+    pub const KNOWN: [Currency; 9] = [
+        Currency::Eur,
+        Currency::Btc,
+        Currency::Eth,
+        Currency::Ltc,
+        Currency::Doge,
+        Currency::Pol,
+        Currency::Usdc,
+        Currency::Usdt,
+        Currency::Eurt,
+    ];
+
+    /// Case-insensitive: the API writes `"btc"` in most places and `"BTC"` in some examples.
+    pub fn parse(text: &str) -> Self {
+        let slug = text.trim().to_ascii_lowercase();
+        Currency::KNOWN
+            .into_iter()
+            .find(|c| c.code() == slug)
+            .unwrap_or(Currency::Unknown(slug))
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            Currency::Eur => "eur",
+            Currency::Btc => "btc",
+            Currency::Eth => "eth",
+            Currency::Ltc => "ltc",
+            Currency::Doge => "doge",
+            Currency::Pol => "pol",
+            Currency::Usdc => "usdc",
+            Currency::Usdt => "usdt",
+            Currency::Eurt => "eurt",
+            Currency::Unknown(slug) => slug,
+        }
+    }
+
+    /// Decimal places amounts of this currency carry (as P100's balances print them).
+    pub fn scale(&self) -> u32 {
+        match self {
+            Currency::Eur => 2,
+            Currency::Usdc | Currency::Usdt | Currency::Eurt => 6,
+            _ => 8,
+        }
+    }
+
+    pub fn is_fiat(&self) -> bool {
+        *self == Currency::Eur
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Currency::parse(&String::deserialize(deserializer)?))
+    }
+}
+
+/// An exact amount. Written as a JSON string; read from a string or a number, because P100 sends
+/// both (`"16.02"` in one place, `10` or `0.963728` in another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(pub Decimal);
+
+impl Amount {
+    pub const ZERO: Amount = Amount(Decimal::ZERO);
+
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+
+    /// The amount at `currency`'s scale, for display and for sending.
+    pub fn at_scale_of(self, currency: &Currency) -> Decimal {
+        let mut value = self.0;
+        value.rescale(currency.scale());
+        value
+    }
+}
+
+impl From<Decimal> for Amount {
+    fn from(value: Decimal) -> Self {
+        Amount(value)
+    }
+}
+
+impl FromStr for Amount {
+    type Err = rust_decimal::Error;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Decimal::from_str_exact(text.trim())
+            .or_else(|_| Decimal::from_scientific(text.trim()))
+            .map(Amount)
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Lenient;
+
+        impl de::Visitor<'_> for Lenient {
+            type Value = Amount;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal amount as a string or a number")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Amount, E> {
+                text.parse()
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(text), &self))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                Ok(Amount(Decimal::from(v)))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount(Decimal::from(v)))
+            }
+
+            // A JSON number arrives as the nearest f64. Its shortest round-trip text is the digits
+            // that were sent (up to 15 significant digits, beyond any amount P100 shows), so that
+            // text is parsed exactly instead of converting the binary value.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+                let text = v.to_string();
+                text.parse()
+                    .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
+            }
+        }
+
+        deserializer.deserialize_any(Lenient)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currencies_parse_case_insensitively_and_keep_unknown_ones() {
+        assert_eq!(Currency::parse("BTC"), Currency::Btc);
+        assert_eq!(Currency::parse(" usdc "), Currency::Usdc);
+        assert_eq!(Currency::parse("XRP"), Currency::Unknown("xrp".into()));
+        assert_eq!(serde_json::to_string(&Currency::Eth).unwrap(), "\"eth\"");
+        let unknown: Currency = serde_json::from_str("\"sol\"").unwrap();
+        assert_eq!(unknown.code(), "sol");
+    }
+
+    #[test]
+    fn amounts_read_strings_and_numbers_exactly() {
+        for (json, text) in [
+            (r#""16.02""#, "16.02"),
+            ("10", "10"),
+            ("0.963728", "0.963728"),
+            ("55647.81453411", "55647.81453411"),
+            (r#""0.00000000""#, "0.00000000"),
+            ("0.1", "0.1"),
+            ("1e-7", "0.0000001"),
+        ] {
+            let amount: Amount = serde_json::from_str(json).unwrap();
+            assert_eq!(amount.0, Decimal::from_str_exact(text).unwrap(), "{json}");
+        }
+        assert!(serde_json::from_str::<Amount>(r#""ten""#).is_err());
+        assert_eq!(
+            serde_json::to_string(&Amount("3.80".parse().unwrap())).unwrap(),
+            r#""3.80""#
+        );
+    }
+
+    #[test]
+    fn amounts_take_their_currency_scale() {
+        let amount: Amount = "1.5".parse().unwrap();
+        assert_eq!(amount.at_scale_of(&Currency::Eur).to_string(), "1.50");
+        assert_eq!(amount.at_scale_of(&Currency::Btc).to_string(), "1.50000000");
+        assert_eq!(amount.at_scale_of(&Currency::Usdc).to_string(), "1.500000");
+    }
+}

@@ -1,0 +1,649 @@
+//! Requests and answers of the P100 endpoints, as the API spells them (camelCase JSON).
+//!
+//! Answers ignore fields they do not know; a missing required field is an error naming it. Amounts
+//! are `Amount` (exact decimals, read from strings or numbers), currencies and statuses tolerate
+//! values P100 adds later. The sandbox serialises these same types, so both sides agree.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::domain::money::{Amount, Currency};
+
+macro_rules! upstream_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        /// Read case-insensitively; a value P100 adds later is kept as `Unknown`.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant,)+ Unknown(String) }
+
+        impl $name {
+            pub fn parse(text: &str) -> Self {
+                match text.trim().to_ascii_uppercase().as_str() {
+                    $($text => $name::$variant,)+
+                    _ => $name::Unknown(text.trim().to_owned()),
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                match self { $($name::$variant => $text,)+ $name::Unknown(text) => text }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok($name::parse(&String::deserialize(d)?))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+/// An amount P100's schema types as a JSON number (rates, fees, some request amounts). Read like
+/// any `Amount`; written as a number whose shortest text is exactly the decimal (checked: up to 15
+/// significant digits, far beyond any amount or rate here), so no value changes on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Num(pub Amount);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use rust_decimal::prelude::ToPrimitive;
+        let value = self.0.get();
+        let float = value
+            .to_f64()
+            .filter(|f| f.to_string().parse::<Amount>().is_ok_and(|back| back.get() == value));
+        match float {
+            Some(float) => serializer.serialize_f64(float),
+            None => Err(serde::ser::Error::custom(format!(
+                "{value} has too many digits to send as a JSON number"
+            ))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Amount::deserialize(deserializer).map(Num)
+    }
+}
+
+impl From<Amount> for Num {
+    fn from(value: Amount) -> Self {
+        Num(value)
+    }
+}
+
+upstream_enum!(BalanceStatus { Active => "ACTIVE", WaitingToBeActivated => "WAITING_TO_BE_ACTIVATED" });
+upstream_enum!(
+    /// Exchanges, SEPA payouts, crypto withdrawals and internal transfers share this vocabulary;
+    /// `PENDING`/`PROCESSING` are INFERRED in-flight names, `COMPLETED` and `SUCCESSFUL` both final.
+    MovementStatus {
+        Pending => "PENDING",
+        Processing => "PROCESSING",
+        Completed => "COMPLETED",
+        Successful => "SUCCESSFUL",
+        Failed => "FAILED",
+    }
+);
+upstream_enum!(AccountStatus {
+    WaitingForActivation => "WAITING_FOR_ACTIVATION",
+    Active => "ACTIVE",
+    Suspended => "SUSPENDED",
+    Deleted => "DELETED",
+});
+upstream_enum!(VerificationStatus { NotVerified => "NOT_VERIFIED", Verified => "VERIFIED", Expired => "EXPIRED" });
+upstream_enum!(AttemptStatus {
+    Pending => "PENDING",
+    Verification => "VERIFICATION",
+    RejectedByProvider => "REJECTED_BY_PROVIDER",
+    Successful => "SUCCESSFUL",
+});
+upstream_enum!(PoaStatus { Waiting => "WAITING", Approved => "APPROVED", Rejected => "REJECTED", Questioned => "QUESTIONED" });
+upstream_enum!(DepositStatus {
+    WaitingForVerification => "WAITING_FOR_VERIFICATION",
+    WaitingForTrData => "WAITING_FOR_TR_DATA",
+    Successful => "SUCCESSFUL",
+    Unsuccessful => "UNSUCCESSFUL",
+});
+upstream_enum!(IbanStatus { Pending => "PENDING", Approved => "APPROVED", Rejected => "REJECTED" });
+upstream_enum!(OrderStatus {
+    WaitingForWalletAddress => "WAITING_FOR_WALLET_ADDRESS",
+    WaitingForPayment => "WAITING_FOR_PAYMENT",
+    WaitingForConfirmation => "WAITING_FOR_CONFIRMATION",
+    Completed => "COMPLETED",
+    Expired => "EXPIRED",
+});
+upstream_enum!(ReceiverType { Natural => "NATURAL", Legal => "LEGAL" });
+upstream_enum!(WalletType { Custodial => "CUSTODIAL", NonCustodial => "NON_CUSTODIAL", Other => "OTHER" });
+upstream_enum!(DocumentType { IdCard => "ID_CARD", Passport => "PASSPORT", ResidencePermit => "RESIDENCE_PERMIT" });
+
+// ---- Balances -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Balances {
+    pub fiat_balances: Vec<FiatBalance>,
+    pub crypto_balances: Vec<CryptoBalance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FiatBalance {
+    pub id: String,
+    pub amount: Amount,
+    pub name: Currency,
+    /// EUR value of one unit.
+    pub rate: Num,
+    pub iban: Option<String>,
+    pub status: BalanceStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CryptoBalance {
+    pub id: String,
+    pub amount: Amount,
+    pub name: Currency,
+    pub wallet: Option<String>,
+    pub rate: Num,
+    #[serde(default)]
+    pub network_config: BTreeMap<String, NetworkConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkConfig {
+    pub mainnet: bool,
+    pub name: String,
+    pub withdrawal: Option<WithdrawalLimits>,
+    pub deposit: Option<DepositLimits>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawalLimits {
+    pub fee_withdrawal: Num,
+    pub min_withdrawal: Num,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepositLimits {
+    pub min_deposit: Num,
+}
+
+/// One history entry. The history endpoints' shape is INFERRED (REFERENCE.md 2.1.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub currency: Currency,
+    pub amount: Amount,
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateWallet {
+    pub currency: Currency,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wallet {
+    pub currency: Currency,
+    pub wallet: String,
+}
+
+// ---- Exchange -------------------------------------------------------------------------------
+
+/// Indicative rates: EUR value of one unit of each currency.
+pub type Rates = BTreeMap<Currency, Num>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLock {
+    pub id: String,
+    pub rates: Rates,
+    pub fee_percentage: Num,
+    pub created_at: String,
+    pub valid_until: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeRequest {
+    /// The user whose balances are exchanged; absent for the partner's own exchange.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_external_user_id: Option<String>,
+    pub amount: Num,
+    pub currency_from: Currency,
+    pub currency_to: Currency,
+    pub lock_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeCreated {
+    pub exchange_id: String,
+}
+
+/// Exchange details; the shape is INFERRED (REFERENCE.md 2.2.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeDetails {
+    pub id: String,
+    pub status: MovementStatus,
+    pub currency_from: Currency,
+    pub currency_to: Currency,
+    pub amount_from: Amount,
+    pub amount_to: Amount,
+    pub rate: Num,
+    pub fee: Amount,
+    pub created_at: String,
+}
+
+// ---- SEPA -----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SepaDepositInfo {
+    pub title: String,
+    pub iban: String,
+    pub swift: String,
+    pub account_holder: String,
+    pub address: String,
+}
+
+/// A whitelisted payout destination; the shape is INFERRED (REFERENCE.md 2.3.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SepaContact {
+    pub iban: String,
+    pub name: String,
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SepaTransferRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_external_user_id: Option<String>,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub destination_iban: String,
+    pub transfer_title: String,
+    /// Open-loop (legacy) partners only; closed-loop partners must leave these out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver_type: Option<ReceiverType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver_first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver_last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferCreated {
+    pub transfer_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SepaTransferDetails {
+    pub id: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    pub amount: Amount,
+    pub transfer_title: Option<String>,
+    pub destination_iban: Option<String>,
+    pub receiver_first_name: Option<String>,
+    pub receiver_last_name: Option<String>,
+    pub status: MovementStatus,
+    pub currency: Currency,
+    pub fee: Option<Num>,
+    pub created_at: Option<String>,
+    pub error: Option<UpstreamFailure>,
+}
+
+/// Why a movement failed, as P100 describes it (field names INFERRED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamFailure {
+    pub description: Option<String>,
+    pub status: Option<String>,
+}
+
+// ---- Crypto ---------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkFee {
+    pub network_fee: Num,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CryptoWithdrawalRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_external_user_id: Option<String>,
+    pub currency: Currency,
+    pub amount: Num,
+    pub wallet_address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Travel rule: the beneficiary.
+    pub name: String,
+    pub wallet_type: WalletType,
+    pub receiver_type: ReceiverType,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawalCreated {
+    pub withdrawal_id: String,
+}
+
+/// Withdrawal details; the shape is INFERRED (REFERENCE.md 3.6.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawalDetails {
+    pub id: String,
+    pub status: MovementStatus,
+    pub currency: Currency,
+    pub network: Option<String>,
+    pub amount: Amount,
+    pub fee: Option<Amount>,
+    pub wallet_address: String,
+    pub transaction_hash: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// Travel-rule data for a deposit waiting in `WAITING_FOR_TR_DATA` (body INFERRED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TravelRuleUpdate {
+    pub crypto_deposit_id: String,
+    pub name: String,
+    pub wallet_type: WalletType,
+    pub receiver_type: ReceiverType,
+}
+
+// ---- Users ----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    pub external_user_id: String,
+    pub email: String,
+    /// Digits with country code, no `+` (as P100's example).
+    pub phone: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub street: String,
+    pub number: String,
+    pub city: String,
+    pub post_code: String,
+    pub country: String,
+    pub citizenship: String,
+    pub nationality: String,
+    pub birth_country: String,
+    pub birth_date: String,
+    pub user_identification_number: String,
+    #[serde(rename = "hasAcceptedP100Tc")]
+    pub has_accepted_p100_tc: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCreated {
+    pub user_id: String,
+    #[serde(default)]
+    pub poa_required_for_extended: bool,
+}
+
+/// Contact fields that may change (body INFERRED).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUserRequest {
+    pub external_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KycVerificationRequest {
+    pub external_user_id: String,
+}
+
+/// The start of a hosted verification (shape INFERRED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KycVerification {
+    pub id: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KycRedirect {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KycStatus {
+    pub external_user_id: Option<String>,
+    pub verification_status: VerificationStatus,
+    pub attempt_status: Option<AttemptStatus>,
+    pub rejection_reason: Option<String>,
+}
+
+/// Identity document data that completes verification (body INFERRED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddVerificationRequest {
+    pub external_user_id: String,
+    pub document_type: DocumentType,
+    pub document_number: String,
+}
+
+// ---- Internal transfers ---------------------------------------------------------------------
+
+/// Exactly one of the two users: a destination funds the user from the partner balance, a source
+/// collects from the user into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InternalTransferRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_external_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_external_user_id: Option<String>,
+    pub currency: Currency,
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InternalTransferDetails {
+    pub id: String,
+    pub status: MovementStatus,
+    pub source_external_user_id: Option<String>,
+    pub destination_external_user_id: Option<String>,
+    pub currency: Currency,
+    pub amount: Amount,
+    pub created_at: Option<String>,
+    pub error: Option<UpstreamFailure>,
+}
+
+// ---- Orders and payment links ---------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLockRequest {
+    pub currency: Currency,
+    pub amount: Amount,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLock {
+    pub lock_id: String,
+    pub amount: Num,
+    pub rate: Amount,
+    pub expires_at: String,
+    /// Newest docs say `currency`; the intermediate tree said `cryptocurrency`.
+    #[serde(alias = "cryptocurrency")]
+    pub currency: Currency,
+    pub destination_currency: Option<Currency>,
+    pub network: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderRequest {
+    pub lock_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCreated {
+    pub order_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetails {
+    pub order_id: String,
+    pub lock_id: String,
+    pub status: OrderStatus,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub confirmations: u32,
+    #[serde(default)]
+    pub required_confirmations: u32,
+    pub received_amount: Option<Num>,
+    pub total_amount_required: Num,
+    pub cryptocurrency: Currency,
+    pub wallet_address: Option<String>,
+    pub transaction_hash: Option<String>,
+    pub network: Option<String>,
+}
+
+/// A payment link or hosted checkout request (body INFERRED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentLinkRequest {
+    pub amount: Amount,
+    pub currency: Currency,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentLinkCreated {
+    pub id: String,
+    pub url: String,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentLink {
+    pub id: String,
+    pub status: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub url: String,
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub transactions: Vec<PaymentLinkTransaction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentLinkTransaction {
+    pub transaction_hash: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub network: Option<String>,
+    pub status: String,
+}
+
+// ---- Cards (module suspended upstream) ------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardDetails {
+    pub card_id: String,
+    pub status: String,
+    pub card_last_digits: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_balance_example_reads() {
+        let json = r#"{
+          "fiatBalances": [{ "id": "02ee1b09", "amount": "0.00", "name": "eur", "rate": 1,
+                             "iban": "LT683130019950000568", "status": "ACTIVE" }],
+          "cryptoBalances": [{ "id": "f2de1f4b", "amount": "0.000000", "name": "usdc",
+            "wallet": "0x2e90", "rate": 0.963728, "extra": true,
+            "networkConfig": { "ethereum": { "mainnet": false, "name": "sepolia",
+              "withdrawal": { "feeWithdrawal": 10, "minWithdrawal": 15 }, "deposit": { "minDeposit": 5 } } } }]
+        }"#;
+        let balances: Balances = serde_json::from_str(json).unwrap();
+        assert_eq!(balances.fiat_balances[0].status, BalanceStatus::Active);
+        assert_eq!(balances.crypto_balances[0].rate.0.to_string(), "0.963728");
+        assert_eq!(
+            balances.crypto_balances[0].network_config["ethereum"]
+                .withdrawal
+                .as_ref()
+                .unwrap()
+                .min_withdrawal
+                .0
+                .to_string(),
+            "15"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_named_and_new_statuses_are_kept() {
+        let err = serde_json::from_str::<ExchangeCreated>("{}").unwrap_err();
+        assert!(err.to_string().contains("exchangeId"), "{err}");
+        let status: MovementStatus = serde_json::from_str(r#""completed""#).unwrap();
+        assert_eq!(status, MovementStatus::Completed);
+        let status: MovementStatus = serde_json::from_str(r#""ON_HOLD""#).unwrap();
+        assert_eq!(status, MovementStatus::Unknown("ON_HOLD".into()));
+    }
+}

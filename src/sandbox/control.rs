@@ -1,0 +1,295 @@
+//! Scenario and fault controls: what the Sandbox page and the tests use to steer the simulation.
+//! The same functions serve the page's server functions and the JSON endpoint under
+//! `/sandbox/p100/_control` (which checks the sandbox API key like every sandbox route).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::clock::{self, Outcome};
+use super::{Refusal, Sandbox};
+use crate::p100::endpoints;
+use crate::p100::error::PCode;
+use crate::server::db::sandbox::{self as store, FaultRow};
+use crate::server::db::{self, Timestamp};
+
+/// How long a movement waits before its next step (ms).
+pub const SETTLE_MS: &str = "settle_ms";
+/// The first webhook retry delay (ms); P100 waits ~8 s, doubling.
+pub const WEBHOOK_RETRY_BASE_MS: &str = "webhook_retry_base_ms";
+/// How long an injected timeout holds the answer (ms).
+pub const TIMEOUT_MS: &str = "timeout_ms";
+/// The next KYC outcome: `approve` or `reject:<reason>`.
+pub const KYC_NEXT: &str = "kyc_next";
+
+/// A fault for the next `count` calls of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// An endpoint name from `p100::endpoints`, e.g. `partner.sepa_transfer`.
+    pub endpoint: String,
+    #[serde(default)]
+    pub latency_ms: u32,
+    /// Answer with this HTTP status (5xx) instead.
+    pub http_status: Option<u16>,
+    /// Hold the answer past the client's timeout (money movements still happen).
+    #[serde(default)]
+    pub timeout: bool,
+    /// Answer with this P-code instead.
+    pub p_code: Option<String>,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub settle_ms: Option<u64>,
+    pub webhook_retry_base_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
+}
+
+/// What the Sandbox page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub users: i64,
+    pub faults: Vec<Fault>,
+    pub kyc_next: String,
+    pub webhooks: Vec<WebhookDelivery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    pub route: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub delivered_at: Option<String>,
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no movement with id {0}")]
+    NoMovement(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<Refusal> for ControlError {
+    fn from(refusal: Refusal) -> Self {
+        ControlError::Invalid(refusal.body.to_string())
+    }
+}
+
+pub async fn arm_fault(sandbox: &Sandbox, fault: &Fault) -> Result<(), ControlError> {
+    if !endpoints::ALL.iter().any(|e| e.name == fault.endpoint) {
+        return Err(ControlError::Invalid(format!("no endpoint named {}", fault.endpoint)));
+    }
+    if fault.count == 0 || fault.count > 1000 {
+        return Err(ControlError::Invalid("count must be between 1 and 1000".into()));
+    }
+    if let Some(code) = &fault.p_code
+        && matches!(PCode::parse(code), PCode::Other(_))
+    {
+        return Err(ControlError::Invalid(format!("{code} is not a documented P-code")));
+    }
+    if let Some(status) = fault.http_status
+        && !(500..600).contains(&status)
+    {
+        return Err(ControlError::Invalid("httpStatus must be a 5xx status".into()));
+    }
+    let row = FaultRow {
+        endpoint: fault.endpoint.clone(),
+        latency_ms: i64::from(fault.latency_ms.min(60_000)),
+        http_status: fault.http_status.map(i64::from),
+        timeout: fault.timeout,
+        p_code: fault.p_code.clone(),
+        remaining: i64::from(fault.count),
+    };
+    Ok(store::set_fault(&sandbox.db, &row).await?)
+}
+
+pub async fn clear_faults(sandbox: &Sandbox) -> Result<(), ControlError> {
+    Ok(store::clear_faults(&sandbox.db).await?)
+}
+
+/// Sets the outcome of the next KYC attempt to finish: `approve`, or `reject:<reason>`.
+pub async fn set_kyc_next(sandbox: &Sandbox, outcome: &str) -> Result<(), ControlError> {
+    if outcome != "approve" && !outcome.starts_with("reject") {
+        return Err(ControlError::Invalid(
+            "outcome must be approve or reject:<REASON>".into(),
+        ));
+    }
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    store::set_setting(&mut tx, KYC_NEXT, outcome).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<(), ControlError> {
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    for (key, value) in [
+        (SETTLE_MS, settings.settle_ms),
+        (WEBHOOK_RETRY_BASE_MS, settings.webhook_retry_base_ms),
+        (TIMEOUT_MS, settings.timeout_ms),
+    ] {
+        if let Some(value) = value {
+            store::set_setting(&mut tx, key, &value.to_string()).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Completes or fails a movement now, whatever step it is at.
+pub async fn force(sandbox: &Sandbox, id: &str, complete: bool) -> Result<String, ControlError> {
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    let movement = store::movement(&mut tx, id)
+        .await?
+        .ok_or_else(|| ControlError::NoMovement(id.to_owned()))?;
+    let outcome = if complete { Outcome::Complete } else { Outcome::Fail };
+    clock::step(sandbox, &mut tx, movement, outcome).await?;
+    let mut after = store::movement(&mut tx, id)
+        .await?
+        .ok_or_else(|| ControlError::NoMovement(id.to_owned()))?;
+    // An order completes through several steps; take them all.
+    while complete && after.settle_at.is_some() {
+        clock::step(sandbox, &mut tx, after, Outcome::Complete).await?;
+        after = store::movement(&mut tx, id)
+            .await?
+            .ok_or_else(|| ControlError::NoMovement(id.to_owned()))?;
+    }
+    tx.commit().await?;
+    Ok(after.status)
+}
+
+pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
+    let faults = store::faults(&sandbox.db)
+        .await?
+        .into_iter()
+        .map(|f| Fault {
+            endpoint: f.endpoint,
+            latency_ms: f.latency_ms as u32,
+            http_status: f.http_status.map(|s| s as u16),
+            timeout: f.timeout,
+            p_code: f.p_code,
+            count: f.remaining as u32,
+        })
+        .collect();
+    let webhooks = store::webhooks(&sandbox.db)
+        .await?
+        .into_iter()
+        .map(|w| WebhookDelivery {
+            route: w.route,
+            attempts: w.attempts,
+            last_status: w.last_status,
+            delivered_at: w.delivered_at.map(Timestamp::to_text),
+            next_attempt_at: w.next_attempt_at.map(Timestamp::to_text),
+            created_at: w.created_at.to_text(),
+        })
+        .collect();
+    Ok(Overview {
+        users: store::user_count(&sandbox.db).await?,
+        faults,
+        kyc_next: store::setting(&sandbox.db, KYC_NEXT)
+            .await?
+            .unwrap_or_else(|| "approve".into()),
+        webhooks,
+    })
+}
+
+// ---- The JSON control endpoint --------------------------------------------------------------
+
+pub fn router(sandbox: Arc<Sandbox>) -> Router {
+    let routes = Router::new()
+        .route("/faults", post(http_arm_fault))
+        .route("/faults", delete(http_clear_faults))
+        .route("/kyc-next", post(http_kyc_next))
+        .route("/settings", post(http_settings))
+        .route("/movements/{id}/complete", post(http_complete))
+        .route("/movements/{id}/fail", post(http_fail))
+        .route("/state", get(http_overview))
+        .layer(middleware::from_fn_with_state(sandbox.clone(), require_key))
+        .with_state(sandbox);
+    Router::new().nest(&format!("{}/_control", super::MOUNT), routes)
+}
+
+async fn require_key(State(sandbox): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
+    let key = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !sandbox.key_matches(key) {
+        return (StatusCode::UNAUTHORIZED, "Access Denied. xo2").into_response();
+    }
+    next.run(request).await
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ControlError::NoMovement(_) => StatusCode::NOT_FOUND,
+            ControlError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+type Shared = State<Arc<Sandbox>>;
+
+async fn http_arm_fault(State(sandbox): Shared, Json(fault): Json<Fault>) -> Result<StatusCode, ControlError> {
+    arm_fault(&sandbox, &fault).await.map(|()| StatusCode::NO_CONTENT)
+}
+
+async fn http_clear_faults(State(sandbox): Shared) -> Result<StatusCode, ControlError> {
+    clear_faults(&sandbox).await.map(|()| StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct KycNext {
+    outcome: String,
+}
+
+async fn http_kyc_next(State(sandbox): Shared, Json(next): Json<KycNext>) -> Result<StatusCode, ControlError> {
+    set_kyc_next(&sandbox, &next.outcome)
+        .await
+        .map(|()| StatusCode::NO_CONTENT)
+}
+
+async fn http_settings(State(sandbox): Shared, Json(settings): Json<Settings>) -> Result<StatusCode, ControlError> {
+    apply_settings(&sandbox, &settings)
+        .await
+        .map(|()| StatusCode::NO_CONTENT)
+}
+
+async fn http_complete(
+    State(sandbox): Shared,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ControlError> {
+    force(&sandbox, &id, true)
+        .await
+        .map(|status| Json(json!({ "status": status })))
+}
+
+async fn http_fail(State(sandbox): Shared, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ControlError> {
+    force(&sandbox, &id, false)
+        .await
+        .map(|status| Json(json!({ "status": status })))
+}
+
+async fn http_overview(State(sandbox): Shared) -> Result<Json<Overview>, ControlError> {
+    overview(&sandbox).await.map(Json)
+}

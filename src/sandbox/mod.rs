@@ -1,0 +1,147 @@
+//! A stateful simulator of the P100 Partner API, mounted at `/sandbox/p100` when no P100
+//! credentials are configured. The app's client talks to it over real HTTP exactly as it would to
+//! P100: same paths (from `p100::endpoints`), same JSON, same P-codes and state machines. State
+//! lives in the app's database; a clock moves movements, KYC and orders on and delivers webhooks.
+
+mod clock;
+pub mod control;
+mod handlers;
+mod ledger;
+pub mod market;
+mod seed;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::p100::error::PCode;
+use crate::server::db::{self, Db, Timestamp};
+
+/// Where the sandbox lives on the app's own server.
+pub const MOUNT: &str = "/sandbox/p100";
+
+pub struct Sandbox {
+    db: Db,
+    api_key: SecretString,
+    /// The app's webhook base (`.../webhooks/p100`) and the token P100 would send.
+    webhook_base: Url,
+    webhook_token: SecretString,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    pub fn new(db: Db, api_key: SecretString, webhook_base: Url, webhook_token: SecretString) -> Arc<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a plain HTTP client builds");
+        Arc::new(Sandbox {
+            db,
+            api_key,
+            webhook_base,
+            webhook_token,
+            http,
+        })
+    }
+
+    /// Seeds demo data on first start, then starts the clock.
+    pub async fn start(self: &Arc<Self>) -> Result<(), sqlx::Error> {
+        seed::seed(&self.db).await?;
+        clock::spawn(self.clone());
+        Ok(())
+    }
+
+    pub fn router(self: &Arc<Self>) -> Router {
+        handlers::router(self.clone()).merge(control::router(self.clone()))
+    }
+
+    fn key_matches(&self, presented: &str) -> bool {
+        crate::server::webhooks::constant_time_eq(presented.as_bytes(), self.api_key.expose_secret().as_bytes())
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A tunable of the simulation (see `control::Settings`), in milliseconds.
+    async fn millis(&self, key: &str, default: u64) -> Duration {
+        let value = db::sandbox::setting(&self.db, key)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok());
+        Duration::from_millis(value.unwrap_or(default))
+    }
+
+    async fn settle_delay(&self) -> Duration {
+        self.millis(control::SETTLE_MS, 2_000).await
+    }
+
+    async fn settle_at(&self) -> Timestamp {
+        Timestamp::now() + self.settle_delay().await
+    }
+}
+
+/// A refusal in P100's shape: a P-code body (400, or 404 for the look-ups P100 answers so), or
+/// the 401 text.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Refusal {
+    pub fn code(code: PCode, name: &str, message: impl Into<String>) -> Self {
+        let status = match code {
+            PCode::P428 | PCode::P445 => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Refusal {
+            status,
+            body: json!({ "errorCode": code.as_str(), "errorName": name, "errorMessage": message.into() }),
+        }
+    }
+
+    /// P403: the request failed validation. No `errorName`, as P100 sends it.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({ "errorCode": "P403", "errorMessage": message.into() }),
+        }
+    }
+
+    pub fn no_user(external_user_id: &str) -> Self {
+        Refusal::code(
+            PCode::P412,
+            "invalid-user",
+            format!("User not exist: {external_user_id}"),
+        )
+    }
+
+    pub fn insufficient_funds() -> Self {
+        Refusal::code(PCode::P433, "insufficient-funds", "Insufficient funds")
+    }
+
+    fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(%err, "sandbox failure");
+        Refusal::code(PCode::P500, "unknown-exception", "Unknown exception")
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(err: sqlx::Error) -> Self {
+        Refusal::internal(err)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}

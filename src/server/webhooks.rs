@@ -1,0 +1,118 @@
+//! Webhook intake (WEBHOOKS.md): check the token, store the raw event once, answer 200 at once,
+//! then process. A repeated delivery is acknowledged and not processed again; a processing error
+//! is recorded on the event. Events are hints: handlers re-read details where P100 has them.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::db::{self, Timestamp, webhooks::EventRow};
+use super::state::AppState;
+use crate::p100::webhooks::{Route, unwrap_envelope};
+
+/// Where P100 is told to send events (the partner registers this base with P100).
+pub const BASE_PATH: &str = "/webhooks/p100";
+
+/// Compares secrets without an early exit, so timing does not reveal how much matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// `GET|POST /webhooks/p100/webhook/health`: P100 may check that we are reachable.
+pub async fn health() -> Json<Value> {
+    Json(json!({}))
+}
+
+/// `POST /webhooks/p100/{*route}`.
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(route): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let authenticated = authenticated(&state, &headers);
+    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+        tracing::warn!(%route, "webhook body is not JSON");
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "body must be JSON" }))).into_response();
+    };
+    let event = unwrap_envelope(payload);
+    let kind = Route::from_path(&route)
+        .or_else(|| Route::from_payload(&event))
+        .map_or("unknown", Route::kind);
+    // Rejected deliveries are kept for the log under a key of their own, so they can never
+    // shadow the real event that may follow.
+    let dedup_key = if authenticated {
+        hex::encode(Sha256::digest([route.as_bytes(), b"\n", &body].concat()))
+    } else {
+        format!("rejected:{}", uuid::Uuid::new_v4())
+    };
+    let row = EventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        route: route.clone(),
+        kind: kind.to_owned(),
+        dedup_key,
+        payload: event.to_string(),
+        authenticated,
+        status: if authenticated { "received" } else { "rejected" }.to_owned(),
+        error: (!authenticated).then(|| "missing or wrong Authorization token".to_owned()),
+        deliveries: 1,
+        received_at: Timestamp::now(),
+        processed_at: None,
+    };
+    let new = match db::webhooks::insert_once(&state.db, &row).await {
+        Ok(new) => new,
+        Err(err) => {
+            // Not stored, so not acknowledged: P100 will deliver it again.
+            tracing::error!(%err, %route, "webhook could not be stored");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    if !authenticated {
+        tracing::warn!(%route, "webhook refused: wrong or missing token");
+        return (StatusCode::UNAUTHORIZED, Json(json!({}))).into_response();
+    }
+    if new {
+        tokio::spawn(process(state, row.id));
+    } else {
+        tracing::info!(%route, kind, "webhook redelivered; already stored");
+    }
+    Json(json!({})).into_response()
+}
+
+fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(token) = state.config.webhook_secret.as_ref() else {
+        return false;
+    };
+    let Some(presented) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    // The docs say only that the header contains the token: accept it bare or as a bearer token.
+    let presented = presented.strip_prefix("Bearer ").unwrap_or(presented).trim();
+    constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes())
+}
+
+/// Processes a stored event after the answer went out. No area subscribes to an event kind yet
+/// (users, payouts and reconciliation will), so the event is marked processed as stored.
+async fn process(state: AppState, id: String) {
+    if let Err(err) = db::webhooks::finish(&state.db, &id, "processed", None, Timestamp::now()).await {
+        tracing::error!(%err, %id, "webhook outcome could not be recorded");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(constant_time_eq(b"token-1", b"token-1"));
+        assert!(!constant_time_eq(b"token-1", b"token-2"));
+        assert!(!constant_time_eq(b"token", b"token-1"));
+    }
+}
