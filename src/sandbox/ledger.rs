@@ -38,7 +38,7 @@ pub async fn adjust(
     let mut shown = delta;
     shown.rescale(currency.scale());
     let line = TransactionRow {
-        id: format!("{reference}:{}", currency.code()),
+        id: format!("{reference}:{kind}:{}", currency.code()),
         owner: owner.to_owned(),
         kind: kind.to_owned(),
         currency: currency.code().to_owned(),

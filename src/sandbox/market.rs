@@ -119,7 +119,10 @@ mod tests {
             for t in (0..7200).step_by(60) {
                 let r = rate(&currency, t);
                 assert_eq!(r, rate(&currency, t));
-                assert!((r - base).abs() <= base / dec!(100) + dec!(0.00000001), "{currency} at {t}: {r}");
+                assert!(
+                    (r - base).abs() <= base / dec!(100) + dec!(0.00000001),
+                    "{currency} at {t}: {r}"
+                );
             }
         }
         assert_eq!(rate(&Currency::Eur, 123), Decimal::ONE);

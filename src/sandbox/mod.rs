@@ -69,6 +69,11 @@ impl Sandbox {
         &self.db
     }
 
+    /// The key the sandbox expects in `x-api-key` (made up at each start).
+    pub fn api_key(&self) -> &SecretString {
+        &self.api_key
+    }
+
     /// A tunable of the simulation (see `control::Settings`), in milliseconds.
     async fn millis(&self, key: &str, default: u64) -> Duration {
         let value = db::sandbox::setting(&self.db, key)

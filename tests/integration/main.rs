@@ -6,5 +6,6 @@ mod helpers;
 mod audit;
 mod auth;
 mod http;
+mod p100;
 mod permissions;
 mod staff;
