@@ -315,6 +315,7 @@ pub struct SepaTransferDetails {
     pub currency: Currency,
     pub fee: Option<Num>,
     pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<UpstreamFailure>,
 }
 
@@ -496,6 +497,7 @@ pub struct InternalTransferDetails {
     pub currency: Currency,
     pub amount: Amount,
     pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<UpstreamFailure>,
 }
 

@@ -1247,7 +1247,11 @@ async fn payment_link(State(sandbox): Shared, bytes: Bytes) -> Answer {
     })
 }
 
-async fn cards_suspended() -> Response {
-    let body = json!({ "message": "The virtual card module is suspended." });
-    (StatusCode::GONE, Json(body)).into_response()
+/// P100's card module is suspended: every card call is refused as temporarily unavailable.
+async fn cards_suspended() -> Answer {
+    Err(Refusal::code(
+        PCode::P501,
+        "service-unavailable",
+        "The virtual card module is suspended",
+    ))
 }

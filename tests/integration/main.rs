@@ -5,6 +5,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod contract;
 mod http;
 mod p100;
 mod permissions;
