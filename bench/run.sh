@@ -3,6 +3,7 @@
 #   - hydrate wasm size, raw and brotli (budget: <= 1.0 MB raw, <= 300 KB brotli)
 #   - server time per sign-in (argon2id at the OWASP cost dominates it, by design)
 #   - requests per second and latency for an authenticated page under a bounded loopback load (wrk)
+#   - the sandbox's request latency under the same load
 # Usage: bash bench/run.sh            (BENCH_SKIP_BUILD=1 to reuse the current release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,8 @@ node -e '
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/bench.db" LOG_LEVEL=warn LEPTOS_ENV=PROD \
+sandbox_key=bench-sandbox-key
+BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/bench.db" LOG_LEVEL=warn LEPTOS_ENV=PROD SANDBOX_API_KEY=$sandbox_key \
   target/release/backoffice serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -43,5 +45,11 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -H "cookie: $cookie" -H 'accept:
 
 echo "== authenticated page GET /audit (server-rendered, signed in as admin): wrk, 2 threads, 16 connections, 10 s"
 wrk -t2 -c16 -d10s --latency -H "cookie: $cookie" -H 'accept: text/html' "$page" \
+  | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
+echo "== sandbox GET /v1/partner/balances (the simulated P100, over loopback): wrk, 2 threads, 16 connections, 10 s"
+wrk -t2 -c16 -d10s --latency -H "x-api-key: $sandbox_key" "$base/sandbox/p100/v1/partner/balances" \
+  | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
+echo "== sandbox GET /v1/user/demo-0042/transactions"
+wrk -t2 -c16 -d10s --latency -H "x-api-key: $sandbox_key" "$base/sandbox/p100/v1/user/demo-0042/transactions?limit=50" \
   | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
 echo "== server RSS after load: $(ps -o rss= -p "$server" | awk '{ printf "%.1f MB", $1/1024 }')"

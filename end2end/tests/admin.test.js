@@ -34,10 +34,10 @@ test("an admin adds a member, gives roles, disables them, and finds it all in th
   await manager.locator('input[value="viewer"]').check();
   await manager.locator("text=Save roles").click();
   await page.waitForSelector('[data-testid="staff-notice"] >> text=Roles saved.');
-  assert.match(await row.textContent(), /Viewer/);
+  await row.locator("text=Viewer").waitFor(); // the list reloads after the notice
   await page.locator('[data-testid="staff-manager"] >> text=Disable account').click();
   await page.waitForSelector('[data-testid="staff-notice"] >> text=Account disabled');
-  assert.match(await row.textContent(), /Disabled/);
+  await row.locator("text=Disabled").waitFor();
   await page.screenshot({ path: `${SHOTS}staff-manage.png`, fullPage: true });
 
   await page.click('[data-testid="nav"] >> text=Audit log');
@@ -64,6 +64,33 @@ test("an admin adds a member, gives roles, disables them, and finds it all in th
   assert.match(text.split("\n")[0], /^seq,at,staff_email/);
   assert.ok(text.includes("staff.disable"));
 
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("an admin steers the sandbox: arms a fault, sees it armed, clears it", async () => {
+  const { context, page, problems } = await openPage(browser);
+  await signInAs(page, "admin");
+  await page.click('[data-testid="nav"] >> text=Sandbox');
+  await page.waitForSelector('[data-testid="fault-form"]');
+  await hydrated(page);
+  await page.waitForSelector('[data-testid="no-faults"]');
+
+  await page.selectOption('[data-testid="fault-form"] select >> nth=0', "partner.sepa_transfer");
+  await page.selectOption('[data-testid="fault-form"] select >> nth=2', "P433");
+  await page.fill("#field-count", "2");
+  await page.click("text=Arm fault");
+  const armed = page.locator('[data-testid="armed-faults"]');
+  await armed.waitFor();
+  assert.match(await armed.textContent(), /partner\.sepa_transfer.*P433.*2/s);
+  await page.click("text=Reject next");
+  await page.waitForSelector('[data-testid="kyc-next"] >> text="reject:NO_FACE_FOUND"');
+  await page.screenshot({ path: `${SHOTS}sandbox.png`, fullPage: true });
+
+  await page.click("text=Clear all faults");
+  await page.waitForSelector('[data-testid="no-faults"]');
+  await page.click("text=Approve next");
+  await page.waitForSelector('[data-testid="kyc-next"] >> text="approve"');
   assert.deepEqual(problems, []);
   await context.close();
 });

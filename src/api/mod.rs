@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod sandbox;
 pub mod staff;
 
 #[cfg(feature = "ssr")]

@@ -98,6 +98,6 @@ impl Area {
 
     /// `true` while the area is a placeholder for work still to come.
     pub fn coming(self) -> bool {
-        !matches!(self, Area::Audit | Area::Staff)
+        !matches!(self, Area::Audit | Area::Staff | Area::Sandbox)
     }
 }

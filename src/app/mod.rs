@@ -12,7 +12,9 @@ use leptos_router::{SsrMode, path};
 
 use areas::Area;
 use layout::{AreaRoute, Layout};
-use pages::{audit::AuditPage, errors::NotFound, home::HomePage, sign_in::SignInPage, staff::StaffPage};
+use pages::{
+    audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
+};
 
 use crate::api::auth::fetch_session;
 use crate::domain::AppError;
@@ -71,7 +73,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("exchanges") view=|| view! { <AreaRoute area=Area::Exchanges/> }/>
                         <Route path=path!("balances") view=|| view! { <AreaRoute area=Area::Balances/> }/>
                         <Route path=path!("approvals") view=|| view! { <AreaRoute area=Area::Approvals/> }/>
-                        <Route path=path!("sandbox") view=|| view! { <AreaRoute area=Area::Sandbox/> }/>
+                        <Route path=path!("sandbox") view=|| view! { <AreaRoute area=Area::Sandbox><SandboxPage/></AreaRoute> }/>
                         <Route path=path!("audit") view=|| view! { <AreaRoute area=Area::Audit><AuditPage/></AreaRoute> }/>
                         <Route path=path!("staff") view=|| view! { <AreaRoute area=Area::Staff><StaffPage/></AreaRoute> }/>
                     </ParentRoute>

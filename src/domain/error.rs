@@ -59,6 +59,9 @@ pub enum AppError {
     NotFound,
     #[error("The request could not be read: {0}")]
     BadRequest(String),
+    /// P100 said no or did not answer: its words for staff, and the code to quote.
+    #[error("{message} ({code})")]
+    Upstream { code: String, message: String },
     #[error("The back office server could not be reached. Check the connection and try again.")]
     Unreachable,
     #[error("Something went wrong on our side. Reference: {reference}")]
@@ -88,6 +91,7 @@ impl AppError {
             AppError::Invalid(_) => 422,
             AppError::TooManyAttempts(_) => 429,
             AppError::BadRequest(_) => 400,
+            AppError::Upstream { .. } => 502,
             AppError::Unreachable => 503,
             AppError::Internal { .. } => 500,
         }

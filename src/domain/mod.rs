@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod error;
 pub mod money;
+pub mod sandbox;
 pub mod staff;
 
 pub use access::{Permission, Permissions, Role};

@@ -10,15 +10,16 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::clock::{self, Outcome};
 use super::{Refusal, Sandbox};
+pub use crate::domain::sandbox::{Fault, Overview, Settings, WebhookDelivery};
 use crate::p100::endpoints;
 use crate::p100::error::PCode;
+use crate::server::db;
 use crate::server::db::sandbox::{self as store, FaultRow};
-use crate::server::db::{self, Timestamp};
 
 /// How long a movement waits before its next step (ms).
 pub const SETTLE_MS: &str = "settle_ms";
@@ -28,53 +29,6 @@ pub const WEBHOOK_RETRY_BASE_MS: &str = "webhook_retry_base_ms";
 pub const TIMEOUT_MS: &str = "timeout_ms";
 /// The next KYC outcome: `approve` or `reject:<reason>`.
 pub const KYC_NEXT: &str = "kyc_next";
-
-/// A fault for the next `count` calls of one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fault {
-    /// An endpoint name from `p100::endpoints`, e.g. `partner.sepa_transfer`.
-    pub endpoint: String,
-    #[serde(default)]
-    pub latency_ms: u32,
-    /// Answer with this HTTP status (5xx) instead.
-    pub http_status: Option<u16>,
-    /// Hold the answer past the client's timeout (money movements still happen).
-    #[serde(default)]
-    pub timeout: bool,
-    /// Answer with this P-code instead.
-    pub p_code: Option<String>,
-    pub count: u32,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Settings {
-    pub settle_ms: Option<u64>,
-    pub webhook_retry_base_ms: Option<u64>,
-    pub timeout_ms: Option<u64>,
-}
-
-/// What the Sandbox page shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Overview {
-    pub users: i64,
-    pub faults: Vec<Fault>,
-    pub kyc_next: String,
-    pub webhooks: Vec<WebhookDelivery>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookDelivery {
-    pub route: String,
-    pub attempts: i64,
-    pub last_status: Option<i64>,
-    pub delivered_at: Option<String>,
-    pub next_attempt_at: Option<String>,
-    pub created_at: String,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -194,9 +148,9 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
             route: w.route,
             attempts: w.attempts,
             last_status: w.last_status,
-            delivered_at: w.delivered_at.map(Timestamp::to_text),
-            next_attempt_at: w.next_attempt_at.map(Timestamp::to_text),
-            created_at: w.created_at.to_text(),
+            delivered_at: w.delivered_at.map(Into::into),
+            next_attempt_at: w.next_attempt_at.map(Into::into),
+            created_at: w.created_at.into(),
         })
         .collect();
     Ok(Overview {
@@ -206,6 +160,8 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
             .await?
             .unwrap_or_else(|| "approve".into()),
         webhooks,
+        endpoints: endpoints::ALL.iter().map(|e| e.name.to_owned()).collect(),
+        p_codes: PCode::DOCUMENTED.iter().map(|c| c.as_str().to_owned()).collect(),
     })
 }
 

@@ -65,8 +65,19 @@ impl Event {
         self
     }
 
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
+        self
+    }
+
+    /// The P100 call this event made, for its request id.
+    pub fn upstream(mut self, call: &crate::p100::CallRecord) -> Self {
+        self.upstream_request_id = Some(call.request_id.clone());
         self
     }
 

@@ -40,6 +40,8 @@ pub struct Config {
     pub webhook_secret: Option<SecretString>,
     /// The longest a P100 call may take, answer included.
     pub p100_timeout: Duration,
+    /// The key the built-in sandbox expects (random at each start unless set).
+    pub sandbox_api_key: SecretString,
     /// Signs and encrypts the session cookie; at least 64 bytes.
     pub session_key: SecretSlice<u8>,
     pub session_idle_timeout: Duration,
@@ -150,6 +152,9 @@ impl Config {
             p100,
             webhook_secret,
             p100_timeout: parse_duration(&get, "P100_TIMEOUT", "20s")?,
+            sandbox_api_key: SecretString::from(
+                get("SANDBOX_API_KEY").unwrap_or_else(|| hex::encode(rand::random::<[u8; 24]>())),
+            ),
             session_key,
             session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,

@@ -25,3 +25,13 @@ impl From<tower_sessions::session::Error> for AppError {
         internal(format_args!("session: {err}"))
     }
 }
+
+impl From<crate::p100::Failure> for AppError {
+    fn from(failure: crate::p100::Failure) -> Self {
+        tracing::warn!(endpoint = failure.call.endpoint, request_id = %failure.call.request_id, error = %failure.error, "P100 refused");
+        AppError::Upstream {
+            code: failure.error.code(),
+            message: failure.error.staff_message(),
+        }
+    }
+}

@@ -20,7 +20,6 @@ use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use config::{Config, LogFormat, P100Mode};
-use secrecy::SecretString;
 
 use crate::p100;
 use crate::sandbox::Sandbox;
@@ -79,7 +78,7 @@ pub async fn build(
             };
             let origin = url::Url::parse(&format!("http://{}", SocketAddr::new(host, local.port())))
                 .expect("a socket address makes a URL");
-            let key = SecretString::from(hex::encode(rand::random::<[u8; 24]>()));
+            let key = config.sandbox_api_key.clone();
             let webhook_token = config
                 .webhook_secret
                 .clone()

@@ -43,6 +43,23 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             Some(&[AuditRead]),
             json!({ "filter": {}, "before": null }),
         ),
+        ("sandbox/overview", Some(&[SandboxControl]), json!({})),
+        (
+            "sandbox/arm_fault",
+            Some(&[SandboxControl]),
+            json!({ "fault": { "endpoint": "partner.balances", "latencyMs": 1, "httpStatus": null, "timeout": false, "pCode": null, "count": 1 } }),
+        ),
+        ("sandbox/clear_faults", Some(&[SandboxControl]), json!({})),
+        (
+            "sandbox/kyc_next",
+            Some(&[SandboxControl]),
+            json!({ "outcome": "approve" }),
+        ),
+        (
+            "sandbox/force",
+            Some(&[SandboxControl]),
+            json!({ "id": "no-such-movement", "complete": true }),
+        ),
         // Last: it ends the session the other calls use.
         ("auth/sign_out", Some(&[]), json!({})),
     ]
@@ -102,7 +119,13 @@ async fn state_of(app: &TestApp) -> Value {
         .fetch_all(app.db())
         .await
         .unwrap();
-    json!({ "staff": format!("{staff:?}"), "roles": format!("{roles:?}") })
+    let sandbox: Vec<(String, String)> = sqlx::query_as(
+        "SELECT 'fault', endpoint || remaining FROM sandbox_faults UNION ALL SELECT key, value FROM sandbox_settings ORDER BY 1, 2",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    json!({ "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}") })
 }
 
 #[tokio::test]

@@ -50,7 +50,7 @@ pub fn TextField(
     label: &'static str,
     name: &'static str,
     value: RwSignal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional, into)] error: Signal<Option<String>>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional)] placeholder: &'static str,

@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod errors;
 pub mod home;
+pub mod sandbox;
 pub mod sign_in;
 pub mod staff;

@@ -1,0 +1,227 @@
+//! The Sandbox page: steer the built-in P100 simulator (faults, KYC outcomes, movements) and watch
+//! the webhooks it sends.
+
+use leptos::prelude::*;
+
+use crate::api::sandbox::{
+    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, SetSandboxKycNext, sandbox_overview,
+};
+use crate::app::components::form::{
+    BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, TextField, field_error, general_error, when_ok,
+};
+use crate::app::components::status::{Badge, Tone};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::domain::sandbox::{Fault, Overview};
+
+const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
+const CARD: &str = "rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
+
+#[component]
+pub fn SandboxPage() -> impl IntoView {
+    let arm = ServerAction::<ArmSandboxFault>::new();
+    let clear = ServerAction::<ClearSandboxFaults>::new();
+    let kyc = ServerAction::<SetSandboxKycNext>::new();
+    let force = ServerAction::<ForceSandboxMovement>::new();
+    let overview = Resource::new(
+        move || {
+            (
+                arm.version().get(),
+                clear.version().get(),
+                kyc.version().get(),
+                force.version().get(),
+            )
+        },
+        |_| sandbox_overview(),
+    );
+    view! {
+        <PageHeader title="Sandbox" subtitle="The built-in P100 simulator: inject faults, decide KYC outcomes, settle movements, watch webhooks."/>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(data) => view! {
+                        <div class="grid grid-cols-1 gap-4 xl:grid-cols-2">
+                            <FaultForm arm clear data=data.clone()/>
+                            <div class="space-y-4">
+                                <KycOutcome kyc current=data.kyc_next.clone()/>
+                                <MovementControl force/>
+                            </div>
+                        </div>
+                        <Webhooks data/>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn FaultForm(
+    arm: ServerAction<ArmSandboxFault>,
+    clear: ServerAction<ClearSandboxFaults>,
+    data: Overview,
+) -> impl IntoView {
+    let endpoint = RwSignal::new(data.endpoints.first().cloned().unwrap_or_default());
+    let latency = RwSignal::new("0".to_owned());
+    let status = RwSignal::new(String::new());
+    let p_code = RwSignal::new(String::new());
+    let timeout = RwSignal::new(false);
+    let count = RwSignal::new("1".to_owned());
+    let armed = RwSignal::new(false);
+    when_ok(arm.value(), move || armed.set(true));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        armed.set(false);
+        let fault = Fault {
+            endpoint: endpoint.get(),
+            latency_ms: latency.get().trim().parse().unwrap_or(0),
+            http_status: status.get().parse().ok(),
+            timeout: timeout.get(),
+            p_code: Some(p_code.get()).filter(|c| !c.is_empty()),
+            count: count.get().trim().parse().unwrap_or(0),
+        };
+        arm.dispatch(ArmSandboxFault { fault });
+    };
+    let select = |value: RwSignal<String>, options: Vec<(String, String)>| {
+        view! {
+            <select class=format!("{INPUT} border-slate-300") on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+                {options.into_iter().map(|(v, label)| view! { <option value=v>{label}</option> }).collect_view()}
+            </select>
+        }
+    };
+    let endpoints: Vec<(String, String)> = data.endpoints.iter().map(|e| (e.clone(), e.clone())).collect();
+    let mut codes = vec![(String::new(), "none".to_owned())];
+    codes.extend(data.p_codes.iter().map(|c| (c.clone(), c.clone())));
+    let statuses: Vec<(String, String)> = [
+        ("", "none"),
+        ("500", "500"),
+        ("502", "502"),
+        ("503", "503"),
+        ("504", "504"),
+    ]
+    .iter()
+    .map(|(v, l)| (v.to_string(), l.to_string()))
+    .collect();
+    view! {
+        <form class=CARD on:submit=submit novalidate data-testid="fault-form">
+            <h2 class="mb-3 font-medium">"Inject a fault"</h2>
+            <div class="grid grid-cols-2 gap-x-3 gap-y-2">
+                <div class="col-span-2"><label class=LABEL>"Endpoint"</label>{select(endpoint, endpoints)}</div>
+                <TextField label="Added latency (ms)" name="latency" value=latency/>
+                <TextField label="For the next N calls" name="count" value=count/>
+                <div><label class=LABEL>"Answer with HTTP status"</label>{select(status, statuses)}</div>
+                <div><label class=LABEL>"Answer with P-code"</label>{select(p_code, codes)}</div>
+                <label class="col-span-2 inline-flex items-center gap-2 text-sm">
+                    <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| timeout.set(event_target_checked(&ev)) prop:checked=move || timeout.get()/>
+                    "Time out (the answer is held past the client's timeout; money still moves)"
+                </label>
+            </div>
+            <div class="mt-3">
+                {move || general_error(arm.value()).get().map(|error| view! { <ErrorNotice error/> })}
+                {move || armed.get().then(|| view! { <SuccessNotice message="Fault armed."/> })}
+            </div>
+            <div class="mt-3 flex gap-2">
+                <button type="submit" class=BUTTON_PRIMARY disabled=move || arm.pending().get()>"Arm fault"</button>
+                <button type="button" class=BUTTON_SECONDARY on:click=move |_| { clear.dispatch(ClearSandboxFaults {}); }>"Clear all faults"</button>
+            </div>
+            <h3 class="mb-2 mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">"Armed"</h3>
+            {if data.faults.is_empty() {
+                view! { <p class="text-slate-500" data-testid="no-faults">"No faults armed: the sandbox behaves."</p> }.into_any()
+            } else {
+                view! {
+                    <table class=table::TABLE data-testid="armed-faults">
+                        <thead class=table::HEAD><tr>
+                            <th class=table::TH>"Endpoint"</th><th class=table::TH>"Fault"</th><th class=table::TH>"Calls left"</th>
+                        </tr></thead>
+                        <tbody>
+                            {data.faults.into_iter().map(|f| {
+                                let what = [
+                                    (f.latency_ms > 0).then(|| format!("+{} ms", f.latency_ms)),
+                                    f.http_status.map(|s| format!("HTTP {s}")),
+                                    f.p_code.clone(),
+                                    f.timeout.then(|| "timeout".to_owned()),
+                                ].into_iter().flatten().collect::<Vec<_>>().join(", ");
+                                view! { <tr class=table::ROW><td class=format!("{} font-mono text-xs", table::TD)>{f.endpoint}</td><td class=table::TD>{what}</td><td class=table::TD>{f.count}</td></tr> }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </form>
+    }
+}
+
+#[component]
+fn KycOutcome(kyc: ServerAction<SetSandboxKycNext>, current: String) -> impl IntoView {
+    let reason = RwSignal::new("NO_FACE_FOUND".to_owned());
+    let set = move |outcome: String| {
+        kyc.dispatch(SetSandboxKycNext { outcome });
+    };
+    view! {
+        <div class=CARD data-testid="kyc-next">
+            <h2 class="mb-1 font-medium">"Next KYC outcome"</h2>
+            <p class="mb-3 text-slate-600">"The next verification attempt to finish will be: " <Badge tone=if current == "approve" { Tone::Good } else { Tone::Bad }>{current.clone()}</Badge></p>
+            <div class="flex items-end gap-2">
+                <button class=BUTTON_SECONDARY on:click=move |_| set("approve".into())>"Approve next"</button>
+                <div class="flex-1"><TextField label="Rejection reason" name="reason" value=reason/></div>
+                <button class=BUTTON_DANGER on:click=move |_| set(format!("reject:{}", reason.get().trim()))>"Reject next"</button>
+            </div>
+            {move || general_error(kyc.value()).get().map(|error| view! { <ErrorNotice error/> })}
+        </div>
+    }
+}
+
+#[component]
+fn MovementControl(force: ServerAction<ForceSandboxMovement>) -> impl IntoView {
+    let id = RwSignal::new(String::new());
+    let result = force.value();
+    view! {
+        <div class=CARD data-testid="movement-control">
+            <h2 class="mb-1 font-medium">"Settle a movement now"</h2>
+            <p class="mb-3 text-slate-600">"Exchanges, payouts, withdrawals, transfers, orders, KYC and POA checks settle by themselves after a short while; this decides one now."</p>
+            <TextField label="Movement id" name="id" value=id error=field_error(result, "id") placeholder="transferId, exchangeId, withdrawalId…"/>
+            {move || general_error(result).get().map(|error| view! { <ErrorNotice error/> })}
+            {move || result.get().and_then(Result::ok).map(|status| view! { <SuccessNotice message=format!("Now {status}.")/> })}
+            <div class="flex gap-2">
+                <button class=BUTTON_PRIMARY on:click=move |_| { force.dispatch(ForceSandboxMovement { id: id.get(), complete: true }); }>"Complete now"</button>
+                <button class=BUTTON_DANGER on:click=move |_| { force.dispatch(ForceSandboxMovement { id: id.get(), complete: false }); }>"Fail now"</button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Webhooks(data: Overview) -> impl IntoView {
+    view! {
+        <h2 class="mb-2 mt-6 font-medium">"Webhooks sent to the back office " <span class="text-xs font-normal text-slate-500">{format!("({} sandbox users)", data.users)}</span></h2>
+        <div class=table::WRAP>
+            <table class=table::TABLE data-testid="sandbox-webhooks">
+                <thead class=table::HEAD><tr>
+                    <th class=table::TH>"Queued (UTC)"</th><th class=table::TH>"Route"</th><th class=table::TH>"Attempts"</th>
+                    <th class=table::TH>"Last status"</th><th class=table::TH>"State"</th>
+                </tr></thead>
+                <tbody>
+                    {data.webhooks.is_empty().then(|| view! {
+                        <tr><td colspan="5" class="px-3 py-6 text-center text-slate-500">"No webhooks sent yet."</td></tr>
+                    })}
+                    {data.webhooks.into_iter().map(|w| {
+                        let state = match (&w.delivered_at, &w.next_attempt_at) {
+                            (Some(_), _) => view! { <Badge tone=Tone::Good>"delivered"</Badge> },
+                            (None, Some(_)) => view! { <Badge tone=Tone::Warn>"retrying"</Badge> },
+                            (None, None) => view! { <Badge tone=Tone::Bad>"given up"</Badge> },
+                        };
+                        view! {
+                            <tr class=table::ROW>
+                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{w.created_at.display()}</td>
+                                <td class=format!("{} font-mono text-xs", table::TD)>{w.route}</td>
+                                <td class=table::TD>{w.attempts}</td>
+                                <td class=table::TD>{w.last_status.map(|s| s.to_string()).unwrap_or_default()}</td>
+                                <td class=table::TD>{state}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
