@@ -37,122 +37,78 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Refusal> {
     serde_json::from_slice(bytes).map_err(|e| Refusal::invalid(e.to_string()))
 }
 
+/// One route per endpoint, each behind the key check and fault injection of `guard`.
+macro_rules! routes {
+    ($sandbox:expr; $($endpoint:ident => $handler:ident),+ $(,)?) => {{
+        let mut router = Router::new();
+        $( router = route(router, $sandbox, &ep::$endpoint, $handler); )+
+        router
+    }};
+}
+
+fn route<H, T>(
+    router: Router<Arc<Sandbox>>,
+    sandbox: &Arc<Sandbox>,
+    endpoint: &'static Endpoint,
+    handler: H,
+) -> Router<Arc<Sandbox>>
+where
+    H: axum::handler::Handler<T, Arc<Sandbox>>,
+    T: 'static,
+{
+    let guarded =
+        on(filter(endpoint), handler).layer(middleware::from_fn_with_state((sandbox.clone(), endpoint), guard));
+    router.route(endpoint.template, guarded)
+}
+
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
-    let routes: Vec<(&'static Endpoint, axum::routing::MethodRouter<Arc<Sandbox>>)> = vec![
-        (
-            &ep::PARTNER_BALANCES,
-            on(filter(&ep::PARTNER_BALANCES), partner_balances),
-        ),
-        (
-            &ep::PARTNER_TRANSACTIONS,
-            on(filter(&ep::PARTNER_TRANSACTIONS), partner_transactions),
-        ),
-        (
-            &ep::PARTNER_CREATE_WALLET,
-            on(filter(&ep::PARTNER_CREATE_WALLET), create_wallet),
-        ),
-        (&ep::EXCHANGE_RATES, on(filter(&ep::EXCHANGE_RATES), exchange_rates)),
-        (
-            &ep::PARTNER_EXCHANGE_LOCK,
-            on(filter(&ep::PARTNER_EXCHANGE_LOCK), partner_lock),
-        ),
-        (&ep::USER_EXCHANGE_LOCK, on(filter(&ep::USER_EXCHANGE_LOCK), user_lock)),
-        (&ep::PARTNER_EXCHANGE, on(filter(&ep::PARTNER_EXCHANGE), exchange)),
-        (&ep::USER_EXCHANGE, on(filter(&ep::USER_EXCHANGE), exchange)),
-        (
-            &ep::EXCHANGE_DETAILS,
-            on(filter(&ep::EXCHANGE_DETAILS), movement_details),
-        ),
-        (
-            &ep::PARTNER_SEPA_DEPOSIT_INFO,
-            on(filter(&ep::PARTNER_SEPA_DEPOSIT_INFO), partner_deposit_info),
-        ),
-        (
-            &ep::USER_SEPA_DEPOSIT_INFO,
-            on(filter(&ep::USER_SEPA_DEPOSIT_INFO), user_deposit_info),
-        ),
-        (
-            &ep::PARTNER_SEPA_CONTACTS,
-            on(filter(&ep::PARTNER_SEPA_CONTACTS), partner_contacts),
-        ),
-        (
-            &ep::USER_SEPA_CONTACTS,
-            on(filter(&ep::USER_SEPA_CONTACTS), user_contacts),
-        ),
-        (
-            &ep::PARTNER_SEPA_TRANSFER,
-            on(filter(&ep::PARTNER_SEPA_TRANSFER), sepa_transfer),
-        ),
-        (
-            &ep::USER_SEPA_TRANSFER,
-            on(filter(&ep::USER_SEPA_TRANSFER), sepa_transfer),
-        ),
-        (
-            &ep::SEPA_TRANSFER_DETAILS,
-            on(filter(&ep::SEPA_TRANSFER_DETAILS), sepa_details),
-        ),
-        (&ep::NETWORK_FEE, on(filter(&ep::NETWORK_FEE), network_fee)),
-        (
-            &ep::PARTNER_CRYPTO_WITHDRAWAL,
-            on(filter(&ep::PARTNER_CRYPTO_WITHDRAWAL), crypto_withdrawal),
-        ),
-        (
-            &ep::USER_CRYPTO_WITHDRAWAL,
-            on(filter(&ep::USER_CRYPTO_WITHDRAWAL), crypto_withdrawal),
-        ),
-        (
-            &ep::CRYPTO_WITHDRAWAL_DETAILS,
-            on(filter(&ep::CRYPTO_WITHDRAWAL_DETAILS), movement_details),
-        ),
-        (&ep::TRAVEL_RULE, on(filter(&ep::TRAVEL_RULE), travel_rule)),
-        (&ep::CREATE_USER, on(filter(&ep::CREATE_USER), create_user)),
-        (&ep::KYC_FILE, on(filter(&ep::KYC_FILE), kyc_file)),
-        (
-            &ep::CREATE_KYC_VERIFICATION,
-            on(filter(&ep::CREATE_KYC_VERIFICATION), create_kyc),
-        ),
-        (&ep::KYC_REDIRECT, on(filter(&ep::KYC_REDIRECT), kyc_redirect)),
-        (&ep::KYC_STATUS, on(filter(&ep::KYC_STATUS), kyc_status)),
-        (
-            &ep::ADD_VERIFICATION,
-            on(filter(&ep::ADD_VERIFICATION), add_verification),
-        ),
-        (&ep::POA_FILE, on(filter(&ep::POA_FILE), poa_file)),
-        (&ep::UPDATE_USER, on(filter(&ep::UPDATE_USER), update_user)),
-        (&ep::DELETE_USER, on(filter(&ep::DELETE_USER), delete_user)),
-        (&ep::SUSPEND_USER, on(filter(&ep::SUSPEND_USER), suspend_user)),
-        (&ep::UNSUSPEND_USER, on(filter(&ep::UNSUSPEND_USER), unsuspend_user)),
-        (&ep::USER_BALANCES, on(filter(&ep::USER_BALANCES), user_balances)),
-        (
-            &ep::USER_TRANSACTIONS,
-            on(filter(&ep::USER_TRANSACTIONS), user_transactions),
-        ),
-        (
-            &ep::CREATE_TRANSFER,
-            on(filter(&ep::CREATE_TRANSFER), internal_transfer),
-        ),
-        (
-            &ep::TRANSFER_DETAILS,
-            on(filter(&ep::TRANSFER_DETAILS), movement_details),
-        ),
-        (&ep::ORDER_RATES, on(filter(&ep::ORDER_RATES), exchange_rates)),
-        (&ep::ORDER_LOCK, on(filter(&ep::ORDER_LOCK), order_lock)),
-        (&ep::ORDER_CREATE, on(filter(&ep::ORDER_CREATE), create_order)),
-        (&ep::ORDER_DETAILS, on(filter(&ep::ORDER_DETAILS), movement_details)),
-        (&ep::PAYMENT_LINK, on(filter(&ep::PAYMENT_LINK), payment_link)),
-        (&ep::HOSTED_CHECKOUT, on(filter(&ep::HOSTED_CHECKOUT), payment_link)),
-        (
-            &ep::PAYMENT_LINK_DETAILS,
-            on(filter(&ep::PAYMENT_LINK_DETAILS), movement_details),
-        ),
-        (&ep::CARD_DETAILS, on(filter(&ep::CARD_DETAILS), cards_suspended)),
-    ];
-    let mut router = Router::new();
-    for (endpoint, handler) in routes {
-        let guarded = handler.layer(middleware::from_fn_with_state((sandbox.clone(), endpoint), guard));
-        router = router.route(endpoint.template, guarded);
-    }
-    Router::new().nest(super::MOUNT, router.with_state(sandbox))
+    let routes = routes!(&sandbox;
+        PARTNER_BALANCES => partner_balances,
+        PARTNER_TRANSACTIONS => partner_transactions,
+        PARTNER_CREATE_WALLET => create_wallet,
+        EXCHANGE_RATES => exchange_rates,
+        PARTNER_EXCHANGE_LOCK => partner_lock,
+        USER_EXCHANGE_LOCK => user_lock,
+        PARTNER_EXCHANGE => exchange,
+        USER_EXCHANGE => exchange,
+        EXCHANGE_DETAILS => movement_details,
+        PARTNER_SEPA_DEPOSIT_INFO => partner_deposit_info,
+        USER_SEPA_DEPOSIT_INFO => user_deposit_info,
+        PARTNER_SEPA_CONTACTS => partner_contacts,
+        USER_SEPA_CONTACTS => user_contacts,
+        PARTNER_SEPA_TRANSFER => sepa_transfer,
+        USER_SEPA_TRANSFER => sepa_transfer,
+        SEPA_TRANSFER_DETAILS => sepa_details,
+        NETWORK_FEE => network_fee,
+        PARTNER_CRYPTO_WITHDRAWAL => crypto_withdrawal,
+        USER_CRYPTO_WITHDRAWAL => crypto_withdrawal,
+        CRYPTO_WITHDRAWAL_DETAILS => movement_details,
+        TRAVEL_RULE => travel_rule,
+        CREATE_USER => create_user,
+        KYC_FILE => kyc_file,
+        CREATE_KYC_VERIFICATION => create_kyc,
+        KYC_REDIRECT => kyc_redirect,
+        KYC_STATUS => kyc_status,
+        ADD_VERIFICATION => add_verification,
+        POA_FILE => poa_file,
+        UPDATE_USER => update_user,
+        DELETE_USER => delete_user,
+        SUSPEND_USER => suspend_user,
+        UNSUSPEND_USER => unsuspend_user,
+        USER_BALANCES => user_balances,
+        USER_TRANSACTIONS => user_transactions,
+        CREATE_TRANSFER => internal_transfer,
+        TRANSFER_DETAILS => movement_details,
+        ORDER_RATES => exchange_rates,
+        ORDER_LOCK => order_lock,
+        ORDER_CREATE => create_order,
+        ORDER_DETAILS => movement_details,
+        PAYMENT_LINK => payment_link,
+        HOSTED_CHECKOUT => payment_link,
+        PAYMENT_LINK_DETAILS => movement_details,
+        CARD_DETAILS => cards_suspended,
+    );
+    Router::new().nest(super::MOUNT, routes.with_state(sandbox))
 }
 
 fn filter(endpoint: &Endpoint) -> MethodFilter {
