@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod sandbox;
 pub mod staff;
+pub mod users;
 
 #[cfg(feature = "ssr")]
 mod ssr {

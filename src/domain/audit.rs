@@ -92,13 +92,7 @@ mod ssr {
         pub fn parse(&self) -> Result<AuditQuery, AppError> {
             let text = |s: &str| Some(s.trim().to_lowercase()).filter(|s| !s.is_empty());
             let mut errors = FieldErrors::default();
-            let from = errors.check("from", parse_day(&self.from)).flatten();
-            let to = errors.check("to", parse_day(&self.to)).flatten();
-            if let (Some(from), Some(to)) = (from, to)
-                && to < from
-            {
-                errors.add("to", "The end date is before the start date.");
-            }
+            let (from, to) = crate::domain::parse_day_range(&mut errors, &self.from, &self.to);
             errors.into_result(|| AuditQuery {
                 staff: text(&self.staff),
                 action: text(&self.action),
@@ -107,16 +101,6 @@ mod ssr {
                 to,
             })
         }
-    }
-
-    fn parse_day(text: &str) -> Result<Option<Date>, String> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-            .map(Some)
-            .map_err(|_| "Enter a date as YYYY-MM-DD.".into())
     }
 
     #[cfg(test)]

@@ -1,11 +1,51 @@
 //! Types both sides share: what crosses the wire between the browser and the server functions.
 
+/// A closed set of names that cross the wire as their text (`"users.read"`, `"pending"`), with
+/// `ALL`, `as_str` and `parse`. Declared before the modules below so each can use it.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(into = "&'static str", try_from = "String")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(value: $name) -> Self { value.as_str() }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                $name::parse(&text).ok_or_else(|| format!("unknown {}: {text}", stringify!($name)))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
 pub mod access;
 pub mod audit;
+pub mod contact;
 pub mod error;
 pub mod money;
 pub mod sandbox;
 pub mod staff;
+pub mod users;
 
 pub use access::{Permission, Permissions, Role};
 pub use error::{AppError, FieldErrors};
@@ -22,4 +62,27 @@ impl UtcTime {
     pub fn display(&self) -> String {
         self.0.get(..19).unwrap_or(&self.0).replacen('T', " ", 1)
     }
+}
+
+/// A `from`..`to` range of UTC days as typed (`YYYY-MM-DD`, both optional, inclusive); messages go
+/// under the `from` and `to` fields.
+#[cfg(feature = "ssr")]
+pub fn parse_day_range(errors: &mut FieldErrors, from: &str, to: &str) -> (Option<time::Date>, Option<time::Date>) {
+    fn day(text: &str) -> Result<Option<time::Date>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+            .map(Some)
+            .map_err(|_| "Enter a date as YYYY-MM-DD.".into())
+    }
+    let from = errors.check("from", day(from)).flatten();
+    let to = errors.check("to", day(to)).flatten();
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        errors.add("to", "The end date is before the start date.");
+    }
+    (from, to)
 }

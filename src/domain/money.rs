@@ -110,6 +110,30 @@ impl Amount {
     }
 }
 
+/// `1,234.50 EUR`: the currency's decimals, thousands separated, the code after.
+pub fn display(amount: Amount, currency: &Currency) -> String {
+    let text = amount.at_scale_of(currency).abs().to_string();
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount.get().is_sign_negative() && !amount.get().is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    match fraction {
+        Some(fraction) => format!("{sign}{grouped}.{fraction} {}", currency.code().to_uppercase()),
+        None => format!("{sign}{grouped} {}", currency.code().to_uppercase()),
+    }
+}
+
 impl From<Decimal> for Amount {
     fn from(value: Decimal) -> Self {
         Amount(value)
@@ -178,6 +202,15 @@ impl<'de> Deserialize<'de> for Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_display_at_their_scale_with_separators() {
+        let amount = |t: &str| t.parse::<Amount>().unwrap();
+        assert_eq!(display(amount("1234567.5"), &Currency::Eur), "1,234,567.50 EUR");
+        assert_eq!(display(amount("0.00012"), &Currency::Btc), "0.00012000 BTC");
+        assert_eq!(display(amount("-950"), &Currency::Eur), "-950.00 EUR");
+        assert_eq!(display(amount("100"), &Currency::Eur), "100.00 EUR");
+    }
 
     #[test]
     fn currencies_parse_case_insensitively_and_keep_unknown_ones() {

@@ -4,35 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::UtcTime;
 use super::access::{Permission, Permissions, Role};
+use super::contact::Email;
 use super::error::{AppError, FieldErrors};
-
-/// A staff email address, trimmed and lower-cased so that one person has one account.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim().to_lowercase();
-        let Some((local, domain)) = text.split_once('@') else {
-            return Err("Enter an email address like name@example.com.".into());
-        };
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && domain
-                .split('.')
-                .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        let local_ok = !local.is_empty() && !local.chars().any(|c| c.is_whitespace() || c == '@');
-        if !local_ok || !domain_ok || text.len() > 254 {
-            return Err("Enter an email address like name@example.com.".into());
-        }
-        Ok(Self(text))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// A display name: 1 to 100 characters once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,23 +123,6 @@ impl NewStaffInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "a b@example.com",
-            "ada@exa_mple.com",
-            "ada@.com",
-        ] {
-            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
-        }
-    }
 
     #[test]
     fn new_staff_reports_every_field() {

@@ -124,6 +124,26 @@ pub async fn record_alone(db: &Db, who: &Who, meta: &RequestMeta, event: Event) 
     Ok(seq)
 }
 
+/// Records that P100 refused or did not answer `event`'s call (its code, words and request id) and
+/// returns the error for the page. The audit row is written on its own: nothing else changed.
+pub async fn upstream_failure(
+    db: &Db,
+    who: &Who,
+    meta: &RequestMeta,
+    event: Event,
+    failure: crate::p100::Failure,
+) -> crate::domain::AppError {
+    let event = event.outcome(Outcome::Failure).upstream(&failure.call).reason(format!(
+        "{}: {}",
+        failure.error.code(),
+        failure.error.staff_message()
+    ));
+    match record_alone(db, who, meta, event).await {
+        Ok(_) => failure.into(),
+        Err(err) => err.into(),
+    }
+}
+
 /// SHA-256 over the previous hash and every stored field but the hash itself, as a JSON array in
 /// column order: unambiguous, and the same bytes whichever database stored the row.
 fn chain_hash(row: &AuditRow) -> String {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod staff;
 pub mod state;
+pub mod users;
 pub mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -86,6 +87,10 @@ pub async fn build(
             let webhooks = origin.join(webhooks::BASE_PATH).expect("a path joins");
             let sandbox = Sandbox::new(db.clone(), key.clone(), webhooks, webhook_token);
             sandbox.start().await?;
+            let imported = users::import_sandbox_users(&db).await?;
+            if imported > 0 {
+                tracing::info!(imported, "sandbox users added to the registry");
+            }
             let client = p100::Client::new(origin.join(crate::sandbox::MOUNT).expect("a path joins"), key, settings)?;
             (client, Some(sandbox))
         }

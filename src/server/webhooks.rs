@@ -97,11 +97,33 @@ fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
     constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes())
 }
 
-/// Processes a stored event after the answer went out. No area subscribes to an event kind yet
-/// (users, payouts and reconciliation will), so the event is marked processed as stored.
+/// Processes a stored event after the answer went out; the outcome is recorded on the event.
 async fn process(state: AppState, id: String) {
-    if let Err(err) = db::webhooks::finish(&state.db, &id, "processed", None, Timestamp::now()).await {
+    let outcome = match db::webhooks::event(&state.db, &id).await {
+        Ok(Some(event)) => handle(&state, &event).await,
+        Ok(None) => Err("the event vanished before it was processed".into()),
+        Err(err) => Err(format!("database: {err}")),
+    };
+    let (status, error) = match &outcome {
+        Ok(()) => ("processed", None),
+        Err(error) => {
+            tracing::warn!(%id, %error, "webhook not applied");
+            ("failed", Some(error.as_str()))
+        }
+    };
+    if let Err(err) = db::webhooks::finish(&state.db, &id, status, error, Timestamp::now()).await {
         tracing::error!(%err, %id, "webhook outcome could not be recorded");
+    }
+}
+
+/// What each kind of event changes. Kinds no area follows yet are stored and marked processed.
+async fn handle(state: &AppState, event: &EventRow) -> Result<(), String> {
+    let payload: Value = serde_json::from_str(&event.payload).map_err(|e| format!("stored payload unreadable: {e}"))?;
+    match event.kind.as_str() {
+        "kyc_status" | "poa_status" | "user_status" => {
+            super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await
+        }
+        _ => Ok(()),
     }
 }
 

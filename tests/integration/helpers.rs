@@ -1,8 +1,10 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use backoffice::domain::Role;
 use backoffice::domain::staff::demo_credentials;
+use backoffice::sandbox::control::{self, Fault, Settings};
 use backoffice::server::{self, config::Config, db::Db, state::AppState};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -160,4 +162,48 @@ pub fn field_message<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
         .iter()
         .find(|pair| pair[0] == field)
         .and_then(|pair| pair[1].as_str())
+}
+
+// ---- Driving the sandbox ----------------------------------------------------------------
+
+pub fn sandbox(app: &TestApp) -> &backoffice::sandbox::Sandbox {
+    app.state.sandbox.as_deref().expect("sandbox mode")
+}
+
+/// Makes the sandbox's clock and webhook retries fast for a test.
+pub async fn quick(app: &TestApp) {
+    let settings = Settings {
+        settle_ms: Some(150),
+        webhook_retry_base_ms: Some(100),
+        timeout_ms: Some(3_000),
+    };
+    control::apply_settings(sandbox(app), &settings).await.unwrap();
+}
+
+pub async fn fault(app: &TestApp, endpoint: &str, f: impl FnOnce(&mut Fault)) {
+    let mut fault = Fault {
+        endpoint: endpoint.into(),
+        latency_ms: 0,
+        http_status: None,
+        timeout: false,
+        p_code: None,
+        count: 1,
+    };
+    f(&mut fault);
+    control::arm_fault(sandbox(app), &fault).await.unwrap();
+}
+
+/// Polls `check` until it returns `Some`, for up to 10 s.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..100 {
+        if let Some(value) = check().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
 }

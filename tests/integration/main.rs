@@ -10,3 +10,4 @@ mod http;
 mod p100;
 mod permissions;
 mod staff;
+mod users;

@@ -1,21 +1,19 @@
 //! The P100 client against the built-in sandbox, over real HTTP: every endpoint, every P-code,
 //! retries, timeouts and "outcome unknown", and webhook intake.
 
-use std::time::Duration;
-
 use backoffice::domain::money::{Amount, Currency};
 use backoffice::p100::api::{FilePart, FileUpload, HistoryQuery};
 use backoffice::p100::endpoints;
 use backoffice::p100::types::*;
 use backoffice::p100::{Client, P100Error, PCode};
-use backoffice::sandbox::control::{self, Fault, Settings};
+use backoffice::sandbox::control::{self, Settings};
 use backoffice::server::db;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, eventually, fault, quick, sandbox, spawn_app, spawn_app_with};
 
 fn amount(text: &str) -> Amount {
     text.parse().unwrap()
@@ -23,48 +21,6 @@ fn amount(text: &str) -> Amount {
 
 fn client(app: &TestApp) -> &Client {
     &app.state.p100
-}
-
-fn sandbox(app: &TestApp) -> &backoffice::sandbox::Sandbox {
-    app.state.sandbox.as_deref().expect("sandbox mode")
-}
-
-/// Makes the sandbox's clock and webhook retries fast for a test.
-async fn quick(app: &TestApp) {
-    let settings = Settings {
-        settle_ms: Some(150),
-        webhook_retry_base_ms: Some(100),
-        timeout_ms: Some(3_000),
-    };
-    control::apply_settings(sandbox(app), &settings).await.unwrap();
-}
-
-async fn fault(app: &TestApp, endpoint: &str, f: impl FnOnce(&mut Fault)) {
-    let mut fault = Fault {
-        endpoint: endpoint.into(),
-        latency_ms: 0,
-        http_status: None,
-        timeout: false,
-        p_code: None,
-        count: 1,
-    };
-    f(&mut fault);
-    control::arm_fault(sandbox(app), &fault).await.unwrap();
-}
-
-/// Polls `check` until it returns `Some`, for up to 10 s.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    for _ in 0..100 {
-        if let Some(value) = check().await {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn new_user(id: &str) -> CreateUserRequest {

@@ -60,10 +60,43 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             Some(&[SandboxControl]),
             json!({ "id": "no-such-movement", "complete": true }),
         ),
+        ("users/search", Some(&[UsersRead]), json!({ "query": { "q": "anna" } })),
+        ("users/detail", Some(&[UsersRead]), json!({ "id": USER })),
+        ("users/money", Some(&[UsersRead, BalancesRead]), json!({ "id": USER })),
+        ("users/reveal", Some(&[UsersRead, PiiView]), json!({ "id": USER })),
+        (
+            "users/add_note",
+            Some(&[UsersRead]),
+            json!({ "id": USER, "note": "checked by phone" }),
+        ),
+        ("users/new_form", Some(&[UsersCreate]), json!({})),
+        (
+            "users/create",
+            Some(&[UsersCreate]),
+            json!({ "input": crate::users::new_user_json(&format!("perm-{}", uuid())) }),
+        ),
+        (
+            "users/update_contact",
+            Some(&[UsersUpdate, PiiView]),
+            json!({ "id": USER, "input": { "email": format!("{}@example.com", uuid()), "phone": "+48600000001", "street": "Main", "house_number": "1", "city": "Warszawa", "post_code": "00-001" } }),
+        ),
+        ("users/start_hosted_kyc", Some(&[KycSubmit]), json!({ "id": USER })),
+        ("users/hosted_kyc_link", Some(&[KycSubmit]), json!({ "id": USER })),
+        (
+            "users/add_verification",
+            Some(&[KycSubmit]),
+            json!({ "id": USER, "kind": "PASSPORT", "number": "AB123456" }),
+        ),
+        ("users/refresh_kyc", Some(&[UsersRead]), json!({ "id": USER })),
+        ("users/kyc_queue", Some(&[KycReview]), json!({})),
+        ("users/refresh_queue", Some(&[KycReview]), json!({})),
         // Last: it ends the session the other calls use.
         ("auth/sign_out", Some(&[]), json!({})),
     ]
 }
+
+/// A seeded sandbox user the user calls act on.
+const USER: &str = "demo-0002";
 
 /// Guarded GET routes (downloads), with what they need.
 const ROUTES: &[(&str, &[Permission])] = &[(
@@ -125,7 +158,20 @@ async fn state_of(app: &TestApp) -> Value {
     .fetch_all(app.db())
     .await
     .unwrap();
-    json!({ "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}") })
+    let users: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT external_user_id, email, kyc_state, kyc_method, account_status FROM users ORDER BY external_user_id",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_notes")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    json!({
+        "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}"),
+        "users": format!("{users:?}"), "notes": notes,
+    })
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 use super::guard::signed_in_record;
 use super::{Actor, SESSION_KEY, password};
 use crate::domain::audit::Outcome;
-use crate::domain::staff::Email;
+use crate::domain::contact::Email;
 use crate::domain::{AppError, Permissions};
 use crate::server::audit::{self, Event, RequestMeta, Who};
 use crate::server::db::{self, Timestamp, throttle::Scope};

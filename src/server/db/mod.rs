@@ -5,6 +5,7 @@ pub mod audit;
 pub mod sandbox;
 pub mod staff;
 pub mod throttle;
+pub mod users;
 pub mod webhooks;
 
 use std::{str::FromStr, time::Duration};

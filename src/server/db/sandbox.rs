@@ -77,6 +77,13 @@ pub async fn user(tx: &mut Tx, external_user_id: &str) -> Result<Option<UserRow>
         .await
 }
 
+/// Every sandbox user, oldest first (the registry imports them).
+pub async fn all_users(db: &Db) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM sandbox_users ORDER BY created_at, external_user_id")
+        .fetch_all(db)
+        .await
+}
+
 pub async fn update_user(tx: &mut Tx, user: &UserRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE sandbox_users SET profile = $2, status = $3, verification_status = $4, attempt_status = $5,

@@ -3,13 +3,14 @@
 mod exports;
 mod health;
 mod security;
+mod uploads;
 
 pub use security::page_csp;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -58,6 +59,11 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let routes = leptos_axum::generate_route_list(App);
 
     let sandbox = state.sandbox.clone();
+    // Uploads have their own, larger, body limit; everything else the small one.
+    let uploads = Router::new()
+        .route(uploads::PATH, post(uploads::receive))
+        .layer(DefaultBodyLimit::max(uploads::BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(uploads::BODY_LIMIT));
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -74,9 +80,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(uploads)
         .layer(sessions)
         .layer(middleware::from_fn(security::refuse_cross_site))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state);
     // The simulator answers on the same server, as P100 would on its own (KYC images are larger).
     let app = match sandbox {

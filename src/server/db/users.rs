@@ -1,0 +1,444 @@
+//! The user registry, its history and staff notes.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use super::{Db, Timestamp, Tx};
+use crate::domain::users::{KycState, PAGE_SIZE, UserSearch, UserSort, search_key};
+
+/// A registry row. Holds personal data in clear, so it is deliberately not `Serialize`: what the
+/// browser sees is built (and masked) by `server::users`.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRecord {
+    pub external_user_id: String,
+    pub p100_user_id: Option<String>,
+    pub sync_state: String,
+    pub request_hash: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub street: String,
+    pub house_number: String,
+    pub city: String,
+    pub post_code: String,
+    pub country: String,
+    pub citizenship: String,
+    pub nationality: String,
+    pub birth_country: String,
+    pub birth_date: String,
+    pub id_number: String,
+    pub kyc_state: String,
+    pub verification_status: String,
+    pub attempt_status: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub kyc_method: Option<String>,
+    pub poa_status: Option<String>,
+    pub account_status: String,
+    pub created_by: Option<String>,
+    pub created_at: Timestamp,
+    pub kyc_changed_at: Timestamp,
+    pub changed_at: Timestamp,
+    pub synced_at: Option<Timestamp>,
+}
+
+impl UserRecord {
+    pub fn kyc(&self) -> KycState {
+        KycState::parse(&self.kyc_state).unwrap_or(KycState::NotStarted)
+    }
+}
+
+const COLUMNS: &str = "external_user_id, p100_user_id, sync_state, request_hash, first_name, last_name, email, phone, \
+    street, house_number, city, post_code, country, citizenship, nationality, birth_country, birth_date, id_number, \
+    kyc_state, verification_status, attempt_status, rejection_reason, kyc_method, poa_status, account_status, \
+    created_by, created_at, kyc_changed_at, changed_at, synced_at";
+
+/// Inserts a user with its search keys. `false` when the external id is taken (nothing changes).
+pub async fn insert(tx: &mut Tx, user: &UserRecord) -> Result<bool, sqlx::Error> {
+    let phone_key: String = user.phone.chars().filter(char::is_ascii_digit).collect();
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO users ({COLUMNS}, name_key, last_name_key, email_key, phone_key, external_key, p100_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+                 $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)
+         ON CONFLICT (external_user_id) DO NOTHING"
+    ))
+    .bind(&user.external_user_id)
+    .bind(&user.p100_user_id)
+    .bind(&user.sync_state)
+    .bind(&user.request_hash)
+    .bind(&user.first_name)
+    .bind(&user.last_name)
+    .bind(&user.email)
+    .bind(&user.phone)
+    .bind(&user.street)
+    .bind(&user.house_number)
+    .bind(&user.city)
+    .bind(&user.post_code)
+    .bind(&user.country)
+    .bind(&user.citizenship)
+    .bind(&user.nationality)
+    .bind(&user.birth_country)
+    .bind(&user.birth_date)
+    .bind(&user.id_number)
+    .bind(&user.kyc_state)
+    .bind(&user.verification_status)
+    .bind(&user.attempt_status)
+    .bind(&user.rejection_reason)
+    .bind(&user.kyc_method)
+    .bind(&user.poa_status)
+    .bind(&user.account_status)
+    .bind(&user.created_by)
+    .bind(user.created_at)
+    .bind(user.kyc_changed_at)
+    .bind(user.changed_at)
+    .bind(user.synced_at)
+    .bind(search_key(&format!("{} {}", user.first_name, user.last_name)))
+    .bind(search_key(&user.last_name))
+    .bind(search_key(&user.email))
+    .bind(phone_key)
+    .bind(search_key(&user.external_user_id))
+    .bind(search_key(user.p100_user_id.as_deref().unwrap_or_default()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+pub async fn find(db: &Db, external_user_id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE external_user_id = $1"))
+        .bind(external_user_id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn find_in(tx: &mut Tx, external_user_id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE external_user_id = $1"))
+        .bind(external_user_id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// P100 confirmed the creation: its id, and the user is in step.
+pub async fn confirm_created(
+    tx: &mut Tx,
+    external_user_id: &str,
+    p100_user_id: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET p100_user_id = $2, p100_key = $3, sync_state = 'synced', synced_at = $4 WHERE external_user_id = $1",
+    )
+    .bind(external_user_id)
+    .bind(p100_user_id)
+    .bind(search_key(p100_user_id))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+pub async fn set_sync_state(tx: &mut Tx, external_user_id: &str, state: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET sync_state = $2 WHERE external_user_id = $1")
+        .bind(external_user_id)
+        .bind(state)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets a user P100 refused to create (with its history), so the form can be corrected and sent again.
+pub async fn delete_unconfirmed(tx: &mut Tx, external_user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_events WHERE external_user_id = $1")
+        .bind(external_user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM users WHERE external_user_id = $1 AND sync_state <> 'synced'")
+        .bind(external_user_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// The KYC fields as P100 last reported them.
+pub struct KycUpdate<'a> {
+    pub verification_status: &'a str,
+    pub attempt_status: Option<&'a str>,
+    pub rejection_reason: Option<&'a str>,
+}
+
+pub async fn set_kyc(
+    tx: &mut Tx,
+    external_user_id: &str,
+    kyc: &KycUpdate<'_>,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let state = KycState::of(kyc.verification_status, kyc.attempt_status);
+    sqlx::query(
+        "UPDATE users SET verification_status = $2, attempt_status = $3, rejection_reason = $4, kyc_state = $5,
+             kyc_changed_at = $6, changed_at = $6, synced_at = $6
+         WHERE external_user_id = $1",
+    )
+    .bind(external_user_id)
+    .bind(kyc.verification_status)
+    .bind(kyc.attempt_status)
+    .bind(kyc.rejection_reason)
+    .bind(state.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+pub async fn set_kyc_method(tx: &mut Tx, external_user_id: &str, method: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET kyc_method = $2 WHERE external_user_id = $1")
+        .bind(external_user_id)
+        .bind(method)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_poa_status(
+    tx: &mut Tx,
+    external_user_id: &str,
+    status: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET poa_status = $2, changed_at = $3, synced_at = $3 WHERE external_user_id = $1")
+        .bind(external_user_id)
+        .bind(status)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_account_status(
+    tx: &mut Tx,
+    external_user_id: &str,
+    status: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET account_status = $2, changed_at = $3, synced_at = $3 WHERE external_user_id = $1")
+        .bind(external_user_id)
+        .bind(status)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// New contact details, with their search keys.
+pub struct Contact<'a> {
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub street: &'a str,
+    pub house_number: &'a str,
+    pub city: &'a str,
+    pub post_code: &'a str,
+}
+
+pub async fn set_contact(
+    tx: &mut Tx,
+    external_user_id: &str,
+    c: &Contact<'_>,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let phone_key: String = c.phone.chars().filter(char::is_ascii_digit).collect();
+    sqlx::query(
+        "UPDATE users SET email = $2, email_key = $3, phone = $4, phone_key = $5, street = $6, house_number = $7,
+             city = $8, post_code = $9, synced_at = $10
+         WHERE external_user_id = $1",
+    )
+    .bind(external_user_id)
+    .bind(c.email)
+    .bind(search_key(c.email))
+    .bind(c.phone)
+    .bind(phone_key)
+    .bind(c.street)
+    .bind(c.house_number)
+    .bind(c.city)
+    .bind(c.post_code)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// The column a sort reads, and the value of it a cursor carries.
+fn sort_column(sort: UserSort) -> &'static str {
+    match sort {
+        UserSort::Created => "created_at",
+        UserSort::Name => "name_key",
+        UserSort::Country => "country",
+        UserSort::Kyc => "kyc_state",
+        UserSort::Account => "account_status",
+        UserSort::Changed => "changed_at",
+    }
+}
+
+pub fn sort_value(user: &UserRecord, sort: UserSort) -> String {
+    match sort {
+        UserSort::Created => user.created_at.to_text(),
+        UserSort::Name => search_key(&format!("{} {}", user.first_name, user.last_name)),
+        UserSort::Country => user.country.clone(),
+        UserSort::Kyc => user.kyc_state.clone(),
+        UserSort::Account => user.account_status.clone(),
+        UserSort::Changed => user.changed_at.to_text(),
+    }
+}
+
+/// `column >= prefix AND column < prefix + U+10FFFF`: a prefix match every database serves from
+/// the column's index (unlike `LIKE`, whose index use depends on collation settings).
+fn push_prefix(q: &mut QueryBuilder<'_, Sqlite>, column: &str, prefix: &str) {
+    q.push(format!("({column} >= "))
+        .push_bind(prefix.to_owned())
+        .push(format!(" AND {column} < "))
+        .push_bind(format!("{prefix}\u{10FFFF}"))
+        .push(")");
+}
+
+fn push_filters(q: &mut QueryBuilder<'_, Sqlite>, search: &UserSearch) {
+    q.push(" WHERE 1 = 1");
+    if let Some(term) = &search.term {
+        q.push(" AND (");
+        for (i, column) in ["name_key", "last_name_key", "email_key", "external_key", "p100_key"]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            push_prefix(q, column, term);
+        }
+        if let Some(digits) = &search.phone_digits {
+            q.push(" OR ");
+            push_prefix(q, "phone_key", digits);
+        }
+        q.push(")");
+    }
+    if let Some(kyc) = search.kyc {
+        q.push(" AND kyc_state = ").push_bind(kyc.as_str());
+    }
+    if let Some(account) = search.account {
+        q.push(" AND account_status = ").push_bind(account.as_str());
+    }
+    if let Some(country) = search.country {
+        q.push(" AND country = ").push_bind(country.as_str().to_owned());
+    }
+    if let Some(from) = search.from {
+        q.push(" AND created_at >= ").push_bind(format!("{from}T00:00:00.000Z"));
+    }
+    if let Some(to) = search.to {
+        q.push(" AND created_at < ")
+            .push_bind(format!("{}T00:00:00.000Z", to.next_day().unwrap_or(to)));
+    }
+}
+
+/// One page of a search, in its order, and how many users match in all.
+pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM users");
+    push_filters(&mut count, search);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+
+    let column = sort_column(search.sort);
+    let (cmp, dir) = if search.descending { ("<", "DESC") } else { (">", "ASC") };
+    let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM users"));
+    push_filters(&mut page, search);
+    if let Some((value, id)) = &search.after {
+        page.push(format!(" AND ({column} {cmp} "))
+            .push_bind(value.clone())
+            .push(format!(" OR ({column} = "))
+            .push_bind(value.clone())
+            .push(format!(" AND external_user_id {cmp} "))
+            .push_bind(id.clone())
+            .push("))");
+    }
+    page.push(format!(" ORDER BY {column} {dir}, external_user_id {dir} LIMIT "))
+        .push_bind(PAGE_SIZE + 1);
+    let rows = page.build_query_as().fetch_all(db).await?;
+    Ok((rows, total))
+}
+
+/// Users whose KYC is not final, oldest first.
+pub async fn kyc_queue(db: &Db, limit: i64) -> Result<Vec<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE kyc_state <> 'verified' AND account_status <> 'DELETED'
+         ORDER BY created_at, external_user_id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRecord {
+    pub kind: String,
+    pub status: String,
+    pub detail: Option<String>,
+    pub source: String,
+    pub at: Timestamp,
+}
+
+pub async fn add_event(tx: &mut Tx, external_user_id: &str, event: &EventRecord) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO user_events (id, external_user_id, kind, status, detail, source, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(external_user_id)
+    .bind(&event.kind)
+    .bind(&event.status)
+    .bind(&event.detail)
+    .bind(&event.source)
+    .bind(event.at)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+pub async fn events(db: &Db, external_user_id: &str) -> Result<Vec<EventRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, status, detail, source, at FROM user_events WHERE external_user_id = $1 ORDER BY at, id",
+    )
+    .bind(external_user_id)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct NoteRecord {
+    pub author: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+pub async fn add_note(
+    tx: &mut Tx,
+    external_user_id: &str,
+    staff_id: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO user_notes (id, external_user_id, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(external_user_id)
+        .bind(staff_id)
+        .bind(body)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Notes, newest first, with their authors' names.
+pub async fn notes(db: &Db, external_user_id: &str) -> Result<Vec<NoteRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.name AS author, n.body, n.created_at FROM user_notes n JOIN staff s ON s.id = n.staff_id
+         WHERE n.external_user_id = $1 ORDER BY n.created_at DESC, n.id DESC",
+    )
+    .bind(external_user_id)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,281 @@
+//! The user registry: what staff see of each user, searches, notes, revealing personal data, and
+//! the import of the sandbox's seeded users. Onboarding and KYC are in their own modules.
+
+pub mod kyc;
+pub mod onboarding;
+
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::auth::Actor;
+use super::db::{self, Db, Timestamp, users::UserRecord};
+use crate::domain::audit::Outcome;
+use crate::domain::money::display;
+use crate::domain::users::{
+    BalanceLine, KycMethod, MASK, PAGE_SIZE, Pii, TransactionLine, UserDetail, UserEvent, UserList, UserMoney,
+    UserNote, UserQuery, UserSummary, cursor, mask_email, mask_phone,
+};
+use crate::domain::{AppError, Permission};
+
+fn summary(user: &UserRecord, pii: bool) -> UserSummary {
+    UserSummary {
+        external_user_id: user.external_user_id.clone(),
+        p100_user_id: user.p100_user_id.clone(),
+        name: format!("{} {}", user.first_name, user.last_name),
+        email: if pii {
+            user.email.clone()
+        } else {
+            mask_email(&user.email)
+        },
+        phone: if pii {
+            user.phone.clone()
+        } else {
+            mask_phone(&user.phone)
+        },
+        country: user.country.clone(),
+        kyc: user.kyc(),
+        kyc_method: user.kyc_method.as_deref().and_then(KycMethod::parse),
+        account_status: user.account_status.clone(),
+        created_at: user.created_at.into(),
+        changed_at: user.changed_at.into(),
+    }
+}
+
+fn pii_of(user: &UserRecord) -> Pii {
+    Pii {
+        email: user.email.clone(),
+        phone: user.phone.clone(),
+        birth_date: user.birth_date.clone(),
+        street: user.street.clone(),
+        house_number: user.house_number.clone(),
+        city: user.city.clone(),
+        post_code: user.post_code.clone(),
+        id_number: user.id_number.clone(),
+    }
+}
+
+/// What the page shows before anything is revealed: the sensitive half always masked, email and
+/// phone too for staff without `pii.view`.
+fn masked_pii(user: &UserRecord, pii: bool) -> Pii {
+    let mask = || MASK.to_owned();
+    Pii {
+        email: if pii {
+            user.email.clone()
+        } else {
+            mask_email(&user.email)
+        },
+        phone: if pii {
+            user.phone.clone()
+        } else {
+            mask_phone(&user.phone)
+        },
+        birth_date: mask(),
+        street: mask(),
+        house_number: mask(),
+        city: mask(),
+        post_code: mask(),
+        id_number: mask(),
+    }
+}
+
+pub async fn find(db: &Db, external_user_id: &str) -> Result<UserRecord, AppError> {
+    db::users::find(db, external_user_id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserList, AppError> {
+    let search = query.parse()?;
+    let (mut rows, total) = db::users::search(db, &search).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| cursor(&db::users::sort_value(last, search.sort), &last.external_user_id));
+    let pii = actor.permissions.has(Permission::PiiView);
+    Ok(UserList {
+        rows: rows.iter().map(|u| summary(u, pii)).collect(),
+        total: total.try_into().unwrap_or_default(),
+        next,
+    })
+}
+
+pub async fn detail(db: &Db, actor: &Actor, external_user_id: &str) -> Result<UserDetail, AppError> {
+    let user = find(db, external_user_id).await?;
+    let pii = actor.permissions.has(Permission::PiiView);
+    let created_by = match &user.created_by {
+        Some(id) => db::staff::find(db, id).await?.map(|s| s.name),
+        None => None,
+    };
+    let events = db::users::events(db, external_user_id).await?;
+    let notes = db::users::notes(db, external_user_id).await?;
+    Ok(UserDetail {
+        summary: summary(&user, pii),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        citizenship: user.citizenship.clone(),
+        nationality: user.nationality.clone(),
+        birth_country: user.birth_country.clone(),
+        pii: masked_pii(&user, pii),
+        verification_status: user.verification_status.clone(),
+        attempt_status: user.attempt_status.clone(),
+        rejection_reason: user.rejection_reason.clone(),
+        poa_status: user.poa_status.clone(),
+        sync_state: user.sync_state.clone(),
+        created_by,
+        kyc_changed_at: user.kyc_changed_at.into(),
+        synced_at: user.synced_at.map(Into::into),
+        events: events
+            .into_iter()
+            .map(|e| UserEvent {
+                kind: e.kind,
+                status: e.status,
+                detail: e.detail,
+                source: e.source,
+                at: e.at.into(),
+            })
+            .collect(),
+        notes: notes
+            .into_iter()
+            .map(|n| UserNote {
+                author: n.author,
+                body: n.body,
+                at: n.created_at.into(),
+            })
+            .collect(),
+    })
+}
+
+/// The user's personal data in clear, for staff with `pii.view`; every reveal is in the audit log.
+pub async fn reveal(db: &Db, actor: &Actor, external_user_id: &str) -> Result<Pii, AppError> {
+    let user = find(db, external_user_id).await?;
+    let event = Event::new("users.pii.reveal", Outcome::Success).target("user", external_user_id);
+    audit::record_alone(db, &actor.who(), &actor.meta, event).await?;
+    Ok(pii_of(&user))
+}
+
+pub const NOTE_MAX_CHARS: usize = 2000;
+
+pub async fn add_note(db: &Db, actor: &Actor, external_user_id: &str, body: &str) -> Result<(), AppError> {
+    let body = body.trim();
+    match body.chars().count() {
+        0 => return Err(AppError::field("note", "Write the note first.")),
+        n if n > NOTE_MAX_CHARS => {
+            return Err(AppError::field(
+                "note",
+                format!("Keep notes under {NOTE_MAX_CHARS} characters."),
+            ));
+        }
+        _ => {}
+    }
+    find(db, external_user_id).await?;
+    let mut tx = db::begin_write(db).await?;
+    db::users::add_note(&mut tx, external_user_id, &actor.staff.id, body, Timestamp::now()).await?;
+    let event = Event::new("users.note.add", Outcome::Success)
+        .target("user", external_user_id)
+        .change(None, Some(json!({ "note": body })));
+    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sandbox mode: the simulator's seeded users join the registry (once; later runs add only new ones).
+pub async fn import_sandbox_users(db: &Db) -> Result<usize, sqlx::Error> {
+    let seeded = db::sandbox::all_users(db).await?;
+    let mut tx = db::begin_write(db).await?;
+    let mut added = 0;
+    for seeded in seeded {
+        let Ok(profile) = serde_json::from_str::<crate::p100::types::CreateUserRequest>(&seeded.profile) else {
+            tracing::warn!(user = %seeded.external_user_id, "sandbox user profile unreadable; not imported");
+            continue;
+        };
+        let record = UserRecord {
+            external_user_id: seeded.external_user_id.clone(),
+            p100_user_id: Some(seeded.user_id.clone()),
+            sync_state: "synced".into(),
+            request_hash: None,
+            first_name: profile.first_name,
+            last_name: profile.last_name,
+            email: profile.email,
+            phone: format!("+{}", profile.phone),
+            street: profile.street,
+            house_number: profile.number,
+            city: profile.city,
+            post_code: profile.post_code,
+            country: profile.country,
+            citizenship: profile.citizenship,
+            nationality: profile.nationality,
+            birth_country: profile.birth_country,
+            birth_date: profile.birth_date,
+            id_number: profile.user_identification_number,
+            kyc_state: crate::domain::users::KycState::of(
+                &seeded.verification_status,
+                seeded.attempt_status.as_deref(),
+            )
+            .as_str()
+            .into(),
+            verification_status: seeded.verification_status.clone(),
+            attempt_status: seeded.attempt_status.clone(),
+            rejection_reason: seeded.rejection_reason.clone(),
+            kyc_method: None,
+            poa_status: seeded.poa_status.clone(),
+            account_status: seeded.status.clone(),
+            created_by: None,
+            created_at: seeded.created_at,
+            kyc_changed_at: seeded.updated_at,
+            changed_at: seeded.updated_at,
+            synced_at: Some(Timestamp::now()),
+        };
+        if db::users::insert(&mut tx, &record).await? {
+            let event = db::users::EventRecord {
+                kind: "created".into(),
+                status: record.account_status.clone(),
+                detail: Some("imported from the sandbox's demo data".into()),
+                source: "import".into(),
+                at: record.created_at,
+            };
+            db::users::add_event(&mut tx, &record.external_user_id, &event).await?;
+            added += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Balances and the latest transactions, read from P100 now (both calls at once).
+pub async fn money(state: &super::state::AppState, external_user_id: &str) -> Result<UserMoney, AppError> {
+    find(&state.db, external_user_id).await?;
+    let query = crate::p100::api::HistoryQuery {
+        page: 1,
+        limit: 10,
+        ..Default::default()
+    };
+    let (balances, history) = tokio::join!(
+        state.p100.user_balances(external_user_id),
+        state.p100.user_transactions(external_user_id, &query)
+    );
+    let balances = balances?.value;
+    let fiat = balances.fiat_balances.into_iter().map(|b| BalanceLine {
+        amount: display(b.amount, &b.name),
+        account: b.iban,
+        status: Some(b.status.to_string()),
+    });
+    let crypto = balances.crypto_balances.into_iter().map(|b| BalanceLine {
+        amount: display(b.amount, &b.name),
+        account: b.wallet,
+        status: None,
+    });
+    Ok(UserMoney {
+        balances: fiat.chain(crypto).collect(),
+        transactions: history?
+            .value
+            .into_iter()
+            .map(|t| TransactionLine {
+                amount: display(t.amount, &t.currency),
+                id: t.id,
+                kind: t.kind,
+                status: t.status,
+                at: t.created_at,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,378 @@
+//! The user registry over HTTP: onboarding with good and bad input (nothing sent upstream on bad
+//! input), KYC methods A and B against the sandbox, webhooks moving KYC status, search and
+//! filters, masking by role.
+
+use backoffice::domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp, eventually, fault, field_message, quick, sandbox, spawn_app};
+
+/// A create-user form as a browser sends it.
+pub fn new_user_json(id: &str) -> Value {
+    json!({
+        "external_user_id": id, "first_name": "Zofia", "last_name": "Zielińska",
+        "email": format!("{id}@example.com"), "phone": "+48 601 234 567",
+        "street": "ul. Marszałkowska", "house_number": "12/3", "city": "Warszawa", "post_code": "00-001",
+        "country": "PL", "citizenship": "PL", "nationality": "PL", "birth_country": "PL",
+        "birth_date": "1991-04-12", "id_number": "91041212345", "accepted_terms": true,
+    })
+}
+
+async fn sandbox_users(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sandbox_users")
+        .fetch_one(app.db())
+        .await
+        .unwrap()
+}
+
+async fn registry(app: &TestApp, id: &str) -> Option<(String, String, Option<String>, Option<String>)> {
+    sqlx::query_as("SELECT sync_state, kyc_state, kyc_method, p100_user_id FROM users WHERE external_user_id = $1")
+        .bind(id)
+        .fetch_optional(app.db())
+        .await
+        .unwrap()
+}
+
+async fn create(client: &Client, id: &str) -> (StatusCode, Value) {
+    client.call("users/create", json!({ "input": new_user_json(id) })).await
+}
+
+/// A tiny file whose first bytes say JPEG.
+fn jpeg() -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend_from_slice(&[0u8; 2048]);
+    bytes
+}
+
+async fn upload(client: &Client, app: &TestApp, id: &str, form: reqwest::multipart::Form) -> (StatusCode, Value) {
+    let response = client
+        .http
+        .post(app.url(&format!("/uploads/users/{id}/documents")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn part(bytes: Vec<u8>, name: &str, mime: &str) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn onboarding_creates_one_user_and_refuses_bad_input_before_p100() {
+    let app = spawn_app().await;
+    let agent = app.signed_in(Role::Onboarding).await;
+    let before = sandbox_users(&app).await;
+
+    let (status, body) = agent.call("users/new_form", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["external_user_id"].as_str().unwrap().to_owned();
+    assert!(body["countries"].as_array().unwrap().len() > 240);
+
+    // Bad input: every message next to its field, nothing recorded, nothing sent.
+    let mut bad = new_user_json(&id);
+    bad["email"] = json!("zofia@");
+    bad["phone"] = json!("601234567");
+    bad["country"] = json!("XX");
+    bad["birth_date"] = json!("2015-01-01");
+    bad["accepted_terms"] = json!(false);
+    let (status, body) = agent.call("users/create", json!({ "input": bad })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for field in ["email", "phone", "country", "birth_date", "accepted_terms"] {
+        assert!(field_message(&body, field).is_some(), "{field}: {body}");
+    }
+    assert_eq!(sandbox_users(&app).await, before, "nothing reached P100");
+    assert!(registry(&app, &id).await.is_none());
+
+    // Good input, submitted twice at once and once more later: one user upstream.
+    let (first, second) = tokio::join!(create(&agent, &id), create(&agent, &id));
+    let oks = [&first, &second].iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert!(oks >= 1, "{first:?} {second:?}");
+    let (status, again) = create(&agent, &id).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["external_user_id"], id.as_str());
+    assert_eq!(sandbox_users(&app).await, before + 1, "one user at P100");
+    let (sync, kyc, _, p100_id) = registry(&app, &id).await.unwrap();
+    assert_eq!((sync.as_str(), kyc.as_str()), ("synced", "not_started"));
+    assert!(p100_id.is_some());
+    let row = app.last_audit("users.create").await.unwrap();
+    assert_eq!(row.outcome, "success");
+    assert!(row.request_id.is_some());
+
+    // The same external id with other data is refused at the field.
+    let mut other = new_user_json(&id);
+    other["first_name"] = json!("Someone");
+    let (status, body) = agent.call("users/create", json!({ "input": other })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "external_user_id").is_some(), "{body}");
+}
+
+#[tokio::test]
+async fn a_p100_refusal_is_shown_with_its_code_and_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let agent = app.signed_in(Role::Onboarding).await;
+    fault(&app, "user.create", |f| f.p_code = Some("P403".into())).await;
+    let (status, body) = create(&agent, "refused-1").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["Upstream"]["code"], "P403");
+    assert!(
+        registry(&app, "refused-1").await.is_none(),
+        "the form can be sent again"
+    );
+    let row = app.last_audit("users.create").await.unwrap();
+    assert_eq!(row.outcome, "failure");
+    assert!(row.reason.unwrap().starts_with("P403"));
+    // Sent again once the fault is gone, it works.
+    let (status, body) = create(&agent, "refused-1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn documents_and_hosted_verification_reach_p100_and_webhooks_move_the_status() {
+    let app = spawn_app().await;
+    quick(&app).await;
+    let agent = app.signed_in(Role::Onboarding).await;
+    create(&agent, "kyc-a").await;
+    create(&agent, "kyc-b").await;
+
+    // Method A, a passport without its selfie and with a text file: refused, nothing sent.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "PASSPORT")
+        .part("front", part(b"not an image".to_vec(), "front.txt", "text/plain"));
+    let (status, body) = upload(&agent, &app, "kyc-a", form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        field_message(&body, "selfie").is_some() && field_message(&body, "front").is_some(),
+        "{body}"
+    );
+    assert_eq!(registry(&app, "kyc-a").await.unwrap().2, None);
+
+    // Then right: P100 starts the attempt, and the sandbox's approval arrives by webhook.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "PASSPORT")
+        .part("front", part(jpeg(), "front.jpg", "image/jpeg"))
+        .part("selfie", part(jpeg(), "selfie.jpg", "image/jpeg"));
+    let (status, body) = upload(&agent, &app, "kyc-a", form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(registry(&app, "kyc-a").await.unwrap().2.as_deref(), Some("documents"));
+    eventually("method A approved by webhook", || async {
+        (registry(&app, "kyc-a").await.unwrap().1 == "verified").then_some(())
+    })
+    .await;
+
+    // Method B: a link and its QR code; the next outcome is a rejection.
+    backoffice::sandbox::control::set_kyc_next(sandbox(&app), "reject:DOCUMENT_EXPIRED")
+        .await
+        .unwrap();
+    let (status, body) = agent.call("users/start_hosted_kyc", json!({ "id": "kyc-b" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["url"].as_str().unwrap().contains("kyc-b"));
+    assert!(body["qr_svg"].as_str().unwrap().starts_with("<?xml"));
+    assert_eq!(registry(&app, "kyc-b").await.unwrap().2.as_deref(), Some("hosted"));
+    eventually("method B rejected by webhook", || async {
+        (registry(&app, "kyc-b").await.unwrap().1 == "rejected").then_some(())
+    })
+    .await;
+    let compliance = app.signed_in(Role::Compliance).await;
+    let (_, detail) = compliance.call("users/detail", json!({ "id": "kyc-b" })).await;
+    assert_eq!(detail["rejection_reason"], "DOCUMENT_EXPIRED");
+    let kyc_steps: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "kyc")
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        kyc_steps.ends_with(&["rejected"]) && kyc_steps.contains(&"pending"),
+        "{kyc_steps:?}"
+    );
+
+    // The queue holds the rejected user, not the verified one.
+    let (_, queue) = compliance.call("users/kyc_queue", json!({})).await;
+    let ids: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["external_user_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"kyc-b") && !ids.contains(&"kyc-a"));
+
+    // Verification data activates the verified user; the account-status webhook says so.
+    let (status, body) = agent
+        .call(
+            "users/add_verification",
+            json!({ "id": "kyc-a", "kind": "PASSPORT", "number": "ZX1234567" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eventually("account activated by webhook", || async {
+        let status: String = sqlx::query_scalar("SELECT account_status FROM users WHERE external_user_id = 'kyc-a'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+        (status == "ACTIVE").then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn search_filters_sorts_and_pages_through_the_seeded_users() {
+    let app = spawn_app().await;
+    let finance = app.signed_in(Role::Finance).await;
+    let search = |query: Value| finance.call("users/search", json!({ "query": query }));
+
+    let (status, all) = search(json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["total"], 200);
+    assert_eq!(all["rows"].as_array().unwrap().len(), 50);
+
+    // Page through everything by name: every user once, in order.
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let (_, page) = search(json!({ "sort": "name", "after": after })).await;
+        seen.extend(
+            page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_lowercase()),
+        );
+        match page["next"].as_str() {
+            Some(next) => after = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 200);
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "sorted by name");
+
+    // Prefix and case-insensitive, on name, last name, email, external id and phone.
+    let (_, by_name) = search(json!({ "q": "ANNA" })).await;
+    assert!(by_name["total"].as_u64().unwrap() > 0);
+    assert!(
+        by_name["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["name"].as_str().unwrap().starts_with("Anna"))
+    );
+    let (_, by_last) = search(json!({ "q": "nowak" })).await;
+    assert!(
+        by_last["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["name"].as_str().unwrap().ends_with("Nowak"))
+    );
+    let (_, by_id) = search(json!({ "q": "DEMO-0042" })).await;
+    assert_eq!(by_id["total"], 1);
+    let phone: String = sqlx::query_scalar("SELECT phone FROM users WHERE external_user_id = 'demo-0042'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    let (_, by_phone) = search(json!({ "q": &phone[..8] })).await;
+    assert!(
+        by_phone["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["external_user_id"] == "demo-0042")
+    );
+
+    // Filters combine and agree with the database.
+    let (_, rejected) = search(json!({ "kyc": "rejected", "country": "pl" })).await;
+    let expected: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE kyc_state = 'rejected' AND country = 'PL'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(rejected["total"], expected);
+    assert!(expected > 0);
+    let (status, body) = search(json!({ "kyc": "maybe", "from": "yesterday" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_message(&body, "kyc").is_some() && field_message(&body, "from").is_some());
+
+    // Finance has no pii.view: emails and phones are masked.
+    let first = &all["rows"][0];
+    assert!(first["email"].as_str().unwrap().contains("***@"), "{first}");
+    let agent = app.signed_in(Role::Onboarding).await;
+    let (_, clear) = agent.call("users/search", json!({ "query": {} })).await;
+    assert!(!clear["rows"][0]["email"].as_str().unwrap().contains("***"));
+}
+
+#[tokio::test]
+async fn personal_data_is_masked_and_every_reveal_is_audited() {
+    let app = spawn_app().await;
+    let viewer = app.signed_in(Role::Viewer).await;
+    let (status, detail) = viewer.call("users/detail", json!({ "id": "demo-0011" })).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(detail["pii"]["email"].as_str().unwrap().contains("***"));
+    assert_eq!(detail["pii"]["birth_date"], "••••••");
+    assert_eq!(detail["pii"]["street"], "••••••");
+    let (status, _) = viewer.call("users/reveal", json!({ "id": "demo-0011" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let compliance = app.signed_in(Role::Compliance).await;
+    let (_, detail) = compliance.call("users/detail", json!({ "id": "demo-0011" })).await;
+    assert_eq!(detail["pii"]["birth_date"], "••••••", "masked until revealed");
+    let (status, pii) = compliance.call("users/reveal", json!({ "id": "demo-0011" })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pii["birth_date"].as_str().unwrap().len() == 10);
+    let row = app.last_audit("users.pii.reveal").await.unwrap();
+    assert_eq!(row.staff_email.as_deref(), Some("compliance@sandbox.test"));
+    assert_eq!(row.target_id.as_deref(), Some("demo-0011"));
+
+    // Notes are kept and audited.
+    let (status, _) = compliance
+        .call("users/add_note", json!({ "id": "demo-0011", "note": "  " }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = compliance
+        .call(
+            "users/add_note",
+            json!({ "id": "demo-0011", "note": "Called the user." }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, detail) = viewer.call("users/detail", json!({ "id": "demo-0011" })).await;
+    assert_eq!(detail["notes"][0]["body"], "Called the user.");
+    assert_eq!(detail["notes"][0]["author"], "Cleo Compliance");
+    assert_eq!(app.last_audit("users.note.add").await.unwrap().outcome, "success");
+}
+
+#[tokio::test]
+async fn contact_details_change_but_the_country_does_not() {
+    let app = spawn_app().await;
+    let agent = app.signed_in(Role::Onboarding).await;
+    let change = json!({ "email": "new.address@example.com", "phone": "+48 600 111 222", "street": "Nowy Świat", "house_number": "5", "city": "Warszawa", "post_code": "00-497", "country": "DE" });
+    let (status, body) = agent
+        .call("users/update_contact", json!({ "id": "demo-0011", "input": change }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(field_message(&body, "country").is_some());
+
+    let mut change = change;
+    change["country"] = Value::Null;
+    let (status, body) = agent
+        .call("users/update_contact", json!({ "id": "demo-0011", "input": change }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, found) = agent
+        .call("users/search", json!({ "query": { "q": "new.address@" } }))
+        .await;
+    assert_eq!(found["rows"][0]["external_user_id"], "demo-0011");
+    let profile: String = sqlx::query_scalar("SELECT profile FROM sandbox_users WHERE external_user_id = 'demo-0011'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert!(profile.contains("new.address@example.com"), "P100 has the new email");
+    let row = app.last_audit("users.update").await.unwrap();
+    assert!(row.after_data.unwrap().contains("email"));
+}
