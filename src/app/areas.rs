@@ -98,6 +98,9 @@ impl Area {
 
     /// `true` while the area is a placeholder for work still to come.
     pub fn coming(self) -> bool {
-        !matches!(self, Area::Audit | Area::Staff | Area::Sandbox)
+        !matches!(
+            self,
+            Area::Users | Area::KycQueue | Area::Audit | Area::Staff | Area::Sandbox
+        )
     }
 }

@@ -12,6 +12,7 @@ use leptos_router::{SsrMode, path};
 
 use areas::Area;
 use layout::{AreaRoute, Layout};
+use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
 use pages::{
     audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
 };
@@ -67,8 +68,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                         <Route path=path!("") view=HomePage/>
-                        <Route path=path!("users") view=|| view! { <AreaRoute area=Area::Users/> }/>
-                        <Route path=path!("kyc") view=|| view! { <AreaRoute area=Area::KycQueue/> }/>
+                        <Route path=path!("users") view=|| view! { <AreaRoute area=Area::Users><UsersPage/></AreaRoute> }/>
+                        <Route path=path!("users/new") view=|| view! { <AreaRoute area=Area::Users><NewUserPage/></AreaRoute> }/>
+                        <Route path=path!("users/:id") view=|| view! { <AreaRoute area=Area::Users><UserPage/></AreaRoute> }/>
+                        <Route path=path!("kyc") view=|| view! { <AreaRoute area=Area::KycQueue><KycQueuePage/></AreaRoute> }/>
                         <Route path=path!("payouts") view=|| view! { <AreaRoute area=Area::Payouts/> }/>
                         <Route path=path!("exchanges") view=|| view! { <AreaRoute area=Area::Exchanges/> }/>
                         <Route path=path!("balances") view=|| view! { <AreaRoute area=Area::Balances/> }/>

@@ -85,3 +85,50 @@ pub fn FieldMessage(id: String, #[prop(into)] error: Signal<Option<String>>) -> 
         </p>
     }
 }
+
+/// Below a form's fields: its error that is not about one field.
+#[component]
+pub fn ActionError<T: Send + Sync + 'static>(result: ActionValue<T>) -> impl IntoView {
+    move || {
+        general_error(result)
+            .get()
+            .map(|error| view! { <div class="mb-2"><crate::app::components::ErrorNotice error/></div> })
+    }
+}
+
+/// A drop-down of `(value, label)` options, with its message under it like every field.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] error: Signal<Option<String>>,
+    /// The first, empty choice (`Any`, `Choose…`).
+    #[prop(optional)]
+    blank: &'static str,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div>
+            <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{label}</label>
+            <select
+                id=id
+                name=name
+                class=move || format!("{INPUT} {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                {(!blank.is_empty()).then(|| view! { <option value="">{blank}</option> })}
+                {options.into_iter().map(|(v, l)| {
+                    let selected = value.get_untracked() == v;
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+            <FieldMessage id=error_id error=error/>
+        </div>
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod form;
 pub mod status;
+pub mod upload;
 
 use leptos::prelude::*;
 
@@ -105,6 +106,28 @@ pub fn SuccessNotice(#[prop(into)] message: String) -> impl IntoView {
         <div role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
             {message}
         </div>
+    }
+}
+
+/// A titled block of a page.
+#[component]
+pub fn Section(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <section>
+            <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h3>
+            {children()}
+        </section>
+    }
+}
+
+/// A white card around a part of a page, with its title.
+#[component]
+pub fn Card(title: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <section class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <h2 class="mb-3 text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h2>
+            {children.map(|c| c())}
+        </section>
     }
 }
 

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::Role;
+use crate::domain::users::{AccountState, KycState, account_label};
 
 #[derive(Clone, Copy)]
 pub enum Tone {
@@ -36,4 +37,28 @@ pub fn RoleBadges(roles: Vec<Role>) -> impl IntoView {
             {roles.into_iter().map(|r| view! { <Badge tone=Tone::Info>{r.label()}</Badge> }).collect_view()}
         </span>
     }
+}
+
+#[component]
+pub fn KycBadge(state: KycState) -> impl IntoView {
+    let tone = match state {
+        KycState::Verified => Tone::Good,
+        KycState::Pending | KycState::InReview => Tone::Info,
+        KycState::Rejected | KycState::Expired => Tone::Bad,
+        KycState::NotStarted => Tone::Neutral,
+    };
+    view! { <span data-kyc=state.as_str()><Badge tone>{state.label()}</Badge></span> }
+}
+
+/// An account status as P100 reports it; one it adds later shows as it came.
+#[component]
+pub fn AccountBadge(#[prop(into)] status: String) -> impl IntoView {
+    let tone = match AccountState::parse(&status) {
+        Some(AccountState::Active) => Tone::Good,
+        Some(AccountState::Suspended) => Tone::Warn,
+        Some(AccountState::Deleted) => Tone::Bad,
+        _ => Tone::Neutral,
+    };
+    let label = account_label(&status);
+    view! { <span data-account=status><Badge tone>{label}</Badge></span> }
 }

@@ -4,3 +4,4 @@ pub mod home;
 pub mod sandbox;
 pub mod sign_in;
 pub mod staff;
+pub mod users;

@@ -4,11 +4,11 @@ use leptos::prelude::*;
 
 use crate::api::staff::{CreateStaff, ResetStaffPassword, SetStaffDisabled, SetStaffRoles, list_staff};
 use crate::app::components::form::{
-    ActionValue, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, TextField, field_error, general_error,
+    ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, TextField, field_error, general_error,
     when_ok,
 };
 use crate::app::components::status::{Badge, RoleBadges, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, Section, SuccessNotice, table};
 use crate::domain::staff::{Me, NewStaffInput, StaffView};
 use crate::domain::{Role, UtcTime};
 
@@ -251,25 +251,5 @@ fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Sen
                 </button>
             </Section>
         </div>
-    }
-}
-
-#[component]
-fn Section(title: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <section>
-            <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h3>
-            {children()}
-        </section>
-    }
-}
-
-/// Below a form's fields: its error that is not about one field.
-#[component]
-fn ActionError<T: Send + Sync + 'static>(result: ActionValue<T>) -> impl IntoView {
-    move || {
-        general_error(result)
-            .get()
-            .map(|error| view! { <div class="mb-2"><ErrorNotice error/></div> })
     }
 }

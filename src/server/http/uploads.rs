@@ -74,6 +74,10 @@ async fn read_form(mut multipart: Multipart) -> Result<(Option<String>, Vec<Docu
             Some(file_name) => {
                 let mime = field.content_type().unwrap_or_default().to_owned();
                 let bytes = field.bytes().await.map_err(unreadable)?;
+                // A file input left empty still sends its field, with no name and no bytes.
+                if file_name.is_empty() && bytes.is_empty() {
+                    continue;
+                }
                 files.push(Document {
                     field: name,
                     file_name,

@@ -1,0 +1,329 @@
+//! The user page: profile (personal data masked until revealed), KYC, balances and transactions
+//! read from P100, the status history, and staff notes.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::kyc::KycPanel;
+use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user, fetch_user_money};
+use crate::app::components::form::{
+    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextField, field_error, when_ok,
+};
+use crate::app::components::status::{AccountBadge, KycBadge};
+use crate::app::components::{Card, ErrorNotice, Loading, table};
+use crate::domain::Permission;
+use crate::domain::staff::Me;
+use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, UserMoney, account_label};
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let version = RwSignal::new(0u32);
+    let user = Resource::new(move || (id.get(), version.get()), |(id, _)| fetch_user(id));
+    let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(detail) => view! { <UserView detail reload/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+    let me = expect_context::<Me>();
+    let summary = detail.summary.clone();
+    let id = summary.external_user_id.clone();
+    let unconfirmed = detail.sync_state != "synced";
+    view! {
+        <Title text=summary.name.clone()/>
+        <div class="mb-4 flex flex-wrap items-end justify-between gap-3">
+            <div>
+                <p class="text-xs text-slate-500"><a href="/users" class="hover:underline">"Users"</a>" / "<span class="font-mono">{id.clone()}</span></p>
+                <h1 class="text-lg font-semibold text-slate-900" data-testid="user-name">{summary.name.clone()}</h1>
+                <p class="text-xs text-slate-500">"P100 id " <span class="font-mono">{summary.p100_user_id.clone().unwrap_or_else(|| "—".into())}</span></p>
+            </div>
+            <div class="flex items-center gap-2">
+                <KycBadge state=summary.kyc/>
+                <AccountBadge status=summary.account_status.clone()/>
+            </div>
+        </div>
+        {unconfirmed.then(|| view! {
+            <div class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+                "P100 has not confirmed this user yet (it did not answer in time). Submitting the onboarding form again confirms it without creating a second user."
+            </div>
+        })}
+        <div class="grid grid-cols-1 gap-4 xl:grid-cols-3">
+            <div class="space-y-4 xl:col-span-2">
+                <ProfileCard detail=detail.clone() reload/>
+                <KycPanel detail=detail.clone() reload/>
+                {me.can(Permission::BalancesRead).then(|| view! { <MoneyCard id=id.clone()/> })}
+            </div>
+            <div class="space-y-4">
+                <NotesCard detail=detail.clone() reload/>
+                <HistoryCard events=detail.events.clone()/>
+                <Card title="Record">
+                    <dl class="grid grid-cols-[8rem_1fr] gap-y-1 text-sm">
+                        <dt class="text-slate-500">"Created"</dt><dd>{summary.created_at.display()}</dd>
+                        <dt class="text-slate-500">"Created by"</dt><dd>{detail.created_by.clone().unwrap_or_else(|| "imported".into())}</dd>
+                        <dt class="text-slate-500">"Last sync"</dt><dd>{detail.synced_at.as_ref().map(|t| t.display()).unwrap_or_else(|| "never".into())}</dd>
+                    </dl>
+                </Card>
+            </div>
+        </div>
+    }
+}
+
+fn row(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
+    view! { <dt class="text-slate-500">{label}</dt><dd class="min-w-0 break-words">{value}</dd> }
+}
+
+#[component]
+fn ProfileCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+    let me = expect_context::<Me>();
+    let id = detail.summary.external_user_id.clone();
+    let pii = RwSignal::new(detail.pii.clone());
+    let revealed = RwSignal::new(false);
+    let editing = RwSignal::new(false);
+    let reveal = ServerAction::<RevealUserPii>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(clear)) = reveal.value().get() {
+            pii.set(clear);
+            revealed.set(true);
+        }
+    });
+    let may_reveal = me.can(Permission::PiiView);
+    let may_edit = may_reveal && me.can(Permission::UsersUpdate) && detail.summary.account_status != "DELETED";
+    let field = move |get: fn(&Pii) -> String| move || pii.with(get);
+    let reveal_id = id.clone();
+    let do_reveal = move || {
+        reveal.dispatch(RevealUserPii { id: reveal_id.clone() });
+    };
+    let on_reveal = {
+        let do_reveal = do_reveal.clone();
+        move |_| do_reveal()
+    };
+    let on_edit = move |_| {
+        if !revealed.get_untracked() {
+            do_reveal();
+        }
+        editing.set(true);
+    };
+    let country = detail.summary.country.clone();
+    view! {
+        <Card title="Profile">
+            <div class="grid grid-cols-1 gap-x-8 md:grid-cols-2">
+                <dl class="grid grid-cols-[9rem_1fr] gap-y-1 text-sm" data-testid="profile">
+                    {row("First name", detail.first_name.clone())}
+                    {row("Last name", detail.last_name.clone())}
+                    {row("Date of birth", field(|p| p.birth_date.clone()))}
+                    {row("National id", field(|p| p.id_number.clone()))}
+                    {row("Citizenship", detail.citizenship.clone())}
+                    {row("Nationality", detail.nationality.clone())}
+                    {row("Country of birth", detail.birth_country.clone())}
+                </dl>
+                <dl class="grid grid-cols-[9rem_1fr] gap-y-1 text-sm">
+                    {row("Email", view! { <span data-testid="user-email">{field(|p| p.email.clone())}</span> })}
+                    {row("Phone", field(|p| p.phone.clone()))}
+                    {row("Street", field(|p| format!("{} {}", p.street, p.house_number)))}
+                    {row("Post code, city", field(|p| format!("{} {}", p.post_code, p.city)))}
+                    {row("Country", country.clone())}
+                </dl>
+            </div>
+            <p class="mt-2 text-xs text-slate-500">"Identity data comes from KYC and cannot be edited here."</p>
+            <div class="mt-3 flex gap-2">
+                {(may_reveal).then(|| view! {
+                    <button class=BUTTON_SECONDARY on:click=on_reveal disabled=move || revealed.get() || reveal.pending().get() data-testid="reveal-pii">
+                        {move || if revealed.get() { "Personal data shown (audited)" } else { "Reveal personal data" }}
+                    </button>
+                })}
+                {may_edit.then(|| view! {
+                    <button class=BUTTON_SECONDARY on:click=on_edit data-testid="edit-contact">"Edit contact details"</button>
+                })}
+            </div>
+            <ActionError result=reveal.value()/>
+            <Show when=move || editing.get() && revealed.get()>
+                <ContactForm id=id.clone() current=pii.get_untracked() country=country.clone() on_done=Callback::new(move |()| {
+                    editing.set(false);
+                    reload.run(());
+                })/>
+            </Show>
+        </Card>
+    }
+}
+
+#[component]
+fn ContactForm(id: String, current: Pii, country: String, on_done: Callback<()>) -> impl IntoView {
+    let update = ServerAction::<UpdateUserContact>::new();
+    let result = update.value();
+    let field = move |name: &'static str| field_error(result, name);
+    let [email, phone, street, house_number, city, post_code] = [
+        current.email,
+        current.phone,
+        current.street,
+        current.house_number,
+        current.city,
+        current.post_code,
+    ]
+    .map(RwSignal::new);
+    when_ok(result, move || on_done.run(()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateUserContact {
+            id: id.clone(),
+            input: ContactChangeInput {
+                email: email.get(),
+                phone: phone.get(),
+                street: street.get(),
+                house_number: house_number.get(),
+                city: city.get(),
+                post_code: post_code.get(),
+                country: None,
+            },
+        });
+    };
+    view! {
+        <form class="mt-4 border-t border-slate-200 pt-4" on:submit=submit novalidate data-testid="contact-form">
+            <div class="grid grid-cols-1 gap-x-4 md:grid-cols-3">
+                <TextField label="Email" name="email" kind="email" value=email error=field("email")/>
+                <TextField label="Phone (international)" name="phone" kind="tel" value=phone error=field("phone")/>
+                <div>
+                    <label for="field-country" class="mb-1 block text-xs font-medium text-slate-600">"Country of residence"</label>
+                    <input id="field-country" class=format!("{INPUT} border-slate-200 bg-slate-100 text-slate-500") value=country readonly aria-describedby="field-country-error"/>
+                    <FieldMessage id="field-country-error".into() error=Signal::derive(move || field("country").get().or_else(|| Some("Cannot change: tied to the verified identity.".into())))/>
+                </div>
+                <TextField label="Street" name="street" value=street error=field("street")/>
+                <TextField label="House / flat number" name="house_number" value=house_number error=field("house_number")/>
+                <TextField label="Post code" name="post_code" value=post_code error=field("post_code")/>
+                <TextField label="City" name="city" value=city error=field("city")/>
+            </div>
+            <ActionError result/>
+            <button type="submit" class=BUTTON_PRIMARY disabled=move || update.pending().get()>"Save contact details"</button>
+        </form>
+    }
+}
+
+/// Loaded in the browser after the page shows, so the page never waits for P100 (and, outside any
+/// Suspense, server and browser both start from "Loading…").
+#[component]
+fn MoneyCard(id: String) -> impl IntoView {
+    let money = LocalResource::new(move || fetch_user_money(id.clone()));
+    view! {
+        <Card title="Balances and recent transactions (live from P100)">
+            {move || match money.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Ok(money)) => view! { <MoneyTables money/> }.into_any(),
+                Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+            }}
+        </Card>
+    }
+}
+
+#[component]
+fn MoneyTables(money: UserMoney) -> impl IntoView {
+    let cell = format!("{} tabular-nums text-right whitespace-nowrap", table::TD);
+    view! {
+        <div class="grid grid-cols-1 items-start gap-4 lg:grid-cols-2">
+            <table class=table::TABLE data-testid="balances">
+                <thead class=table::HEAD><tr><th class=table::TH>"Account"</th><th class=format!("{} text-right", table::TH)>"Balance"</th></tr></thead>
+                <tbody>
+                    {money.balances.into_iter().map(|b| view! {
+                        <tr class=table::ROW>
+                            <td class=format!("{} max-w-48 truncate font-mono text-xs text-slate-500", table::TD) title=b.account.clone().unwrap_or_default()>
+                                {b.account.clone().unwrap_or_else(|| b.status.clone().unwrap_or_default())}
+                            </td>
+                            <td class=cell.clone()>{b.amount}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <table class=table::TABLE data-testid="transactions">
+                <thead class=table::HEAD><tr><th class=table::TH>"When"</th><th class=table::TH>"Type"</th><th class=format!("{} text-right", table::TH)>"Amount"</th></tr></thead>
+                <tbody>
+                    {money.transactions.is_empty().then(|| view! { <tr><td colspan="3" class="p-3 text-center text-slate-500">"No transactions yet."</td></tr> })}
+                    {money.transactions.into_iter().map(|t| view! {
+                        <tr class=table::ROW title=format!("{} · {}", t.id, t.status)>
+                            <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{t.at.get(..16).unwrap_or(&t.at).replace('T', " ")}</td>
+                            <td class=table::TD>{t.kind}</td>
+                            <td class=cell.clone()>{t.amount}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn event_label(event: &UserEvent) -> String {
+    match event.kind.as_str() {
+        "created" => format!("Created · {}", account_label(&event.status)),
+        "kyc" => format!(
+            "KYC · {}",
+            crate::domain::users::KycState::parse(&event.status).map_or(event.status.as_str(), |s| s.label())
+        ),
+        "account" => format!("Account · {}", account_label(&event.status)),
+        "poa" => format!("Proof of address · {}", event.status.to_lowercase()),
+        other => format!("{other} · {}", event.status),
+    }
+}
+
+#[component]
+fn HistoryCard(events: Vec<UserEvent>) -> impl IntoView {
+    view! {
+        <Card title="Status history">
+            <ol class="space-y-2 text-sm" data-testid="history">
+                {events.into_iter().rev().map(|e| view! {
+                    <li class="border-l-2 border-slate-200 pl-3">
+                        <div class="font-medium text-slate-800">{event_label(&e)}</div>
+                        <div class="text-xs text-slate-500">{e.at.display()} " · " {e.source.clone()}</div>
+                        {e.detail.clone().map(|d| view! { <div class="text-xs text-slate-500">{d}</div> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </Card>
+    }
+}
+
+#[component]
+fn NotesCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+    let add = ServerAction::<AddUserNote>::new();
+    let note = RwSignal::new(String::new());
+    when_ok(add.value(), move || {
+        note.set(String::new());
+        reload.run(());
+    });
+    let id = detail.summary.external_user_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddUserNote {
+            id: id.clone(),
+            note: note.get(),
+        });
+    };
+    view! {
+        <Card title="Staff notes">
+            <form on:submit=submit novalidate class="mb-3">
+                <label for="field-note" class="sr-only">"Note"</label>
+                <textarea id="field-note" name="note" rows="2" class=format!("{INPUT} border-slate-300") placeholder="What happened, what was agreed…"
+                    prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                <FieldMessage id="field-note-error".into() error=field_error(add.value(), "note")/>
+                <ActionError result=add.value()/>
+                <button type="submit" class=BUTTON_SECONDARY disabled=move || add.pending().get()>"Add note"</button>
+            </form>
+            <ul class="space-y-2 text-sm" data-testid="notes">
+                {detail.notes.into_iter().map(|n| view! {
+                    <li class="rounded-md bg-slate-50 px-2.5 py-2">
+                        <p class="whitespace-pre-wrap text-slate-800">{n.body}</p>
+                        <p class="mt-1 text-xs text-slate-500">{n.author} " · " {n.at.display()}</p>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </Card>
+    }
+}

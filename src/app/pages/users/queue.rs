@@ -1,0 +1,120 @@
+//! The KYC queue: every user whose check is not final, oldest first, coloured by how late it is.
+//! It reads itself again every few seconds, so webhooks show up without a reload.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::users::{RefreshKycQueue, RefreshUserKyc, kyc_queue};
+use crate::app::components::form::{ActionError, BUTTON_SECONDARY};
+use crate::app::components::status::{Badge, KycBadge, Tone};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::domain::users::{KycMethod, QueueRow, Sla};
+
+/// How often the queue reads itself again.
+const POLL: Duration = Duration::from_secs(5);
+
+fn age(hours: i64) -> String {
+    match hours {
+        h if h < 1 => "< 1 h".into(),
+        h if h < 48 => format!("{h} h"),
+        h => format!("{} d {} h", h / 24, h % 24),
+    }
+}
+
+#[component]
+pub fn KycQueuePage() -> impl IntoView {
+    let ticks = RwSignal::new(0u32);
+    let refresh_all = ServerAction::<RefreshKycQueue>::new();
+    let refresh_one = ServerAction::<RefreshUserKyc>::new();
+    let queue = Resource::new(
+        move || (ticks.get(), refresh_all.version().get(), refresh_one.version().get()),
+        |_| kyc_queue(),
+    );
+    // Effects run only in the browser: the server renders the queue once.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || ticks.update(|t| *t += 1), POLL) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <PageHeader title="KYC queue" subtitle="Every verification that is not final, oldest first. Amber after a day, red after three. Updates by itself.">
+            <button class=BUTTON_SECONDARY disabled=move || refresh_all.pending().get() data-testid="refresh-all"
+                on:click=move |_| { refresh_all.dispatch(RefreshKycQueue {}); }>
+                {move || if refresh_all.pending().get() { "Asking P100…" } else { "Refresh all from P100" }}
+            </button>
+        </PageHeader>
+        {move || refresh_all.value().get().and_then(Result::ok).map(|(read, failed)| view! {
+            <div class="mb-3"><SuccessNotice message=format!("Read {read} statuses from P100{}.", if failed > 0 { format!("; {failed} could not be read") } else { String::new() })/></div>
+        })}
+        <ActionError result=refresh_all.value()/>
+        <ActionError result=refresh_one.value()/>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(rows) => view! { <QueueTable rows refresh_one/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn QueueTable(rows: Vec<QueueRow>, refresh_one: ServerAction<RefreshUserKyc>) -> impl IntoView {
+    let count = rows.len();
+    view! {
+        <p class="mb-2 text-xs text-slate-500" data-testid="queue-count">{format!("{count} waiting")}</p>
+        <div class=table::WRAP>
+            <table class=table::TABLE data-testid="kyc-queue">
+                <thead class=table::HEAD>
+                    <tr>
+                        <th class=table::TH>"User"</th>
+                        <th class=table::TH>"Country"</th>
+                        <th class=table::TH>"KYC"</th>
+                        <th class=table::TH>"Method"</th>
+                        <th class=table::TH>"Age"</th>
+                        <th class=table::TH>"Created (UTC)"</th>
+                        <th class=table::TH>"Last change (UTC)"</th>
+                        <th class=table::TH></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let (tone, sla) = match Sla::of_age(row.age_hours) {
+                            Sla::OnTime => (Tone::Neutral, "on-time"),
+                            Sla::Late => (Tone::Warn, "late"),
+                            Sla::Overdue => (Tone::Bad, "overdue"),
+                        };
+                        let id = row.external_user_id.clone();
+                        view! {
+                            <tr class=table::ROW data-user=row.external_user_id.clone() data-sla=sla>
+                                <td class=table::TD>
+                                    <A href=format!("/users/{}", row.external_user_id) attr:class="font-medium text-indigo-700 hover:underline">{row.name.clone()}</A>
+                                    <div class="font-mono text-xs text-slate-500">{row.external_user_id.clone()}</div>
+                                </td>
+                                <td class=table::TD>{row.country.clone()}</td>
+                                <td class=table::TD>
+                                    <KycBadge state=row.kyc/>
+                                    {row.rejection_reason.clone().map(|r| view! { <div class="mt-0.5 text-xs text-slate-500">{r}</div> })}
+                                </td>
+                                <td class=table::TD>{row.kyc_method.map(KycMethod::label).unwrap_or("—")}</td>
+                                <td class=table::TD><Badge tone>{age(row.age_hours)}</Badge></td>
+                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.created_at.display()}</td>
+                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.kyc_changed_at.display()}</td>
+                                <td class=format!("{} text-right", table::TD)>
+                                    <button class=BUTTON_SECONDARY disabled=move || refresh_one.pending().get()
+                                        on:click=move |_| { refresh_one.dispatch(RefreshUserKyc { id: id.clone() }); }>
+                                        "Refresh"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(count == 0).then(|| view! { <p class="p-6 text-center text-slate-500">"Nothing waiting: every user's KYC is final."</p> })}
+        </div>
+    }
+}
