@@ -51,3 +51,12 @@ export async function signInAs(page, role) {
   await page.waitForSelector('[data-testid="nav"]');
   await hydrated(page);
 }
+
+/** A screenshot of the whole page: the window grows to the main column's height first. */
+export async function shot(page, name) {
+  const size = page.viewportSize();
+  const height = await page.evaluate(() => (document.querySelector("main")?.scrollHeight ?? 700) + 110);
+  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+  await page.screenshot({ path: `${SHOTS}${name}.png` });
+  await page.setViewportSize(size);
+}

@@ -164,6 +164,9 @@ impl BirthDate {
     pub const ADULT_AGE: i32 = 18;
 
     pub fn parse(text: &str, today: time::Date) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Err("Enter the date of birth.".into());
+        }
         let format = time::macros::format_description!("[year]-[month]-[day]");
         let date = time::Date::parse(text.trim(), format).map_err(|_| "Enter the date as YYYY-MM-DD.".to_owned())?;
         let adult_since = today

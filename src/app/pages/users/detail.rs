@@ -119,7 +119,7 @@ fn ProfileCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
     view! {
         <Card title="Profile">
             <div class="grid grid-cols-1 gap-x-8 md:grid-cols-2">
-                <dl class="grid grid-cols-[9rem_1fr] gap-y-1 text-sm" data-testid="profile">
+                <dl class="grid grid-cols-[8rem_1fr] gap-y-1 text-sm" data-testid="profile">
                     {row("First name", detail.first_name.clone())}
                     {row("Last name", detail.last_name.clone())}
                     {row("Date of birth", field(|p| p.birth_date.clone()))}
@@ -128,7 +128,7 @@ fn ProfileCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                     {row("Nationality", detail.nationality.clone())}
                     {row("Country of birth", detail.birth_country.clone())}
                 </dl>
-                <dl class="grid grid-cols-[9rem_1fr] gap-y-1 text-sm">
+                <dl class="grid grid-cols-[7rem_1fr] gap-y-1 text-sm">
                     {row("Email", view! { <span data-testid="user-email">{field(|p| p.email.clone())}</span> })}
                     {row("Phone", field(|p| p.phone.clone()))}
                     {row("Street", field(|p| format!("{} {}", p.street, p.house_number)))}

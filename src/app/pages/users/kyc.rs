@@ -11,7 +11,7 @@ use crate::app::components::status::KycBadge;
 use crate::app::components::upload::{FileField, Progress, copy_to_clipboard};
 use crate::app::components::{Card, ErrorNotice, Section, SuccessNotice};
 use crate::domain::staff::Me;
-use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, UserDetail};
+use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, KycState, UserDetail};
 use crate::domain::{AppError, Permission};
 
 #[component]
@@ -47,8 +47,10 @@ pub fn KycPanel(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
             })}
             {may_submit.then(|| view! {
                 <div class="mt-4 grid grid-cols-1 gap-6 border-t border-slate-200 pt-4 lg:grid-cols-2">
-                    <DocumentsForm id=id.clone() reload/>
-                    <HostedSection id=id.clone() started=method == Some(KycMethod::Hosted) reload/>
+                    {(detail.summary.kyc != KycState::Verified).then(|| view! {
+                        <DocumentsForm id=id.clone() reload/>
+                        <HostedSection id=id.clone() started=method == Some(KycMethod::Hosted) reload/>
+                    })}
                     <VerificationForm id=id.clone() reload/>
                     <PoaForm id=id.clone() reload/>
                 </div>

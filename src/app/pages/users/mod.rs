@@ -94,8 +94,8 @@ fn SearchForm(current: UserQuery, #[prop(optional)] errors: FieldErrors) -> impl
         .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
         .collect();
     view! {
-        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-8" on:submit=search novalidate data-testid="user-search">
-            <div class="col-span-2">
+        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-[minmax(0,2fr)_repeat(5,minmax(0,1fr))_auto]" on:submit=search novalidate data-testid="user-search">
+            <div class="col-span-2 xl:col-span-1">
                 <TextField label="Search" name="q" value=q error=error_of("q") placeholder="Name, email, phone, external or P100 id" kind="search"/>
             </div>
             <SelectField label="KYC" name="kyc" value=kyc options=kyc_options blank="Any" error=error_of("kyc")/>
@@ -163,8 +163,7 @@ fn Results(list: UserList, query: UserQuery) -> impl IntoView {
             <table class=table::TABLE data-testid="users-table">
                 <thead class=table::HEAD>
                     <tr>
-                        {header("Name", UserSort::Name)}
-                        <th class=table::TH>"External id"</th>
+                        {header("Name · external id", UserSort::Name)}
                         <th class=table::TH>"Email"</th>
                         <th class=table::TH>"Phone"</th>
                         {header("Country", UserSort::Country)}
@@ -179,8 +178,10 @@ fn Results(list: UserList, query: UserQuery) -> impl IntoView {
                         let href = format!("/users/{}", user.external_user_id);
                         view! {
                             <tr class=format!("{} whitespace-nowrap", table::ROW) data-user=user.external_user_id.clone()>
-                                <td class=table::TD><A href=href attr:class="font-medium text-indigo-700 hover:underline">{user.name}</A></td>
-                                <td class=format!("{} font-mono text-xs", table::TD)>{user.external_user_id.clone()}</td>
+                                <td class=table::TD>
+                                    <A href=href attr:class="font-medium text-indigo-700 hover:underline">{user.name}</A>
+                                    <div class="font-mono text-xs text-slate-500">{user.external_user_id.clone()}</div>
+                                </td>
                                 <td class=format!("{} max-w-56 truncate", table::TD)>{user.email}</td>
                                 <td class=format!("{} whitespace-nowrap", table::TD)>{user.phone}</td>
                                 <td class=table::TD>{user.country}</td>
