@@ -1,3 +1,6 @@
+-- webhook_events.status gains one value here: 'ignored', for an event about a user the registry
+-- does not know (made outside the back office); its error column says which.
+
 -- The user registry: P100 has no endpoint that lists users, so every user the back office creates
 -- (and, in sandbox mode, every seeded one) is recorded here and kept in step by answers and webhooks.
 

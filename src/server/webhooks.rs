@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::db::{self, Timestamp, webhooks::EventRow};
 use super::state::AppState;
+use super::users::kyc::Applied;
 use crate::p100::webhooks::{Route, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
@@ -105,7 +106,8 @@ async fn process(state: AppState, id: String) {
         Err(err) => Err(format!("database: {err}")),
     };
     let (status, error) = match &outcome {
-        Ok(()) => ("processed", None),
+        Ok(Applied::Done) => ("processed", None),
+        Ok(Applied::Ignored(reason)) => ("ignored", Some(reason.as_str())),
         Err(error) => {
             tracing::warn!(%id, %error, "webhook not applied");
             ("failed", Some(error.as_str()))
@@ -117,13 +119,13 @@ async fn process(state: AppState, id: String) {
 }
 
 /// What each kind of event changes. Kinds no area follows yet are stored and marked processed.
-async fn handle(state: &AppState, event: &EventRow) -> Result<(), String> {
+async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
     let payload: Value = serde_json::from_str(&event.payload).map_err(|e| format!("stored payload unreadable: {e}"))?;
     match event.kind.as_str() {
         "kyc_status" | "poa_status" | "user_status" => {
             super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await
         }
-        _ => Ok(()),
+        _ => Ok(Applied::Done),
     }
 }
 

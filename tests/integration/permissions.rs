@@ -158,12 +158,12 @@ async fn state_of(app: &TestApp) -> Value {
     .fetch_all(app.db())
     .await
     .unwrap();
-    let users: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT external_user_id, email, kyc_state, kyc_method, account_status FROM users ORDER BY external_user_id",
-    )
-    .fetch_all(app.db())
-    .await
-    .unwrap();
+    // What staff calls change; KYC and account states also move on by themselves (sandbox webhooks).
+    let users: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT external_user_id, email, kyc_method FROM users ORDER BY external_user_id")
+            .fetch_all(app.db())
+            .await
+            .unwrap();
     let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_notes")
         .fetch_one(app.db())
         .await

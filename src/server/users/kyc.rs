@@ -368,9 +368,16 @@ async fn set_account(tx: &mut Tx, external_user_id: &str, status: &str, source: 
     Ok(())
 }
 
-/// Applies a KYC, POA or user-status webhook to the registry. An event about a user the registry
-/// does not know is an error on the event, so the webhook log shows it.
-pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<(), String> {
+/// What a webhook did to the registry.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    Done,
+    /// About a user the back office did not create (nothing to update); the reason is kept on the event.
+    Ignored(String),
+}
+
+/// Applies a KYC, POA or user-status webhook to the registry.
+pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Applied, String> {
     let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
     let Some(user) = text("externalUserId") else {
         return Err("the event names no externalUserId".into());
@@ -399,8 +406,9 @@ pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<(), S
         tx.commit().await?;
         Ok::<_, AppError>(())
     };
-    apply.await.map_err(|err| match err {
-        AppError::NotFound => format!("user {user} is not in the registry"),
-        other => other.to_string(),
-    })
+    match apply.await {
+        Ok(()) => Ok(Applied::Done),
+        Err(AppError::NotFound) => Ok(Applied::Ignored(format!("user {user} is not in the registry"))),
+        Err(other) => Err(other.to_string()),
+    }
 }

@@ -1,0 +1,151 @@
+//! Fills the user registry of a database with synthetic users, for `bench/users.sh`:
+//! `cargo run --release --features ssr --example seed_users -- <DATABASE_URL> <COUNT>`.
+//! A fixed random seed makes every run the same data.
+
+use std::time::{Duration, Instant};
+
+use backoffice::domain::users::KycState;
+use backoffice::server::db::{self, Timestamp, users::UserRecord};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const FIRST: [&str; 24] = [
+    "Anna",
+    "Piotr",
+    "Maria",
+    "Jan",
+    "Katarzyna",
+    "Tomasz",
+    "Eva",
+    "Lukas",
+    "Sofia",
+    "Mateo",
+    "Ines",
+    "Jonas",
+    "Lea",
+    "Marek",
+    "Olga",
+    "Viktor",
+    "Emma",
+    "Noah",
+    "Mia",
+    "Liam",
+    "Zofia",
+    "Oskar",
+    "Hanna",
+    "Felix",
+];
+const LAST: [&str; 24] = [
+    "Nowak",
+    "Kowalski",
+    "Müller",
+    "Schmidt",
+    "Rossi",
+    "Dubois",
+    "García",
+    "Novák",
+    "Horvat",
+    "Jansen",
+    "Silva",
+    "Berg",
+    "Kaya",
+    "Popescu",
+    "Ivanova",
+    "Lindqvist",
+    "Wiśniewski",
+    "Fischer",
+    "Bianchi",
+    "Martin",
+    "Fernández",
+    "Svoboda",
+    "Kovač",
+    "de Vries",
+];
+const COUNTRIES: [&str; 12] = ["PL", "DE", "LT", "FR", "ES", "IT", "NL", "CZ", "AT", "PT", "BE", "SE"];
+const STATES: [(&str, Option<&str>, &str); 6] = [
+    ("VERIFIED", Some("SUCCESSFUL"), "ACTIVE"),
+    ("VERIFIED", Some("SUCCESSFUL"), "ACTIVE"),
+    ("VERIFIED", Some("SUCCESSFUL"), "SUSPENDED"),
+    ("NOT_VERIFIED", None, "WAITING_FOR_ACTIVATION"),
+    ("NOT_VERIFIED", Some("PENDING"), "WAITING_FOR_ACTIVATION"),
+    ("NOT_VERIFIED", Some("REJECTED_BY_PROVIDER"), "WAITING_FOR_ACTIVATION"),
+];
+
+/// The name as an email's local part: lower case, ASCII letters only.
+fn ascii(name: &str) -> String {
+    name.chars()
+        .filter_map(|c| match c {
+            'ü' => Some('u'),
+            'í' => Some('i'),
+            'ś' => Some('s'),
+            'á' => Some('a'),
+            'č' => Some('c'),
+            c if c.is_ascii_alphabetic() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().ok_or("usage: seed_users <DATABASE_URL> <COUNT>")?;
+    let count: usize = args.next().ok_or("usage: seed_users <DATABASE_URL> <COUNT>")?.parse()?;
+    let pool = db::connect(&url).await?;
+    let mut rng = StdRng::seed_from_u64(100_000);
+    let start = Timestamp::now() - Duration::from_secs(3 * 365 * 86_400);
+    let started = Instant::now();
+    for batch in (0..count).collect::<Vec<_>>().chunks(5_000) {
+        let mut tx = db::begin_write(&pool).await?;
+        for &i in batch {
+            let (first, last) = (
+                FIRST[rng.random_range(0..FIRST.len())],
+                LAST[rng.random_range(0..LAST.len())],
+            );
+            let country = COUNTRIES[rng.random_range(0..COUNTRIES.len())];
+            let (verification, attempt, account) = STATES[rng.random_range(0..STATES.len())];
+            let created = start + Duration::from_secs(rng.random_range(0..3 * 365 * 86_400));
+            let user = UserRecord {
+                external_user_id: format!("bench-{i:06}"),
+                p100_user_id: Some(uuid::Uuid::from_u128(rng.random()).to_string()),
+                sync_state: "synced".into(),
+                request_hash: None,
+                first_name: first.into(),
+                last_name: last.into(),
+                email: format!("{}.{}{i}@example.com", ascii(first), ascii(last)),
+                phone: format!("+48{}", rng.random_range(500_000_000u64..899_999_999)),
+                street: "Main Street".into(),
+                house_number: format!("{}", rng.random_range(1..200)),
+                city: "City".into(),
+                post_code: format!("{:05}", rng.random_range(0..99_999)),
+                country: country.into(),
+                citizenship: country.into(),
+                nationality: country.into(),
+                birth_country: country.into(),
+                birth_date: format!(
+                    "19{:02}-{:02}-{:02}",
+                    rng.random_range(40..99),
+                    rng.random_range(1..13),
+                    rng.random_range(1..29)
+                ),
+                id_number: format!("{:011}", rng.random_range(0..99_999_999_999u64)),
+                kyc_state: KycState::of(verification, attempt).as_str().into(),
+                verification_status: verification.into(),
+                attempt_status: attempt.map(str::to_owned),
+                rejection_reason: (attempt == Some("REJECTED_BY_PROVIDER")).then(|| "NO_FACE_FOUND".into()),
+                kyc_method: Some(if i % 2 == 0 { "documents" } else { "hosted" }.into()),
+                poa_status: None,
+                account_status: account.into(),
+                created_by: None,
+                created_at: created,
+                kyc_changed_at: created,
+                changed_at: created,
+                synced_at: Some(created),
+            };
+            db::users::insert(&mut tx, &user).await?;
+        }
+        tx.commit().await?;
+    }
+    println!("seeded {count} users in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
