@@ -5,63 +5,11 @@
 use std::time::{Duration, Instant};
 
 use backoffice::domain::users::KycState;
+use backoffice::sandbox::seed::{COUNTRIES, FIRST, LAST, ascii};
 use backoffice::server::db::{self, Timestamp, users::UserRecord};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const FIRST: [&str; 24] = [
-    "Anna",
-    "Piotr",
-    "Maria",
-    "Jan",
-    "Katarzyna",
-    "Tomasz",
-    "Eva",
-    "Lukas",
-    "Sofia",
-    "Mateo",
-    "Ines",
-    "Jonas",
-    "Lea",
-    "Marek",
-    "Olga",
-    "Viktor",
-    "Emma",
-    "Noah",
-    "Mia",
-    "Liam",
-    "Zofia",
-    "Oskar",
-    "Hanna",
-    "Felix",
-];
-const LAST: [&str; 24] = [
-    "Nowak",
-    "Kowalski",
-    "Müller",
-    "Schmidt",
-    "Rossi",
-    "Dubois",
-    "García",
-    "Novák",
-    "Horvat",
-    "Jansen",
-    "Silva",
-    "Berg",
-    "Kaya",
-    "Popescu",
-    "Ivanova",
-    "Lindqvist",
-    "Wiśniewski",
-    "Fischer",
-    "Bianchi",
-    "Martin",
-    "Fernández",
-    "Svoboda",
-    "Kovač",
-    "de Vries",
-];
-const COUNTRIES: [&str; 12] = ["PL", "DE", "LT", "FR", "ES", "IT", "NL", "CZ", "AT", "PT", "BE", "SE"];
 const STATES: [(&str, Option<&str>, &str); 6] = [
     ("VERIFIED", Some("SUCCESSFUL"), "ACTIVE"),
     ("VERIFIED", Some("SUCCESSFUL"), "ACTIVE"),
@@ -70,21 +18,6 @@ const STATES: [(&str, Option<&str>, &str); 6] = [
     ("NOT_VERIFIED", Some("PENDING"), "WAITING_FOR_ACTIVATION"),
     ("NOT_VERIFIED", Some("REJECTED_BY_PROVIDER"), "WAITING_FOR_ACTIVATION"),
 ];
-
-/// The name as an email's local part: lower case, ASCII letters only.
-fn ascii(name: &str) -> String {
-    name.chars()
-        .filter_map(|c| match c {
-            'ü' => Some('u'),
-            'í' => Some('i'),
-            'ś' => Some('s'),
-            'á' => Some('a'),
-            'č' => Some('c'),
-            c if c.is_ascii_alphabetic() => Some(c.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
-}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -112,7 +45,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 request_hash: None,
                 first_name: first.into(),
                 last_name: last.into(),
-                email: format!("{}.{}{i}@example.com", ascii(first), ascii(last)),
+                email: format!(
+                    "{}.{}{i}@example.com",
+                    ascii(first).to_lowercase(),
+                    ascii(last).to_lowercase()
+                ),
                 phone: format!("+48{}", rng.random_range(500_000_000u64..899_999_999)),
                 street: "Main Street".into(),
                 house_number: format!("{}", rng.random_range(1..200)),

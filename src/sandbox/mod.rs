@@ -8,7 +8,7 @@ pub mod control;
 mod handlers;
 mod ledger;
 pub mod market;
-mod seed;
+pub mod seed;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,7 +19,8 @@ use crate::server::db::{self, Db, Timestamp, Tx};
 const SEEDED: &str = "seeded";
 pub const USERS: usize = 200;
 
-const FIRST: [&str; 16] = [
+/// First and last names of the demo people (also used by `examples/seed_users.rs`).
+pub const FIRST: [&str; 16] = [
     "Anna",
     "Piotr",
     "Maria",
@@ -37,7 +38,7 @@ const FIRST: [&str; 16] = [
     "Olga",
     "Viktor",
 ];
-const LAST: [&str; 16] = [
+pub const LAST: [&str; 16] = [
     "Nowak",
     "Kowalski",
     "Müller",
@@ -55,7 +56,7 @@ const LAST: [&str; 16] = [
     "Ivanova",
     "Lindqvist",
 ];
-const COUNTRIES: [&str; 8] = ["PL", "DE", "LT", "FR", "ES", "IT", "NL", "CZ"];
+pub const COUNTRIES: [&str; 8] = ["PL", "DE", "LT", "FR", "ES", "IT", "NL", "CZ"];
 
 /// Seeds the world unless it already exists.
 pub async fn seed(db: &Db) -> Result<(), sqlx::Error> {
@@ -295,7 +296,8 @@ async fn seed_history(
     Ok(())
 }
 
-fn ascii(name: &str) -> String {
+/// A name as an email's local part: its ASCII letters, accents dropped.
+pub fn ascii(name: &str) -> String {
     name.chars()
         .map(|c| match c {
             'ü' => 'u',

@@ -45,6 +45,20 @@ pub fn when_ok<T: Send + Sync + 'static>(result: ActionValue<T>, then: impl Fn()
     });
 }
 
+/// An input's classes, red-bordered while it has a message.
+fn control_class(error: Signal<Option<String>>) -> impl Fn() -> String + Send + Sync + 'static {
+    move || {
+        format!(
+            "{INPUT} {}",
+            if error.get().is_some() {
+                "border-red-400"
+            } else {
+                "border-slate-300"
+            }
+        )
+    }
+}
+
 #[component]
 pub fn TextField(
     label: &'static str,
@@ -66,7 +80,7 @@ pub fn TextField(
                 type=kind
                 autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
                 placeholder=(!placeholder.is_empty()).then_some(placeholder)
-                class=move || format!("{INPUT} {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
+                class=control_class(error)
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()
                 prop:value=move || value.get()
@@ -116,7 +130,7 @@ pub fn SelectField(
             <select
                 id=id
                 name=name
-                class=move || format!("{INPUT} {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
+                class=control_class(error)
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=error_id.clone()
                 prop:value=move || value.get()

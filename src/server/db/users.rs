@@ -196,34 +196,39 @@ pub async fn set_kyc_method(tx: &mut Tx, external_user_id: &str, method: &str) -
         .map(|_| ())
 }
 
-pub async fn set_poa_status(
-    tx: &mut Tx,
-    external_user_id: &str,
-    status: &str,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET poa_status = $2, changed_at = $3, synced_at = $3 WHERE external_user_id = $1")
-        .bind(external_user_id)
-        .bind(status)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+/// A status the registry follows besides KYC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    Account,
+    ProofOfAddress,
 }
 
-pub async fn set_account_status(
+impl Followed {
+    fn column(self) -> &'static str {
+        match self {
+            Followed::Account => "account_status",
+            Followed::ProofOfAddress => "poa_status",
+        }
+    }
+}
+
+pub async fn set_status(
     tx: &mut Tx,
     external_user_id: &str,
+    followed: Followed,
     status: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET account_status = $2, changed_at = $3, synced_at = $3 WHERE external_user_id = $1")
-        .bind(external_user_id)
-        .bind(status)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+    let column = followed.column();
+    sqlx::query(&format!(
+        "UPDATE users SET {column} = $2, changed_at = $3, synced_at = $3 WHERE external_user_id = $1"
+    ))
+    .bind(external_user_id)
+    .bind(status)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }
 
 /// New contact details, with their search keys.

@@ -15,7 +15,8 @@ use crate::p100::types::{AddVerificationRequest, DocumentType, KycStatus};
 use crate::p100::{P100Error, PCode};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
-use crate::server::db::{self, Db, Timestamp, Tx, users::EventRecord, users::KycUpdate};
+use crate::server::db::users::{EventRecord, Followed, KycUpdate};
+use crate::server::db::{self, Db, Timestamp, Tx};
 use crate::server::state::AppState;
 
 /// One uploaded file, held in memory only until it is passed on to P100.
@@ -222,7 +223,7 @@ pub async fn upload_poa(
         }
     };
     let mut tx = db::begin_write(&state.db).await?;
-    set_poa(&mut tx, external_user_id, "WAITING", "staff").await?;
+    set_status(&mut tx, external_user_id, Followed::ProofOfAddress, "WAITING", "staff").await?;
     audit::record(&mut tx, &actor.who(), &actor.meta, event.upstream(&reply.call)).await?;
     tx.commit().await?;
     Ok(())
@@ -334,31 +335,29 @@ async fn apply_kyc(tx: &mut Tx, external_user_id: &str, status: &KycStatus, sour
     Ok(())
 }
 
-async fn set_poa(tx: &mut Tx, external_user_id: &str, status: &str, source: &str) -> Result<(), AppError> {
-    let now = Timestamp::now();
-    db::users::set_poa_status(tx, external_user_id, status, now).await?;
-    let event = EventRecord {
-        kind: "poa".into(),
-        status: status.into(),
-        detail: None,
-        source: source.into(),
-        at: now,
-    };
-    db::users::add_event(tx, external_user_id, &event).await?;
-    Ok(())
-}
-
-async fn set_account(tx: &mut Tx, external_user_id: &str, status: &str, source: &str) -> Result<(), AppError> {
+/// Records an account or proof-of-address status if it differs from the registry's, with a
+/// history entry.
+async fn set_status(
+    tx: &mut Tx,
+    external_user_id: &str,
+    followed: Followed,
+    status: &str,
+    source: &str,
+) -> Result<(), AppError> {
     let user = db::users::find_in(tx, external_user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user.account_status == status {
+    let (current, kind) = match followed {
+        Followed::Account => (Some(user.account_status.as_str()), "account"),
+        Followed::ProofOfAddress => (user.poa_status.as_deref(), "poa"),
+    };
+    if current == Some(status) {
         return Ok(());
     }
     let now = Timestamp::now();
-    db::users::set_account_status(tx, external_user_id, status, now).await?;
+    db::users::set_status(tx, external_user_id, followed, status, now).await?;
     let event = EventRecord {
-        kind: "account".into(),
+        kind: kind.into(),
         status: status.into(),
         detail: None,
         source: source.into(),
@@ -395,11 +394,11 @@ pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Appli
             }
             "poa_status" => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
-                set_poa(&mut tx, &user, &status, "webhook").await?;
+                set_status(&mut tx, &user, Followed::ProofOfAddress, &status, "webhook").await?;
             }
             "user_status" => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
-                set_account(&mut tx, &user, &status, "webhook").await?;
+                set_status(&mut tx, &user, Followed::Account, &status, "webhook").await?;
             }
             _ => {}
         }
