@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::domain::AppError;
 use crate::domain::users::{
-    ContactChangeInput, DocumentKind, HostedVerification, NewUserForm, NewUserInput, Pii, QueueRow, UserDetail,
+    ContactChangeInput, DocumentKind, HostedVerification, KycQueue, NewUserForm, NewUserInput, Pii, UserDetail,
     UserList, UserMoney, UserQuery, UserSummary,
 };
 
@@ -89,7 +89,7 @@ pub async fn refresh_user_kyc(id: String) -> Result<bool, AppError> {
 }
 
 #[server(endpoint = "users/kyc_queue", input = leptos::server_fn::codec::Json)]
-pub async fn kyc_queue() -> Result<Vec<QueueRow>, AppError> {
+pub async fn fetch_kyc_queue() -> Result<KycQueue, AppError> {
     let (request, _) = super::ssr::guard(&[KycReview]).await?;
     kyc::queue(&request.state.db).await
 }

@@ -385,6 +385,13 @@ pub struct QueueRow {
     pub age_hours: i64,
 }
 
+/// The KYC queue: the oldest waiting users, and how many wait in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KycQueue {
+    pub rows: Vec<QueueRow>,
+    pub total: u64,
+}
+
 /// How late a verification is: within a day, over a day, over three days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sla {

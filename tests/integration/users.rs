@@ -196,13 +196,18 @@ async fn documents_and_hosted_verification_reach_p100_and_webhooks_move_the_stat
 
     // The queue holds the rejected user, not the verified one.
     let (_, queue) = compliance.call("users/kyc_queue", json!({})).await;
-    let ids: Vec<&str> = queue
+    let ids: Vec<&str> = queue["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["external_user_id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"kyc-b") && !ids.contains(&"kyc-a"));
+    assert_eq!(
+        queue["total"].as_u64().unwrap() as usize,
+        ids.len(),
+        "every waiting user is listed"
+    );
 
     // Verification data activates the verified user; the account-status webhook says so.
     let (status, body) = agent

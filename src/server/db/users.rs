@@ -363,15 +363,23 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
     Ok((rows, total))
 }
 
+/// Whose KYC is not final (the condition of the `users_kyc_open` index).
+const KYC_OPEN: &str = "kyc_state <> 'verified' AND account_status <> 'DELETED'";
+
 /// Users whose KYC is not final, oldest first.
 pub async fn kyc_queue(db: &Db, limit: i64) -> Result<Vec<UserRecord>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users WHERE kyc_state <> 'verified' AND account_status <> 'DELETED'
-         ORDER BY created_at, external_user_id LIMIT $1"
+        "SELECT {COLUMNS} FROM users WHERE {KYC_OPEN} ORDER BY created_at, external_user_id LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+pub async fn kyc_queue_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {KYC_OPEN}"))
+        .fetch_one(db)
+        .await
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::find;
 use crate::domain::audit::Outcome;
 use crate::domain::contact::Line;
-use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, QueueRow, upload};
+use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, KycQueue, QueueRow, upload};
 use crate::domain::{AppError, FieldErrors};
 use crate::p100::api::{FilePart, FileUpload};
 use crate::p100::types::{AddVerificationRequest, DocumentType, KycStatus};
@@ -276,9 +276,10 @@ pub async fn refresh_queue(state: &AppState) -> Result<RefreshTally, AppError> {
 
 pub const QUEUE_LIMIT: i64 = 500;
 
-pub async fn queue(db: &Db) -> Result<Vec<QueueRow>, AppError> {
+pub async fn queue(db: &Db) -> Result<KycQueue, AppError> {
     let now = Timestamp::now().get();
-    Ok(db::users::kyc_queue(db, QUEUE_LIMIT)
+    let total = db::users::kyc_queue_count(db).await?.try_into().unwrap_or_default();
+    let rows = db::users::kyc_queue(db, QUEUE_LIMIT)
         .await?
         .into_iter()
         .map(|u| QueueRow {
@@ -292,7 +293,8 @@ pub async fn queue(db: &Db) -> Result<Vec<QueueRow>, AppError> {
             created_at: u.created_at.into(),
             kyc_changed_at: u.kyc_changed_at.into(),
         })
-        .collect())
+        .collect();
+    Ok(KycQueue { rows, total })
 }
 
 /// Records P100's KYC status if it differs from what the registry has, with a history entry.

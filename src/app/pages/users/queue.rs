@@ -6,11 +6,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::users::{RefreshKycQueue, RefreshUserKyc, kyc_queue};
+use crate::api::users::{RefreshKycQueue, RefreshUserKyc, fetch_kyc_queue};
 use crate::app::components::form::{ActionError, BUTTON_SECONDARY};
 use crate::app::components::status::{Badge, KycBadge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
-use crate::domain::users::{KycMethod, QueueRow, Sla};
+use crate::domain::users::{KycMethod, KycQueue, Sla};
 
 /// How often the queue reads itself again.
 const POLL: Duration = Duration::from_secs(5);
@@ -30,7 +30,7 @@ pub fn KycQueuePage() -> impl IntoView {
     let refresh_one = ServerAction::<RefreshUserKyc>::new();
     let queue = Resource::new(
         move || (ticks.get(), refresh_all.version().get(), refresh_one.version().get()),
-        |_| kyc_queue(),
+        |_| fetch_kyc_queue(),
     );
     // Effects run only in the browser: the server renders the queue once.
     Effect::new(move |_| {
@@ -54,7 +54,7 @@ pub fn KycQueuePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match queue.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(rows) => view! { <QueueTable rows refresh_one/> }.into_any(),
+                    Ok(queue) => view! { <QueueTable queue refresh_one/> }.into_any(),
                 }
             })}
         </Transition>
@@ -62,10 +62,16 @@ pub fn KycQueuePage() -> impl IntoView {
 }
 
 #[component]
-fn QueueTable(rows: Vec<QueueRow>, refresh_one: ServerAction<RefreshUserKyc>) -> impl IntoView {
+fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> impl IntoView {
+    let KycQueue { rows, total } = queue;
     let count = rows.len();
+    let shown = if (count as u64) < total {
+        format!(" · the oldest {count} shown")
+    } else {
+        String::new()
+    };
     view! {
-        <p class="mb-2 text-xs text-slate-500" data-testid="queue-count">{format!("{count} waiting")}</p>
+        <p class="mb-2 text-xs text-slate-500" data-testid="queue-count">{format!("{total} waiting{shown}")}</p>
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="kyc-queue">
                 <thead class=table::HEAD>
