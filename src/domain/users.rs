@@ -475,7 +475,7 @@ mod ssr {
         pub fn parse(&self) -> Result<UserSearch, AppError> {
             let mut errors = FieldErrors::default();
             let term = Some(search_key(&self.q)).filter(|t| !t.is_empty());
-            let digits: String = self.q.chars().filter(char::is_ascii_digit).collect();
+            let digits = phone_key(&self.q);
             let looks_like_phone = self
                 .q
                 .trim()
@@ -543,6 +543,11 @@ mod ssr {
     /// The form every search key is stored and searched in.
     pub fn search_key(text: &str) -> String {
         text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    }
+
+    /// The form a phone number is stored and searched in: its digits.
+    pub fn phone_key(text: &str) -> String {
+        text.chars().filter(char::is_ascii_digit).collect()
     }
 
     /// The cursor of a row: its sort value and its id (ids never contain `|`).

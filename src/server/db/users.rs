@@ -3,7 +3,7 @@
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::{Db, Timestamp, Tx};
-use crate::domain::users::{KycState, PAGE_SIZE, UserSearch, UserSort, search_key};
+use crate::domain::users::{KycState, PAGE_SIZE, UserSearch, UserSort, phone_key, search_key};
 
 /// A registry row. Holds personal data in clear, so it is deliberately not `Serialize`: what the
 /// browser sees is built (and masked) by `server::users`.
@@ -54,7 +54,6 @@ const COLUMNS: &str = "external_user_id, p100_user_id, sync_state, request_hash,
 
 /// Inserts a user with its search keys. `false` when the external id is taken (nothing changes).
 pub async fn insert(tx: &mut Tx, user: &UserRecord) -> Result<bool, sqlx::Error> {
-    let phone_key: String = user.phone.chars().filter(char::is_ascii_digit).collect();
     let inserted = sqlx::query(&format!(
         "INSERT INTO users ({COLUMNS}, name_key, last_name_key, email_key, phone_key, external_key, p100_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
@@ -94,7 +93,7 @@ pub async fn insert(tx: &mut Tx, user: &UserRecord) -> Result<bool, sqlx::Error>
     .bind(search_key(&format!("{} {}", user.first_name, user.last_name)))
     .bind(search_key(&user.last_name))
     .bind(search_key(&user.email))
-    .bind(phone_key)
+    .bind(phone_key(&user.phone))
     .bind(search_key(&user.external_user_id))
     .bind(search_key(user.p100_user_id.as_deref().unwrap_or_default()))
     .execute(&mut **tx)
@@ -247,7 +246,6 @@ pub async fn set_contact(
     c: &Contact<'_>,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    let phone_key: String = c.phone.chars().filter(char::is_ascii_digit).collect();
     sqlx::query(
         "UPDATE users SET email = $2, email_key = $3, phone = $4, phone_key = $5, street = $6, house_number = $7,
              city = $8, post_code = $9, synced_at = $10
@@ -257,7 +255,7 @@ pub async fn set_contact(
     .bind(c.email)
     .bind(search_key(c.email))
     .bind(c.phone)
-    .bind(phone_key)
+    .bind(phone_key(c.phone))
     .bind(c.street)
     .bind(c.house_number)
     .bind(c.city)

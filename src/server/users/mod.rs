@@ -54,21 +54,13 @@ fn pii_of(user: &UserRecord) -> Pii {
     }
 }
 
-/// What the page shows before anything is revealed: the sensitive half always masked, email and
-/// phone too for staff without `pii.view`.
-fn masked_pii(user: &UserRecord, pii: bool) -> Pii {
+/// What the page shows before anything is revealed: email and phone as the summary shows them
+/// (masked without `pii.view`), the sensitive rest always masked.
+fn masked_pii(summary: &UserSummary) -> Pii {
     let mask = || MASK.to_owned();
     Pii {
-        email: if pii {
-            user.email.clone()
-        } else {
-            mask_email(&user.email)
-        },
-        phone: if pii {
-            user.phone.clone()
-        } else {
-            mask_phone(&user.phone)
-        },
+        email: summary.email.clone(),
+        phone: summary.phone.clone(),
         birth_date: mask(),
         street: mask(),
         house_number: mask(),
@@ -108,14 +100,15 @@ pub async fn detail(db: &Db, actor: &Actor, external_user_id: &str) -> Result<Us
     };
     let events = db::users::events(db, external_user_id).await?;
     let notes = db::users::notes(db, external_user_id).await?;
+    let summary = summary(&user, pii);
     Ok(UserDetail {
-        summary: summary(&user, pii),
+        pii: masked_pii(&summary),
+        summary,
         first_name: user.first_name.clone(),
         last_name: user.last_name.clone(),
         citizenship: user.citizenship.clone(),
         nationality: user.nationality.clone(),
         birth_country: user.birth_country.clone(),
-        pii: masked_pii(&user, pii),
         verification_status: user.verification_status.clone(),
         attempt_status: user.attempt_status.clone(),
         rejection_reason: user.rejection_reason.clone(),
