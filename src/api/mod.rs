@@ -3,6 +3,7 @@
 //! Every function here must also appear in the permission matrix test (tests/permissions.rs),
 //! which fails for any registered server function it does not know.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod sandbox;

@@ -1,19 +1,21 @@
-//! Users: the registry and its search, onboarding, KYC and the queue, notes and personal data.
+//! Users: the registry and its search, onboarding, KYC and the queue, notes and personal data, and
+//! the account lifecycle (suspend, unsuspend, delete through approval).
 //! Identity documents are uploaded through `POST /uploads/users/...` (see `server::http::uploads`),
 //! a plain route because a server function cannot report upload progress.
 
 use leptos::prelude::*;
 
 use crate::domain::AppError;
+use crate::domain::approvals::ApprovalView;
 use crate::domain::users::{
-    ContactChangeInput, DocumentKind, HostedVerification, KycQueue, NewUserForm, NewUserInput, Pii, UserDetail,
-    UserList, UserMoney, UserQuery, UserSummary,
+    BulkOutcome, ContactChangeInput, DeleteInput, DocumentKind, HostedVerification, KycQueue, NewUserForm,
+    NewUserInput, Pii, SuspendInput, UserDetail, UserList, UserMoney, UserQuery, UserSummary,
 };
 
 #[cfg(feature = "ssr")]
 use crate::domain::Permission::*;
 #[cfg(feature = "ssr")]
-use crate::server::users::{self as service, kyc, onboarding};
+use crate::server::users::{self as service, kyc, lifecycle, onboarding};
 
 #[server(endpoint = "users/search", input = leptos::server_fn::codec::Json)]
 pub async fn search_users(query: UserQuery) -> Result<UserList, AppError> {
@@ -100,4 +102,30 @@ pub async fn refresh_kyc_queue() -> Result<(u32, u32), AppError> {
     let (request, _) = super::ssr::guard(&[KycReview]).await?;
     let tally = kyc::refresh_queue(&request.state).await?;
     Ok((tally.read, tally.failed))
+}
+
+#[server(endpoint = "users/suspend", input = leptos::server_fn::codec::Json)]
+pub async fn suspend_user(id: String, input: SuspendInput) -> Result<(), AppError> {
+    let (request, actor) = super::ssr::guard(&[UsersSuspend]).await?;
+    lifecycle::suspend(&request.state, &actor, &id, &input).await
+}
+
+#[server(endpoint = "users/unsuspend", input = leptos::server_fn::codec::Json)]
+pub async fn unsuspend_user(id: String, note: String) -> Result<(), AppError> {
+    let (request, actor) = super::ssr::guard(&[UsersSuspend]).await?;
+    lifecycle::unsuspend(&request.state, &actor, &id, &note).await
+}
+
+/// Suspends each listed user on its own; the answer says per user what happened.
+#[server(endpoint = "users/bulk_suspend", input = leptos::server_fn::codec::Json)]
+pub async fn bulk_suspend_users(ids: Vec<String>, input: SuspendInput) -> Result<Vec<BulkOutcome>, AppError> {
+    let (request, actor) = super::ssr::guard(&[UsersSuspend]).await?;
+    lifecycle::bulk_suspend(&request.state, &actor, &ids, &input).await
+}
+
+/// Asks for the user's deletion; it runs when a second member approves it.
+#[server(endpoint = "users/request_delete", input = leptos::server_fn::codec::Json)]
+pub async fn request_user_delete(id: String, input: DeleteInput) -> Result<ApprovalView, AppError> {
+    let (request, actor) = super::ssr::guard(&[UsersDelete]).await?;
+    lifecycle::request_delete(&request.state, &actor, &id, &input).await
 }

@@ -53,6 +53,9 @@ pub enum AppError {
     /// A business rule said no; the message says which and what to do instead.
     #[error("{0}")]
     Refused(String),
+    /// An open request already asks for the same thing; the page links it.
+    #[error("{message}")]
+    AlreadyPending { message: String, approval_id: String },
     #[error("{0}")]
     TooManyAttempts(String),
     #[error("Not found.")]
@@ -87,7 +90,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::Refused(_) => 409,
+            AppError::Refused(_) | AppError::AlreadyPending { .. } => 409,
             AppError::Invalid(_) => 422,
             AppError::TooManyAttempts(_) => 429,
             AppError::BadRequest(_) => 400,

@@ -39,6 +39,7 @@ macro_rules! named_enum {
 }
 
 pub mod access;
+pub mod approvals;
 pub mod audit;
 pub mod contact;
 pub mod error;

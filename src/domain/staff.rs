@@ -47,9 +47,69 @@ pub fn parse_roles(roles: &[Role]) -> Result<Vec<Role>, String> {
     }
 }
 
-/// The sandbox's demo account for `role`: email `<role>@sandbox.test`, password `sandbox-<role>`.
+/// A sandbox demo account: email `<handle>@sandbox.test`, password `sandbox-<handle>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoMember {
+    pub handle: &'static str,
+    pub role: Role,
+    pub name: &'static str,
+}
+
+impl DemoMember {
+    pub fn credentials(self) -> (String, String) {
+        (
+            format!("{}@sandbox.test", self.handle),
+            format!("sandbox-{}", self.handle),
+        )
+    }
+}
+
+/// The demo accounts seeded in sandbox mode: one per role, and a second compliance and finance
+/// member so that four-eyes approvals (nobody approves their own request) can be tried.
+pub const DEMO_STAFF: &[DemoMember] = &[
+    DemoMember {
+        handle: "admin",
+        role: Role::Admin,
+        name: "Ada Admin",
+    },
+    DemoMember {
+        handle: "onboarding",
+        role: Role::Onboarding,
+        name: "Otto Onboarding",
+    },
+    DemoMember {
+        handle: "compliance",
+        role: Role::Compliance,
+        name: "Cleo Compliance",
+    },
+    DemoMember {
+        handle: "compliance2",
+        role: Role::Compliance,
+        name: "Cora Compliance",
+    },
+    DemoMember {
+        handle: "finance",
+        role: Role::Finance,
+        name: "Finn Finance",
+    },
+    DemoMember {
+        handle: "finance2",
+        role: Role::Finance,
+        name: "Fay Finance",
+    },
+    DemoMember {
+        handle: "viewer",
+        role: Role::Viewer,
+        name: "Vera Viewer",
+    },
+];
+
+/// The first demo account of `role`: `<role>@sandbox.test`, password `sandbox-<role>`.
 pub fn demo_credentials(role: Role) -> (String, String) {
-    (format!("{role}@sandbox.test"), format!("sandbox-{role}"))
+    DEMO_STAFF
+        .iter()
+        .find(|m| m.role == role)
+        .map_or_else(|| (String::new(), String::new()), |m| m.credentials())
 }
 
 /// The signed-in staff member, as the shell needs it.

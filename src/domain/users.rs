@@ -297,6 +297,8 @@ pub struct UserDetail {
     pub synced_at: Option<UtcTime>,
     pub events: Vec<UserEvent>,
     pub notes: Vec<UserNote>,
+    /// An open request to delete the user, awaiting a second person.
+    pub pending_delete: Option<super::approvals::PendingApproval>,
 }
 
 /// One step in a user's history: a KYC status, an account status, a POA decision.
@@ -809,3 +811,53 @@ mod ssr {
         }
     }
 }
+
+named_enum!(
+    /// Why compliance suspended an account; the audit log and the user's history keep it.
+    SuspendReason {
+        FraudAlert => "fraud_alert",
+        StolenAccount => "stolen_account",
+        ComplianceReview => "compliance_review",
+        UserRequest => "user_request",
+        Other => "other",
+    }
+);
+
+impl SuspendReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            SuspendReason::FraudAlert => "Fraud alert",
+            SuspendReason::StolenAccount => "Stolen account report",
+            SuspendReason::ComplianceReview => "Compliance review",
+            SuspendReason::UserRequest => "User request",
+            SuspendReason::Other => "Other",
+        }
+    }
+}
+
+/// The suspend form as typed: a reason code (checked on the server) and a note.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuspendInput {
+    pub reason: String,
+    pub note: String,
+}
+
+/// The delete form: the user's email typed again, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteInput {
+    pub confirm_email: String,
+    pub note: String,
+}
+
+/// What happened to one user of a bulk action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub external_user_id: String,
+    pub name: String,
+    pub ok: bool,
+    /// "Suspended", or why not (with the P100 code when P100 refused).
+    pub message: String,
+}
+
+/// The most users one bulk action may name.
+pub const BULK_MAX: usize = 200;

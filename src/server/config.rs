@@ -46,6 +46,8 @@ pub struct Config {
     pub session_key: SecretSlice<u8>,
     pub session_idle_timeout: Duration,
     pub session_max_age: Duration,
+    /// How long a four-eyes request waits for a decision before it expires.
+    pub approval_ttl: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -158,6 +160,7 @@ impl Config {
             session_key,
             session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
+            approval_ttl: parse_duration(&get, "APPROVAL_TTL", "24h")?,
             log_level,
             log_format,
         })

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: configuration, database, authentication, audit,
 //! services and the HTTP surface.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -8,7 +8,7 @@ use super::audit::{self, Event, RequestMeta, Who};
 use super::auth::{Actor, password};
 use super::db::{self, Timestamp, staff::StaffRecord};
 use crate::domain::audit::Outcome;
-use crate::domain::staff::{NewStaff, NewStaffInput, StaffView, check_new_password, demo_credentials, parse_roles};
+use crate::domain::staff::{DEMO_STAFF, NewStaff, NewStaffInput, StaffView, check_new_password, parse_roles};
 use crate::domain::{AppError, Role};
 
 impl From<StaffRecord> for StaffView {
@@ -156,27 +156,18 @@ async fn refuse_without_admin(tx: &mut db::Tx) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Demo accounts seeded in sandbox mode, one per role (see `demo_credentials`).
-pub const DEMO_STAFF: &[(Role, &str)] = &[
-    (Role::Admin, "Ada Admin"),
-    (Role::Onboarding, "Otto Onboarding"),
-    (Role::Compliance, "Cleo Compliance"),
-    (Role::Finance, "Finn Finance"),
-    (Role::Viewer, "Vera Viewer"),
-];
-
-/// Creates whichever demo accounts are missing.
+/// Creates whichever demo accounts (`DEMO_STAFF`) are missing.
 pub async fn seed_demo_staff(db: &db::Db) -> Result<(), AppError> {
-    for (role, name) in DEMO_STAFF {
-        let (email, password) = demo_credentials(*role);
+    for member in DEMO_STAFF {
+        let (email, password) = member.credentials();
         if db::staff::find_by_email(db, &email).await?.is_some() {
             continue;
         }
         let new = NewStaffInput {
             email,
-            name: (*name).into(),
+            name: member.name.into(),
             password,
-            roles: vec![*role],
+            roles: vec![member.role],
         }
         .parse()?;
         insert(db, &Who::system(), &RequestMeta::default(), new).await?;

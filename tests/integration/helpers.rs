@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use backoffice::domain::Role;
-use backoffice::domain::staff::demo_credentials;
+use backoffice::domain::staff::{DEMO_STAFF, demo_credentials};
 use backoffice::sandbox::control::{self, Fault, Settings};
 use backoffice::server::{self, config::Config, db::Db, state::AppState};
 use reqwest::StatusCode;
@@ -67,12 +67,21 @@ impl TestApp {
         }
     }
 
-    /// A client signed in as the demo member of `role`.
+    /// A client signed in as the (first) demo member of `role`.
     pub async fn signed_in(&self, role: Role) -> Client {
+        self.signed_in_with(demo_credentials(role)).await
+    }
+
+    /// A client signed in as the demo member `handle` (`compliance2`, ...).
+    pub async fn signed_in_as(&self, handle: &str) -> Client {
+        let member = DEMO_STAFF.iter().find(|m| m.handle == handle).expect("a demo member");
+        self.signed_in_with(member.credentials()).await
+    }
+
+    async fn signed_in_with(&self, (email, password): (String, String)) -> Client {
         let client = self.client();
-        let (email, password) = demo_credentials(role);
         let (status, body) = client.sign_in(&email, &password).await;
-        assert_eq!(status, StatusCode::OK, "sign-in as {role} failed: {body}");
+        assert_eq!(status, StatusCode::OK, "sign-in as {email} failed: {body}");
         client
     }
 

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod contract;
 mod http;
+mod lifecycle;
 mod p100;
 mod permissions;
 mod staff;

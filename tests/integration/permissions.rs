@@ -90,6 +90,42 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
         ("users/refresh_kyc", Some(&[UsersRead]), json!({ "id": USER })),
         ("users/kyc_queue", Some(&[KycReview]), json!({})),
         ("users/refresh_queue", Some(&[KycReview]), json!({})),
+        (
+            "users/bulk_suspend",
+            Some(&[UsersSuspend]),
+            json!({ "ids": [USER], "input": { "reason": "compliance_review", "note": "matrix" } }),
+        ),
+        (
+            "users/suspend",
+            Some(&[UsersSuspend]),
+            json!({ "id": USER, "input": { "reason": "fraud_alert", "note": "matrix" } }),
+        ),
+        (
+            "users/unsuspend",
+            Some(&[UsersSuspend]),
+            json!({ "id": USER, "note": "matrix" }),
+        ),
+        (
+            "users/request_delete",
+            Some(&[UsersDelete]),
+            json!({ "id": USER, "input": { "confirm_email": "not-the-email@example.com", "note": "matrix" } }),
+        ),
+        ("approvals/inbox", Some(&[ApprovalsDecide]), json!({ "query": {} })),
+        (
+            "approvals/get",
+            Some(&[ApprovalsDecide]),
+            json!({ "id": "no-such-request" }),
+        ),
+        (
+            "approvals/decide",
+            Some(&[ApprovalsDecide]),
+            json!({ "id": "no-such-request", "decision": { "Approve": { "payload_hash": "00" } } }),
+        ),
+        (
+            "approvals/withdraw",
+            Some(&[ApprovalsDecide]),
+            json!({ "id": "no-such-request" }),
+        ),
         // Last: it ends the session the other calls use.
         ("auth/sign_out", Some(&[]), json!({})),
     ]
@@ -168,9 +204,13 @@ async fn state_of(app: &TestApp) -> Value {
         .fetch_one(app.db())
         .await
         .unwrap();
+    let approvals: Vec<(String, String)> = sqlx::query_as("SELECT id, status FROM approvals ORDER BY id")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
     json!({
         "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}"),
-        "users": format!("{users:?}"), "notes": notes,
+        "users": format!("{users:?}"), "notes": notes, "approvals": format!("{approvals:?}"),
     })
 }
 

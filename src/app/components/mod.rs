@@ -50,6 +50,10 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         AppError::Internal { reference } => Some(reference.clone()),
         _ => None,
     };
+    let pending = match &error {
+        AppError::AlreadyPending { approval_id, .. } => Some(format!("/approvals/{approval_id}")),
+        _ => None,
+    };
     let message = match &error {
         AppError::Internal { .. } => "Something went wrong on our side. The details are in the server log.".to_owned(),
         other => other.to_string(),
@@ -57,6 +61,9 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     view! {
         <div role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
             <p>{message}</p>
+            {pending.map(|href| view! {
+                <p class="mt-1"><a href=href class="font-medium underline" data-testid="pending-link">"Open the pending request"</a></p>
+            })}
             {reference.map(|r| view! {
                 <p class="mt-1 text-xs text-red-700">"Reference: " <code class="font-mono" data-testid="error-reference">{r}</code></p>
             })}

@@ -80,17 +80,17 @@ pub fn SignInPage() -> impl IntoView {
 /// The sandbox's demo accounts, so anyone can try every role.
 #[component]
 fn DemoAccounts() -> impl IntoView {
-    use crate::domain::{Role, staff::demo_credentials};
+    use crate::domain::staff::DEMO_STAFF;
     view! {
         <div class="mt-4 rounded-lg border border-amber-200 bg-amber-50 p-4 text-xs text-amber-900">
             <p class="mb-2 font-semibold">"Sandbox demo accounts"</p>
             <table class="w-full whitespace-nowrap">
                 <tbody>
-                    {Role::ALL.iter().map(|role| {
-                        let (email, password) = demo_credentials(*role);
+                    {DEMO_STAFF.iter().map(|member| {
+                        let (email, password) = member.credentials();
                         view! {
                             <tr>
-                                <td class="py-0.5 pr-2">{role.label()}</td>
+                                <td class="py-0.5 pr-2">{member.role.label()}</td>
                                 <td class="py-0.5 pr-2 font-mono">{email}</td>
                                 <td class="py-0.5 font-mono">{password}</td>
                             </tr>

@@ -1,6 +1,7 @@
 //! The database: connection, migrations, and every SQL statement the app runs (one module per table
 //! group). Nothing outside this module builds a query.
 
+pub mod approvals;
 pub mod audit;
 pub mod sandbox;
 pub mod staff;

@@ -230,6 +230,23 @@ pub async fn set_status(
     .map(|_| ())
 }
 
+/// Erases a deleted user's personal data (and the search keys made from it). The row stays, with
+/// its ids, statuses and history, so the audit trail still leads somewhere.
+pub async fn erase(tx: &mut Tx, external_user_id: &str, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET first_name = '', last_name = '', email = '', phone = '', street = '', house_number = '',
+             city = '', post_code = '', citizenship = '', nationality = '', birth_country = '', birth_date = '',
+             id_number = '', rejection_reason = NULL, name_key = '', last_name_key = '', email_key = '',
+             phone_key = '', changed_at = $2
+         WHERE external_user_id = $1",
+    )
+    .bind(external_user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
 /// New contact details, with their search keys.
 pub struct Contact<'a> {
     pub email: &'a str,

@@ -5,7 +5,7 @@
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::find;
+use super::{find, live_user, set_status};
 use crate::domain::audit::Outcome;
 use crate::domain::contact::Line;
 use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, KycQueue, QueueRow, upload};
@@ -69,17 +69,6 @@ fn parts(files: Vec<Document>) -> Vec<FilePart> {
 
 fn document_type(kind: DocumentKind) -> DocumentType {
     DocumentType::parse(kind.as_str())
-}
-
-async fn live_user(db: &Db, external_user_id: &str) -> Result<db::users::UserRecord, AppError> {
-    let user = find(db, external_user_id).await?;
-    match user.account_status.as_str() {
-        "DELETED" => Err(AppError::Refused("This user was deleted.".into())),
-        _ if user.sync_state != "synced" => Err(AppError::Refused(
-            "P100 has not confirmed this user yet. Submit the onboarding form again to confirm it.".into(),
-        )),
-        _ => Ok(user),
-    }
 }
 
 /// Method A: the identity document's images, checked, then sent to P100 and not kept.
@@ -223,7 +212,15 @@ pub async fn upload_poa(
         }
     };
     let mut tx = db::begin_write(&state.db).await?;
-    set_status(&mut tx, external_user_id, Followed::ProofOfAddress, "WAITING", "staff").await?;
+    set_status(
+        &mut tx,
+        external_user_id,
+        Followed::ProofOfAddress,
+        "WAITING",
+        "staff",
+        None,
+    )
+    .await?;
     audit::record(&mut tx, &actor.who(), &actor.meta, event.upstream(&reply.call)).await?;
     tx.commit().await?;
     Ok(())
@@ -337,38 +334,6 @@ async fn apply_kyc(tx: &mut Tx, external_user_id: &str, status: &KycStatus, sour
     Ok(())
 }
 
-/// Records an account or proof-of-address status if it differs from the registry's, with a
-/// history entry.
-async fn set_status(
-    tx: &mut Tx,
-    external_user_id: &str,
-    followed: Followed,
-    status: &str,
-    source: &str,
-) -> Result<(), AppError> {
-    let user = db::users::find_in(tx, external_user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (current, kind) = match followed {
-        Followed::Account => (Some(user.account_status.as_str()), "account"),
-        Followed::ProofOfAddress => (user.poa_status.as_deref(), "poa"),
-    };
-    if current == Some(status) {
-        return Ok(());
-    }
-    let now = Timestamp::now();
-    db::users::set_status(tx, external_user_id, followed, status, now).await?;
-    let event = EventRecord {
-        kind: kind.into(),
-        status: status.into(),
-        detail: None,
-        source: source.into(),
-        at: now,
-    };
-    db::users::add_event(tx, external_user_id, &event).await?;
-    Ok(())
-}
-
 /// What a webhook did to the registry.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Applied {
@@ -396,11 +361,11 @@ pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Appli
             }
             "poa_status" => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
-                set_status(&mut tx, &user, Followed::ProofOfAddress, &status, "webhook").await?;
+                set_status(&mut tx, &user, Followed::ProofOfAddress, &status, "webhook", None).await?;
             }
             "user_status" => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
-                set_status(&mut tx, &user, Followed::Account, &status, "webhook").await?;
+                set_status(&mut tx, &user, Followed::Account, &status, "webhook", None).await?;
             }
             _ => {}
         }

@@ -2,13 +2,16 @@
 //! the import of the sandbox's seeded users. Onboarding and KYC are in their own modules.
 
 pub mod kyc;
+pub mod lifecycle;
 pub mod onboarding;
 
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::auth::Actor;
-use super::db::{self, Db, Timestamp, users::UserRecord};
+use super::db::users::{EventRecord, Followed, UserRecord};
+use super::db::{self, Db, Timestamp, Tx};
+use crate::domain::approvals::ApprovalAction;
 use crate::domain::audit::Outcome;
 use crate::domain::money::display;
 use crate::domain::users::{
@@ -17,11 +20,18 @@ use crate::domain::users::{
 };
 use crate::domain::{AppError, Permission};
 
+/// What a deleted user, whose personal data is erased, is called.
+const ERASED_NAME: &str = "Deleted user (personal data erased)";
+
 fn summary(user: &UserRecord, pii: bool) -> UserSummary {
     UserSummary {
         external_user_id: user.external_user_id.clone(),
         p100_user_id: user.p100_user_id.clone(),
-        name: format!("{} {}", user.first_name, user.last_name),
+        name: if user.first_name.is_empty() && user.last_name.is_empty() {
+            ERASED_NAME.to_owned()
+        } else {
+            format!("{} {}", user.first_name, user.last_name)
+        },
         email: if pii {
             user.email.clone()
         } else {
@@ -72,6 +82,53 @@ fn masked_pii(summary: &UserSummary) -> Pii {
 
 pub async fn find(db: &Db, external_user_id: &str) -> Result<UserRecord, AppError> {
     db::users::find(db, external_user_id).await?.ok_or(AppError::NotFound)
+}
+
+/// The user, if P100 knows them and they were not deleted: anything that calls P100 about a user
+/// starts here.
+async fn live_user(db: &Db, external_user_id: &str) -> Result<UserRecord, AppError> {
+    let user = find(db, external_user_id).await?;
+    match user.account_status.as_str() {
+        "DELETED" => Err(AppError::Refused("This user was deleted.".into())),
+        _ if user.sync_state != "synced" => Err(AppError::Refused(
+            "P100 has not confirmed this user yet. Submit the onboarding form again to confirm it.".into(),
+        )),
+        _ => Ok(user),
+    }
+}
+
+/// Records an account or proof-of-address status with a history entry. Without a `detail` (a
+/// webhook or refresh repeating what we know) an unchanged status records nothing; with one (a
+/// staff action and its reason) the entry is always written.
+async fn set_status(
+    tx: &mut Tx,
+    external_user_id: &str,
+    followed: Followed,
+    status: &str,
+    source: &str,
+    detail: Option<String>,
+) -> Result<(), AppError> {
+    let user = db::users::find_in(tx, external_user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (current, kind) = match followed {
+        Followed::Account => (Some(user.account_status.as_str()), "account"),
+        Followed::ProofOfAddress => (user.poa_status.as_deref(), "poa"),
+    };
+    if current == Some(status) && detail.is_none() {
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    db::users::set_status(tx, external_user_id, followed, status, now).await?;
+    let event = EventRecord {
+        kind: kind.into(),
+        status: status.into(),
+        detail,
+        source: source.into(),
+        at: now,
+    };
+    db::users::add_event(tx, external_user_id, &event).await?;
+    Ok(())
 }
 
 pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserList, AppError> {
@@ -135,6 +192,7 @@ pub async fn detail(db: &Db, actor: &Actor, external_user_id: &str) -> Result<Us
                 at: n.created_at.into(),
             })
             .collect(),
+        pending_delete: super::approvals::pending_for(db, ApprovalAction::UserDelete, "user", external_user_id).await?,
     })
 }
 

@@ -1,0 +1,426 @@
+//! Four-eyes approvals, one mechanism for every guarded action.
+//!
+//! A maker's request stores the exact payload (the upstream call and what the checker must see) and
+//! its SHA-256. A checker who is not the maker approves the hash they were shown; the approval and
+//! the checks behind it (not the maker, still pending, same hash) happen in one write transaction.
+//! Execution then re-computes the hash from the stored payload and refuses on any difference. Every
+//! step is in the audit log.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, Event};
+use super::auth::Actor;
+use super::db::{self, Db, Timestamp, approvals::ApprovalRecord};
+use super::state::AppState;
+use crate::domain::approvals::{
+    ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision, PendingApproval,
+};
+use crate::domain::audit::Outcome;
+use crate::domain::{AppError, FieldErrors};
+
+/// What a request will do and what its checker is shown. Stored as JSON; its hash is what is approved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Payload {
+    /// The upstream call, as the executor reads it back.
+    pub upstream: Value,
+    /// Label and value lines for the checker.
+    pub review: Vec<(String, String)>,
+}
+
+/// A maker's request for `action` on a target.
+pub struct NewRequest<'a> {
+    pub action: ApprovalAction,
+    pub target_kind: &'static str,
+    pub target_id: &'a str,
+    pub payload: Payload,
+    pub reason: &'a str,
+}
+
+pub const REASON_MAX_CHARS: usize = 2000;
+
+/// The most open and decided requests the inbox lists.
+const INBOX_LIMIT: i64 = 200;
+
+fn digest(payload: &str) -> String {
+    hex::encode(Sha256::digest(payload.as_bytes()))
+}
+
+fn status_of(record: &ApprovalRecord) -> ApprovalStatus {
+    ApprovalStatus::parse(&record.status).unwrap_or(ApprovalStatus::Failed)
+}
+
+fn action_of(record: &ApprovalRecord) -> Result<ApprovalAction, AppError> {
+    ApprovalAction::parse(&record.action)
+        .ok_or_else(|| super::error::internal(format!("approval {} has unknown action {}", record.id, record.action)))
+}
+
+fn may_check(actor: &Actor, action: ApprovalAction) -> bool {
+    actor.permissions.has_all(action.checker_permissions())
+}
+
+fn event(action: &'static str, record: &ApprovalRecord, outcome: Outcome) -> Event {
+    Event::new(action, outcome).target("approval", &record.id)
+}
+
+/// A request as `actor` sees it.
+fn view(record: &ApprovalRecord, actor: &Actor) -> Result<ApprovalView, AppError> {
+    let action = action_of(record)?;
+    let payload: Payload = serde_json::from_str(&record.payload).unwrap_or(Payload {
+        upstream: Value::String(record.payload.clone()),
+        review: Vec::new(),
+    });
+    let status = status_of(record);
+    let mine = record.maker_id == actor.staff.id;
+    Ok(ApprovalView {
+        id: record.id.clone(),
+        action,
+        target_id: record.target_id.clone(),
+        review: payload.review,
+        upstream: serde_json::to_string_pretty(&payload.upstream).unwrap_or_default(),
+        payload_hash: record.payload_hash.clone(),
+        maker: record.maker_name.clone(),
+        reason: record.reason.clone(),
+        status,
+        created_at: record.created_at.into(),
+        expires_at: record.expires_at.into(),
+        checker: record.checker_name.clone(),
+        decided_at: record.decided_at.map(Into::into),
+        decision_reason: record.decision_reason.clone(),
+        finished_at: record.finished_at.map(Into::into),
+        failure: record.failure.clone(),
+        mine,
+        may_decide: !mine && status == ApprovalStatus::Pending && may_check(actor, action),
+    })
+}
+
+/// A reason or note as typed: required, trimmed, bounded. `missing` says what to write.
+pub fn reason_text(text: &str, missing: &str) -> Result<String, String> {
+    let text = text.trim();
+    match text.chars().count() {
+        0 => Err(missing.to_owned()),
+        n if n > REASON_MAX_CHARS => Err(format!("Keep it under {REASON_MAX_CHARS} characters.")),
+        _ => Ok(text.to_owned()),
+    }
+}
+
+/// Marks every pending request whose time is up as expired, each with its audit row. Runs before
+/// anything reads or decides requests, so an expired one is never approved.
+pub async fn expire_due(db: &Db) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    let mut tx = db::begin_write(db).await?;
+    for record in db::approvals::due_to_expire(&mut tx, now).await? {
+        if db::approvals::finish(&mut tx, &record.id, "pending", "expired", None, now).await? {
+            let event = event("approvals.expire", &record, Outcome::Success)
+                .reason(format!("not decided by {}", record.expires_at.to_text()));
+            audit::record(&mut tx, &audit::Who::system(), &Default::default(), event).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn already_pending(record: &ApprovalRecord) -> AppError {
+    AppError::AlreadyPending {
+        message: format!(
+            "{} is already awaiting approval (asked by {} at {}).",
+            action_of(record).map_or("This", |a| a.label()),
+            record.maker_name,
+            crate::domain::UtcTime::from(record.created_at).display()
+        ),
+        approval_id: record.id.clone(),
+    }
+}
+
+/// Stores a maker's request; nothing runs until a second person approves it.
+pub async fn request(state: &AppState, actor: &Actor, new: NewRequest<'_>) -> Result<ApprovalView, AppError> {
+    if !actor.permissions.has(new.action.maker_permission()) {
+        return Err(AppError::Forbidden);
+    }
+    let reason = reason_text(new.reason, "Say why.").map_err(|m| AppError::field("note", m))?;
+    let db = &state.db;
+    expire_due(db).await?;
+    let action = new.action.as_str();
+    if let Some(open) = db::approvals::open_for(db, action, new.target_kind, new.target_id).await? {
+        return Err(already_pending(&open));
+    }
+    let payload = serde_json::to_string(&new.payload).map_err(super::error::internal)?;
+    let hash = digest(&payload);
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = Timestamp::now();
+    let mut tx = db::begin_write(db).await?;
+    let insert = db::approvals::insert(
+        &mut tx,
+        &db::approvals::NewApproval {
+            id: &id,
+            action,
+            target_kind: new.target_kind,
+            target_id: new.target_id,
+            payload: &payload,
+            payload_hash: &hash,
+            reason: &reason,
+            maker_id: &actor.staff.id,
+            created_at: now,
+            expires_at: now + state.config.approval_ttl,
+        },
+    )
+    .await;
+    if let Err(err) = insert {
+        drop(tx);
+        // Another maker's request for the same target committed first.
+        if db::is_unique_violation(&err)
+            && let Some(open) = db::approvals::open_for(db, action, new.target_kind, new.target_id).await?
+        {
+            return Err(already_pending(&open));
+        }
+        return Err(err.into());
+    }
+    let event = Event::new("approvals.request", Outcome::Success)
+        .target("approval", &id)
+        .reason(reason.clone())
+        .change(
+            None,
+            Some(json!({ "action": action, "target": [new.target_kind, new.target_id], "payload_hash": hash })),
+        );
+    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
+    tx.commit().await?;
+    let record = db::approvals::find(db, &id).await?.ok_or(AppError::NotFound)?;
+    view(&record, actor)
+}
+
+/// The open request for `action` on a target, for that target's page.
+pub async fn pending_for(
+    db: &Db,
+    action: ApprovalAction,
+    target_kind: &str,
+    target_id: &str,
+) -> Result<Option<PendingApproval>, AppError> {
+    expire_due(db).await?;
+    Ok(db::approvals::open_for(db, action.as_str(), target_kind, target_id)
+        .await?
+        .map(|r| PendingApproval {
+            id: r.id,
+            action,
+            maker: r.maker_name,
+            created_at: r.created_at.into(),
+        }))
+}
+
+/// The requests `actor` may see: those they made, and those of actions they may decide.
+fn visible(record: &ApprovalRecord, actor: &Actor) -> bool {
+    record.maker_id == actor.staff.id || action_of(record).is_ok_and(|a| may_check(actor, a))
+}
+
+pub async fn inbox(db: &Db, actor: &Actor, query: &ApprovalQuery) -> Result<ApprovalInbox, AppError> {
+    let mut errors = FieldErrors::default();
+    let action = match query.action.trim() {
+        "" => None,
+        text => errors.check(
+            "action",
+            ApprovalAction::parse(text)
+                .map(|a| a.as_str().to_owned())
+                .ok_or_else(|| "Choose an action from the list.".to_owned()),
+        ),
+    };
+    let created_before = match query.older_than_hours.trim() {
+        "" => None,
+        text => errors
+            .check(
+                "older_than_hours",
+                text.parse::<u32>()
+                    .map_err(|_| "Enter a whole number of hours.".to_owned()),
+            )
+            .map(|h| Timestamp::now() - std::time::Duration::from_secs(u64::from(h) * 3600)),
+    };
+    errors.into_result(|| ())?;
+    let filter = db::approvals::Filter {
+        action,
+        maker_id: Some(query.maker.trim().to_owned()).filter(|m| !m.is_empty()),
+        created_before,
+    };
+    expire_due(db).await?;
+    let open = db::approvals::list(db, &filter, &["pending", "approved"], true, INBOX_LIMIT).await?;
+    let decided = db::approvals::list(
+        db,
+        &filter,
+        &["executed", "failed", "rejected", "expired", "withdrawn"],
+        false,
+        INBOX_LIMIT,
+    )
+    .await?;
+    let views = |records: Vec<ApprovalRecord>| -> Result<Vec<ApprovalView>, AppError> {
+        records
+            .iter()
+            .filter(|r| visible(r, actor))
+            .map(|r| view(r, actor))
+            .collect()
+    };
+    Ok(ApprovalInbox {
+        open: views(open)?,
+        decided: views(decided)?,
+        makers: db::approvals::makers(db).await?,
+    })
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApprovalView, AppError> {
+    expire_due(db).await?;
+    let record = db::approvals::find(db, id).await?.ok_or(AppError::NotFound)?;
+    if !visible(&record, actor) {
+        return Err(AppError::Forbidden);
+    }
+    view(&record, actor)
+}
+
+/// Writes a refused attempt to the audit log on its own and returns the refusal for the page.
+async fn refuse(db: &Db, actor: &Actor, event: Event, error: AppError) -> AppError {
+    let event = event.outcome(Outcome::Denied).reason(error.to_string());
+    match audit::record_alone(db, &actor.who(), &actor.meta, event).await {
+        Ok(_) => error,
+        Err(err) => err.into(),
+    }
+}
+
+/// A checker approves (and so runs) or rejects a request.
+pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decision) -> Result<ApprovalView, AppError> {
+    let db = &state.db;
+    let reject_reason = match &decision {
+        Decision::Reject { reason } => {
+            Some(reason_text(reason, "Say why it is rejected.").map_err(|m| AppError::field("reason", m))?)
+        }
+        Decision::Approve { .. } => None,
+    };
+    expire_due(db).await?;
+    let mut tx = db::begin_write(db).await?;
+    let record = db::approvals::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let action = action_of(&record)?;
+    let audit_action = match decision {
+        Decision::Approve { .. } => "approvals.approve",
+        Decision::Reject { .. } => "approvals.reject",
+    };
+    let attempt = event(audit_action, &record, Outcome::Success);
+    let refusal = if record.maker_id == actor.staff.id {
+        Some(AppError::Refused(
+            "You asked for this, so a second person must decide it.".into(),
+        ))
+    } else if !may_check(actor, action) {
+        Some(AppError::Forbidden)
+    } else if status_of(&record) != ApprovalStatus::Pending {
+        Some(AppError::Refused(format!(
+            "This request is no longer awaiting a decision: {}.",
+            status_of(&record).label().to_lowercase()
+        )))
+    } else {
+        match &decision {
+            Decision::Approve { payload_hash }
+                if *payload_hash != record.payload_hash || digest(&record.payload) != record.payload_hash =>
+            {
+                Some(AppError::Refused(
+                    "The request is not the one you reviewed (its payload changed). Reload it and review it again."
+                        .into(),
+                ))
+            }
+            _ => None,
+        }
+    };
+    if let Some(error) = refusal {
+        drop(tx);
+        return Err(refuse(db, actor, attempt, error).await);
+    }
+    let now = Timestamp::now();
+    let (status, approved_hash) = match &decision {
+        Decision::Approve { payload_hash } => ("approved", Some(payload_hash.as_str())),
+        Decision::Reject { .. } => ("rejected", None),
+    };
+    // Under SQLite's write lock this cannot lose; on PostgreSQL the row count decides who won.
+    if !db::approvals::decide(
+        &mut tx,
+        id,
+        status,
+        &actor.staff.id,
+        approved_hash,
+        reject_reason.as_deref(),
+        now,
+    )
+    .await?
+    {
+        drop(tx);
+        let error = AppError::Refused("Someone else decided this request a moment ago.".into());
+        return Err(refuse(db, actor, attempt, error).await);
+    }
+    let attempt = match reject_reason {
+        Some(reason) => attempt.reason(reason),
+        None => attempt.change(None, Some(json!({ "payload_hash": record.payload_hash }))),
+    };
+    audit::record(&mut tx, &actor.who(), &actor.meta, attempt).await?;
+    tx.commit().await?;
+    if matches!(decision, Decision::Approve { .. }) {
+        execute(state, actor, id).await?;
+    }
+    get(db, actor, id).await
+}
+
+/// Runs an approved request: only the caller whose decision moved it to `approved` gets here, so it
+/// runs once. The stored payload must still hash to what the checker approved.
+async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppError> {
+    let db = &state.db;
+    let record = db::approvals::find(db, id).await?.ok_or(AppError::NotFound)?;
+    let intact = record.approved_hash.as_deref() == Some(digest(&record.payload).as_str());
+    let outcome = match serde_json::from_str::<Payload>(&record.payload) {
+        _ if !intact => Err("The stored payload no longer matches the approved one; nothing was sent.".to_owned()),
+        Err(err) => Err(format!("The stored payload cannot be read ({err}); nothing was sent.")),
+        Ok(payload) => match action_of(&record)? {
+            ApprovalAction::UserDelete => super::users::lifecycle::execute_delete(state, actor, &record, &payload)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+    };
+    let now = Timestamp::now();
+    let mut tx = db::begin_write(db).await?;
+    let (to, result) = match &outcome {
+        Ok(()) => ("executed", Outcome::Success),
+        Err(_) => ("failed", Outcome::Failure),
+    };
+    db::approvals::finish(
+        &mut tx,
+        id,
+        "approved",
+        to,
+        outcome.as_ref().err().map(String::as_str),
+        now,
+    )
+    .await?;
+    let mut done = event("approvals.execute", &record, result);
+    if let Err(failure) = &outcome {
+        done = done.reason(failure.clone());
+    }
+    audit::record(&mut tx, &actor.who(), &actor.meta, done).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The maker takes back a request nobody has decided yet.
+pub async fn withdraw(db: &Db, actor: &Actor, id: &str) -> Result<ApprovalView, AppError> {
+    expire_due(db).await?;
+    let mut tx = db::begin_write(db).await?;
+    let record = db::approvals::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let attempt = event("approvals.withdraw", &record, Outcome::Success);
+    let refusal = if record.maker_id != actor.staff.id {
+        Some(AppError::Refused(
+            "Only the member who asked can withdraw a request.".into(),
+        ))
+    } else if !db::approvals::finish(&mut tx, id, "pending", "withdrawn", None, Timestamp::now()).await? {
+        Some(AppError::Refused(
+            "This request is no longer awaiting a decision.".into(),
+        ))
+    } else {
+        None
+    };
+    if let Some(error) = refusal {
+        drop(tx);
+        return Err(refuse(db, actor, attempt, error).await);
+    }
+    audit::record(&mut tx, &actor.who(), &actor.meta, attempt).await?;
+    tx.commit().await?;
+    get(db, actor, id).await
+}
