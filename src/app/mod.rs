@@ -12,6 +12,7 @@ use leptos_router::{SsrMode, path};
 
 use areas::Area;
 use layout::{AreaRoute, Layout};
+use pages::approvals::{ApprovalPage, ApprovalsPage};
 use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
 use pages::{
     audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
@@ -75,7 +76,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("payouts") view=|| view! { <AreaRoute area=Area::Payouts/> }/>
                         <Route path=path!("exchanges") view=|| view! { <AreaRoute area=Area::Exchanges/> }/>
                         <Route path=path!("balances") view=|| view! { <AreaRoute area=Area::Balances/> }/>
-                        <Route path=path!("approvals") view=|| view! { <AreaRoute area=Area::Approvals/> }/>
+                        <Route path=path!("approvals") view=|| view! { <AreaRoute area=Area::Approvals><ApprovalsPage/></AreaRoute> }/>
+                        <Route path=path!("approvals/:id") view=|| view! { <AreaRoute area=Area::Approvals><ApprovalPage/></AreaRoute> }/>
                         <Route path=path!("sandbox") view=|| view! { <AreaRoute area=Area::Sandbox><SandboxPage/></AreaRoute> }/>
                         <Route path=path!("audit") view=|| view! { <AreaRoute area=Area::Audit><AuditPage/></AreaRoute> }/>
                         <Route path=path!("staff") view=|| view! { <AreaRoute area=Area::Staff><StaffPage/></AreaRoute> }/>

@@ -65,6 +65,20 @@ impl UtcTime {
     }
 }
 
+/// `key=value&...` of a page's filters, leaving out the empty ones; values are escaped by `escape`
+/// (the router's `Url::escape` in the browser), so a filtered page can be shared and reloaded.
+pub fn query_string<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    escape: impl Fn(&str) -> String,
+) -> String {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", escape(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// A `from`..`to` range of UTC days as typed (`YYYY-MM-DD`, both optional, inclusive); messages go
 /// under the `from` and `to` fields.
 #[cfg(feature = "ssr")]

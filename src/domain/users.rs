@@ -213,13 +213,10 @@ impl UserQuery {
 
     /// `q=...&kyc=...`, leaving out what is empty; values are escaped by `escape`.
     pub fn query_string(&self, escape: impl Fn(&str) -> String) -> String {
-        Self::KEYS
-            .iter()
-            .zip(self.values())
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| format!("{k}={}", escape(v.trim())))
-            .collect::<Vec<_>>()
-            .join("&")
+        super::query_string(
+            Self::KEYS.iter().copied().zip(self.values().map(String::as_str)),
+            escape,
+        )
     }
 
     pub fn sort(&self) -> UserSort {
@@ -299,6 +296,17 @@ pub struct UserDetail {
     pub notes: Vec<UserNote>,
     /// An open request to delete the user, awaiting a second person.
     pub pending_delete: Option<super::approvals::PendingApproval>,
+}
+
+impl UserDetail {
+    pub fn deleted(&self) -> bool {
+        self.summary.account_status == AccountState::Deleted.as_str()
+    }
+
+    /// P100 knows the user and they were not deleted: only then can staff act on them.
+    pub fn live(&self) -> bool {
+        self.sync_state == "synced" && !self.deleted()
+    }
 }
 
 /// One step in a user's history: a KYC status, an account status, a POA decision.
@@ -431,6 +439,8 @@ pub struct BalanceLine {
     /// The IBAN of a fiat balance, the wallet address of a crypto one.
     pub account: Option<String>,
     pub status: Option<String>,
+    /// Not zero: P100 refuses to delete a user while any balance holds something.
+    pub held: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -109,6 +109,10 @@ pub fn reason_text(text: &str, missing: &str) -> Result<String, String> {
 /// anything reads or decides requests, so an expired one is never approved.
 pub async fn expire_due(db: &Db) -> Result<(), AppError> {
     let now = Timestamp::now();
+    // A read first: most calls find nothing due and should not queue for the write lock.
+    if !db::approvals::any_due(db, now).await? {
+        return Ok(());
+    }
     let mut tx = db::begin_write(db).await?;
     for record in db::approvals::due_to_expire(&mut tx, now).await? {
         if db::approvals::finish(&mut tx, &record.id, "pending", "expired", None, now).await? {

@@ -381,3 +381,24 @@ async fn contact_details_change_but_the_country_does_not() {
     let row = app.last_audit("users.update").await.unwrap();
     assert!(row.after_data.unwrap().contains("email"));
 }
+
+/// A user page opened by link (or reloaded) is rendered whole by the server: the live balances
+/// are loaded later by the browser and must not leave the streamed page unfinished.
+#[tokio::test]
+async fn a_user_page_renders_completely_from_a_link() {
+    let app = spawn_app().await;
+    let compliance = app.signed_in(Role::Compliance).await;
+    for _ in 0..10 {
+        let response = compliance.get("/users/demo-0007").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(r#"data-testid="user-name""#),
+            "the page's content is missing"
+        );
+        assert!(
+            html.contains("__INCOMPLETE_CHUNKS=[]"),
+            "a streamed chunk never arrived"
+        );
+    }
+}

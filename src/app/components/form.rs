@@ -91,6 +91,45 @@ pub fn TextField(
     }
 }
 
+/// A multi-line text field, with its message under it like every field.
+#[component]
+pub fn TextAreaField(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional, into)] error: Signal<Option<String>>,
+    #[prop(default = 2)] rows: u8,
+    #[prop(optional)] placeholder: &'static str,
+    /// Label for screen readers only.
+    #[prop(optional)]
+    hide_label: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let label_class = if hide_label {
+        "sr-only"
+    } else {
+        "mb-1 block text-xs font-medium text-slate-600"
+    };
+    view! {
+        <div>
+            <label for=id.clone() class=label_class>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                placeholder=(!placeholder.is_empty()).then_some(placeholder)
+                class=control_class(error)
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+            <FieldMessage id=error_id error=error/>
+        </div>
+    }
+}
+
 #[component]
 pub fn FieldMessage(id: String, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     view! {

@@ -100,6 +100,23 @@ pub fn reload_to(path: &str) {
     let _ = path;
 }
 
+/// Data a page loads in the browser once it shows (live P100 reads the page should not wait for):
+/// `None` until it arrives. Effects never run during server rendering, so the server sends the
+/// "Loading…" state and nothing is left pending in the stream (a `LocalResource` read while the
+/// server renders can leave the streamed page incomplete).
+pub fn load_in_browser<T, Fut>(fetch: impl Fn() -> Fut + 'static) -> ReadSignal<Option<Result<T, AppError>>>
+where
+    T: Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + 'static,
+{
+    let (value, set) = signal(None);
+    Effect::new(move |_| {
+        let pending = fetch();
+        leptos::task::spawn_local(async move { set.set(Some(pending.await)) });
+    });
+    value
+}
+
 /// Shown while a page's data loads.
 #[component]
 pub fn Loading() -> impl IntoView {

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::Role;
+use crate::domain::approvals::ApprovalStatus;
 use crate::domain::users::{AccountState, KycState, account_label};
 
 #[derive(Clone, Copy)]
@@ -61,4 +62,15 @@ pub fn AccountBadge(#[prop(into)] status: String) -> impl IntoView {
     };
     let label = account_label(&status);
     view! { <span data-account=status><Badge tone>{label}</Badge></span> }
+}
+
+#[component]
+pub fn ApprovalBadge(status: ApprovalStatus) -> impl IntoView {
+    let tone = match status {
+        ApprovalStatus::Pending | ApprovalStatus::Approved => Tone::Warn,
+        ApprovalStatus::Executed => Tone::Good,
+        ApprovalStatus::Failed | ApprovalStatus::Rejected => Tone::Bad,
+        ApprovalStatus::Expired | ApprovalStatus::Withdrawn => Tone::Neutral,
+    };
+    view! { <span data-approval=status.as_str()><Badge tone>{status.label()}</Badge></span> }
 }

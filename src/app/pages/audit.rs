@@ -21,13 +21,7 @@ impl AuditFilter {
 
     /// `staff=...&from=...`, leaving out empty filters.
     fn query_string(&self) -> String {
-        FIELDS
-            .iter()
-            .zip(self.fields())
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| format!("{k}={}", Url::escape(v.trim())))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::domain::query_string(FIELDS.into_iter().zip(self.fields().map(String::as_str)), Url::escape)
     }
 }
 

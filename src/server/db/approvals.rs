@@ -154,6 +154,14 @@ pub async fn makers(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     .await
 }
 
+/// Whether any pending request's time is up, as of `now`.
+pub async fn any_due(db: &Db, now: Timestamp) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= $1)")
+        .bind(now)
+        .fetch_one(db)
+        .await
+}
+
 /// Pending requests whose time is up, as of `now`.
 pub async fn due_to_expire(tx: &mut Tx, now: Timestamp) -> Result<Vec<ApprovalRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE a.status = 'pending' AND a.expires_at <= $1"))

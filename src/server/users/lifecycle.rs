@@ -173,7 +173,7 @@ async fn held_funds(state: &AppState, external_user_id: &str) -> Result<Vec<Stri
     Ok(fiat
         .chain(crypto)
         .filter(|(amount, _)| !amount.get().is_zero())
-        .map(|(amount, currency)| format!("{} {currency}", display(amount, &currency)))
+        .map(|(amount, currency)| display(amount, &currency))
         .collect())
 }
 

@@ -306,11 +306,13 @@ pub async fn money(state: &super::state::AppState, external_user_id: &str) -> Re
     );
     let balances = balances?.value;
     let fiat = balances.fiat_balances.into_iter().map(|b| BalanceLine {
+        held: !b.amount.get().is_zero(),
         amount: display(b.amount, &b.name),
         account: b.iban,
         status: Some(b.status.to_string()),
     });
     let crypto = balances.crypto_balances.into_iter().map(|b| BalanceLine {
+        held: !b.amount.get().is_zero(),
         amount: display(b.amount, &b.name),
         account: b.wallet,
         status: None,

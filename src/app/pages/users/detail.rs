@@ -5,13 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::account::AccountCard;
 use super::kyc::KycPanel;
 use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user, fetch_user_money};
 use crate::app::components::form::{
-    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextField, field_error, when_ok,
+    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
 };
 use crate::app::components::status::{AccountBadge, KycBadge};
-use crate::app::components::{Card, ErrorNotice, Loading, table};
+use crate::app::components::{Card, ErrorNotice, Loading, load_in_browser, table};
 use crate::domain::Permission;
 use crate::domain::staff::Me;
 use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, UserMoney, account_label};
@@ -61,11 +62,20 @@ fn UserView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
         })}
         <div class="grid grid-cols-1 gap-4 xl:grid-cols-3">
             <div class="space-y-4 xl:col-span-2">
-                <ProfileCard detail=detail.clone() reload/>
+                {if detail.deleted() {
+                    view! {
+                        <Card title="Profile">
+                            <p class="text-sm text-slate-600" data-testid="erased">"Personal data was erased when the user was deleted. Kept: the external and P100 ids, country of residence (" {summary.country.clone()} "), statuses, history and notes."</p>
+                        </Card>
+                    }.into_any()
+                } else {
+                    view! { <ProfileCard detail=detail.clone() reload/> }.into_any()
+                }}
                 <KycPanel detail=detail.clone() reload/>
-                {me.can(Permission::BalancesRead).then(|| view! { <MoneyCard id=id.clone()/> })}
+                {(me.can(Permission::BalancesRead) && !detail.deleted()).then(|| view! { <MoneyCard id=id.clone()/> })}
             </div>
             <div class="space-y-4">
+                <AccountCard detail=detail.clone() reload/>
                 <NotesCard detail=detail.clone() reload/>
                 <HistoryCard events=detail.events.clone()/>
                 <Card title="Record">
@@ -99,7 +109,7 @@ fn ProfileCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
         }
     });
     let may_reveal = me.can(Permission::PiiView);
-    let may_edit = may_reveal && me.can(Permission::UsersUpdate) && detail.summary.account_status != "DELETED";
+    let may_edit = may_reveal && me.can(Permission::UsersUpdate) && detail.live();
     let field = move |get: fn(&Pii) -> String| move || pii.with(get);
     let reveal_id = id.clone();
     let do_reveal = move || {
@@ -209,11 +219,10 @@ fn ContactForm(id: String, current: Pii, country: String, on_done: Callback<()>)
     }
 }
 
-/// Loaded in the browser after the page shows, so the page never waits for P100 (and, outside any
-/// Suspense, server and browser both start from "Loading…").
+/// Loaded in the browser after the page shows, so the page never waits for P100.
 #[component]
 fn MoneyCard(id: String) -> impl IntoView {
-    let money = LocalResource::new(move || fetch_user_money(id.clone()));
+    let money = load_in_browser(move || fetch_user_money(id.clone()));
     view! {
         <Card title="Balances and recent transactions (live from P100)">
             {move || match money.get() {
@@ -229,7 +238,7 @@ fn MoneyCard(id: String) -> impl IntoView {
 fn MoneyTables(money: UserMoney) -> impl IntoView {
     let cell = format!("{} tabular-nums text-right whitespace-nowrap", table::TD);
     view! {
-        <div class="grid grid-cols-1 items-start gap-4 lg:grid-cols-2">
+        <div class="grid grid-cols-1 items-start gap-4 2xl:grid-cols-2">
             <table class=table::TABLE data-testid="balances">
                 <thead class=table::HEAD><tr><th class=table::TH>"Account"</th><th class=format!("{} text-right", table::TH)>"Balance"</th></tr></thead>
                 <tbody>
@@ -309,10 +318,7 @@ fn NotesCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
     view! {
         <Card title="Staff notes">
             <form on:submit=submit novalidate class="mb-3">
-                <label for="field-note" class="sr-only">"Note"</label>
-                <textarea id="field-note" name="note" rows="2" class=format!("{INPUT} border-slate-300") placeholder="What happened, what was agreed…"
-                    prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-                <FieldMessage id="field-note-error".into() error=field_error(add.value(), "note")/>
+                <TextAreaField label="Note" name="staff_note" value=note error=field_error(add.value(), "note") placeholder="What happened, what was agreed…" hide_label=true/>
                 <ActionError result=add.value()/>
                 <button type="submit" class=BUTTON_SECONDARY disabled=move || add.pending().get()>"Add note"</button>
             </form>

@@ -20,8 +20,8 @@ pub fn KycPanel(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
     let id = detail.summary.external_user_id.clone();
     let refresh = ServerAction::<RefreshUserKyc>::new();
     when_ok(refresh.value(), move || reload.run(()));
-    let may_submit =
-        me.can(Permission::KycSubmit) && detail.sync_state == "synced" && detail.summary.account_status != "DELETED";
+    let may_submit = me.can(Permission::KycSubmit) && detail.live();
+    let deleted = detail.deleted();
     let refresh_id = id.clone();
     let method = detail.summary.kyc_method;
     view! {
@@ -36,10 +36,12 @@ pub fn KycPanel(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                     <dt class="text-slate-500">"Proof of address"</dt><dd>{detail.poa_status.clone().unwrap_or_else(|| "not requested".into())}</dd>
                     <dt class="text-slate-500">"Last KYC change"</dt><dd>{detail.kyc_changed_at.display()}</dd>
                 </dl>
-                <button class=BUTTON_SECONDARY disabled=move || refresh.pending().get() data-testid="refresh-kyc"
-                    on:click=move |_| { refresh.dispatch(RefreshUserKyc { id: refresh_id.clone() }); }>
-                    {move || if refresh.pending().get() { "Asking P100…" } else { "Refresh from P100" }}
-                </button>
+                {(!deleted).then(|| view! {
+                    <button class=BUTTON_SECONDARY disabled=move || refresh.pending().get() data-testid="refresh-kyc"
+                        on:click=move |_| { refresh.dispatch(RefreshUserKyc { id: refresh_id.clone() }); }>
+                        {move || if refresh.pending().get() { "Asking P100…" } else { "Refresh from P100" }}
+                    </button>
+                })}
             </div>
             <ActionError result=refresh.value()/>
             {move || matches!(refresh.value().get(), Some(Ok(false))).then(|| view! {

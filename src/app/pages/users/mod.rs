@@ -1,5 +1,6 @@
 //! Users: the search page, onboarding, the user page and the KYC queue.
 
+mod account;
 pub mod detail;
 mod kyc;
 pub mod new;
@@ -10,12 +11,14 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
 
-use crate::api::users::search_users;
-use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField};
+use crate::api::users::{BulkSuspendUsers, search_users};
+use crate::app::components::form::{
+    ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, SelectField, TextField, field_error,
+};
 use crate::app::components::status::{AccountBadge, KycBadge};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
 use crate::domain::staff::Me;
-use crate::domain::users::{AccountState, KycState, UserList, UserQuery, UserSort};
+use crate::domain::users::{AccountState, BulkOutcome, KycState, SuspendInput, UserList, UserQuery, UserSort};
 use crate::domain::{AppError, FieldErrors, Permission};
 
 fn users_href(query: &UserQuery) -> String {
@@ -33,12 +36,26 @@ pub fn UsersPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| UserQuery::from_pairs(|k| p.get(k))));
     let page = Resource::new(move || query.get(), search_users);
+    // Bulk actions: the rows ticked on this page, and what the last bulk action did.
+    let selected = me
+        .can(Permission::UsersSuspend)
+        .then(|| RwSignal::new(Vec::<String>::new()));
+    let outcomes = RwSignal::new(None::<Vec<BulkOutcome>>);
+    Effect::new(move |_| {
+        query.track();
+        if let Some(selected) = selected {
+            selected.set(Vec::new());
+        }
+    });
     view! {
         <PageHeader title="Users" subtitle="Everyone the back office onboarded. Search by name, email, phone, external or P100 id.">
             {me.can(Permission::UsersCreate).then(|| view! {
                 <A href="/users/new" attr:class=BUTTON_PRIMARY attr:data-testid="new-user">"New user"</A>
             })}
         </PageHeader>
+        {selected.map(|selected| view! {
+            <BulkSuspend selected outcomes on_done=Callback::new(move |()| page.refetch())/>
+        })}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let result = page.await;
@@ -46,7 +63,7 @@ pub fn UsersPage() -> impl IntoView {
                 match result {
                     Err(AppError::Invalid(errors)) => view! { <SearchForm current errors/> }.into_any(),
                     Err(error) => view! { <SearchForm current/> <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! { <SearchForm current=current.clone()/> <Results list query=current/> }.into_any(),
+                    Ok(list) => view! { <SearchForm current=current.clone()/> <Results list query=current selected/> }.into_any(),
                 }
             })}
         </Transition>
@@ -112,9 +129,18 @@ fn SearchForm(current: UserQuery, #[prop(optional)] errors: FieldErrors) -> impl
     }
 }
 
+const WIDE_ONLY: &str = "hidden 2xl:table-cell";
+
 /// A column header that sorts by `sort`, and flips the direction when it already does.
 #[component]
-fn SortHeader(label: &'static str, sort: UserSort, query: UserQuery) -> impl IntoView {
+fn SortHeader(
+    label: &'static str,
+    sort: UserSort,
+    query: UserQuery,
+    /// Shown only on wide screens (`WIDE_ONLY`), so the table fits a laptop without scrolling.
+    #[prop(optional)]
+    wide_only: bool,
+) -> impl IntoView {
     let active = query.sort() == sort;
     let descending = query.descending();
     let next = UserQuery {
@@ -135,14 +161,15 @@ fn SortHeader(label: &'static str, sort: UserSort, query: UserQuery) -> impl Int
         (true, false) => " ↑",
     };
     view! {
-        <th class=table::TH aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
+        <th class=format!("{} whitespace-nowrap {}", table::TH, if wide_only { WIDE_ONLY } else { "" }) aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
             <A href=users_href(&next) attr:class="hover:text-slate-800">{label}{arrow}</A>
         </th>
     }
 }
 
 #[component]
-fn Results(list: UserList, query: UserQuery) -> impl IntoView {
+fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+    let ids: Vec<String> = list.rows.iter().map(|u| u.external_user_id.clone()).collect();
     let first_page = (!query.after.is_empty()).then(|| {
         users_href(&UserQuery {
             after: String::new(),
@@ -163,6 +190,7 @@ fn Results(list: UserList, query: UserQuery) -> impl IntoView {
             <table class=table::TABLE data-testid="users-table">
                 <thead class=table::HEAD>
                     <tr>
+                        {selected.map(|selected| view! { <th class="w-8 px-3 py-2"><SelectAll selected ids=ids.clone()/></th> })}
                         {header("Name · external id", UserSort::Name)}
                         <th class=table::TH>"Email"</th>
                         <th class=table::TH>"Phone"</th>
@@ -170,7 +198,7 @@ fn Results(list: UserList, query: UserQuery) -> impl IntoView {
                         {header("KYC", UserSort::Kyc)}
                         {header("Account", UserSort::Account)}
                         {header("Created (UTC)", UserSort::Created)}
-                        {header("Last change", UserSort::Changed)}
+                        <SortHeader label="Last change" sort=UserSort::Changed query=query.clone() wide_only=true/>
                     </tr>
                 </thead>
                 <tbody>
@@ -178,17 +206,18 @@ fn Results(list: UserList, query: UserQuery) -> impl IntoView {
                         let href = format!("/users/{}", user.external_user_id);
                         view! {
                             <tr class=format!("{} whitespace-nowrap", table::ROW) data-user=user.external_user_id.clone()>
+                                {selected.map(|selected| view! { <td class=table::TD><SelectRow selected id=user.external_user_id.clone()/></td> })}
                                 <td class=table::TD>
                                     <A href=href attr:class="font-medium text-indigo-700 hover:underline">{user.name}</A>
                                     <div class="font-mono text-xs text-slate-500">{user.external_user_id.clone()}</div>
                                 </td>
-                                <td class=format!("{} max-w-56 truncate", table::TD)>{user.email}</td>
+                                <td class=format!("{} max-w-52 truncate", table::TD)>{user.email}</td>
                                 <td class=format!("{} whitespace-nowrap", table::TD)>{user.phone}</td>
                                 <td class=table::TD>{user.country}</td>
                                 <td class=table::TD><KycBadge state=user.kyc/></td>
                                 <td class=table::TD><AccountBadge status=user.account_status/></td>
                                 <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{user.created_at.display()}</td>
-                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{user.changed_at.display()}</td>
+                                <td class=format!("{} whitespace-nowrap text-slate-600 {WIDE_ONLY}", table::TD)>{user.changed_at.display()}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -200,5 +229,115 @@ fn Results(list: UserList, query: UserQuery) -> impl IntoView {
             {first_page.map(|href| view! { <A href=href attr:class=BUTTON_SECONDARY>"First page"</A> })}
             {next_page.map(|href| view! { <A href=href attr:class=BUTTON_SECONDARY attr:data-testid="next-page">"Next page"</A> })}
         </div>
+    }
+}
+
+/// The header checkbox: ticks or clears every row of this page.
+#[component]
+fn SelectAll(selected: RwSignal<Vec<String>>, ids: Vec<String>) -> impl IntoView {
+    let all = {
+        let ids = ids.clone();
+        move || !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id)))
+    };
+    let toggle = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        selected.update(|s| {
+            s.retain(|id| !ids.contains(id));
+            if on {
+                s.extend(ids.iter().cloned());
+            }
+        });
+    };
+    view! { <input type="checkbox" aria-label="Select every user on this page" prop:checked=all on:change=toggle data-testid="select-all"/> }
+}
+
+#[component]
+fn SelectRow(selected: RwSignal<Vec<String>>, id: String) -> impl IntoView {
+    let checked = {
+        let id = id.clone();
+        move || selected.with(|s| s.contains(&id))
+    };
+    let label = format!("Select {id}");
+    let toggle = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        selected.update(|s| {
+            s.retain(|x| *x != id);
+            if on {
+                s.push(id.clone());
+            }
+        });
+    };
+    view! { <input type="checkbox" aria-label=label prop:checked=checked on:change=toggle/> }
+}
+
+/// Suspends the ticked users, one reason for all; then lists per user what worked and what failed.
+#[component]
+fn BulkSuspend(
+    selected: RwSignal<Vec<String>>,
+    outcomes: RwSignal<Option<Vec<BulkOutcome>>>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let action = ServerAction::<BulkSuspendUsers>::new();
+    let (reason, note) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    Effect::new(move |_| {
+        if let Some(Ok(result)) = action.value().get() {
+            outcomes.set(Some(result));
+            selected.set(Vec::new());
+            note.set(String::new());
+            on_done.run(());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(BulkSuspendUsers {
+            ids: selected.get(),
+            input: SuspendInput {
+                reason: reason.get(),
+                note: note.get(),
+            },
+        });
+    };
+    let count = move || selected.with(Vec::len);
+    view! {
+        <Show when=move || count() != 0>
+            <form class="mb-4 rounded-lg border border-amber-200 bg-amber-50 p-3" on:submit=submit novalidate data-testid="bulk-suspend">
+                <p class="mb-2 text-sm font-medium text-amber-900">
+                    {move || format!("{} selected: suspend each at once, with one reason", count())}
+                </p>
+                <div class="grid grid-cols-1 gap-x-4 md:grid-cols-[14rem_1fr_auto]">
+                    <account::SuspendFields reason note result=action.value()/>
+                    <div class="pt-5">
+                        <button type="submit" class=BUTTON_DANGER disabled=move || action.pending().get()>
+                            {move || format!("Suspend {}", count())}
+                        </button>
+                    </div>
+                </div>
+                <FieldMessage id="bulk-users-error".into() error=field_error(action.value(), "users")/>
+                <ActionError result=action.value()/>
+            </form>
+        </Show>
+        {move || outcomes.get().map(|list| {
+            let failed = list.iter().filter(|o| !o.ok).count();
+            view! {
+                <div class="mb-4 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" data-testid="bulk-result">
+                    <div class="mb-2 flex items-center justify-between">
+                        <p class="text-sm font-medium">
+                            {format!("Suspended {} of {}", list.len() - failed, list.len())}
+                            {(failed > 0).then(|| view! { <span class="text-red-700">{format!(" · {failed} failed")}</span> })}
+                        </p>
+                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| outcomes.set(None)>"Dismiss"</button>
+                    </div>
+                    <ul class="space-y-1 text-sm">
+                        {list.into_iter().map(|o| view! {
+                            <li class="flex gap-2" data-outcome=if o.ok { "ok" } else { "failed" }>
+                                <a class="font-mono text-xs text-indigo-700 hover:underline" href=format!("/users/{}", o.external_user_id)>{o.external_user_id.clone()}</a>
+                                <span>{o.name}</span>
+                                <span class=if o.ok { "text-emerald-700" } else { "text-red-700" }>{o.message}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            }
+        })}
     }
 }
