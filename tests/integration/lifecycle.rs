@@ -340,3 +340,32 @@ async fn requests_expire_and_cannot_be_approved_after() {
     let (status, body) = request_delete(&maker, &app, UNFUNDED[1]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn a_deletion_p100_refuses_fails_in_words_and_erases_nothing() {
+    let app = spawn_app().await;
+    let maker = app.signed_in(Role::Compliance).await;
+    let checker = app.signed_in_as("compliance2").await;
+    let user = UNFUNDED[0];
+    let (_, request) = request_delete(&maker, &app, user).await;
+    fault(&app, "user.delete", |f| f.p_code = Some("P412".into())).await;
+    let (status, body) = approve(
+        &checker,
+        request["id"].as_str().unwrap(),
+        request["payload_hash"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "failed");
+    assert!(body["failure"].as_str().unwrap().contains("P412"), "{body}");
+    assert_eq!(
+        account(&app, user).await,
+        ("WAITING_FOR_ACTIVATION".into(), "WAITING_FOR_ACTIVATION".into())
+    );
+    assert!(
+        !email_of(&app, user).await.is_empty(),
+        "nothing is erased when P100 refused"
+    );
+    assert_eq!(audit_rows(&app, "users.delete", "failure").await, 1);
+    assert_eq!(audit_rows(&app, "approvals.execute", "failure").await, 1);
+}

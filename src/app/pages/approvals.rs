@@ -14,7 +14,8 @@ use crate::app::components::form::{
 use crate::app::components::status::{ApprovalBadge, Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, table};
 use crate::domain::approvals::{ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision};
-use crate::domain::{AppError, FieldErrors};
+use crate::domain::staff::Me;
+use crate::domain::{AppError, FieldErrors, Permission};
 
 const KEYS: [&str; 3] = ["action", "maker", "older_than_hours"];
 
@@ -203,7 +204,7 @@ fn Request(view: ApprovalView, reload: Callback<()>) -> impl IntoView {
         </div>
         <div class="grid grid-cols-1 items-start gap-4 xl:grid-cols-3">
             <div class="space-y-4 xl:col-span-2">
-                <Card title="What will happen">
+                <Card title=if r.status == ApprovalStatus::Pending { "What will happen" } else { "What was asked" }>
                     <dl class="grid grid-cols-[9rem_1fr] gap-y-1 text-sm" data-testid="review">
                         {r.review.clone().into_iter().map(|(label, value)| line(label, value)).collect_view()}
                     </dl>
@@ -226,6 +227,9 @@ fn Request(view: ApprovalView, reload: Callback<()>) -> impl IntoView {
                     {r.finished_at.clone().map(|at| line("Finished (UTC)".into(), at.display()))}
                     {r.failure.clone().map(|failure| line("Failed".into(), view! { <span class="text-red-700">{failure}</span> }))}
                 </dl>
+                {expect_context::<Me>().can(Permission::AuditRead).then(|| view! {
+                    <a href=format!("/audit?target={}", r.id) class="mt-3 inline-block text-xs font-medium text-indigo-700 hover:underline">"This request in the audit log"</a>
+                })}
             </Card>
         </div>
     }
