@@ -77,6 +77,7 @@ test("one compliance member asks to delete a user, cannot approve it; a second o
 
   const checker = await openPage(browser);
   await signInAs(checker.page, "compliance2");
+  assert.equal(await checker.page.textContent('[data-testid="awaiting-count"]'), "1");
   await checker.page.click('[data-testid="nav"] >> text=Approvals');
   await checker.page.waitForSelector('[data-testid="awaiting"] >> text=demo-0022');
   await hydrated(checker.page);

@@ -11,9 +11,14 @@ use crate::domain::staff::SessionInfo;
 pub async fn fetch_session() -> Result<SessionInfo, AppError> {
     let request = super::ssr::request()?;
     let staff = crate::server::auth::current_staff(&request.state, &request.session).await?;
+    let awaiting_decision = match &staff {
+        Some(staff) => crate::server::approvals::awaiting_decision(&request.state.db, staff).await?,
+        None => 0,
+    };
     Ok(SessionInfo {
         me: staff.map(Into::into),
         sandbox: request.state.config.sandbox(),
+        awaiting_decision,
     })
 }
 

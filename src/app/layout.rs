@@ -22,10 +22,10 @@ pub fn Layout() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match session.await {
-                    Ok(SessionInfo { me: Some(me), sandbox }) => {
+                    Ok(SessionInfo { me: Some(me), sandbox, awaiting_decision }) => {
                         provide_context(me.clone());
                         provide_context(SandboxMode(sandbox));
-                        view! { <Frame me sandbox/> }.into_any()
+                        view! { <Frame me sandbox awaiting=awaiting_decision/> }.into_any()
                     }
                     Ok(SessionInfo { me: None, .. }) => {
                         let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
@@ -49,7 +49,7 @@ pub fn SandboxBanner() -> impl IntoView {
 }
 
 #[component]
-fn Frame(me: Me, sandbox: bool) -> impl IntoView {
+fn Frame(me: Me, sandbox: bool, awaiting: u32) -> impl IntoView {
     let areas = Area::open_to(&me, SandboxMode(sandbox));
     view! {
         <div class="flex h-full flex-col">
@@ -66,6 +66,9 @@ fn Frame(me: Me, sandbox: bool) -> impl IntoView {
                                 <A href=area.path() attr:class="flex items-center justify-between rounded-md px-2.5 py-1.5 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
                                     <span>{area.label()}</span>
                                     {area.coming().then(|| view! { <span class="text-[10px] uppercase tracking-wide text-slate-500">"soon"</span> })}
+                                    {(area == Area::Approvals && awaiting > 0).then(|| view! {
+                                        <span class="rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-slate-900" data-testid="awaiting-count" title="Requests awaiting your decision">{awaiting}</span>
+                                    })}
                                 </A>
                             </li>
                         }).collect_view()}

@@ -134,6 +134,8 @@ pub struct SessionInfo {
     pub me: Option<Me>,
     /// The app talks to the built-in P100 simulator; every page says so.
     pub sandbox: bool,
+    /// Four-eyes requests waiting for this member's decision (the sidebar shows the count).
+    pub awaiting_decision: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -211,6 +211,21 @@ pub async fn pending_for(
         }))
 }
 
+/// How many pending requests `staff` may decide: not their own, of actions they may check.
+pub async fn awaiting_decision(db: &Db, staff: &db::staff::StaffRecord) -> Result<u32, AppError> {
+    let permissions = crate::domain::Permissions::of_roles(&staff.roles);
+    let actions: Vec<&str> = ApprovalAction::ALL
+        .iter()
+        .filter(|a| permissions.has_all(a.checker_permissions()))
+        .map(|a| a.as_str())
+        .collect();
+    if actions.is_empty() {
+        return Ok(0);
+    }
+    let count = db::approvals::count_pending(db, &actions, &staff.id, Timestamp::now()).await?;
+    Ok(count.try_into().unwrap_or(u32::MAX))
+}
+
 /// The requests `actor` may see: those they made, and those of actions they may decide.
 fn visible(record: &ApprovalRecord, actor: &Actor) -> bool {
     record.maker_id == actor.staff.id || action_of(record).is_ok_and(|a| may_check(actor, a))

@@ -221,6 +221,12 @@ async fn delete_waits_for_a_second_person_and_runs_once() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(audit_rows(&app, "approvals.approve", "denied").await, 2);
 
+    // The sidebar counts it for checkers, not for its maker.
+    for (client, count) in [(&checker, 1), (&maker, 0), (&finance, 0)] {
+        let (_, session) = client.call("auth/session", json!({})).await;
+        assert_eq!(session["awaiting_decision"], count, "{session}");
+    }
+
     // The checker sees what they approve.
     let (_, seen) = checker.call("approvals/get", json!({ "id": id })).await;
     assert_eq!(seen["may_decide"], true);

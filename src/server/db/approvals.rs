@@ -145,6 +145,23 @@ pub async fn list(
     query.build_query_as().fetch_all(db).await
 }
 
+/// Pending, unexpired requests of `actions` made by someone other than `staff_id`.
+pub async fn count_pending(db: &Db, actions: &[&str], staff_id: &str, now: Timestamp) -> Result<i64, sqlx::Error> {
+    let mut query =
+        QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND expires_at > ");
+    query
+        .push_bind(now)
+        .push(" AND maker_id <> ")
+        .push_bind(staff_id)
+        .push(" AND action IN (");
+    let mut each = query.separated(", ");
+    for action in actions {
+        each.push_bind(*action);
+    }
+    query.push(")");
+    query.build_query_scalar().fetch_one(db).await
+}
+
 /// Staff who have made requests: (id, name), by name.
 pub async fn makers(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(
