@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-toolchain.sh
-cargo leptos build --release
+cargo leptos build --release --split
 exec env LEPTOS_ENV=PROD target/release/backoffice serve

@@ -10,6 +10,6 @@ cargo fmt --check
 cargo clippy --locked --all-targets --features ssr -- -D warnings
 cargo clippy --locked --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-cargo leptos build
+cargo leptos build --split
 cargo test --locked --features ssr
 bash scripts/e2e.sh

@@ -20,5 +20,15 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        let document = leptos::prelude::document();
+        let Some(body) = document.body() else { return };
+        // Loads the code of the route being shown (split out by `cargo leptos --split`), then
+        // hydrates the whole page.
+        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        // Every part of the page responds now; tests and scripts wait for this mark.
+        if let Some(app) = document.get_element_by_id("app") {
+            let _ = app.set_attribute("data-hydrated", "true");
+        }
+    });
 }

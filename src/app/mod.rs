@@ -8,7 +8,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use areas::Area;
 use layout::{AreaRoute, Layout};
@@ -56,34 +56,61 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let session: SessionResource = Resource::new(|| (), |_| fetch_session());
     provide_context(session);
-    // Effects run only in the browser: tests wait for this before they click.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/backoffice.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Back office".to_owned() } else { format!("{page} · Back office") }/>
-        <div id="app" class="h-full" data-hydrated=move || hydrated.get().to_string()>
+        <div id="app" class="h-full" data-hydrated="false">
             <Router>
                 <Routes fallback=NotFound>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                         <Route path=path!("") view=HomePage/>
-                        <Route path=path!("users") view=|| view! { <AreaRoute area=Area::Users><UsersPage/></AreaRoute> }/>
-                        <Route path=path!("users/new") view=|| view! { <AreaRoute area=Area::Users><NewUserPage/></AreaRoute> }/>
-                        <Route path=path!("users/:id") view=|| view! { <AreaRoute area=Area::Users><UserPage/></AreaRoute> }/>
-                        <Route path=path!("kyc") view=|| view! { <AreaRoute area=Area::KycQueue><KycQueuePage/></AreaRoute> }/>
+                        <Route path=path!("users") view={Lazy::<UsersRoute>::new()}/>
+                        <Route path=path!("users/new") view={Lazy::<NewUserRoute>::new()}/>
+                        <Route path=path!("users/:id") view={Lazy::<UserRoute>::new()}/>
+                        <Route path=path!("kyc") view={Lazy::<KycQueueRoute>::new()}/>
                         <Route path=path!("payouts") view=|| view! { <AreaRoute area=Area::Payouts/> }/>
                         <Route path=path!("exchanges") view=|| view! { <AreaRoute area=Area::Exchanges/> }/>
                         <Route path=path!("balances") view=|| view! { <AreaRoute area=Area::Balances/> }/>
-                        <Route path=path!("approvals") view=|| view! { <AreaRoute area=Area::Approvals><ApprovalsPage/></AreaRoute> }/>
-                        <Route path=path!("approvals/:id") view=|| view! { <AreaRoute area=Area::Approvals><ApprovalPage/></AreaRoute> }/>
-                        <Route path=path!("sandbox") view=|| view! { <AreaRoute area=Area::Sandbox><SandboxPage/></AreaRoute> }/>
-                        <Route path=path!("audit") view=|| view! { <AreaRoute area=Area::Audit><AuditPage/></AreaRoute> }/>
-                        <Route path=path!("staff") view=|| view! { <AreaRoute area=Area::Staff><StaffPage/></AreaRoute> }/>
+                        <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()}/>
+                        <Route path=path!("approvals/:id") view={Lazy::<ApprovalRoute>::new()}/>
+                        <Route path=path!("sandbox") view={Lazy::<SandboxRoute>::new()}/>
+                        <Route path=path!("audit") view={Lazy::<AuditRoute>::new()}/>
+                        <Route path=path!("staff") view={Lazy::<StaffRoute>::new()}/>
                     </ParentRoute>
                 </Routes>
             </Router>
         </div>
     }
 }
+
+/// A page whose code loads only when it is first shown: `cargo leptos --split` puts each one's
+/// wasm in its own file, so the first page load carries the shell and the sign-in page, not every
+/// area of the app. `$route` shows `$page` inside its area's permission check.
+macro_rules! lazy_page {
+    ($route:ident, $area:expr, $page:ident) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <AreaRoute area=$area><$page/></AreaRoute> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(UsersRoute, Area::Users, UsersPage);
+lazy_page!(NewUserRoute, Area::Users, NewUserPage);
+lazy_page!(UserRoute, Area::Users, UserPage);
+lazy_page!(KycQueueRoute, Area::KycQueue, KycQueuePage);
+lazy_page!(ApprovalsRoute, Area::Approvals, ApprovalsPage);
+lazy_page!(ApprovalRoute, Area::Approvals, ApprovalPage);
+lazy_page!(SandboxRoute, Area::Sandbox, SandboxPage);
+lazy_page!(AuditRoute, Area::Audit, AuditPage);
+lazy_page!(StaffRoute, Area::Staff, StaffPage);
