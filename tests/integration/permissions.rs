@@ -4,7 +4,9 @@ use backoffice::domain::{Permission, Permissions, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use backoffice::sandbox::control::{self, Settings};
+
+use crate::helpers::{TestApp, sandbox, spawn_app};
 
 /// Who may call what. `None`: open to anyone (sign-in and the session probe). `Some(&[])`: any
 /// signed-in member. A server function missing from this table fails `every_server_function_is_known`.
@@ -217,6 +219,15 @@ async fn state_of(app: &TestApp) -> Value {
 #[tokio::test]
 async fn every_role_against_every_endpoint() {
     let app = spawn_app().await;
+    // The simulation stands still during the test: a KYC attempt started by one call settling in
+    // the middle of another would change the sandbox's state (it consumes `kyc_next`) and look
+    // like a refused call that changed something.
+    let frozen = Settings {
+        settle_ms: Some(3_600_000),
+        webhook_retry_base_ms: None,
+        timeout_ms: None,
+    };
+    control::apply_settings(sandbox(&app), &frozen).await.unwrap();
     let admin = app.signed_in(Role::Admin).await;
     let (_, target) = admin
         .call("staff/create", json!({ "input": { "email": "target@sandbox.test", "name": "Target", "password": "a-long-password", "roles": ["viewer"] } }))
