@@ -17,7 +17,7 @@ use crate::server::approvals::{self, NewRequest, Payload, reason_text};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
 use crate::server::db::users::Followed;
-use crate::server::db::{self, Timestamp, approvals::ApprovalRecord};
+use crate::server::db::{self, Timestamp, Tx, approvals::ApprovalRecord};
 use crate::server::state::AppState;
 
 /// Bulk actions call P100 this many at a time: fast for a list of fifty, gentle on the API.
@@ -71,10 +71,38 @@ async fn suspend_checked(
             return Err(audit::upstream_failure(&state.db, &actor.who(), &actor.meta, event, failure).await);
         }
     };
-    let mut tx = db::begin_write(&state.db).await?;
-    let status = AccountState::Suspended.as_str();
-    set_status(&mut tx, external_user_id, Followed::Account, status, "staff", Some(why)).await?;
-    audit::record(&mut tx, &actor.who(), &actor.meta, event.upstream(&reply.call)).await?;
+    let tx = db::begin_write(&state.db).await?;
+    record_account_change(
+        tx,
+        actor,
+        external_user_id,
+        AccountState::Suspended,
+        why,
+        event.upstream(&reply.call),
+    )
+    .await
+}
+
+/// Commits a staff account change P100 accepted: the new status with its reason in the user's
+/// history, and its audit row, together in `tx`.
+async fn record_account_change(
+    mut tx: Tx,
+    actor: &Actor,
+    external_user_id: &str,
+    status: AccountState,
+    detail: String,
+    event: Event,
+) -> Result<(), AppError> {
+    set_status(
+        &mut tx,
+        external_user_id,
+        Followed::Account,
+        status.as_str(),
+        "staff",
+        Some(detail),
+    )
+    .await?;
+    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -104,20 +132,9 @@ pub async fn unsuspend(state: &AppState, actor: &Actor, external_user_id: &str, 
             return Err(audit::upstream_failure(&state.db, &actor.who(), &actor.meta, event, failure).await);
         }
     };
-    let mut tx = db::begin_write(&state.db).await?;
+    let tx = db::begin_write(&state.db).await?;
     let detail = format!("Review: {note}");
-    set_status(
-        &mut tx,
-        external_user_id,
-        Followed::Account,
-        next.as_str(),
-        "staff",
-        Some(detail),
-    )
-    .await?;
-    audit::record(&mut tx, &actor.who(), &actor.meta, event.upstream(&reply.call)).await?;
-    tx.commit().await?;
-    Ok(())
+    record_account_change(tx, actor, external_user_id, next, detail, event.upstream(&reply.call)).await
 }
 
 /// Suspends each user on its own (each audited on its own) and says per user what happened.
@@ -274,17 +291,13 @@ pub async fn execute_delete(
         "Deleted at P100 and personal data erased; asked by {}, approved by {}",
         approval.maker_name, actor.staff.name
     );
-    let status = AccountState::Deleted.as_str();
-    set_status(
-        &mut tx,
+    record_account_change(
+        tx,
+        actor,
         external_user_id,
-        Followed::Account,
-        status,
-        "staff",
-        Some(detail),
+        AccountState::Deleted,
+        detail,
+        event.upstream(&reply.call),
     )
-    .await?;
-    audit::record(&mut tx, &actor.who(), &actor.meta, event.upstream(&reply.call)).await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
