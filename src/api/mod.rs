@@ -6,6 +6,8 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod balances;
+pub mod exchanges;
 pub mod sandbox;
 pub mod staff;
 pub mod users;

@@ -9,7 +9,7 @@ use crate::domain::AppError;
 use crate::domain::approvals::ApprovalView;
 use crate::domain::users::{
     BulkOutcome, ContactChangeInput, DeleteInput, DocumentKind, HostedVerification, KycQueue, NewUserForm,
-    NewUserInput, Pii, SuspendInput, UserDetail, UserList, UserMoney, UserQuery, UserSummary,
+    NewUserInput, Pii, SuspendInput, UserDetail, UserList, UserQuery, UserSummary,
 };
 
 #[cfg(feature = "ssr")]
@@ -27,12 +27,6 @@ pub async fn search_users(query: UserQuery) -> Result<UserList, AppError> {
 pub async fn fetch_user(id: String) -> Result<UserDetail, AppError> {
     let (request, actor) = super::ssr::guard(&[UsersRead]).await?;
     service::detail(&request.state.db, &actor, &id).await
-}
-
-#[server(endpoint = "users/money", input = leptos::server_fn::codec::Json)]
-pub async fn fetch_user_money(id: String) -> Result<UserMoney, AppError> {
-    let (request, _) = super::ssr::guard(&[UsersRead, BalancesRead]).await?;
-    service::money(&request.state, &id).await
 }
 
 #[server(endpoint = "users/reveal", input = leptos::server_fn::codec::Json)]

@@ -100,7 +100,14 @@ impl Area {
     pub fn coming(self) -> bool {
         !matches!(
             self,
-            Area::Users | Area::KycQueue | Area::Approvals | Area::Audit | Area::Staff | Area::Sandbox
+            Area::Users
+                | Area::KycQueue
+                | Area::Exchanges
+                | Area::Balances
+                | Area::Approvals
+                | Area::Audit
+                | Area::Staff
+                | Area::Sandbox
         )
     }
 }

@@ -13,6 +13,8 @@ use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 use areas::Area;
 use layout::{AreaRoute, Layout};
 use pages::approvals::{ApprovalPage, ApprovalsPage};
+use pages::balances::{BalancesPage, UserBalancesPage};
+use pages::exchanges::{ExchangePage, ExchangesPage, NewExchangePage};
 use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
 use pages::{
     audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
@@ -71,8 +73,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users/:id") view={Lazy::<UserRoute>::new()}/>
                         <Route path=path!("kyc") view={Lazy::<KycQueueRoute>::new()}/>
                         <Route path=path!("payouts") view=|| view! { <AreaRoute area=Area::Payouts/> }/>
-                        <Route path=path!("exchanges") view=|| view! { <AreaRoute area=Area::Exchanges/> }/>
-                        <Route path=path!("balances") view=|| view! { <AreaRoute area=Area::Balances/> }/>
+                        <Route path=path!("exchanges") view={Lazy::<ExchangesRoute>::new()}/>
+                        <Route path=path!("exchanges/new") view={Lazy::<NewExchangeRoute>::new()}/>
+                        <Route path=path!("exchanges/:id") view={Lazy::<ExchangeRoute>::new()}/>
+                        <Route path=path!("balances") view={Lazy::<BalancesRoute>::new()}/>
+                        <Route path=path!("balances/users/:id") view={Lazy::<UserBalancesRoute>::new()}/>
                         <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()}/>
                         <Route path=path!("approvals/:id") view={Lazy::<ApprovalRoute>::new()}/>
                         <Route path=path!("sandbox") view={Lazy::<SandboxRoute>::new()}/>
@@ -111,6 +116,11 @@ lazy_page!(UserRoute, Area::Users, UserPage);
 lazy_page!(KycQueueRoute, Area::KycQueue, KycQueuePage);
 lazy_page!(ApprovalsRoute, Area::Approvals, ApprovalsPage);
 lazy_page!(ApprovalRoute, Area::Approvals, ApprovalPage);
+lazy_page!(BalancesRoute, Area::Balances, BalancesPage);
+lazy_page!(UserBalancesRoute, Area::Balances, UserBalancesPage);
+lazy_page!(ExchangesRoute, Area::Exchanges, ExchangesPage);
+lazy_page!(NewExchangeRoute, Area::Exchanges, NewExchangePage);
+lazy_page!(ExchangeRoute, Area::Exchanges, ExchangePage);
 lazy_page!(SandboxRoute, Area::Sandbox, SandboxPage);
 lazy_page!(AuditRoute, Area::Audit, AuditPage);
 lazy_page!(StaffRoute, Area::Staff, StaffPage);

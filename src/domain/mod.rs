@@ -41,8 +41,10 @@ macro_rules! named_enum {
 pub mod access;
 pub mod approvals;
 pub mod audit;
+pub mod balances;
 pub mod contact;
 pub mod error;
+pub mod exchanges;
 pub mod money;
 pub mod sandbox;
 pub mod staff;

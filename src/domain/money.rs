@@ -112,26 +112,73 @@ impl Amount {
 
 /// `1,234.50 EUR`: the currency's decimals, thousands separated, the code after.
 pub fn display(amount: Amount, currency: &Currency) -> String {
-    let text = amount.at_scale_of(currency).abs().to_string();
+    format!(
+        "{} {}",
+        grouped(amount.at_scale_of(currency)),
+        currency.code().to_uppercase()
+    )
+}
+
+/// `1 BTC = 55,647.81453411 EUR`: how many `to` one `from` buys, to 8 decimals.
+pub fn rate_text(from: &Currency, to: &Currency, rate: Decimal) -> String {
+    format!(
+        "1 {} = {} {}",
+        from.code().to_uppercase(),
+        grouped(rate.round_dp(8).normalize()),
+        to.code().to_uppercase()
+    )
+}
+
+/// A decimal with its whole part in groups of three: `-1,234,567.5`.
+fn grouped(value: Decimal) -> String {
+    let text = value.abs().to_string();
     let (whole, fraction) = text
         .split_once('.')
         .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
-    let mut grouped = String::new();
+    let mut out = String::new();
+    if value.is_sign_negative() && !value.is_zero() {
+        out.push('-');
+    }
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(digit);
+        out.push(digit);
     }
-    let sign = if amount.get().is_sign_negative() && !amount.get().is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    match fraction {
-        Some(fraction) => format!("{sign}{grouped}.{fraction} {}", currency.code().to_uppercase()),
-        None => format!("{sign}{grouped} {}", currency.code().to_uppercase()),
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
     }
+    out
+}
+
+/// P100 types request amounts as JSON numbers, which carry at most 15 significant digits exactly.
+pub const MAX_SIGNIFICANT_DIGITS: u32 = 15;
+
+/// An amount of `currency` as staff type it: positive, at most the currency's decimals, and few
+/// enough digits to reach P100 unchanged. Thousands separators (`1,234.50`) are accepted.
+pub fn parse_amount(text: &str, currency: &Currency) -> Result<Amount, String> {
+    let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
+    if cleaned.is_empty() {
+        return Err("Enter an amount.".into());
+    }
+    let value = Decimal::from_str_exact(&cleaned).map_err(|_| "Enter an amount such as 1250.50.".to_owned())?;
+    if value <= Decimal::ZERO {
+        return Err("The amount must be more than zero.".into());
+    }
+    let value = value.normalize();
+    if value.scale() > currency.scale() {
+        return Err(format!(
+            "{} allows at most {} decimal places.",
+            currency.code().to_uppercase(),
+            currency.scale()
+        ));
+    }
+    let digits = value.mantissa().unsigned_abs().to_string().len() as u32;
+    if digits > MAX_SIGNIFICANT_DIGITS {
+        return Err(format!("Use at most {MAX_SIGNIFICANT_DIGITS} significant digits."));
+    }
+    Ok(Amount(value))
 }
 
 impl From<Decimal> for Amount {
@@ -210,6 +257,11 @@ mod tests {
         assert_eq!(display(amount("0.00012"), &Currency::Btc), "0.00012000 BTC");
         assert_eq!(display(amount("-950"), &Currency::Eur), "-950.00 EUR");
         assert_eq!(display(amount("100"), &Currency::Eur), "100.00 EUR");
+        assert_eq!(display(amount("0"), &Currency::Usdc), "0.000000 USDC");
+        assert_eq!(
+            rate_text(&Currency::Btc, &Currency::Eur, "55647.814534110000001".parse().unwrap()),
+            "1 BTC = 55,647.81453411 EUR"
+        );
     }
 
     #[test]
@@ -240,6 +292,37 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Amount("3.80".parse().unwrap())).unwrap(),
             r#""3.80""#
+        );
+    }
+
+    #[test]
+    fn typed_amounts_are_checked_against_their_currency() {
+        assert_eq!(parse_amount(" 1,250.5 ", &Currency::Eur).unwrap().to_string(), "1250.5");
+        assert_eq!(
+            parse_amount("0.00000001", &Currency::Btc).unwrap().to_string(),
+            "0.00000001"
+        );
+        assert!(
+            parse_amount("1.005", &Currency::Eur)
+                .unwrap_err()
+                .contains("2 decimal places")
+        );
+        assert!(
+            parse_amount("0", &Currency::Eur)
+                .unwrap_err()
+                .contains("more than zero")
+        );
+        assert!(
+            parse_amount("-3", &Currency::Eur)
+                .unwrap_err()
+                .contains("more than zero")
+        );
+        assert!(parse_amount("ten", &Currency::Eur).unwrap_err().contains("such as"));
+        assert!(parse_amount("", &Currency::Eur).unwrap_err().contains("Enter"));
+        assert!(
+            parse_amount("12345678901234.56", &Currency::Eur)
+                .unwrap_err()
+                .contains("significant")
         );
     }
 

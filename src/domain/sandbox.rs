@@ -28,6 +28,8 @@ pub struct Settings {
     pub settle_ms: Option<u64>,
     pub webhook_retry_base_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub lock_ttl_ms: Option<u64>,
 }
 
 /// What the Sandbox page shows.

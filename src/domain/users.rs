@@ -425,33 +425,6 @@ impl Sla {
     }
 }
 
-/// A user's balances and latest transactions, read from P100 when the page opens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserMoney {
-    pub balances: Vec<BalanceLine>,
-    pub transactions: Vec<TransactionLine>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BalanceLine {
-    /// Formatted at the currency's scale, e.g. `1,234.50 EUR`.
-    pub amount: String,
-    /// The IBAN of a fiat balance, the wallet address of a crypto one.
-    pub account: Option<String>,
-    pub status: Option<String>,
-    /// Not zero: P100 refuses to delete a user while any balance holds something.
-    pub held: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TransactionLine {
-    pub id: String,
-    pub kind: String,
-    pub amount: String,
-    pub status: String,
-    pub at: String,
-}
-
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 

@@ -190,6 +190,9 @@ pub struct Transaction {
     pub amount: Amount,
     pub status: String,
     pub created_at: String,
+    /// Whatever else P100 sends with an entry, kept so staff see every field.
+    #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

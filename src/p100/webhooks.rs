@@ -15,10 +15,12 @@ pub enum Route {
     CryptoDeposit,
     IbanStatus,
     Card3ds,
+    /// INFERRED: WEBHOOKS.md found no exchange webhook; the intake follows one if P100 sends it.
+    Exchange,
 }
 
 impl Route {
-    pub const ALL: [Route; 10] = [
+    pub const ALL: [Route; 11] = [
         Route::UserStatus,
         Route::UserBalanceGeneration,
         Route::KycFileAdded,
@@ -29,6 +31,7 @@ impl Route {
         Route::CryptoDeposit,
         Route::IbanStatus,
         Route::Card3ds,
+        Route::Exchange,
     ];
 
     /// The path under the registered base, without a leading slash.
@@ -44,6 +47,7 @@ impl Route {
             Route::CryptoDeposit => "webhook/crypto-deposit",
             Route::IbanStatus => "webhook/iban/status",
             Route::Card3ds => "webhook/card/3ds",
+            Route::Exchange => "webhook/exchange",
         }
     }
 
@@ -60,6 +64,7 @@ impl Route {
             Route::CryptoDeposit => "crypto_deposit",
             Route::IbanStatus => "iban_status",
             Route::Card3ds => "card_3ds",
+            Route::Exchange => "exchange",
         }
     }
 
@@ -71,7 +76,9 @@ impl Route {
     /// When everything arrives on one URL, the payload's keys tell the kind (WEBHOOKS.md section 5).
     pub fn from_payload(payload: &serde_json::Value) -> Option<Route> {
         let has = |key: &str| payload.get(key).is_some();
-        if has("cryptoDepositId") {
+        if has("exchangeId") {
+            Some(Route::Exchange)
+        } else if has("cryptoDepositId") {
             Some(Route::CryptoDeposit)
         } else if has("verificationStatus") {
             Some(Route::KycStatus)

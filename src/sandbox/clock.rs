@@ -77,7 +77,16 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
     let mut details: Value = serde_json::from_str(&movement.details).map_err(Refusal::internal)?;
     let next_step = sandbox.settle_at().await;
     let (status, settle_at) = match movement.kind.as_str() {
-        "exchange" => finish(tx, &movement, &mut details, outcome, "COMPLETED").await?,
+        "exchange" => {
+            let result = finish(tx, &movement, &mut details, outcome, "COMPLETED").await?;
+            webhook(
+                tx,
+                Route::Exchange,
+                &json!({ "exchangeId": movement.id, "status": details["status"] }),
+            )
+            .await?;
+            result
+        }
         "transfer" => finish(tx, &movement, &mut details, outcome, "SUCCESSFUL").await?,
         "crypto_withdrawal" => {
             let result = finish(tx, &movement, &mut details, outcome, "SUCCESSFUL").await?;

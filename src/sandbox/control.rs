@@ -27,6 +27,8 @@ pub const SETTLE_MS: &str = "settle_ms";
 pub const WEBHOOK_RETRY_BASE_MS: &str = "webhook_retry_base_ms";
 /// How long an injected timeout holds the answer (ms).
 pub const TIMEOUT_MS: &str = "timeout_ms";
+/// How long a rate lock lasts (ms); P100's is 40 s.
+pub const LOCK_TTL_MS: &str = "lock_ttl_ms";
 /// The next KYC outcome: `approve` or `reject:<reason>`.
 pub const KYC_NEXT: &str = "kyc_next";
 
@@ -97,6 +99,7 @@ pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<()
         (SETTLE_MS, settings.settle_ms),
         (WEBHOOK_RETRY_BASE_MS, settings.webhook_retry_base_ms),
         (TIMEOUT_MS, settings.timeout_ms),
+        (LOCK_TTL_MS, settings.lock_ttl_ms),
     ] {
         if let Some(value) = value {
             store::set_setting(&mut tx, key, &value.to_string()).await?;

@@ -24,6 +24,7 @@ use crate::p100::error::PCode;
 use crate::p100::types::*;
 use crate::server::db::sandbox::{self as store, LockRow, MovementRow, PARTNER, UserRow};
 use crate::server::db::{self, Timestamp, Tx};
+use crate::server::exchanges::{Price, price};
 
 type Answer = Result<Response, Refusal>;
 type Shared = State<Arc<Sandbox>>;
@@ -312,6 +313,7 @@ async fn history(sandbox: &Sandbox, owner: &str, params: HistoryParams) -> Answe
             amount: Amount::from_str(&r.amount).unwrap_or_default(),
             status: r.status,
             created_at: r.created_at.to_text(),
+            extra: Default::default(),
         })
         .collect();
     ok(items)
@@ -367,7 +369,7 @@ async fn create_lock(sandbox: &Sandbox, owner: &str) -> Answer {
         active_user(&mut tx, owner).await?;
     }
     let now = Timestamp::now();
-    let valid_until = now + Duration::from_secs(40);
+    let valid_until = now + sandbox.lock_ttl().await;
     let lock = RateLock {
         id: uuid::Uuid::new_v4().to_string(),
         rates: market::rates(now_unix()),
@@ -421,16 +423,20 @@ async fn exchange(State(sandbox): Shared, bytes: Bytes) -> Answer {
         return Err(Refusal::invalid("lockId has expired; create a new lock"));
     }
     let locked: RateLock = serde_json::from_str(&lock.payload).map_err(Refusal::internal)?;
-    let rate_of = |c: &Currency| locked.rates.get(c).map(|n| n.0.get()).unwrap_or_default();
-    let (from_rate, to_rate) = (rate_of(&request.currency_from), rate_of(&request.currency_to));
-    if to_rate.is_zero() {
-        return Err(Refusal::code(PCode::P410, "invalid-currency", "No rate for currencyTo"));
-    }
-    let rate = from_rate / to_rate;
-    let gross = amount * rate;
-    let fee = (gross * market::EXCHANGE_FEE_PERCENT / Decimal::ONE_HUNDRED)
-        .round_dp_with_strategy(request.currency_to.scale(), RoundingStrategy::AwayFromZero);
-    let received = (gross - fee).round_dp_with_strategy(request.currency_to.scale(), RoundingStrategy::ToZero);
+    let Some(Price {
+        rate,
+        fee,
+        receive: received,
+    }) = price(
+        amount,
+        &locked.rates,
+        &request.currency_from,
+        &request.currency_to,
+        locked.fee_percentage.0.get(),
+    )
+    else {
+        return Err(Refusal::code(PCode::P410, "invalid-currency", "No rate for this pair"));
+    };
 
     let id = uuid::Uuid::new_v4().to_string();
     // Funds are reserved at once (P433 if short); the proceeds arrive when the exchange settles.

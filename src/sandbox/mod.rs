@@ -88,6 +88,11 @@ impl Sandbox {
         self.millis(control::SETTLE_MS, 2_000).await
     }
 
+    /// How long a rate lock lasts: 40 s, as P100 documents.
+    async fn lock_ttl(&self) -> Duration {
+        self.millis(control::LOCK_TTL_MS, 40_000).await
+    }
+
     async fn settle_at(&self) -> Timestamp {
         Timestamp::now() + self.settle_delay().await
     }

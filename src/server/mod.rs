@@ -4,10 +4,12 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod balances;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod exchanges;
 pub mod http;
 pub mod staff;
 pub mod state;

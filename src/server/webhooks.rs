@@ -125,6 +125,7 @@ async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
         "kyc_status" | "poa_status" | "user_status" => {
             super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await
         }
+        "exchange" => super::exchanges::apply_webhook(state, &payload).await,
         _ => Ok(Applied::Done),
     }
 }

@@ -185,6 +185,7 @@ pub async fn quick(app: &TestApp) {
         settle_ms: Some(150),
         webhook_retry_base_ms: Some(100),
         timeout_ms: Some(3_000),
+        ..Default::default()
     };
     control::apply_settings(sandbox(app), &settings).await.unwrap();
 }

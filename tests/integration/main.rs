@@ -8,6 +8,7 @@ mod auth;
 mod contract;
 mod http;
 mod lifecycle;
+mod money;
 mod p100;
 mod permissions;
 mod staff;

@@ -64,7 +64,6 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
         ),
         ("users/search", Some(&[UsersRead]), json!({ "query": { "q": "anna" } })),
         ("users/detail", Some(&[UsersRead]), json!({ "id": USER })),
-        ("users/money", Some(&[UsersRead, BalancesRead]), json!({ "id": USER })),
         ("users/reveal", Some(&[UsersRead, PiiView]), json!({ "id": USER })),
         (
             "users/add_note",
@@ -128,6 +127,38 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             Some(&[ApprovalsDecide]),
             json!({ "id": "no-such-request" }),
         ),
+        ("balances/sheet", Some(&[BalancesRead]), json!({ "holder": "Partner" })),
+        (
+            "balances/history",
+            Some(&[BalancesRead]),
+            json!({ "holder": { "User": USER }, "filter": { "kind": "exchange" } }),
+        ),
+        (
+            "balances/create_wallet",
+            Some(&[BalancesRead, ExchangesCreate]),
+            json!({ "currency": "eurt" }),
+        ),
+        (
+            "exchanges/quote",
+            Some(&[BalancesRead, ExchangesCreate]),
+            json!({ "input": { "holder": "Partner", "from": "eur", "to": "btc", "amount": "100" } }),
+        ),
+        (
+            "exchanges/lock",
+            Some(&[BalancesRead, ExchangesCreate]),
+            json!({ "input": { "holder": "Partner", "from": "eur", "to": "btc", "amount": "100" } }),
+        ),
+        (
+            "exchanges/finalize",
+            Some(&[BalancesRead, ExchangesCreate]),
+            json!({ "id": "no-such-exchange" }),
+        ),
+        (
+            "exchanges/get",
+            Some(&[BalancesRead]),
+            json!({ "id": "no-such-exchange" }),
+        ),
+        ("exchanges/list", Some(&[BalancesRead]), json!({ "filter": {} })),
         // Last: it ends the session the other calls use.
         ("auth/sign_out", Some(&[]), json!({})),
     ]
@@ -137,10 +168,16 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
 const USER: &str = "demo-0002";
 
 /// Guarded GET routes (downloads), with what they need.
-const ROUTES: &[(&str, &[Permission])] = &[(
-    "/exports/audit.csv",
-    &[Permission::AuditRead, Permission::ExportsCreate],
-)];
+const ROUTES: &[(&str, &[Permission])] = &[
+    (
+        "/exports/audit.csv",
+        &[Permission::AuditRead, Permission::ExportsCreate],
+    ),
+    (
+        "/exports/transactions.csv",
+        &[Permission::BalancesRead, Permission::ExportsCreate],
+    ),
+];
 
 fn uuid() -> String {
     format!(
@@ -210,9 +247,19 @@ async fn state_of(app: &TestApp) -> Value {
         .fetch_all(app.db())
         .await
         .unwrap();
+    let exchanges: Vec<(String, String)> = sqlx::query_as("SELECT id, status FROM exchanges ORDER BY id")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    let wallets: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT currency, wallet FROM sandbox_balances WHERE owner = 'partner' ORDER BY currency")
+            .fetch_all(app.db())
+            .await
+            .unwrap();
     json!({
         "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}"),
         "users": format!("{users:?}"), "notes": notes, "approvals": format!("{approvals:?}"),
+        "exchanges": format!("{exchanges:?}"), "wallets": format!("{wallets:?}"),
     })
 }
 
@@ -226,6 +273,7 @@ async fn every_role_against_every_endpoint() {
         settle_ms: Some(3_600_000),
         webhook_retry_base_ms: None,
         timeout_ms: None,
+        ..Default::default()
     };
     control::apply_settings(sandbox(&app), &frozen).await.unwrap();
     let admin = app.signed_in(Role::Admin).await;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::domain::Role;
 use crate::domain::approvals::ApprovalStatus;
+use crate::domain::exchanges::ExchangeStatus;
 use crate::domain::users::{AccountState, KycState, account_label};
 
 #[derive(Clone, Copy)]
@@ -73,4 +74,16 @@ pub fn ApprovalBadge(status: ApprovalStatus) -> impl IntoView {
         ApprovalStatus::Expired | ApprovalStatus::Withdrawn => Tone::Neutral,
     };
     view! { <span data-approval=status.as_str()><Badge tone>{status.label()}</Badge></span> }
+}
+
+#[component]
+pub fn ExchangeBadge(status: ExchangeStatus) -> impl IntoView {
+    let tone = match status {
+        ExchangeStatus::Locked => Tone::Info,
+        ExchangeStatus::Submitting | ExchangeStatus::Pending | ExchangeStatus::Unknown => Tone::Warn,
+        ExchangeStatus::Completed => Tone::Good,
+        ExchangeStatus::Failed => Tone::Bad,
+        ExchangeStatus::Expired => Tone::Neutral,
+    };
+    view! { <span data-exchange=status.as_str()><Badge tone>{status.label()}</Badge></span> }
 }

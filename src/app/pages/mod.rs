@@ -1,6 +1,8 @@
 pub mod approvals;
 pub mod audit;
+pub mod balances;
 pub mod errors;
+pub mod exchanges;
 pub mod home;
 pub mod sandbox;
 pub mod sign_in;

@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod exchanges;
 pub mod sandbox;
 pub mod staff;
 pub mod throttle;

@@ -2,16 +2,21 @@
 //! they pass the same guard as every server function.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use futures::{StreamExt, stream};
+use std::collections::HashMap;
+
+use futures::{Stream, StreamExt, stream};
 use tower_sessions::Session;
 
 use crate::domain::audit::{AuditFilter, Outcome};
+use crate::domain::balances::{HistoryFilter, Holder};
 use crate::domain::{AppError, Permission};
 use crate::server::audit::{self, Event};
-use crate::server::auth::authorize;
+use crate::server::auth::{Actor, authorize};
+use crate::server::balances::{self, HistoryCriteria};
 use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 
@@ -42,21 +47,12 @@ pub async fn audit_csv(
     State(state): State<AppState>,
     session: Session,
     Query(filter): Query<AuditFilter>,
-    request: Request,
+    request: Parts,
 ) -> Response {
-    let meta = super::request_meta(request.headers(), request.extensions());
     let required = [Permission::AuditRead, Permission::ExportsCreate];
-    let actor = match authorize(&state, &session, meta, &required, "GET /exports/audit.csv").await {
+    let actor = match authorize_download(&state, &session, &request, &required).await {
         Ok(actor) => actor,
-        Err(AppError::Unauthenticated) => {
-            let next = request.uri().to_string();
-            return Redirect::to(&format!(
-                "/sign-in?next={}",
-                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-            ))
-            .into_response();
-        }
-        Err(err) => return error_response(err),
+        Err(response) => return response,
     };
     let query = match filter.parse() {
         Ok(query) => query,
@@ -70,7 +66,6 @@ pub async fn audit_csv(
         return error_response(err.into());
     }
 
-    let header_row = csv_line(AUDIT_COLUMNS.iter().map(|c| c.to_string()));
     let batches = stream::try_unfold(Some(None), move |cursor: Option<Option<i64>>| {
         let (db, query) = (state.db.clone(), query.clone());
         async move {
@@ -104,8 +99,103 @@ pub async fn audit_csv(
             Ok::<_, sqlx::Error>(Some((Bytes::from(out), next)))
         }
     });
-    let body = stream::once(async move { Ok(Bytes::from(header_row)) }).chain(batches);
-    let filename = format!("audit-{}.csv", Timestamp::now().to_text().replace([':', '.'], "-"));
+    csv_download("audit", &AUDIT_COLUMNS, batches)
+}
+
+/// The partner's or a user's (`?user=`) transaction history matching the page's filters, read from
+/// P100 page by page while the file is written, so neither time nor memory grows with its size.
+pub async fn transactions_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<HashMap<String, String>>,
+    request: Parts,
+) -> Response {
+    let required = [Permission::BalancesRead, Permission::ExportsCreate];
+    let actor = match authorize_download(&state, &session, &request, &required).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let filter = HistoryFilter::from_pairs(|k| params.get(k).cloned());
+    let holder = Holder::from_param(params.get("user").cloned());
+    let criteria = match HistoryCriteria::parse(&filter) {
+        Ok(criteria) => criteria,
+        Err(err) => return error_response(err),
+    };
+    if let Holder::User(id) = &holder
+        && let Err(err) = crate::server::users::find(&state.db, id).await
+    {
+        return error_response(err);
+    }
+    let target = holder
+        .user()
+        .map_or(("partner", "partner".to_owned()), |id| ("user", id.to_owned()));
+    let event = Event::new("transactions.export", Outcome::Success)
+        .target(target.0, target.1)
+        .reason(format!(
+            "filters: {}",
+            serde_json::to_string(&filter).unwrap_or_default()
+        ));
+    if let Err(err) = audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await {
+        return error_response(err.into());
+    }
+    let rows = balances::matching(state, holder.clone(), criteria)
+        .chunks(100)
+        .map(|chunk| {
+            let mut out = Vec::new();
+            for row in chunk {
+                match row {
+                    Ok(t) => out.extend(csv_line(balances::csv_cells(&t))),
+                    // The file is already on its way: it ends here, short, and the log says why.
+                    Err(err) => {
+                        tracing::warn!(%err, "transaction export stopped");
+                        return Err(std::io::Error::other(err.to_string()));
+                    }
+                }
+            }
+            Ok(Bytes::from(out))
+        });
+    let name = holder
+        .user()
+        .map_or_else(|| "partner".to_owned(), |id| format!("user-{id}"));
+    csv_download(&format!("transactions-{name}"), &balances::CSV_COLUMNS, rows)
+}
+
+/// The member behind a download link, if they hold `required`; otherwise the answer to send
+/// (sign-in for an ended session, the error for the rest). Audited like every guard.
+async fn authorize_download(
+    state: &AppState,
+    session: &Session,
+    request: &Parts,
+    required: &[Permission],
+) -> Result<Actor, Response> {
+    let meta = super::request_meta(&request.headers, &request.extensions);
+    let what = format!("GET {}", request.uri.path());
+    match authorize(state, session, meta, required, &what).await {
+        Ok(actor) => Ok(actor),
+        Err(AppError::Unauthenticated) => {
+            let next = request.uri.to_string();
+            Err(Redirect::to(&format!(
+                "/sign-in?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ))
+            .into_response())
+        }
+        Err(err) => Err(error_response(err)),
+    }
+}
+
+/// A CSV attachment named `<stem>-<time>.csv`: the header row, then `rows` as they come.
+fn csv_download<E>(
+    stem: &str,
+    columns: &[&str],
+    rows: impl Stream<Item = Result<Bytes, E>> + Send + 'static,
+) -> Response
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let header_row = Bytes::from(csv_line(columns.iter().map(|c| c.to_string())));
+    let body = stream::once(async move { Ok(header_row) }).chain(rows);
+    let filename = format!("{stem}-{}.csv", Timestamp::now().to_text().replace([':', '.'], "-"));
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -13,10 +13,9 @@ use super::db::users::{EventRecord, Followed, UserRecord};
 use super::db::{self, Db, Timestamp, Tx};
 use crate::domain::approvals::ApprovalAction;
 use crate::domain::audit::Outcome;
-use crate::domain::money::display;
 use crate::domain::users::{
-    BalanceLine, KycMethod, MASK, PAGE_SIZE, Pii, TransactionLine, UserDetail, UserEvent, UserList, UserMoney,
-    UserNote, UserQuery, UserSummary, cursor, mask_email, mask_phone,
+    KycMethod, MASK, PAGE_SIZE, Pii, UserDetail, UserEvent, UserList, UserNote, UserQuery, UserSummary, cursor,
+    mask_email, mask_phone,
 };
 use crate::domain::{AppError, Permission};
 
@@ -86,7 +85,7 @@ pub async fn find(db: &Db, external_user_id: &str) -> Result<UserRecord, AppErro
 
 /// The user, if P100 knows them and they were not deleted: anything that calls P100 about a user
 /// starts here.
-async fn live_user(db: &Db, external_user_id: &str) -> Result<UserRecord, AppError> {
+pub async fn live_user(db: &Db, external_user_id: &str) -> Result<UserRecord, AppError> {
     let user = find(db, external_user_id).await?;
     match user.account_status.as_str() {
         "DELETED" => Err(AppError::Refused("This user was deleted.".into())),
@@ -290,45 +289,4 @@ pub async fn import_sandbox_users(db: &Db) -> Result<usize, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(added)
-}
-
-/// Balances and the latest transactions, read from P100 now (both calls at once).
-pub async fn money(state: &super::state::AppState, external_user_id: &str) -> Result<UserMoney, AppError> {
-    find(&state.db, external_user_id).await?;
-    let query = crate::p100::api::HistoryQuery {
-        page: 1,
-        limit: 10,
-        ..Default::default()
-    };
-    let (balances, history) = tokio::join!(
-        state.p100.user_balances(external_user_id),
-        state.p100.user_transactions(external_user_id, &query)
-    );
-    let balances = balances?.value;
-    let fiat = balances.fiat_balances.into_iter().map(|b| BalanceLine {
-        held: !b.amount.get().is_zero(),
-        amount: display(b.amount, &b.name),
-        account: b.iban,
-        status: Some(b.status.to_string()),
-    });
-    let crypto = balances.crypto_balances.into_iter().map(|b| BalanceLine {
-        held: !b.amount.get().is_zero(),
-        amount: display(b.amount, &b.name),
-        account: b.wallet,
-        status: None,
-    });
-    Ok(UserMoney {
-        balances: fiat.chain(crypto).collect(),
-        transactions: history?
-            .value
-            .into_iter()
-            .map(|t| TransactionLine {
-                amount: display(t.amount, &t.currency),
-                id: t.id,
-                kind: t.kind,
-                status: t.status,
-                at: t.created_at,
-            })
-            .collect(),
-    })
 }

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::users::{RequestUserDelete, SuspendUser, UnsuspendUser, fetch_user_money};
+use crate::api::balances::fetch_balances;
+use crate::api::users::{RequestUserDelete, SuspendUser, UnsuspendUser};
 use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_DANGER, BUTTON_SECONDARY, SelectField, TextAreaField, TextField, field_error,
     when_ok,
@@ -11,6 +12,7 @@ use crate::app::components::form::{
 use crate::app::components::{Card, ErrorNotice, Loading, load_in_browser};
 use crate::domain::Permission;
 use crate::domain::approvals::PendingApproval;
+use crate::domain::balances::Holder;
 use crate::domain::staff::Me;
 use crate::domain::users::{AccountState, DeleteInput, SuspendInput, SuspendReason, UserDetail};
 
@@ -163,7 +165,7 @@ fn UnsuspendForm(id: String, done: Callback<()>) -> impl IntoView {
 fn DeleteForm(id: String, done: Callback<()>) -> impl IntoView {
     let money = load_in_browser({
         let id = id.clone();
-        move || fetch_user_money(id.clone())
+        move || fetch_balances(Holder::User(id.clone()))
     });
     let action = ServerAction::<RequestUserDelete>::new();
     let (email, note) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -180,11 +182,12 @@ fn DeleteForm(id: String, done: Callback<()>) -> impl IntoView {
     };
     let held = move || {
         money.get().map(|r| {
-            r.map(|m| {
-                m.balances
+            r.map(|sheet| {
+                sheet
+                    .lines
                     .into_iter()
-                    .filter(|b| b.held)
-                    .map(|b| b.amount)
+                    .filter(|l| !l.amount.get().is_zero())
+                    .map(|l| l.shown)
                     .collect::<Vec<_>>()
             })
         })

@@ -1,5 +1,5 @@
-//! The user page: profile (personal data masked until revealed), KYC, balances and transactions
-//! read from P100, the status history, and staff notes.
+//! The user page: profile (personal data masked until revealed), KYC, balances and transaction
+//! history read from P100, the status history, and staff notes.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,15 +7,17 @@ use leptos_router::hooks::use_params_map;
 
 use super::account::AccountCard;
 use super::kyc::KycPanel;
-use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user, fetch_user_money};
+use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user};
 use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
 };
 use crate::app::components::status::{AccountBadge, KycBadge};
-use crate::app::components::{Card, ErrorNotice, Loading, load_in_browser, table};
+use crate::app::components::{Card, ErrorNotice, Loading};
+use crate::app::pages::balances::HolderMoney;
 use crate::domain::Permission;
+use crate::domain::balances::Holder;
 use crate::domain::staff::Me;
-use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, UserMoney, account_label};
+use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, account_label};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -72,7 +74,7 @@ fn UserView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                     view! { <ProfileCard detail=detail.clone() reload/> }.into_any()
                 }}
                 <KycPanel detail=detail.clone() reload/>
-                {(me.can(Permission::BalancesRead) && !detail.deleted()).then(|| view! { <MoneyCard id=id.clone()/> })}
+                {(me.can(Permission::BalancesRead) && !detail.deleted()).then(|| view! { <HolderMoney holder=Holder::User(id.clone())/> })}
             </div>
             <div class="space-y-4">
                 <AccountCard detail=detail.clone() reload/>
@@ -216,56 +218,6 @@ fn ContactForm(id: String, current: Pii, country: String, on_done: Callback<()>)
             <ActionError result/>
             <button type="submit" class=BUTTON_PRIMARY disabled=move || update.pending().get()>"Save contact details"</button>
         </form>
-    }
-}
-
-/// Loaded in the browser after the page shows, so the page never waits for P100.
-#[component]
-fn MoneyCard(id: String) -> impl IntoView {
-    let money = load_in_browser(move || fetch_user_money(id.clone()));
-    view! {
-        <Card title="Balances and recent transactions (live from P100)">
-            {move || match money.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Ok(money)) => view! { <MoneyTables money/> }.into_any(),
-                Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
-            }}
-        </Card>
-    }
-}
-
-#[component]
-fn MoneyTables(money: UserMoney) -> impl IntoView {
-    let cell = format!("{} tabular-nums text-right whitespace-nowrap", table::TD);
-    view! {
-        <div class="grid grid-cols-1 items-start gap-4 2xl:grid-cols-2">
-            <table class=table::TABLE data-testid="balances">
-                <thead class=table::HEAD><tr><th class=table::TH>"Account"</th><th class=format!("{} text-right", table::TH)>"Balance"</th></tr></thead>
-                <tbody>
-                    {money.balances.into_iter().map(|b| view! {
-                        <tr class=table::ROW>
-                            <td class=format!("{} max-w-48 truncate font-mono text-xs text-slate-500", table::TD) title=b.account.clone().unwrap_or_default()>
-                                {b.account.clone().unwrap_or_else(|| b.status.clone().unwrap_or_default())}
-                            </td>
-                            <td class=cell.clone()>{b.amount}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <table class=table::TABLE data-testid="transactions">
-                <thead class=table::HEAD><tr><th class=table::TH>"When"</th><th class=table::TH>"Type"</th><th class=format!("{} text-right", table::TH)>"Amount"</th></tr></thead>
-                <tbody>
-                    {money.transactions.is_empty().then(|| view! { <tr><td colspan="3" class="p-3 text-center text-slate-500">"No transactions yet."</td></tr> })}
-                    {money.transactions.into_iter().map(|t| view! {
-                        <tr class=table::ROW title=format!("{} · {}", t.id, t.status)>
-                            <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{t.at.get(..16).unwrap_or(&t.at).replace('T', " ")}</td>
-                            <td class=table::TD>{t.kind}</td>
-                            <td class=cell.clone()>{t.amount}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
     }
 }
 

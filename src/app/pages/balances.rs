@@ -1,0 +1,378 @@
+//! Balances and transaction history: the partner's own on `/balances`, a user's on
+//! `/balances/users/<id>` (picked by search) and on the user page. Everything here is read live from
+//! P100 once the page shows, so a slow P100 never holds the page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use leptos_router::location::Url;
+
+use crate::api::balances::{CreateWallet, fetch_balances, fetch_history};
+use crate::api::users::search_users;
+use crate::app::components::form::{
+    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, SelectField, TextField, when_ok,
+};
+use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
+use crate::domain::balances::{
+    BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, TRANSACTION_KINDS, TRANSACTION_STATUSES, kind_label,
+};
+use crate::domain::money::Currency;
+use crate::domain::staff::Me;
+use crate::domain::users::UserQuery;
+use crate::domain::{AppError, FieldErrors, Permission};
+
+#[component]
+pub fn BalancesPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Balances" subtitle="The partner's balances and history, live from P100. Pick a user to see theirs."/>
+        <div class="space-y-4">
+            <UserFinder/>
+            <HolderMoney holder=Holder::Partner/>
+        </div>
+    }
+}
+
+#[component]
+pub fn UserBalancesPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id").unwrap_or_default());
+    view! {
+        <div class="mb-4">
+            <p class="text-xs text-slate-500"><a href="/balances" class="hover:underline">"Balances"</a>" / user"</p>
+            <h1 class="text-lg font-semibold text-slate-900">
+                "Balances of " <a href=format!("/users/{id}") class="font-mono text-indigo-700 hover:underline">{id.clone()}</a>
+            </h1>
+        </div>
+        <div class="space-y-4">
+            <UserFinder/>
+            <HolderMoney holder=Holder::User(id)/>
+        </div>
+    }
+}
+
+/// A search box that leads to a user's balances.
+#[component]
+fn UserFinder() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let (results, set_results) = signal(None::<Result<Vec<(String, String, String)>, AppError>>);
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let query = UserQuery {
+            q: text.get(),
+            ..UserQuery::default()
+        };
+        leptos::task::spawn_local(async move {
+            let found = search_users(query).await.map(|list| {
+                list.rows
+                    .into_iter()
+                    .take(8)
+                    .map(|u| (u.external_user_id, u.name, u.account_status))
+                    .collect()
+            });
+            set_results.set(Some(found));
+        });
+    };
+    view! {
+        <form class="flex flex-wrap items-start gap-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" on:submit=search novalidate data-testid="user-finder">
+            <label for="find-user" class="sr-only">"Find a user"</label>
+            <input id="find-user" class=format!("{INPUT} max-w-sm border-slate-300") placeholder="Find a user by name, email or id"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+            <button type="submit" class=BUTTON_SECONDARY>"Find user"</button>
+            {move || results.get().map(|found| match found {
+                Err(error) => view! { <div class="w-full"><ErrorNotice error/></div> }.into_any(),
+                Ok(rows) if rows.is_empty() => view! { <p class="w-full text-sm text-slate-500">"No user matches."</p> }.into_any(),
+                Ok(rows) => view! {
+                    <ul class="w-full divide-y divide-slate-100 text-sm">
+                        {rows.into_iter().map(|(id, name, status)| view! {
+                            <li class="flex gap-3 py-1.5">
+                                <a href=format!("/balances/users/{id}") class="font-medium text-indigo-700 hover:underline">{name}</a>
+                                <span class="font-mono text-xs text-slate-500">{id}</span>
+                                <span class="text-xs text-slate-500">{crate::domain::users::account_label(&status)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
+        </form>
+    }
+}
+
+/// A holder's balances and history, as the balances pages and the user page show them.
+#[component]
+pub fn HolderMoney(holder: Holder) -> impl IntoView {
+    view! {
+        <BalancesCard holder=holder.clone()/>
+        <HistoryCard holder/>
+    }
+}
+
+#[component]
+fn BalancesCard(holder: Holder) -> impl IntoView {
+    let me = expect_context::<Me>();
+    let version = RwSignal::new(0u32);
+    let sheet = load_in_browser({
+        let holder = holder.clone();
+        move || {
+            version.track();
+            fetch_balances(holder.clone())
+        }
+    });
+    let create = ServerAction::<CreateWallet>::new();
+    when_ok(create.value(), move || version.update(|v| *v += 1));
+    let exchange_href = match holder.user() {
+        Some(id) => format!("/exchanges/new?user={}", Url::escape(id)),
+        None => "/exchanges/new".to_owned(),
+    };
+    let can_exchange = me.can(Permission::ExchangesCreate);
+    let can_wallet = can_exchange && holder == Holder::Partner;
+    view! {
+        <Card title="Balances (live from P100)">
+            {can_exchange.then(|| view! {
+                <div class="-mt-9 mb-3 flex justify-end">
+                    <a href=exchange_href class=BUTTON_SECONDARY data-testid="exchange-link">"Exchange currency"</a>
+                </div>
+            })}
+            <ActionError result=create.value()/>
+            {move || match sheet.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                Some(Ok(sheet)) => view! { <BalanceTable sheet create=can_wallet.then_some(create)/> }.into_any(),
+            }}
+        </Card>
+    }
+}
+
+#[component]
+fn BalanceTable(sheet: BalanceSheet, create: Option<ServerAction<CreateWallet>>) -> impl IntoView {
+    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
+    let th_num = format!("{} text-right", table::TH);
+    let missing = sheet.without_wallet.clone();
+    view! {
+        <div class="overflow-x-auto">
+            <table class=table::TABLE data-testid="balances">
+                <thead class=table::HEAD>
+                    <tr>
+                        <th class=table::TH>"Currency"</th>
+                        <th class=th_num.clone()>"Balance"</th>
+                        <th class=th_num.clone()>"≈ EUR"</th>
+                        <th class=format!("{} hidden xl:table-cell", table::TH)>"Indicative rate"</th>
+                        <th class=table::TH>"IBAN / wallet"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {sheet.lines.into_iter().map(|line| {
+                        let code = line.currency.code().to_owned();
+                        let needs_wallet = missing.contains(&line.currency);
+                        let title = line.account.clone().unwrap_or_default();
+                        let (cell, label) = (code.clone(), code.clone());
+                        view! {
+                            <tr class=table::ROW data-currency=cell.clone()>
+                                <td class=format!("{} font-medium uppercase", table::TD)>{label}</td>
+                                <td class=num.clone() data-testid="balance-amount">{line.shown}</td>
+                                <td class=format!("{num} text-slate-600")>{line.eur}</td>
+                                <td class=format!("{} hidden whitespace-nowrap text-xs text-slate-500 xl:table-cell", table::TD)>{line.rate}</td>
+                                <td class=format!("{} max-w-64 truncate font-mono text-xs text-slate-500", table::TD) title=title>
+                                    {match (line.account, create.filter(|_| needs_wallet)) {
+                                        (Some(account), _) => account.into_any(),
+                                        (None, Some(create)) => view! {
+                                            <button type="button" class="font-sans text-xs font-medium text-indigo-700 hover:underline disabled:opacity-50"
+                                                disabled=move || create.pending().get()
+                                                on:click=move |_| { create.dispatch(CreateWallet { currency: code.clone() }); }>
+                                                "Create wallet"
+                                            </button>
+                                        }.into_any(),
+                                        (None, None) => line.status.unwrap_or_else(|| "no wallet".into()).into_any(),
+                                    }}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <p class="mt-2 text-xs text-slate-500" data-testid="balances-total">
+            "Total ≈ " <span class="font-medium text-slate-700">{sheet.total_eur}</span>
+            " at P100's indicative rates, read " {sheet.rates_at.display()} " UTC."
+        </p>
+    }
+}
+
+fn history_href(path: &str, filter: &HistoryFilter, page: u32) -> String {
+    let page = page.to_string();
+    let pairs = HistoryFilter::KEYS
+        .into_iter()
+        .zip(filter.values())
+        .chain((page != "1").then_some(("page", page.as_str())));
+    match crate::domain::query_string(pairs, Url::escape) {
+        qs if qs.is_empty() => path.to_owned(),
+        qs => format!("{path}?{qs}"),
+    }
+}
+
+#[component]
+fn HistoryCard(holder: Holder) -> impl IntoView {
+    let me = expect_context::<Me>();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| HistoryFilter::from_pairs(|k| q.get(k))));
+    let history = load_in_browser({
+        let holder = holder.clone();
+        move || fetch_history(holder.clone(), filter.get())
+    });
+    let selected = RwSignal::new(None::<HistoryLine>);
+    let export = move || {
+        let filter = filter.get();
+        let pairs = HistoryFilter::KEYS
+            .into_iter()
+            .zip(filter.values())
+            .chain(std::iter::once(holder.param()));
+        format!(
+            "/exports/transactions.csv?{}",
+            crate::domain::query_string(pairs, Url::escape)
+        )
+    };
+    view! {
+        <Card title="Transaction history (live from P100)">
+            {me.can(Permission::ExportsCreate).then(|| view! {
+                <div class="-mt-9 mb-3 flex justify-end">
+                    <a href=export class=BUTTON_SECONDARY download="" data-testid="export-history">"Export CSV"</a>
+                </div>
+            })}
+            {move || {
+                let errors = match history.get() {
+                    Some(Err(AppError::Invalid(errors))) => errors,
+                    _ => FieldErrors::default(),
+                };
+                view! { <HistoryFilters current=filter.get() errors/> }
+            }}
+            {move || match history.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(AppError::Invalid(_))) => ().into_any(),
+                Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                Some(Ok(page)) => view! { <HistoryTable page filter=filter.get() selected/> }.into_any(),
+            }}
+            <Drawer selected/>
+        </Card>
+    }
+}
+
+#[component]
+fn HistoryFilters(current: HistoryFilter, errors: FieldErrors) -> impl IntoView {
+    let [kind, currency, status, from, to, min, max] = current.values().map(|v| RwSignal::new(v.to_owned()));
+    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
+    let navigate = use_navigate();
+    let path = use_location().pathname;
+    let apply = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let filter = HistoryFilter {
+                kind: kind.get(),
+                currency: currency.get(),
+                status: status.get(),
+                from: from.get(),
+                to: to.get(),
+                min: min.get(),
+                max: max.get(),
+                page: 1,
+            };
+            navigate(&history_href(&path.get_untracked(), &filter, 1), Default::default());
+        }
+    };
+    let kinds = TRANSACTION_KINDS
+        .iter()
+        .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+        .collect();
+    let currencies = Currency::KNOWN
+        .iter()
+        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
+        .collect();
+    let statuses = TRANSACTION_STATUSES
+        .iter()
+        .map(|s| ((*s).to_owned(), s.to_lowercase()))
+        .collect();
+    view! {
+        <form class="mb-3 grid grid-cols-2 items-start gap-x-3 md:grid-cols-4 2xl:grid-cols-8" on:submit=apply novalidate data-testid="history-filters">
+            <SelectField label="Type" name="kind" value=kind options=kinds blank="Any" error=error_of("kind")/>
+            <SelectField label="Currency" name="currency" value=currency options=currencies blank="Any" error=error_of("currency")/>
+            <SelectField label="Status" name="status" value=status options=statuses blank="Any" error=error_of("status")/>
+            <TextField label="From (UTC day)" name="from" value=from kind="date" error=error_of("from")/>
+            <TextField label="To (UTC day)" name="to" value=to kind="date" error=error_of("to")/>
+            <TextField label="Amount at least" name="min" value=min error=error_of("min") placeholder="0"/>
+            <TextField label="Amount at most" name="max" value=max error=error_of("max") placeholder="any"/>
+            <div class="flex gap-2 pt-5">
+                <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
+                <button type="button" class=BUTTON_SECONDARY on:click=move |_| navigate(&path.get_untracked(), Default::default())>"Clear"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Option<HistoryLine>>) -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    let previous = (page.page > 1).then(|| history_href(&path, &filter, page.page - 1));
+    let next = page.has_next.then(|| history_href(&path, &filter, page.page + 1));
+    let empty = page.rows.is_empty();
+    view! {
+        <div class="overflow-x-auto">
+            <table class=table::TABLE data-testid="transactions">
+                <thead class=table::HEAD>
+                    <tr>
+                        <th class=table::TH>"When (UTC)"</th>
+                        <th class=table::TH>"Type"</th>
+                        <th class=table::TH>"Status"</th>
+                        <th class=format!("{} text-right", table::TH)>"Amount"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {empty.then(|| view! { <tr><td colspan="4" class="p-3 text-center text-slate-500">"No transactions match."</td></tr> })}
+                    {page.rows.into_iter().map(|row| {
+                        let line = row.clone();
+                        let tone = if row.amount.get().is_sign_negative() { "text-slate-900" } else { "text-emerald-700" };
+                        view! {
+                            <tr class=format!("{} cursor-pointer", table::ROW) data-tx=row.id.clone() on:click=move |_| selected.set(Some(line.clone()))>
+                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.at.get(..19).unwrap_or(&row.at).replace('T', " ")}</td>
+                                <td class=table::TD>{kind_label(&row.kind)}</td>
+                                <td class=format!("{} text-xs", table::TD)>{row.status.to_lowercase()}</td>
+                                <td class=format!("{} whitespace-nowrap text-right tabular-nums {tone}", table::TD)>{row.shown}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <div class="mt-2 flex items-center justify-between text-xs text-slate-500">
+            <span>{format!("Page {}", page.page)}</span>
+            <span class="flex gap-2">
+                {previous.map(|href| view! { <a href=href class=BUTTON_SECONDARY>"Previous"</a> })}
+                {next.map(|href| view! { <a href=href class=BUTTON_SECONDARY data-testid="history-next">"Next"</a> })}
+            </span>
+        </div>
+    }
+}
+
+/// Every field of one history entry, in a panel at the side.
+#[component]
+fn Drawer(selected: RwSignal<Option<HistoryLine>>) -> impl IntoView {
+    move || {
+        selected.get().map(|line| {
+            view! {
+                <aside class="fixed inset-y-0 right-0 z-30 flex w-full max-w-md flex-col border-l border-slate-200 bg-white shadow-xl" role="dialog" aria-label="Transaction details" data-testid="tx-drawer">
+                    <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3">
+                        <div>
+                            <p class="text-xs uppercase tracking-wide text-slate-500">{kind_label(&line.kind)}</p>
+                            <p class="text-base font-semibold tabular-nums">{line.shown.clone()}</p>
+                        </div>
+                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| selected.set(None)>"Close"</button>
+                    </div>
+                    <dl class="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-2 overflow-y-auto px-4 py-3 text-sm">
+                        {line.fields.into_iter().map(|(k, v)| view! {
+                            <dt class="text-slate-500">{k}</dt>
+                            <dd class="break-all font-mono text-xs text-slate-800">{v}</dd>
+                        }).collect_view()}
+                    </dl>
+                    <p class="mt-auto border-t border-slate-100 px-4 py-2 text-xs text-slate-500">"As P100 returned it."</p>
+                </aside>
+            }
+        })
+    }
+}

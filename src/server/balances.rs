@@ -1,0 +1,261 @@
+//! Balances and transaction history of the partner and of each user, read live from P100 (the back
+//! office keeps no copy of them), and the partner's deposit wallets.
+
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::domain::audit::Outcome;
+use crate::domain::balances::{BalanceLine, BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder};
+use crate::domain::money::{Amount, Currency, display, rate_text};
+use crate::domain::{AppError, FieldErrors};
+use crate::p100::api::HistoryQuery;
+use crate::p100::types::{Balances, CreateWallet, Transaction};
+use crate::server::audit::{self, Event};
+use crate::server::auth::Actor;
+use crate::server::db::Timestamp;
+use crate::server::state::AppState;
+
+/// Entries per page of the history table.
+pub const PAGE_SIZE: usize = 25;
+/// Entries asked of P100 per history call (its maximum is INFERRED; the client caps at 500).
+const UPSTREAM_PAGE: u32 = 200;
+
+/// The holder's live balances. A user must be in the registry.
+pub async fn sheet(state: &AppState, holder: &Holder) -> Result<BalanceSheet, AppError> {
+    let balances = live_balances(state, holder).await?;
+    Ok(to_sheet(holder, balances))
+}
+
+/// P100's balances of `holder`, after checking a user is one of ours.
+pub async fn live_balances(state: &AppState, holder: &Holder) -> Result<Balances, AppError> {
+    let reply = match holder {
+        Holder::Partner => state.p100.partner_balances().await?,
+        Holder::User(id) => {
+            super::users::find(&state.db, id).await?;
+            state.p100.user_balances(id).await?
+        }
+    };
+    Ok(reply.value)
+}
+
+fn to_sheet(holder: &Holder, balances: Balances) -> BalanceSheet {
+    let mut total = Decimal::ZERO;
+    let mut line = |currency: Currency, amount: Amount, rate: Decimal, account, status| {
+        let eur = (amount.get() * rate).round_dp(2);
+        total += eur;
+        BalanceLine {
+            shown: display(amount, &currency),
+            eur: display(eur.into(), &Currency::Eur),
+            rate: rate_text(&currency, &Currency::Eur, rate),
+            currency,
+            amount,
+            account,
+            status,
+        }
+    };
+    let fiat = balances
+        .fiat_balances
+        .into_iter()
+        .map(|b| line(b.name, b.amount, b.rate.0.get(), b.iban, Some(b.status.to_string())))
+        .collect::<Vec<_>>();
+    let crypto = balances
+        .crypto_balances
+        .into_iter()
+        .map(|b| line(b.name, b.amount, b.rate.0.get(), b.wallet, None))
+        .collect::<Vec<_>>();
+    let lines: Vec<BalanceLine> = fiat.into_iter().chain(crypto).collect();
+    let without_wallet = Currency::KNOWN
+        .into_iter()
+        .filter(|c| !c.is_fiat() && lines.iter().all(|l| &l.currency != c || l.account.is_none()))
+        .collect();
+    BalanceSheet {
+        holder: holder.clone(),
+        total_eur: display(total.into(), &Currency::Eur),
+        rates_at: Timestamp::now().into(),
+        without_wallet,
+        lines,
+    }
+}
+
+/// Creates a deposit wallet for one of the partner's crypto currencies.
+pub async fn create_wallet(state: &AppState, actor: &Actor, currency: &str) -> Result<BalanceSheet, AppError> {
+    let currency = Currency::parse(currency);
+    if currency.is_fiat() || matches!(currency, Currency::Unknown(_)) {
+        return Err(AppError::field("currency", "Choose a crypto currency."));
+    }
+    let event = Event::new("balances.create_wallet", Outcome::Success).target("partner_balance", currency.code());
+    let request = CreateWallet {
+        currency: currency.clone(),
+        network: None,
+    };
+    let reply = match state.p100.create_partner_wallet(&request).await {
+        Ok(reply) => reply,
+        Err(failure) => {
+            return Err(audit::upstream_failure(&state.db, &actor.who(), &actor.meta, event, failure).await);
+        }
+    };
+    let event = event
+        .upstream(&reply.call)
+        .change(None, Some(json!({ "wallet": reply.value.wallet })));
+    audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await?;
+    sheet(state, &Holder::Partner).await
+}
+
+/// The filters, checked.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryCriteria {
+    kind: Option<String>,
+    currency: Option<Currency>,
+    status: Option<String>,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+}
+
+impl HistoryCriteria {
+    pub fn parse(filter: &HistoryFilter) -> Result<Self, AppError> {
+        let mut errors = FieldErrors::default();
+        let (from, to) = crate::domain::parse_day_range(&mut errors, &filter.from, &filter.to);
+        let bound = |text: &str| -> Result<Option<Decimal>, String> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            match Decimal::from_str_exact(&text.replace(',', "")) {
+                Ok(value) if value >= Decimal::ZERO => Ok(Some(value)),
+                _ => Err("Enter an amount such as 100 or 0.5.".into()),
+            }
+        };
+        let min = errors.check("min", bound(&filter.min)).flatten();
+        let max = errors.check("max", bound(&filter.max)).flatten();
+        if let (Some(min), Some(max)) = (min, max)
+            && max < min
+        {
+            errors.add("max", "The largest amount is below the smallest.");
+        }
+        let text = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+        let currency = text(&filter.currency).map(|c| Currency::parse(&c));
+        if let Some(Currency::Unknown(code)) = &currency {
+            errors.add("currency", format!("{code} is not a currency P100 supports."));
+        }
+        errors.into_result(|| HistoryCriteria {
+            kind: text(&filter.kind),
+            currency,
+            status: text(&filter.status).map(|s| s.to_ascii_uppercase()),
+            from,
+            to,
+            min,
+            max,
+        })
+    }
+
+    fn upstream_query(&self, page: u32) -> HistoryQuery {
+        let day = |d: Option<time::Date>| d.map(|d| d.to_string());
+        HistoryQuery {
+            page,
+            limit: UPSTREAM_PAGE,
+            from: day(self.from),
+            to: day(self.to),
+        }
+    }
+
+    /// P100 is asked for the date range only (its other filters are unknown), so every criterion
+    /// is checked here, the dates again too in case P100 ignores them.
+    fn matches(&self, t: &Transaction) -> bool {
+        let day = t.created_at.get(..10).unwrap_or_default();
+        let size = t.amount.get().abs();
+        self.kind.as_ref().is_none_or(|k| &t.kind == k)
+            && self.currency.as_ref().is_none_or(|c| &t.currency == c)
+            && self.status.as_ref().is_none_or(|s| t.status.eq_ignore_ascii_case(s))
+            && self.from.is_none_or(|from| day >= from.to_string().as_str())
+            && self.to.is_none_or(|to| day <= to.to_string().as_str())
+            && self.min.is_none_or(|min| size >= min)
+            && self.max.is_none_or(|max| size <= max)
+    }
+}
+
+/// Every entry of `holder`'s history that matches, newest first as P100 orders them, read from P100
+/// one page at a time as the consumer asks: a page of the table stops early, an export reads on.
+pub fn matching(
+    state: AppState,
+    holder: Holder,
+    criteria: HistoryCriteria,
+) -> impl Stream<Item = Result<Transaction, AppError>> + Send + 'static {
+    let pages = stream::try_unfold(Some(1u32), move |page| {
+        let (state, holder, criteria) = (state.clone(), holder.clone(), criteria.clone());
+        async move {
+            let Some(page) = page else { return Ok(None) };
+            let query = criteria.upstream_query(page);
+            let reply = match &holder {
+                Holder::Partner => state.p100.partner_transactions(&query).await?,
+                Holder::User(id) => state.p100.user_transactions(id, &query).await?,
+            };
+            let full = reply.value.len() as u32 >= UPSTREAM_PAGE;
+            let next = full.then_some(page + 1);
+            let rows: Vec<Transaction> = reply.value.into_iter().filter(|t| criteria.matches(t)).collect();
+            Ok::<_, AppError>(Some((stream::iter(rows.into_iter().map(Ok)), next)))
+        }
+    });
+    pages.try_flatten()
+}
+
+/// One page of the filtered history.
+pub async fn history(state: &AppState, holder: &Holder, filter: &HistoryFilter) -> Result<HistoryPage, AppError> {
+    let criteria = HistoryCriteria::parse(filter)?;
+    if let Holder::User(id) = holder {
+        super::users::find(&state.db, id).await?;
+    }
+    let page = filter.page.max(1);
+    let skip = (page as usize - 1) * PAGE_SIZE;
+    let mut rows: Vec<HistoryLine> = matching(state.clone(), holder.clone(), criteria)
+        .skip(skip)
+        .take(PAGE_SIZE + 1)
+        .map_ok(line)
+        .try_collect()
+        .await?;
+    let has_next = rows.len() > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE);
+    Ok(HistoryPage { rows, page, has_next })
+}
+
+fn line(t: Transaction) -> HistoryLine {
+    let mut fields = vec![
+        ("id".to_owned(), t.id.clone()),
+        ("type".to_owned(), t.kind.clone()),
+        ("currency".to_owned(), t.currency.code().to_owned()),
+        ("amount".to_owned(), t.amount.to_string()),
+        ("status".to_owned(), t.status.clone()),
+        ("createdAt".to_owned(), t.created_at.clone()),
+    ];
+    fields.extend(t.extra.iter().map(|(k, v)| {
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        (k.clone(), text)
+    }));
+    HistoryLine {
+        shown: display(t.amount, &t.currency),
+        id: t.id,
+        kind: t.kind,
+        currency: t.currency,
+        amount: t.amount,
+        status: t.status,
+        at: t.created_at,
+        fields,
+    }
+}
+
+/// The CSV columns of a history export.
+pub const CSV_COLUMNS: [&str; 6] = ["id", "created_at", "type", "status", "currency", "amount"];
+
+/// One history entry as CSV cells, the amount exact at its currency's scale.
+pub fn csv_cells(t: &Transaction) -> [String; 6] {
+    [
+        t.id.clone(),
+        t.created_at.clone(),
+        t.kind.clone(),
+        t.status.clone(),
+        t.currency.code().to_owned(),
+        t.amount.at_scale_of(&t.currency).to_string(),
+    ]
+}

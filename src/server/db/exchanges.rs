@@ -1,0 +1,194 @@
+//! Exchanges started from the back office. Status changes are conditional updates
+//! (`... WHERE status = $expected`) whose row count says whether this caller made the change.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{Db, Timestamp, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ExchangeRecord {
+    pub id: String,
+    pub external_user_id: Option<String>,
+    pub currency_from: String,
+    pub currency_to: String,
+    pub amount_from: String,
+    pub amount_to: String,
+    pub rate: String,
+    pub fee: String,
+    pub fee_percent: String,
+    pub lock_id: String,
+    pub valid_until: Timestamp,
+    pub status: String,
+    pub upstream_id: Option<String>,
+    pub failure: Option<String>,
+    pub started_by: String,
+    pub starter_name: String,
+    pub created_at: Timestamp,
+    pub finalized_at: Option<Timestamp>,
+}
+
+const SELECT: &str = "SELECT e.id, e.external_user_id, e.currency_from, e.currency_to, e.amount_from, e.amount_to,
+        e.rate, e.fee, e.fee_percent, e.lock_id, e.valid_until, e.status, e.upstream_id, e.failure, e.started_by,
+        s.name AS starter_name, e.created_at, e.finalized_at
+    FROM exchanges e JOIN staff s ON s.id = e.started_by";
+
+/// A new exchange at the moment its rate is locked.
+pub struct NewExchange<'a> {
+    pub id: &'a str,
+    pub external_user_id: Option<&'a str>,
+    pub currency_from: &'a str,
+    pub currency_to: &'a str,
+    pub amount_from: &'a str,
+    pub amount_to: &'a str,
+    pub rate: &'a str,
+    pub fee: &'a str,
+    pub fee_percent: &'a str,
+    pub lock_id: &'a str,
+    pub valid_until: Timestamp,
+    pub started_by: &'a str,
+    pub created_at: Timestamp,
+}
+
+pub async fn insert(tx: &mut Tx, new: &NewExchange<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO exchanges (id, external_user_id, currency_from, currency_to, amount_from, amount_to, rate, fee,
+             fee_percent, lock_id, valid_until, status, started_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'locked', $12, $13, $13)",
+    )
+    .bind(new.id)
+    .bind(new.external_user_id)
+    .bind(new.currency_from)
+    .bind(new.currency_to)
+    .bind(new.amount_from)
+    .bind(new.amount_to)
+    .bind(new.rate)
+    .bind(new.fee)
+    .bind(new.fee_percent)
+    .bind(new.lock_id)
+    .bind(new.valid_until)
+    .bind(new.started_by)
+    .bind(new.created_at)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+async fn find_on(
+    conn: &mut SqliteConnection,
+    column: &str,
+    value: &str,
+) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE e.{column} = $1"))
+        .bind(value)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "id", id).await
+}
+
+pub async fn find_in(tx: &mut Tx, id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+    find_on(tx, "id", id).await
+}
+
+pub async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
+}
+
+/// Takes a locked exchange to `submitting` if its lock is still valid at `now`. `false`: someone
+/// else already did, or the lock expired.
+pub async fn claim(tx: &mut Tx, id: &str, staff_id: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE exchanges SET status = 'submitting', finalized_by = $2, finalized_at = $3, updated_at = $3
+         WHERE id = $1 AND status = 'locked' AND valid_until > $3",
+    )
+    .bind(id)
+    .bind(staff_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What a status change sets besides the status; `None` keeps the stored value.
+#[derive(Debug, Default)]
+pub struct Change<'a> {
+    pub upstream_id: Option<&'a str>,
+    pub failure: Option<&'a str>,
+    pub amount_to: Option<&'a str>,
+    pub fee: Option<&'a str>,
+}
+
+/// Moves the exchange from `from` to `to`; `false` when it was no longer in `from`.
+pub async fn transition(
+    conn: &mut SqliteConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    change: &Change<'_>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE exchanges SET status = $3, upstream_id = COALESCE($4, upstream_id), failure = COALESCE($5, failure),
+             amount_to = COALESCE($6, amount_to), fee = COALESCE($7, fee), updated_at = $8
+         WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(change.upstream_id)
+    .bind(change.failure)
+    .bind(change.amount_to)
+    .bind(change.fee)
+    .bind(Timestamp::now())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What the list shows; every part optional.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub currency: Option<String>,
+    pub started_by: Option<String>,
+    /// `Some(None)`: the partner's own; `Some(Some(id))`: one user's.
+    pub holder: Option<Option<String>>,
+}
+
+pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT);
+    query.push(" WHERE 1 = 1");
+    if let Some(status) = &filter.status {
+        query.push(" AND e.status = ").push_bind(status.clone());
+    }
+    if let Some(currency) = &filter.currency {
+        query
+            .push(" AND (e.currency_from = ")
+            .push_bind(currency.clone())
+            .push(" OR e.currency_to = ")
+            .push_bind(currency.clone())
+            .push(")");
+    }
+    if let Some(staff) = &filter.started_by {
+        query.push(" AND e.started_by = ").push_bind(staff.clone());
+    }
+    match &filter.holder {
+        Some(None) => {
+            query.push(" AND e.external_user_id IS NULL");
+        }
+        Some(Some(user)) => {
+            query.push(" AND e.external_user_id = ").push_bind(user.clone());
+        }
+        None => {}
+    }
+    query.push(" ORDER BY e.created_at DESC, e.id LIMIT ").push_bind(limit);
+    query.build_query_as().fetch_all(db).await
+}
+
+/// `(staff id, name)` of everyone who started an exchange.
+pub async fn starters(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT DISTINCT s.id, s.name FROM exchanges e JOIN staff s ON s.id = e.started_by ORDER BY s.name")
+        .fetch_all(db)
+        .await
+}
