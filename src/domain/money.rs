@@ -326,6 +326,60 @@ mod tests {
         );
     }
 
+    /// Money is never a float: no `f32`/`f64` anywhere in the code, tests included, except the
+    /// two places that meet JSON numbers at P100's edge, each of which converts through exact text.
+    #[test]
+    fn no_float_touches_money() {
+        const ALLOWED: &[(&str, &str)] = &[
+            (
+                "src/domain/money.rs",
+                "fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {",
+            ),
+            ("src/p100/types.rs", ".to_f64()"),
+            ("src/p100/types.rs", "Some(float) => serializer.serialize_f64(float),"),
+        ];
+        fn is_float(line: &str) -> bool {
+            let bytes = line.as_bytes();
+            ["f32", "f64"].iter().any(|word| {
+                line.match_indices(word).any(|(at, _)| {
+                    let before = at.checked_sub(1).map(|i| bytes[i]);
+                    let after = bytes.get(at + 3).copied();
+                    !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                        && !after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                })
+            })
+        }
+        fn scan(dir: &std::path::Path, root: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    scan(&path, root, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let name = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    // This test names the words it looks for: its own module is not scanned.
+                    let text = match name.as_str() {
+                        "src/domain/money.rs" => text.split("#[cfg(test)]").next().unwrap_or_default().to_owned(),
+                        _ => text,
+                    };
+                    for line in text.lines() {
+                        let code = line.split("//").next().unwrap_or_default().trim();
+                        if is_float(code) && !ALLOWED.iter().any(|(f, l)| *f == name && code == *l) {
+                            found.push(format!("{name}: {code}"));
+                        }
+                    }
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut found = Vec::new();
+        for dir in ["src", "tests"] {
+            scan(&root.join(dir), root, &mut found);
+        }
+        assert!(found.is_empty(), "floats in the code:\n{}", found.join("\n"));
+        assert!(is_float("let x: f64 = 1.0;") && is_float("v.to_f64()") && !is_float("buf64 f640"));
+    }
+
     #[test]
     fn amounts_take_their_currency_scale() {
         let amount: Amount = "1.5".parse().unwrap();

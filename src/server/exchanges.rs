@@ -2,6 +2,8 @@
 //! here, finalizing by the lock's id (once, before it expires), and the outcome followed from
 //! P100's details endpoint and its exchange webhook.
 
+use std::time::Duration;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
@@ -26,6 +28,13 @@ use crate::server::users::kyc::Applied;
 const STANDARD_FEE_PERCENT: Decimal = dec!(1.49);
 /// How many exchanges the list shows.
 const LIST_LIMIT: i64 = 200;
+/// How often exchanges P100 is still working on are read again when no webhook came, and how
+/// many per round: a bounded load on P100 whatever the backlog.
+const FOLLOW_EVERY: Duration = Duration::from_secs(15);
+const FOLLOW_BATCH: i64 = 20;
+/// A finalize with no answer recorded this long after it started was cut off (the server stopped
+/// mid-call): it becomes `unknown`, never re-sent.
+const SUBMIT_GRACE: Duration = Duration::from_secs(120);
 
 /// What an amount fetches: the rate (units of `to` per unit of `from`), the fee and what arrives,
 /// both in `to`. The fee rounds up and the proceeds down to `to`'s decimals, so rounding never
@@ -102,8 +111,14 @@ async fn checked(state: &AppState, input: &ExchangeInput) -> Result<(Order, Amou
             format!("More than the available {}.", display(available, &order.from)),
         ));
     }
-    let indicative = price(order.amount, &rates?.value, &order.from, &order.to, STANDARD_FEE_PERCENT)
-        .ok_or_else(|| AppError::Refused("P100 gave no rate for this pair. Try again in a minute.".into()))?;
+    let indicative = price(
+        order.amount,
+        &rates?.value,
+        &order.from,
+        &order.to,
+        STANDARD_FEE_PERCENT,
+    )
+    .ok_or_else(|| AppError::Refused("P100 gave no rate for this pair. Try again in a minute.".into()))?;
     if indicative.receive <= Decimal::ZERO {
         return Err(too_small(&order));
     }
@@ -336,6 +351,53 @@ async fn apply_details(db: &Db, record: &ExchangeRecord, details: &ExchangeDetai
     audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Follows exchanges in the background for as long as the server runs (`follow_due` each round).
+pub async fn follow_in_background(state: AppState) {
+    let mut every = tokio::time::interval(FOLLOW_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(err) = follow_due(&state).await {
+            tracing::warn!(%err, "following exchanges");
+        }
+    }
+}
+
+pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    for record in store::stale(&state.db, "pending", now - FOLLOW_EVERY, FOLLOW_BATCH).await? {
+        let Some(upstream_id) = &record.upstream_id else {
+            continue;
+        };
+        match state.p100.exchange_details(upstream_id).await {
+            Ok(reply) => {
+                apply_details(&state.db, &record, &reply.value).await?;
+            }
+            Err(failure) => tracing::warn!(id = %record.id, error = %failure.error, "exchange details"),
+        }
+    }
+    for record in store::stale(&state.db, "submitting", now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
+        let words = "The finalize call was cut off before P100's answer was recorded. It is not sent again: \
+                     find the outcome in the holder's history.";
+        let change = Change {
+            failure: Some(words),
+            ..Change::default()
+        };
+        let mut tx = db::begin_write(&state.db).await?;
+        if store::transition(&mut tx, &record.id, "submitting", "unknown", &change).await? {
+            let event = Event::new("exchanges.status", Outcome::Failure)
+                .target("exchange", record.id.clone())
+                .reason(words)
+                .change(
+                    Some(json!({ "status": "submitting" })),
+                    Some(json!({ "status": "unknown" })),
+                );
+            audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// The exchange webhook (INFERRED: WEBHOOKS.md finds none; P100 may add one). Like every event it

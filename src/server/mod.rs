@@ -105,6 +105,7 @@ pub async fn build(
         p100,
         sandbox,
     };
+    tokio::spawn(exchanges::follow_in_background(state.clone()));
     Ok((state.clone(), http::router(state, sessions)))
 }
 

@@ -396,3 +396,31 @@ async fn bad_input_is_refused_on_its_field_and_p100_refusals_keep_their_code() {
     assert!(shown["failure"].as_str().unwrap().contains("P433"), "{shown}");
     assert_eq!(app.last_audit("exchanges.finalize").await.unwrap().outcome, "failure");
 }
+
+#[tokio::test]
+async fn a_finalize_cut_off_by_a_crash_becomes_unknown_and_is_never_resent() {
+    let app = spawn_app().await;
+    let finance = app.signed_in(Role::Finance).await;
+    let (_, locked) = finance
+        .call("exchanges/lock", partner_exchange("eur", "ltc", "200"))
+        .await;
+    let id = locked["id"].as_str().expect("locked").to_owned();
+    // The server stopped after recording the finalize and before P100 answered.
+    sqlx::query("UPDATE exchanges SET status = 'submitting', updated_at = '2000-01-01T00:00:00.000Z' WHERE id = $1")
+        .bind(&id)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let before = movement_count(app.db(), "exchange").await.unwrap();
+    backoffice::server::exchanges::follow_due(&app.state).await.unwrap();
+    assert_eq!(local_status(&app, &id).await, "unknown");
+    assert_eq!(
+        movement_count(app.db(), "exchange").await.unwrap(),
+        before,
+        "nothing re-sent"
+    );
+    let (status, body) = finance.call("exchanges/finalize", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(movement_count(app.db(), "exchange").await.unwrap(), before);
+    assert_eq!(app.last_audit("exchanges.status").await.unwrap().outcome, "failure");
+}

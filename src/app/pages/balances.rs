@@ -11,6 +11,7 @@ use crate::api::users::search_users;
 use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, SelectField, TextField, when_ok,
 };
+use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
 use crate::domain::balances::{
     BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, TRANSACTION_KINDS, TRANSACTION_STATUSES, kind_label,
@@ -332,7 +333,7 @@ fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Opt
                             <tr class=format!("{} cursor-pointer", table::ROW) data-tx=row.id.clone() on:click=move |_| selected.set(Some(line.clone()))>
                                 <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.at.get(..19).unwrap_or(&row.at).replace('T', " ")}</td>
                                 <td class=table::TD>{kind_label(&row.kind)}</td>
-                                <td class=format!("{} text-xs", table::TD)>{row.status.to_lowercase()}</td>
+                                <td class=table::TD><TransactionStatus status=row.status.clone()/></td>
                                 <td class=format!("{} whitespace-nowrap text-right tabular-nums {tone}", table::TD)>{row.shown}</td>
                             </tr>
                         }
@@ -350,12 +351,31 @@ fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Opt
     }
 }
 
-/// Every field of one history entry, in a panel at the side.
+#[component]
+fn TransactionStatus(status: String) -> impl IntoView {
+    let tone = match status.to_ascii_uppercase().as_str() {
+        "SUCCESSFUL" | "COMPLETED" => Tone::Good,
+        "FAILED" => Tone::Bad,
+        _ => Tone::Warn,
+    };
+    view! { <Badge tone>{status.to_lowercase()}</Badge> }
+}
+
+/// Every field of one history entry, in a panel at the side; Escape or a click beside it closes it.
 #[component]
 fn Drawer(selected: RwSignal<Option<HistoryLine>>) -> impl IntoView {
+    Effect::new(move |_| {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" {
+                selected.set(None);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    });
     move || {
         selected.get().map(|line| {
             view! {
+                <div class="fixed inset-0 z-20 bg-slate-900/20" on:click=move |_| selected.set(None)></div>
                 <aside class="fixed inset-y-0 right-0 z-30 flex w-full max-w-md flex-col border-l border-slate-200 bg-white shadow-xl" role="dialog" aria-label="Transaction details" data-testid="tx-drawer">
                     <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3">
                         <div>

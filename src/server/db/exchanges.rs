@@ -146,6 +146,18 @@ pub async fn transition(
     Ok(done.rows_affected() == 1)
 }
 
+/// Exchanges in `status` unchanged since `before`, oldest first.
+pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.status = $1 AND e.updated_at < $2 ORDER BY e.updated_at LIMIT $3"
+    ))
+    .bind(status)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// What the list shows; every part optional.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
