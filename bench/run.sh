@@ -66,4 +66,31 @@ wrk -t2 -c16 -d10s --latency -H "x-api-key: $sandbox_key" "$base/sandbox/p100/v1
 echo "== sandbox GET /v1/user/demo-0042/transactions"
 wrk -t2 -c16 -d10s --latency -H "x-api-key: $sandbox_key" "$base/sandbox/p100/v1/user/demo-0042/transactions?limit=50" \
   | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
+echo "== history page POST /api/balances/history (partner, EUR only; reads P100 page by page): wrk, 2 threads, 16 connections, 10 s"
+cat >"$work/history.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = '{"holder":"Partner","filter":{"currency":"eur"}}'
+LUA
+wrk -t2 -c16 -d10s --latency -s "$work/history.lua" -H "cookie: $cookie" "$base/api/balances/history" \
+  | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
 echo "== server RSS after load: $(ps -o rss= -p "$server" | awk '{ printf "%.1f MB", $1/1024 }')"
+
+echo "== history export: 100,000 more partner entries at P100, then GET /exports/transactions.csv (streamed)"
+python3 - "$work/bench.db" <<'PY'
+import sqlite3, sys, uuid
+db = sqlite3.connect(sys.argv[1], timeout=30)
+rows = [(str(uuid.uuid4()), "partner", "sepa_deposit", "eur", f"{i % 50000 + 1}.{i % 100:02d}", "SUCCESSFUL",
+         f"2025-01-{i % 28 + 1:02d}T{i % 24:02d}:{i % 60:02d}:{i % 60:02d}.000Z") for i in range(100_000)]
+db.executemany("INSERT INTO sandbox_transactions (id, owner, kind, currency, amount, status, created_at) VALUES (?,?,?,?,?,?,?)", rows)
+db.commit()
+PY
+rss_before=$(ps -o rss= -p "$server")
+peak=$rss_before
+curl -s -o "$work/export.csv" -w '%{time_total} %{size_download}\n' -H "cookie: $cookie" "$base/exports/transactions.csv" >"$work/export.timing" &
+fetch=$!
+while kill -0 "$fetch" 2>/dev/null; do
+  now=$(ps -o rss= -p "$server"); [ "$now" -gt "$peak" ] && peak=$now; sleep 0.1
+done
+read -r seconds bytes <"$work/export.timing"
+echo "$(($(wc -l <"$work/export.csv") - 1)) rows, $bytes bytes in ${seconds}s; server RSS $((rss_before / 1024)) MB before, peak $((peak / 1024)) MB during"

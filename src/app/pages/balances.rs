@@ -155,7 +155,7 @@ fn BalanceTable(sheet: BalanceSheet, create: Option<ServerAction<CreateWallet>>)
                         <th class=table::TH>"Currency"</th>
                         <th class=th_num.clone()>"Balance"</th>
                         <th class=th_num.clone()>"≈ EUR"</th>
-                        <th class=format!("{} hidden xl:table-cell", table::TH)>"Indicative rate"</th>
+                        <th class=format!("{} hidden 2xl:table-cell", table::TH)>"Indicative rate"</th>
                         <th class=table::TH>"IBAN / wallet"</th>
                     </tr>
                 </thead>
@@ -169,8 +169,8 @@ fn BalanceTable(sheet: BalanceSheet, create: Option<ServerAction<CreateWallet>>)
                             <tr class=table::ROW data-currency=cell.clone()>
                                 <td class=format!("{} font-medium uppercase", table::TD)>{label}</td>
                                 <td class=num.clone() data-testid="balance-amount">{line.shown}</td>
-                                <td class=format!("{num} text-slate-600")>{line.eur}</td>
-                                <td class=format!("{} hidden whitespace-nowrap text-xs text-slate-500 xl:table-cell", table::TD)>{line.rate}</td>
+                                <td class=format!("{num} text-slate-600") title=line.rate.clone()>{line.eur}</td>
+                                <td class=format!("{} hidden whitespace-nowrap text-xs text-slate-500 2xl:table-cell", table::TD)>{line.rate}</td>
                                 <td class=format!("{} max-w-64 truncate font-mono text-xs text-slate-500", table::TD) title=title>
                                     {match (line.account, create.filter(|_| needs_wallet)) {
                                         (Some(account), _) => account.into_any(),

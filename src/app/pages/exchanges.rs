@@ -131,7 +131,7 @@ fn ExchangeTable(list: ExchangeList) -> impl IntoView {
                         <th class=table::TH>"Holder"</th>
                         <th class=format!("{} text-right", table::TH)>"Exchanged"</th>
                         <th class=format!("{} text-right", table::TH)>"Received"</th>
-                        <th class=format!("{} hidden 2xl:table-cell", table::TH)>"Rate"</th>
+                        <th class=table::TH>"Rate"</th>
                         <th class=table::TH>"Status"</th>
                         <th class=table::TH>"Started by"</th>
                     </tr>
@@ -146,7 +146,7 @@ fn ExchangeTable(list: ExchangeList) -> impl IntoView {
                             <td class=table::TD>{holder_link(&x.holder)}</td>
                             <td class=num.clone()>{x.amount_from}</td>
                             <td class=num.clone()>{x.amount_to}</td>
-                            <td class=format!("{} hidden whitespace-nowrap text-xs text-slate-500 2xl:table-cell", table::TD)>{x.rate}</td>
+                            <td class=format!("{} whitespace-nowrap text-xs text-slate-500", table::TD)>{x.rate}</td>
                             <td class=table::TD><ExchangeBadge status=x.status/></td>
                             <td class=table::TD>{x.started_by}</td>
                         </tr>
