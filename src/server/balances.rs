@@ -18,8 +18,9 @@ use crate::server::state::AppState;
 
 /// Entries per page of the history table.
 pub const PAGE_SIZE: usize = 25;
-/// Entries asked of P100 per history call (its maximum is INFERRED; the client caps at 500).
-const UPSTREAM_PAGE: u32 = 200;
+/// Entries asked of P100 per history call: the most the client asks for (P100's own maximum is
+/// INFERRED), so a long history or export takes as few calls as possible.
+const UPSTREAM_PAGE: u32 = 500;
 
 /// The holder's live balances. A user must be in the registry.
 pub async fn sheet(state: &AppState, holder: &Holder) -> Result<BalanceSheet, AppError> {

@@ -222,7 +222,8 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
     let record = store::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let event = Event::new("exchanges.finalize", Outcome::Success).target("exchange", id);
     if !store::claim(&mut tx, id, &actor.staff.id, Timestamp::now()).await? {
-        let (outcome, message) = if record.status == ExchangeStatus::Locked.as_str() {
+        let lapsed = [ExchangeStatus::Locked, ExchangeStatus::Expired].map(ExchangeStatus::as_str);
+        let (outcome, message) = if lapsed.contains(&record.status.as_str()) {
             store::transition(&mut tx, id, "locked", "expired", &Change::default()).await?;
             let at = crate::domain::UtcTime::from(record.valid_until).display();
             (
@@ -365,6 +366,7 @@ pub async fn follow_in_background(state: AppState) {
 }
 
 pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
+    expire_due(&state.db).await?;
     let now = Timestamp::now();
     for record in store::stale(&state.db, "pending", now - FOLLOW_EVERY, FOLLOW_BATCH).await? {
         let Some(upstream_id) = &record.upstream_id else {
@@ -392,6 +394,25 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
                 .change(
                     Some(json!({ "status": "submitting" })),
                     Some(json!({ "status": "unknown" })),
+                );
+            audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Records the expiry of locks that ran out with nobody finalizing (audited, as the system).
+async fn expire_due(db: &Db) -> Result<(), AppError> {
+    for record in store::lapsed(db, Timestamp::now(), LIST_LIMIT).await? {
+        let mut tx = db::begin_write(db).await?;
+        if store::transition(&mut tx, &record.id, "locked", "expired", &Change::default()).await? {
+            let event = Event::new("exchanges.expire", Outcome::Success)
+                .target("exchange", record.id.clone())
+                .reason(format!("lock {} ran out unused", record.lock_id))
+                .change(
+                    Some(json!({ "status": "locked" })),
+                    Some(json!({ "status": "expired" })),
                 );
             audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
         }
@@ -455,6 +476,7 @@ pub async fn list(state: &AppState, filter: &ExchangeFilter) -> Result<ExchangeL
         started_by: text(&filter.started_by),
         holder: text(&filter.holder).map(|h| (h != "partner").then_some(h)),
     })?;
+    expire_due(&state.db).await?;
     let rows = store::list(&state.db, &filter, LIST_LIMIT).await?;
     Ok(ExchangeList {
         rows: rows.into_iter().map(view).collect(),
@@ -466,7 +488,7 @@ fn view(r: ExchangeRecord) -> ExchangeView {
     let (from, to) = (Currency::parse(&r.currency_from), Currency::parse(&r.currency_to));
     let amount = |text: &str, c: &Currency| display(text.parse().unwrap_or_default(), c);
     let now = Timestamp::now();
-    // A lock that ran out with nobody finalizing reads as expired before anyone tries.
+    // A lock that ran out reads as expired before the next sweep records it.
     let status = match ExchangeStatus::parse(&r.status) {
         Some(ExchangeStatus::Locked) if r.valid_until <= now => ExchangeStatus::Expired,
         Some(status) => status,

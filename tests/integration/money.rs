@@ -326,6 +326,14 @@ async fn after_the_lock_expires_nothing_is_sent() {
         "the page shows it expired before anyone tries"
     );
     assert_eq!(shown["seconds_left"], 0);
+    let (_, list) = finance
+        .call("exchanges/list", json!({ "filter": { "status": "expired" } }))
+        .await;
+    assert_eq!(list["rows"][0]["id"], shown["id"], "the list records the expiry");
+    assert_eq!(
+        app.last_audit("exchanges.expire").await.unwrap().target_id.as_deref(),
+        Some(id.as_str())
+    );
     let before = movement_count(app.db(), "exchange").await.unwrap();
     let (status, body) = finance.call("exchanges/finalize", json!({ "id": id })).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");

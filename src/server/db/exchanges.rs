@@ -158,6 +158,17 @@ pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Resu
     .await
 }
 
+/// Locked exchanges whose lock ran out by `now`.
+pub async fn lapsed(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.status = 'locked' AND e.valid_until <= $1 ORDER BY e.valid_until LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// What the list shows; every part optional.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
