@@ -133,15 +133,19 @@ pub async fn upstream_failure(
     event: Event,
     failure: crate::p100::Failure,
 ) -> crate::domain::AppError {
-    let event = event.outcome(Outcome::Failure).upstream(&failure.call).reason(format!(
-        "{}: {}",
-        failure.error.code(),
-        failure.error.staff_message()
-    ));
-    match record_alone(db, who, meta, event).await {
+    match record_alone(db, who, meta, refused_upstream(event, &failure)).await {
         Ok(_) => failure.into(),
         Err(err) => err.into(),
     }
+}
+
+/// `event` as P100 refused or left unanswered: a failure with P100's code, words and request id.
+pub fn refused_upstream(event: Event, failure: &crate::p100::Failure) -> Event {
+    event.outcome(Outcome::Failure).upstream(&failure.call).reason(format!(
+        "{}: {}",
+        failure.error.code(),
+        failure.error.staff_message()
+    ))
 }
 
 /// SHA-256 over the previous hash and every stored field but the hash itself, as a JSON array in

@@ -18,9 +18,11 @@ use crate::server::state::AppState;
 
 /// Entries per page of the history table.
 pub const PAGE_SIZE: usize = 25;
-/// Entries asked of P100 per history call: the most the client asks for (P100's own maximum is
-/// INFERRED), so a long history or export takes as few calls as possible.
-const UPSTREAM_PAGE: u32 = 500;
+/// Entries asked of P100 per history call. A page of the table needs few: asking for a hundred
+/// keeps each answer small. An export reads everything: the most the client asks for (P100's own
+/// maximum is INFERRED) takes the fewest calls.
+const VIEW_BATCH: u32 = 100;
+pub const EXPORT_BATCH: u32 = 500;
 
 /// The holder's live balances. A user must be in the registry.
 pub async fn sheet(state: &AppState, holder: &Holder) -> Result<BalanceSheet, AppError> {
@@ -152,11 +154,11 @@ impl HistoryCriteria {
         })
     }
 
-    fn upstream_query(&self, page: u32) -> HistoryQuery {
+    fn upstream_query(&self, page: u32, batch: u32) -> HistoryQuery {
         let day = |d: Option<time::Date>| d.map(|d| d.to_string());
         HistoryQuery {
             page,
-            limit: UPSTREAM_PAGE,
+            limit: batch,
             from: day(self.from),
             to: day(self.to),
         }
@@ -178,22 +180,23 @@ impl HistoryCriteria {
 }
 
 /// Every entry of `holder`'s history that matches, newest first as P100 orders them, read from P100
-/// one page at a time as the consumer asks: a page of the table stops early, an export reads on.
+/// `batch` entries a call as the consumer asks: a page of the table stops early, an export reads on.
 pub fn matching(
     state: AppState,
     holder: Holder,
     criteria: HistoryCriteria,
+    batch: u32,
 ) -> impl Stream<Item = Result<Transaction, AppError>> + Send + 'static {
     let pages = stream::try_unfold(Some(1u32), move |page| {
         let (state, holder, criteria) = (state.clone(), holder.clone(), criteria.clone());
         async move {
             let Some(page) = page else { return Ok(None) };
-            let query = criteria.upstream_query(page);
+            let query = criteria.upstream_query(page, batch);
             let reply = match &holder {
                 Holder::Partner => state.p100.partner_transactions(&query).await?,
                 Holder::User(id) => state.p100.user_transactions(id, &query).await?,
             };
-            let full = reply.value.len() as u32 >= UPSTREAM_PAGE;
+            let full = reply.value.len() as u32 >= batch;
             let next = full.then_some(page + 1);
             let rows: Vec<Transaction> = reply.value.into_iter().filter(|t| criteria.matches(t)).collect();
             Ok::<_, AppError>(Some((stream::iter(rows.into_iter().map(Ok)), next)))
@@ -210,7 +213,7 @@ pub async fn history(state: &AppState, holder: &Holder, filter: &HistoryFilter) 
     }
     let page = filter.page.max(1);
     let skip = (page as usize - 1) * PAGE_SIZE;
-    let mut rows: Vec<HistoryLine> = matching(state.clone(), holder.clone(), criteria)
+    let mut rows: Vec<HistoryLine> = matching(state.clone(), holder.clone(), criteria, VIEW_BATCH)
         .skip(skip)
         .take(PAGE_SIZE + 1)
         .map_ok(line)

@@ -293,10 +293,17 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
                 failure: Some(&words),
                 ..Change::default()
             };
-            let mut conn = state.db.acquire().await?;
-            store::transition(&mut conn, id, "submitting", status, &change).await?;
-            drop(conn);
-            Err(audit::upstream_failure(&state.db, &actor.who(), &actor.meta, event, failure).await)
+            let mut tx = db::begin_write(&state.db).await?;
+            store::transition(&mut tx, id, "submitting", status, &change).await?;
+            audit::record(
+                &mut tx,
+                &actor.who(),
+                &actor.meta,
+                audit::refused_upstream(event, &failure),
+            )
+            .await?;
+            tx.commit().await?;
+            Err(failure.into())
         }
     }
 }

@@ -138,7 +138,7 @@ pub async fn transactions_csv(
     if let Err(err) = audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await {
         return error_response(err.into());
     }
-    let rows = balances::matching(state, holder.clone(), criteria)
+    let rows = balances::matching(state, holder.clone(), criteria, balances::EXPORT_BATCH)
         .chunks(100)
         .map(|chunk| {
             let mut out = Vec::new();
