@@ -24,6 +24,9 @@ test("finance locks a rate, watches the countdown, finalizes, and sees both bala
   await page.waitForSelector('[data-testid="transactions"] tbody tr');
   await hydrated(page);
   await shot(page, "balances-partner");
+  // EURT has no deposit wallet yet: finance creates one and the balance shows its address.
+  await page.click('[data-testid="balances"] tr[data-currency="eurt"] >> text=Create wallet');
+  await page.waitForSelector('[data-testid="balances"] tr[data-currency="eurt"] td >> text=/^0x[0-9a-f]{40}$/');
 
   await page.click('[data-testid="exchange-link"]');
   await page.waitForSelector('[data-testid="exchange-form"]');
