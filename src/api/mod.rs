@@ -8,7 +8,9 @@ pub mod audit;
 pub mod auth;
 pub mod balances;
 pub mod exchanges;
+pub mod movements;
 pub mod sandbox;
+pub mod settings;
 pub mod staff;
 pub mod users;
 

@@ -10,6 +10,8 @@ named_enum!(
     /// An action that waits for a second person. Each names who may ask for it and who may decide.
     ApprovalAction {
         UserDelete => "users.delete",
+        Payout => "payouts.send",
+        Transfer => "transfers.send",
     }
 );
 
@@ -17,6 +19,8 @@ impl ApprovalAction {
     pub fn label(self) -> &'static str {
         match self {
             ApprovalAction::UserDelete => "Delete user",
+            ApprovalAction::Payout => "Payout or withdrawal",
+            ApprovalAction::Transfer => "Internal transfer",
         }
     }
 
@@ -24,6 +28,8 @@ impl ApprovalAction {
     pub fn maker_permission(self) -> Permission {
         match self {
             ApprovalAction::UserDelete => Permission::UsersDelete,
+            ApprovalAction::Payout => Permission::PayoutsCreate,
+            ApprovalAction::Transfer => Permission::TransfersCreate,
         }
     }
 
@@ -32,6 +38,9 @@ impl ApprovalAction {
     pub fn checker_permissions(self) -> &'static [Permission] {
         match self {
             ApprovalAction::UserDelete => &[Permission::ApprovalsDecide, Permission::UsersDelete],
+            ApprovalAction::Payout | ApprovalAction::Transfer => {
+                &[Permission::ApprovalsDecide, Permission::PayoutsApprove]
+            }
         }
     }
 
@@ -39,6 +48,7 @@ impl ApprovalAction {
     pub fn target_href(self, target_id: &str) -> String {
         match self {
             ApprovalAction::UserDelete => format!("/users/{target_id}"),
+            ApprovalAction::Payout | ApprovalAction::Transfer => format!("/payouts/{target_id}"),
         }
     }
 }

@@ -43,9 +43,12 @@ pub mod approvals;
 pub mod audit;
 pub mod balances;
 pub mod contact;
+#[cfg(feature = "ssr")]
+pub mod destinations;
 pub mod error;
 pub mod exchanges;
 pub mod money;
+pub mod movements;
 pub mod sandbox;
 pub mod staff;
 pub mod users;

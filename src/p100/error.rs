@@ -151,6 +151,15 @@ impl P100Error {
         }
     }
 
+    /// Whether a money movement that got this may have happened anyway: no answer, a 5xx, or a 2xx
+    /// we could not read. Such a movement is found by reading P100, never by sending it again.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            P100Error::OutcomeUnknown { .. } | P100Error::Unavailable { .. } | P100Error::Unexpected { .. }
+        )
+    }
+
     /// Whether repeating the same read could succeed (never consulted for money movements).
     pub fn transient(&self) -> bool {
         matches!(

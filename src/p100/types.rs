@@ -195,6 +195,17 @@ pub struct Transaction {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl Transaction {
+    /// The movement an entry belongs to (a transfer or withdrawal id), for finding a movement whose
+    /// create call went unanswered. INFERRED: the history's shape is not documented; these keys are
+    /// the ids P100 names elsewhere, and `referenceId` is what the sandbox writes.
+    pub fn movement_id(&self) -> Option<&str> {
+        ["transferId", "withdrawalId", "exchangeId", "referenceId"]
+            .iter()
+            .find_map(|k| self.extra.get(*k).and_then(serde_json::Value::as_str))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateWallet {
     pub currency: Currency,

@@ -17,10 +17,12 @@ pub enum Route {
     Card3ds,
     /// INFERRED: WEBHOOKS.md found no exchange webhook; the intake follows one if P100 sends it.
     Exchange,
+    /// INFERRED: the internal (P2P) transfer webhook, like the exchange one.
+    Transfer,
 }
 
 impl Route {
-    pub const ALL: [Route; 11] = [
+    pub const ALL: [Route; 12] = [
         Route::UserStatus,
         Route::UserBalanceGeneration,
         Route::KycFileAdded,
@@ -32,6 +34,7 @@ impl Route {
         Route::IbanStatus,
         Route::Card3ds,
         Route::Exchange,
+        Route::Transfer,
     ];
 
     /// The path under the registered base, without a leading slash.
@@ -48,6 +51,7 @@ impl Route {
             Route::IbanStatus => "webhook/iban/status",
             Route::Card3ds => "webhook/card/3ds",
             Route::Exchange => "webhook/exchange",
+            Route::Transfer => "webhook/transfer",
         }
     }
 
@@ -65,6 +69,7 @@ impl Route {
             Route::IbanStatus => "iban_status",
             Route::Card3ds => "card_3ds",
             Route::Exchange => "exchange",
+            Route::Transfer => "transfer",
         }
     }
 
@@ -78,6 +83,8 @@ impl Route {
         let has = |key: &str| payload.get(key).is_some();
         if has("exchangeId") {
             Some(Route::Exchange)
+        } else if has("transferId") {
+            Some(Route::Transfer)
         } else if has("cryptoDepositId") {
             Some(Route::CryptoDeposit)
         } else if has("verificationStatus") {

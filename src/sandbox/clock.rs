@@ -87,7 +87,16 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
             .await?;
             result
         }
-        "transfer" => finish(tx, &movement, &mut details, outcome, "SUCCESSFUL").await?,
+        "transfer" => {
+            let result = finish(tx, &movement, &mut details, outcome, "SUCCESSFUL").await?;
+            webhook(
+                tx,
+                Route::Transfer,
+                &json!({ "transferId": movement.id, "status": details["status"] }),
+            )
+            .await?;
+            result
+        }
         "crypto_withdrawal" => {
             let result = finish(tx, &movement, &mut details, outcome, "SUCCESSFUL").await?;
             webhook(tx, Route::CryptoWithdrawal, &details).await?;

@@ -307,13 +307,18 @@ async fn history(sandbox: &Sandbox, owner: &str, params: HistoryParams) -> Answe
     let items: Vec<Transaction> = rows
         .into_iter()
         .map(|r| Transaction {
-            id: r.id,
+            id: r.id.clone(),
             kind: r.kind,
             currency: Currency::parse(&r.currency),
             amount: Amount::from_str(&r.amount).unwrap_or_default(),
             status: r.status,
             created_at: r.created_at.to_text(),
-            extra: Default::default(),
+            // Ledger lines are named `<movement id>:<kind>:<currency>`.
+            extra: r
+                .id
+                .split_once(':')
+                .map(|(movement, _)| [("referenceId".to_owned(), json!(movement))].into())
+                .unwrap_or_default(),
         })
         .collect();
     ok(items)

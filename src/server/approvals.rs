@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event};
 use super::auth::Actor;
-use super::db::{self, Db, Timestamp, approvals::ApprovalRecord};
+use super::db::{self, Db, Timestamp, Tx, approvals::ApprovalRecord};
 use super::state::AppState;
 use crate::domain::approvals::{
     ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision, PendingApproval,
@@ -119,6 +119,14 @@ pub async fn expire_due(db: &Db) -> Result<(), AppError> {
             let event = event("approvals.expire", &record, Outcome::Success)
                 .reason(format!("not decided by {}", record.expires_at.to_text()));
             audit::record(&mut tx, &audit::Who::system(), &Default::default(), event).await?;
+            closed(
+                &mut tx,
+                &audit::Who::system(),
+                &Default::default(),
+                &record,
+                ApprovalStatus::Expired,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -139,23 +147,46 @@ fn already_pending(record: &ApprovalRecord) -> AppError {
 
 /// Stores a maker's request; nothing runs until a second person approves it.
 pub async fn request(state: &AppState, actor: &Actor, new: NewRequest<'_>) -> Result<ApprovalView, AppError> {
+    let db = &state.db;
+    expire_due(db).await?;
+    let (action, target_kind, target_id) = (new.action.as_str(), new.target_kind, new.target_id.to_owned());
+    if let Some(open) = db::approvals::open_for(db, action, target_kind, &target_id).await? {
+        return Err(already_pending(&open));
+    }
+    let mut tx = db::begin_write(db).await?;
+    let id = match request_in(&mut tx, state, actor, new).await {
+        Ok(id) => id,
+        Err(AppError::Refused(message)) => {
+            drop(tx);
+            // Another maker's request for the same target committed first.
+            return Err(
+                match db::approvals::open_for(db, action, target_kind, &target_id).await? {
+                    Some(open) => already_pending(&open),
+                    None => AppError::Refused(message),
+                },
+            );
+        }
+        Err(other) => return Err(other),
+    };
+    tx.commit().await?;
+    let record = db::approvals::find(db, &id).await?.ok_or(AppError::NotFound)?;
+    view(&record, actor)
+}
+
+/// Stores a maker's request inside the caller's transaction (with what it guards, so the two are
+/// recorded together or not at all) and returns its id.
+pub async fn request_in(tx: &mut Tx, state: &AppState, actor: &Actor, new: NewRequest<'_>) -> Result<String, AppError> {
     if !actor.permissions.has(new.action.maker_permission()) {
         return Err(AppError::Forbidden);
     }
     let reason = reason_text(new.reason, "Say why.").map_err(|m| AppError::field("note", m))?;
-    let db = &state.db;
-    expire_due(db).await?;
     let action = new.action.as_str();
-    if let Some(open) = db::approvals::open_for(db, action, new.target_kind, new.target_id).await? {
-        return Err(already_pending(&open));
-    }
     let payload = serde_json::to_string(&new.payload).map_err(super::error::internal)?;
     let hash = digest(&payload);
     let id = uuid::Uuid::now_v7().to_string();
     let now = Timestamp::now();
-    let mut tx = db::begin_write(db).await?;
     let insert = db::approvals::insert(
-        &mut tx,
+        tx,
         &db::approvals::NewApproval {
             id: &id,
             action,
@@ -170,15 +201,11 @@ pub async fn request(state: &AppState, actor: &Actor, new: NewRequest<'_>) -> Re
         },
     )
     .await;
-    if let Err(err) = insert {
-        drop(tx);
-        // Another maker's request for the same target committed first.
-        if db::is_unique_violation(&err)
-            && let Some(open) = db::approvals::open_for(db, action, new.target_kind, new.target_id).await?
-        {
-            return Err(already_pending(&open));
+    match insert {
+        Err(err) if db::is_unique_violation(&err) => {
+            return Err(AppError::Refused("A request for this is already open.".into()));
         }
-        return Err(err.into());
+        other => other?,
     }
     let event = Event::new("approvals.request", Outcome::Success)
         .target("approval", &id)
@@ -187,10 +214,8 @@ pub async fn request(state: &AppState, actor: &Actor, new: NewRequest<'_>) -> Re
             None,
             Some(json!({ "action": action, "target": [new.target_kind, new.target_id], "payload_hash": hash })),
         );
-    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
-    tx.commit().await?;
-    let record = db::approvals::find(db, &id).await?.ok_or(AppError::NotFound)?;
-    view(&record, actor)
+    audit::record(tx, &actor.who(), &actor.meta, event).await?;
+    Ok(id)
 }
 
 /// The open request for `action` on a target, for that target's page.
@@ -372,6 +397,9 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
         None => attempt.change(None, Some(json!({ "payload_hash": record.payload_hash }))),
     };
     audit::record(&mut tx, &actor.who(), &actor.meta, attempt).await?;
+    if matches!(decision, Decision::Reject { .. }) {
+        closed(&mut tx, &actor.who(), &actor.meta, &record, ApprovalStatus::Rejected).await?;
+    }
     tx.commit().await?;
     if matches!(decision, Decision::Approve { .. }) {
         execute(state, actor, id).await?;
@@ -392,6 +420,9 @@ async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppErr
             ApprovalAction::UserDelete => super::users::lifecycle::execute_delete(state, actor, &record, &payload)
                 .await
                 .map_err(|e| e.to_string()),
+            ApprovalAction::Payout | ApprovalAction::Transfer => {
+                super::movements::execute_approved(state, actor, &record, &payload).await
+            }
         },
     };
     let now = Timestamp::now();
@@ -440,6 +471,24 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: &str) -> Result<ApprovalView, 
         return Err(refuse(db, actor, attempt, error).await);
     }
     audit::record(&mut tx, &actor.who(), &actor.meta, attempt).await?;
+    closed(&mut tx, &actor.who(), &actor.meta, &record, ApprovalStatus::Withdrawn).await?;
     tx.commit().await?;
     get(db, actor, id).await
+}
+
+/// What the end of an undecided request means for what it guarded: a payout that will not be sent
+/// is recorded as such, in the same transaction.
+async fn closed(
+    tx: &mut Tx,
+    who: &audit::Who,
+    meta: &audit::RequestMeta,
+    record: &ApprovalRecord,
+    status: ApprovalStatus,
+) -> Result<(), AppError> {
+    match action_of(record)? {
+        ApprovalAction::UserDelete => Ok(()),
+        ApprovalAction::Payout | ApprovalAction::Transfer => {
+            super::movements::approval_closed(tx, who, meta, &record.target_id, status).await
+        }
+    }
 }

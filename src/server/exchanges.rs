@@ -14,7 +14,6 @@ use crate::domain::balances::Holder;
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::{Amount, Currency, display, parse_amount, rate_text};
 use crate::domain::{AppError, FieldErrors};
-use crate::p100::error::P100Error;
 use crate::p100::types::{ExchangeDetails, ExchangeRequest, MovementStatus, Num, Rates};
 use crate::server::audit::{self, Event, Who};
 use crate::server::auth::Actor;
@@ -283,11 +282,11 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
         Err(failure) => {
             // No answer is not a refusal: the exchange may have happened, and resending is never
             // the way to find out (the lock is single-use anyway).
-            let unknown = matches!(
-                failure.error,
-                P100Error::OutcomeUnknown { .. } | P100Error::Unavailable { .. }
-            );
-            let status = if unknown { "unknown" } else { "failed" };
+            let status = if failure.error.outcome_unknown() {
+                "unknown"
+            } else {
+                "failed"
+            };
             let words = format!("{} ({})", failure.error.staff_message(), failure.error.code());
             let change = Change {
                 failure: Some(&words),

@@ -11,6 +11,8 @@ pub mod db;
 pub mod error;
 pub mod exchanges;
 pub mod http;
+pub mod movements;
+pub mod settings;
 pub mod staff;
 pub mod state;
 pub mod users;
@@ -106,6 +108,7 @@ pub async fn build(
         sandbox,
     };
     tokio::spawn(exchanges::follow_in_background(state.clone()));
+    tokio::spawn(movements::follow_in_background(state.clone()));
     Ok((state.clone(), http::router(state, sessions)))
 }
 

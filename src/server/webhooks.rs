@@ -126,6 +126,7 @@ async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
             super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await
         }
         "exchange" => super::exchanges::apply_webhook(state, &payload).await,
+        "sepa_transfer" | "crypto_withdrawal" | "transfer" => super::movements::apply_webhook(state, &payload).await,
         _ => Ok(Applied::Done),
     }
 }

@@ -113,6 +113,17 @@ pub async fn page(db: &Db, query: &AuditQuery, before: Option<i64>, limit: i64) 
     sql.build_query_as().fetch_all(db).await
 }
 
+/// Every row about any of `targets` (by target id), oldest first: a record's timeline.
+pub async fn about(db: &Db, targets: &[&str], limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_log WHERE target_id IN ("));
+    let mut ids = sql.separated(", ");
+    for target in targets {
+        ids.push_bind(target.to_string());
+    }
+    sql.push(") ORDER BY seq LIMIT ").push_bind(limit);
+    sql.build_query_as().fetch_all(db).await
+}
+
 /// Every row in chain order, streamed.
 pub fn all_in_order(db: &Db) -> BoxStream<'_, Result<AuditRow, sqlx::Error>> {
     static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"));

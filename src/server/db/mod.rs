@@ -4,7 +4,9 @@
 pub mod approvals;
 pub mod audit;
 pub mod exchanges;
+pub mod movements;
 pub mod sandbox;
+pub mod settings;
 pub mod staff;
 pub mod throttle;
 pub mod users;

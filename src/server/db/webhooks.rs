@@ -74,3 +74,14 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
         .fetch_all(db)
         .await
 }
+
+/// The newest authenticated deliveries of one kind.
+pub async fn of_kind(db: &Db, kind: &str, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT * FROM webhook_events WHERE kind = $1 AND authenticated ORDER BY received_at DESC, id DESC LIMIT $2",
+    )
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,23 @@
+//! Run-time settings: the four-eyes thresholds.
+
+use leptos::prelude::*;
+
+use crate::domain::AppError;
+use crate::domain::movements::Threshold;
+
+#[cfg(feature = "ssr")]
+use crate::domain::Permission::*;
+#[cfg(feature = "ssr")]
+use crate::server::settings as service;
+
+#[server(endpoint = "settings/thresholds", input = leptos::server_fn::codec::Json)]
+pub async fn fetch_thresholds() -> Result<Vec<Threshold>, AppError> {
+    let (request, _) = super::ssr::guard(&[SettingsManage]).await?;
+    service::thresholds(&request.state.db).await
+}
+
+#[server(endpoint = "settings/update_thresholds", input = leptos::server_fn::codec::Json)]
+pub async fn update_thresholds(thresholds: Vec<Threshold>) -> Result<Vec<Threshold>, AppError> {
+    let (request, actor) = super::ssr::guard(&[SettingsManage]).await?;
+    service::update_thresholds(&request.state.db, &actor, &thresholds).await
+}

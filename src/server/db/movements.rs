@@ -1,0 +1,253 @@
+//! Payouts, withdrawals and transfers started from the back office. Status changes are conditional
+//! updates (`... WHERE status = $expected`) whose row count says whether this caller made the change.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{Db, Timestamp, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MovementRecord {
+    pub id: String,
+    pub kind: String,
+    pub external_user_id: Option<String>,
+    pub direction: Option<String>,
+    pub currency: String,
+    pub amount: String,
+    pub fee: String,
+    pub network: Option<String>,
+    pub destination: String,
+    pub beneficiary: Option<String>,
+    pub bic: Option<String>,
+    pub reference: Option<String>,
+    pub details: String,
+    pub idempotency_key: String,
+    pub status: String,
+    pub approval_id: Option<String>,
+    pub upstream_id: Option<String>,
+    pub upstream_status: Option<String>,
+    pub failure: Option<String>,
+    pub created_by: String,
+    pub maker_name: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+}
+
+const SELECT: &str = "SELECT m.id, m.kind, m.external_user_id, m.direction, m.currency, m.amount, m.fee, m.network,
+        m.destination, m.beneficiary, m.bic, m.reference, m.details, m.idempotency_key, m.status, m.approval_id,
+        m.upstream_id, m.upstream_status, m.failure, m.created_by, s.name AS maker_name, m.created_at, m.updated_at,
+        m.submitted_at
+    FROM movements m JOIN staff s ON s.id = m.created_by";
+
+/// A movement at the moment it is recorded, before anything is sent.
+pub struct NewMovement<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub external_user_id: Option<&'a str>,
+    pub direction: Option<&'a str>,
+    pub currency: &'a str,
+    pub amount: &'a str,
+    pub fee: &'a str,
+    pub network: Option<&'a str>,
+    pub destination: &'a str,
+    pub beneficiary: Option<&'a str>,
+    pub bic: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub details: &'a str,
+    pub idempotency_key: &'a str,
+    pub status: &'a str,
+    pub created_by: &'a str,
+    pub created_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+}
+
+pub async fn insert(tx: &mut Tx, new: &NewMovement<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO movements (id, kind, external_user_id, direction, currency, amount, fee, network, destination,
+             beneficiary, bic, reference, details, idempotency_key, status, created_by, created_at, updated_at, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)",
+    )
+    .bind(new.id)
+    .bind(new.kind)
+    .bind(new.external_user_id)
+    .bind(new.direction)
+    .bind(new.currency)
+    .bind(new.amount)
+    .bind(new.fee)
+    .bind(new.network)
+    .bind(new.destination)
+    .bind(new.beneficiary)
+    .bind(new.bic)
+    .bind(new.reference)
+    .bind(new.details)
+    .bind(new.idempotency_key)
+    .bind(new.status)
+    .bind(new.created_by)
+    .bind(new.created_at)
+    .bind(new.submitted_at)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+async fn find_on(
+    conn: &mut SqliteConnection,
+    column: &str,
+    value: &str,
+) -> Result<Option<MovementRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE m.{column} = $1"))
+        .bind(value)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "id", id).await
+}
+
+pub async fn find_in(tx: &mut Tx, id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
+    find_on(tx, "id", id).await
+}
+
+pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "idempotency_key", key).await
+}
+
+pub async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
+}
+
+pub async fn find_by_approval(tx: &mut Tx, approval_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
+    find_on(tx, "approval_id", approval_id).await
+}
+
+pub async fn set_approval(tx: &mut Tx, id: &str, approval_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE movements SET approval_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(approval_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// What a status change sets besides the status; `None` keeps the stored value.
+#[derive(Debug, Default)]
+pub struct Change<'a> {
+    pub upstream_id: Option<&'a str>,
+    pub upstream_status: Option<&'a str>,
+    pub failure: Option<&'a str>,
+    pub fee: Option<&'a str>,
+    pub submitted_at: Option<Timestamp>,
+}
+
+/// Moves the movement from `from` to `to`; `false` when it was no longer in `from`.
+pub async fn transition(
+    conn: &mut SqliteConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    change: &Change<'_>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE movements SET status = $3, upstream_id = COALESCE($4, upstream_id),
+             upstream_status = COALESCE($5, upstream_status), failure = COALESCE($6, failure), fee = COALESCE($7, fee),
+             submitted_at = COALESCE($8, submitted_at), updated_at = $9
+         WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(change.upstream_id)
+    .bind(change.upstream_status)
+    .bind(change.failure)
+    .bind(change.fee)
+    .bind(change.submitted_at)
+    .bind(Timestamp::now())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Movements in `status` unchanged since `before`, oldest first.
+pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Result<Vec<MovementRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE m.status = $1 AND m.updated_at < $2 ORDER BY m.updated_at LIMIT $3"
+    ))
+    .bind(status)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Marks a movement as looked at now (an `unknown` one whose history search found nothing), so
+/// the follower's next round takes the others first.
+pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE movements SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(Timestamp::now())
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Whether any movement already carries `upstream_id` (a history entry that is someone's already).
+pub async fn upstream_known(db: &Db, upstream_id: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM movements WHERE upstream_id = $1")
+        .bind(upstream_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// What the list shows; every part optional.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub currency: Option<String>,
+    /// `Some(None)`: the partner's own; `Some(Some(id))`: one user's.
+    pub user: Option<Option<String>>,
+    pub maker: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<MovementRecord>, sqlx::Error> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT);
+    query.push(" WHERE 1 = 1");
+    for (column, value) in [
+        ("m.kind", &filter.kind),
+        ("m.status", &filter.status),
+        ("m.currency", &filter.currency),
+        ("m.created_by", &filter.maker),
+    ] {
+        if let Some(value) = value {
+            query.push(format!(" AND {column} = ")).push_bind(value.clone());
+        }
+    }
+    match &filter.user {
+        Some(None) => {
+            query.push(" AND m.external_user_id IS NULL");
+        }
+        Some(Some(user)) => {
+            query.push(" AND m.external_user_id = ").push_bind(user.clone());
+        }
+        None => {}
+    }
+    if let Some(from) = filter.from {
+        query.push(" AND m.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        query.push(" AND m.created_at < ").push_bind(to);
+    }
+    query.push(" ORDER BY m.created_at DESC, m.id LIMIT ").push_bind(limit);
+    query.build_query_as().fetch_all(db).await
+}
+
+/// `(staff id, name)` of everyone who made a movement.
+pub async fn makers(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT DISTINCT s.id, s.name FROM movements m JOIN staff s ON s.id = m.created_by ORDER BY s.name")
+        .fetch_all(db)
+        .await
+}

@@ -1,0 +1,541 @@
+//! From what staff typed to a checked plan: every field validated on its own, then the paying
+//! balance read live from P100 so nothing is sent that the balance cannot cover, and the exact
+//! request body built. Nothing here writes or sends.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal_macros::dec;
+use serde_json::Value;
+
+use crate::domain::balances::Holder;
+use crate::domain::destinations::{Bic, Iban, check_address};
+use crate::domain::money::{Amount, Currency, display, parse_amount};
+use crate::domain::movements::{
+    CryptoInput, Direction, MovementInput, MovementKind, NetworkChoice, SepaInput, TransferInput,
+};
+use crate::domain::{AppError, FieldErrors};
+use crate::p100::types::{
+    Balances, CryptoWithdrawalRequest, InternalTransferRequest, Num, ReceiverType, SepaTransferRequest, WalletType,
+};
+use crate::server::state::AppState;
+
+/// SEPA references and names: what a SEPA payment carries at most.
+const SEPA_TEXT_MAX: usize = 140;
+const NOTE_MAX: usize = 500;
+
+/// The request P100 will receive, by kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Upstream {
+    Sepa(SepaTransferRequest),
+    Crypto(CryptoWithdrawalRequest),
+    Transfer(InternalTransferRequest),
+}
+
+impl Upstream {
+    pub fn to_json(&self) -> Value {
+        let value = match self {
+            Upstream::Sepa(r) => serde_json::to_value(r),
+            Upstream::Crypto(r) => serde_json::to_value(r),
+            Upstream::Transfer(r) => serde_json::to_value(r),
+        };
+        value.unwrap_or(Value::Null)
+    }
+
+    /// The stored body read back as the request of `kind`.
+    pub fn from_json(kind: MovementKind, body: &str) -> Result<Upstream, serde_json::Error> {
+        Ok(match kind {
+            MovementKind::Sepa => Upstream::Sepa(serde_json::from_str(body)?),
+            MovementKind::Crypto => Upstream::Crypto(serde_json::from_str(body)?),
+            MovementKind::Transfer => Upstream::Transfer(serde_json::from_str(body)?),
+        })
+    }
+}
+
+/// A movement that passed every check, ready to record.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub kind: MovementKind,
+    /// The user concerned (the paying user, or a transfer's user); `None` for the partner's own.
+    pub user: Option<String>,
+    pub direction: Option<Direction>,
+    pub currency: Currency,
+    pub amount: Decimal,
+    /// What P100 charges on top (estimated: P100's standard SEPA fee; the crypto service and live network fee).
+    pub fee: Decimal,
+    pub network: Option<String>,
+    /// IBAN, address, or the receiving balance's label.
+    pub destination: String,
+    pub beneficiary: Option<String>,
+    pub bic: Option<String>,
+    pub reference: Option<String>,
+    pub request: Upstream,
+    /// What the member and the checker are shown.
+    pub lines: Vec<(String, String)>,
+}
+
+impl Plan {
+    pub fn money(&self, value: Decimal) -> String {
+        display(value.into(), &self.currency)
+    }
+}
+
+/// P100's standard SEPA fee (REFERENCE.md 1.9): 0.1 %, at least EUR 1.00, rounded up to the cent.
+fn sepa_fee(amount: Decimal) -> Decimal {
+    (amount * dec!(0.001))
+        .round_dp_with_strategy(2, RoundingStrategy::AwayFromZero)
+        .max(dec!(1.00))
+}
+
+fn text(value: &str, field: &str, missing: &str, max: usize, errors: &mut FieldErrors) -> Option<String> {
+    let value = value.trim();
+    let checked = match value.chars().count() {
+        0 => Err(missing.to_owned()),
+        n if n > max => Err(format!("Keep it under {max} characters.")),
+        _ => Ok(value.to_owned()),
+    };
+    errors.check(field, checked)
+}
+
+/// SEPA's character set (the EPC's basic Latin subset), which every bank on the way accepts.
+fn sepa_text(value: String) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " /-?:().,'+".contains(c);
+    match value.chars().find(|c| !allowed(*c)) {
+        None => Ok(value),
+        Some(c) => Err(format!(
+            "SEPA carries letters, digits, spaces and / - ? : ( ) . , ' + only, not \u{201c}{c}\u{201d}."
+        )),
+    }
+}
+
+fn choice<T>(value: &str, parse: impl Fn(&str) -> Option<T>, missing: &str) -> Result<T, String> {
+    match value.trim() {
+        "" => Err(missing.to_owned()),
+        text => parse(text).ok_or_else(|| missing.to_owned()),
+    }
+}
+
+fn receiver_type(value: &str) -> Result<ReceiverType, String> {
+    choice(
+        value,
+        |t| match ReceiverType::parse(t) {
+            ReceiverType::Unknown(_) => None,
+            known => Some(known),
+        },
+        "Choose a person or a company.",
+    )
+}
+
+fn wallet_type(value: &str) -> Result<WalletType, String> {
+    choice(
+        value,
+        |t| match WalletType::parse(t) {
+            WalletType::Unknown(_) => None,
+            known => Some(known),
+        },
+        "Choose the kind of wallet.",
+    )
+}
+
+/// The live balance of `currency` that `payer` has at P100.
+fn available(balances: &Balances, currency: &Currency) -> Decimal {
+    let fiat = balances.fiat_balances.iter().map(|b| (&b.name, b.amount));
+    let crypto = balances.crypto_balances.iter().map(|b| (&b.name, b.amount));
+    fiat.chain(crypto)
+        .find(|(c, _)| *c == currency)
+        .map_or(Decimal::ZERO, |(_, a)| a.get())
+}
+
+/// The address format a network's key names (P100's `networkConfig` keys).
+fn chain_of(network: &str) -> &str {
+    match network {
+        "dogecoin" => "doge",
+        other => other,
+    }
+}
+
+/// The networks a holder can withdraw each crypto currency on, with P100's fee and minimum.
+pub fn network_choices(balances: &Balances) -> Vec<NetworkChoice> {
+    balances
+        .crypto_balances
+        .iter()
+        .flat_map(|b| {
+            b.network_config.iter().filter_map(move |(key, config)| {
+                let limits = config.withdrawal.as_ref()?;
+                Some(NetworkChoice {
+                    currency: b.name.code().to_owned(),
+                    network: key.clone(),
+                    label: format!("{} ({})", key, config.name),
+                    service_fee: display(limits.fee_withdrawal.0, &b.name),
+                    minimum: display(limits.min_withdrawal.0, &b.name),
+                    available: display(b.amount, &b.name),
+                })
+            })
+        })
+        .collect()
+}
+
+/// The payer must have `debit` available; the message goes under `amount`.
+fn covered(errors: &mut FieldErrors, have: Decimal, debit: Decimal, currency: &Currency) {
+    if debit > have {
+        errors.add(
+            "amount",
+            format!(
+                "With the fee this takes {} and only {} is available.",
+                display(debit.into(), currency),
+                display(have.into(), currency)
+            ),
+        );
+    }
+}
+
+pub async fn plan(state: &AppState, input: &MovementInput) -> Result<Plan, AppError> {
+    match input {
+        MovementInput::Sepa(input) => sepa(state, input).await,
+        MovementInput::Crypto(input) => crypto(state, input).await,
+        MovementInput::Transfer(input) => transfer(state, input).await,
+    }
+}
+
+/// The holder must be the partner or a user P100 knows (and who was not deleted).
+async fn payer_user(state: &AppState, holder: &Holder) -> Result<Option<String>, AppError> {
+    match holder {
+        Holder::Partner => Ok(None),
+        Holder::User(id) => Ok(Some(
+            crate::server::users::live_user(&state.db, id).await?.external_user_id,
+        )),
+    }
+}
+
+async fn sepa(state: &AppState, input: &SepaInput) -> Result<Plan, AppError> {
+    let mut errors = FieldErrors::default();
+    let beneficiary = text(
+        &input.beneficiary,
+        "beneficiary",
+        "Enter the beneficiary's name.",
+        SEPA_TEXT_MAX,
+        &mut errors,
+    )
+    .and_then(|t| errors.check("beneficiary", sepa_text(t)));
+    let iban = errors.check("iban", Iban::parse(&input.iban));
+    let bic = match input.bic.trim() {
+        "" => None,
+        typed => errors.check("bic", Bic::parse(typed)),
+    };
+    let amount = errors.check("amount", parse_amount(&input.amount, &Currency::Eur));
+    let reference = text(
+        &input.reference,
+        "reference",
+        "Enter the reference the beneficiary will see.",
+        SEPA_TEXT_MAX,
+        &mut errors,
+    )
+    .and_then(|t| errors.check("reference", sepa_text(t)));
+    let user = payer_user(state, &input.holder).await?;
+    // Fields first: a typo is reported without asking P100 anything.
+    let (Some(beneficiary), Some(iban), Some(amount), Some(reference)) = (beneficiary, iban, amount, reference) else {
+        return Err(AppError::Invalid(errors));
+    };
+    errors.into_result(|| ())?;
+    let amount = amount.get();
+    let fee = sepa_fee(amount);
+    let balances = crate::server::balances::live_balances(state, &input.holder).await?;
+    let have = available(&balances, &Currency::Eur);
+    let mut errors = FieldErrors::default();
+    covered(&mut errors, have, amount + fee, &Currency::Eur);
+    errors.into_result(|| ())?;
+    let eur = |d: Decimal| display(d.into(), &Currency::Eur);
+    let mut lines = vec![
+        ("From".to_owned(), input.holder.label()),
+        ("Beneficiary".to_owned(), beneficiary.clone()),
+        ("IBAN".to_owned(), iban.display()),
+    ];
+    if let Some(bic) = &bic {
+        lines.push(("BIC".to_owned(), bic.to_string()));
+    }
+    lines.extend([
+        ("Reference".to_owned(), reference.clone()),
+        ("Amount".to_owned(), eur(amount)),
+        ("Fee (P100 standard, estimated)".to_owned(), eur(fee)),
+        ("Taken from the balance".to_owned(), eur(amount + fee)),
+        ("Available now".to_owned(), eur(have)),
+    ]);
+    // Closed-loop partners (P100's default level) send no receiver names: P100 checks the IBAN
+    // against the owner's verified accounts. The name and BIC are kept here for the record.
+    let request = SepaTransferRequest {
+        source_external_user_id: user.clone(),
+        amount: Amount(amount).at_scale_of(&Currency::Eur).into(),
+        currency: Currency::Eur,
+        destination_iban: iban.as_str().to_owned(),
+        transfer_title: reference.clone(),
+        receiver_type: None,
+        receiver_first_name: None,
+        receiver_last_name: None,
+        company_name: None,
+    };
+    Ok(Plan {
+        kind: MovementKind::Sepa,
+        user,
+        direction: None,
+        currency: Currency::Eur,
+        amount,
+        fee,
+        network: None,
+        destination: iban.as_str().to_owned(),
+        beneficiary: Some(beneficiary),
+        bic: bic.map(|b| b.to_string()),
+        reference: Some(reference),
+        request: Upstream::Sepa(request),
+        lines,
+    })
+}
+
+async fn crypto(state: &AppState, input: &CryptoInput) -> Result<Plan, AppError> {
+    let mut errors = FieldErrors::default();
+    let currency = errors.check(
+        "currency",
+        match Currency::parse(&input.currency) {
+            _ if input.currency.trim().is_empty() => Err("Choose a currency.".to_owned()),
+            Currency::Unknown(code) => Err(format!("{code} is not a currency P100 withdraws.")),
+            Currency::Eur => Err("EUR leaves by SEPA payout, not as a crypto withdrawal.".to_owned()),
+            known => Ok(known),
+        },
+    );
+    let amount = currency
+        .as_ref()
+        .and_then(|c| errors.check("amount", parse_amount(&input.amount, c)));
+    let beneficiary = text(
+        &input.beneficiary,
+        "beneficiary",
+        "Enter the name of the person or company receiving it (travel rule).",
+        SEPA_TEXT_MAX,
+        &mut errors,
+    );
+    let wallet_type = errors.check("wallet_type", wallet_type(&input.wallet_type));
+    let receiver_type = errors.check("receiver_type", receiver_type(&input.receiver_type));
+    let memo = match input.memo.trim() {
+        "" => None,
+        _ => text(&input.memo, "memo", "", SEPA_TEXT_MAX, &mut errors),
+    };
+    if input.network.trim().is_empty() {
+        errors.add("network", "Choose the network.");
+    }
+    let user = payer_user(state, &input.holder).await?;
+    let (Some(currency), Some(amount), Some(beneficiary), Some(wallet_type), Some(receiver_type)) =
+        (currency, amount, beneficiary, wallet_type, receiver_type)
+    else {
+        return Err(AppError::Invalid(errors));
+    };
+    // The network and its limits come from the holder's live balances.
+    let balances = crate::server::balances::live_balances(state, &input.holder).await?;
+    let network = input.network.trim().to_ascii_lowercase();
+    let limits = balances
+        .crypto_balances
+        .iter()
+        .find(|b| b.name == currency)
+        .and_then(|b| b.network_config.get(&network))
+        .and_then(|c| c.withdrawal.clone());
+    let Some(limits) = limits else {
+        errors.add(
+            "network",
+            format!("{} is not withdrawn on {network} here.", currency.code().to_uppercase()),
+        );
+        return Err(AppError::Invalid(errors));
+    };
+    let address = errors.check(
+        "address",
+        check_address(currency.code(), chain_of(&network), &input.address),
+    );
+    let amount = amount.get();
+    let minimum = limits.min_withdrawal.0.get();
+    if amount < minimum {
+        errors.add(
+            "amount",
+            format!("P100's minimum on {network} is {}.", display(minimum.into(), &currency)),
+        );
+    }
+    let Some(address) = address else {
+        return Err(AppError::Invalid(errors));
+    };
+    errors.into_result(|| ())?;
+    // USDC and USDT name their network; every other currency has one (REFERENCE.md 2.4.1).
+    let named = matches!(currency, Currency::Usdc | Currency::Usdt);
+    let fee_network = (named && network == "polygon").then_some("polygon");
+    let network_fee = state
+        .p100
+        .network_fee(&currency, fee_network)
+        .await?
+        .value
+        .network_fee
+        .0
+        .get();
+    let service_fee = limits.fee_withdrawal.0.get();
+    let fee = service_fee + network_fee;
+    let have = available(&balances, &currency);
+    let mut errors = FieldErrors::default();
+    covered(&mut errors, have, amount + fee, &currency);
+    errors.into_result(|| ())?;
+    let money = |d: Decimal| display(d.into(), &currency);
+    let mut lines = vec![
+        ("From".to_owned(), input.holder.label()),
+        (
+            "Currency and network".to_owned(),
+            format!("{} on {network}", currency.code().to_uppercase()),
+        ),
+        ("To address".to_owned(), address.clone()),
+        (
+            "Receiver (travel rule)".to_owned(),
+            format!("{beneficiary} ({receiver_type}, {wallet_type} wallet)"),
+        ),
+    ];
+    if let Some(memo) = &memo {
+        lines.push(("Memo".to_owned(), memo.clone()));
+    }
+    lines.extend([
+        ("Arrives at the address".to_owned(), money(amount)),
+        ("P100 service fee".to_owned(), money(service_fee)),
+        ("Network fee (live)".to_owned(), money(network_fee)),
+        ("Taken from the balance".to_owned(), money(amount + fee)),
+        ("Available now".to_owned(), money(have)),
+    ]);
+    let request = CryptoWithdrawalRequest {
+        source_external_user_id: user.clone(),
+        currency: currency.clone(),
+        amount: Num(Amount(amount)),
+        wallet_address: address.clone(),
+        memo: memo.clone(),
+        network: named.then(|| network.to_ascii_uppercase()),
+        name: beneficiary.clone(),
+        wallet_type,
+        receiver_type,
+    };
+    Ok(Plan {
+        kind: MovementKind::Crypto,
+        user,
+        direction: None,
+        currency,
+        amount,
+        fee,
+        network: Some(network),
+        destination: address,
+        beneficiary: Some(beneficiary),
+        bic: None,
+        reference: memo,
+        request: Upstream::Crypto(request),
+        lines,
+    })
+}
+
+async fn transfer(state: &AppState, input: &TransferInput) -> Result<Plan, AppError> {
+    let mut errors = FieldErrors::default();
+    let direction = errors.check(
+        "direction",
+        choice(&input.direction, Direction::parse, "Choose the direction."),
+    );
+    let currency = errors.check(
+        "currency",
+        match Currency::parse(&input.currency) {
+            _ if input.currency.trim().is_empty() => Err("Choose a currency.".to_owned()),
+            Currency::Unknown(code) => Err(format!("{code} is not a currency P100 holds.")),
+            known => Ok(known),
+        },
+    );
+    let amount = currency
+        .as_ref()
+        .and_then(|c| errors.check("amount", parse_amount(&input.amount, c)));
+    let note = text(
+        &input.note,
+        "note",
+        "Say what the transfer is for.",
+        NOTE_MAX,
+        &mut errors,
+    );
+    let user = match input.user.trim() {
+        "" => {
+            errors.add("user", "Choose the user.");
+            None
+        }
+        id => match crate::server::users::live_user(&state.db, id).await {
+            Ok(user) => Some(user.external_user_id),
+            Err(AppError::NotFound) => {
+                errors.add("user", format!("No user {id} in the registry."));
+                None
+            }
+            Err(AppError::Refused(message)) => {
+                errors.add("user", message);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+    };
+    let (Some(direction), Some(currency), Some(amount), Some(note), Some(user)) =
+        (direction, currency, amount, note, user)
+    else {
+        return Err(AppError::Invalid(errors));
+    };
+    let amount = amount.get();
+    let payer = match direction {
+        Direction::ToUser => Holder::Partner,
+        Direction::ToPartner => Holder::User(user.clone()),
+    };
+    let receiver = match direction {
+        Direction::ToUser => Holder::User(user.clone()),
+        Direction::ToPartner => Holder::Partner,
+    };
+    let balances = crate::server::balances::live_balances(state, &payer).await?;
+    let have = available(&balances, &currency);
+    covered(&mut errors, have, amount, &currency);
+    errors.into_result(|| ())?;
+    let money = |d: Decimal| display(d.into(), &currency);
+    let lines = vec![
+        ("Direction".to_owned(), direction.label().to_owned()),
+        ("From".to_owned(), payer.label()),
+        ("To".to_owned(), receiver.label()),
+        ("Amount".to_owned(), money(amount)),
+        ("Fee".to_owned(), money(Decimal::ZERO)),
+        ("Note (kept here)".to_owned(), note.clone()),
+        ("Available now".to_owned(), money(have)),
+    ];
+    let (source, destination) = match direction {
+        Direction::ToUser => (None, Some(user.clone())),
+        Direction::ToPartner => (Some(user.clone()), None),
+    };
+    let request = InternalTransferRequest {
+        source_external_user_id: source,
+        destination_external_user_id: destination,
+        currency: currency.clone(),
+        amount: Amount(amount).at_scale_of(&currency).into(),
+    };
+    Ok(Plan {
+        kind: MovementKind::Transfer,
+        user: Some(user),
+        direction: Some(direction),
+        currency,
+        amount,
+        fee: Decimal::ZERO,
+        network: None,
+        destination: receiver.label(),
+        beneficiary: None,
+        bic: None,
+        reference: Some(note),
+        request: Upstream::Transfer(request),
+        lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sepa_fee_is_a_tenth_of_a_percent_at_least_one_euro_rounded_up() {
+        assert_eq!(sepa_fee(dec!(10)), dec!(1.00));
+        assert_eq!(sepa_fee(dec!(1000)), dec!(1.00));
+        assert_eq!(sepa_fee(dec!(1500)), dec!(1.50));
+        assert_eq!(sepa_fee(dec!(1234.56)), dec!(1.24));
+    }
+
+    #[test]
+    fn sepa_text_refuses_characters_banks_drop() {
+        assert!(sepa_text("Invoice 2026/11-3 (final)".into()).is_ok());
+        assert!(sepa_text("Zahlung für Müller".into()).is_err());
+    }
+}
