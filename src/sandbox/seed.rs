@@ -248,6 +248,9 @@ async fn seed_user(tx: &mut Tx, rng: &mut StdRng, i: usize, start: Timestamp) ->
             updated_at: created,
         };
         store::insert_movement(tx, &row).await?;
+        // P100 tells the partner with the crypto deposit webhook: the app's only list of them.
+        let route = crate::p100::webhooks::Route::CryptoDeposit.path();
+        store::enqueue_webhook(tx, route, &details.to_string(), Timestamp::now()).await?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod http;
 mod lifecycle;
 mod money;
 mod p100;
+mod payouts;
 mod permissions;
 mod staff;
 mod users;

@@ -159,9 +159,52 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             json!({ "id": "no-such-exchange" }),
         ),
         ("exchanges/list", Some(&[BalancesRead]), json!({ "filter": {} })),
+        ("payouts/context", Some(&[BalancesRead]), json!({ "holder": "Partner" })),
+        (
+            "payouts/review",
+            Some(&[BalancesRead, PayoutsCreate]),
+            json!({ "input": { "Sepa": sepa_input() } }),
+        ),
+        (
+            "payouts/review",
+            Some(&[BalancesRead, TransfersCreate]),
+            json!({ "input": { "Transfer": { "user": USER, "direction": "to_user", "currency": "eur", "amount": "1", "note": "matrix" } } }),
+        ),
+        (
+            "payouts/submit",
+            Some(&[BalancesRead, PayoutsCreate]),
+            json!({ "input": { "Sepa": sepa_input() }, "key": "not-a-key" }),
+        ),
+        (
+            "payouts/submit",
+            Some(&[BalancesRead, TransfersCreate]),
+            json!({ "input": { "Transfer": { "user": USER, "direction": "to_user", "currency": "eur", "amount": "0", "note": "matrix" } }, "key": "not-a-key" }),
+        ),
+        (
+            "payouts/get",
+            Some(&[BalancesRead]),
+            json!({ "id": "no-such-movement" }),
+        ),
+        ("payouts/list", Some(&[BalancesRead]), json!({ "filter": {} })),
+        ("payouts/waiting_deposits", Some(&[TravelRuleSubmit]), json!({})),
+        (
+            "payouts/travel_rule",
+            Some(&[TravelRuleSubmit]),
+            json!({ "input": { "deposit_id": "", "name": "", "wallet_type": "", "sender_type": "" } }),
+        ),
+        ("settings/thresholds", Some(&[SettingsManage]), json!({})),
+        (
+            "settings/update_thresholds",
+            Some(&[SettingsManage]),
+            json!({ "thresholds": [{ "currency": "eur", "amount": "1000" }] }),
+        ),
         // Last: it ends the session the other calls use.
         ("auth/sign_out", Some(&[]), json!({})),
     ]
+}
+
+fn sepa_input() -> Value {
+    json!({ "holder": "Partner", "beneficiary": "Matrix Test", "iban": "DE89 3704 0044 0532 0130 00", "bic": "", "amount": "1", "reference": "matrix" })
 }
 
 /// A seeded sandbox user the user calls act on.
@@ -256,7 +299,16 @@ async fn state_of(app: &TestApp) -> Value {
             .fetch_all(app.db())
             .await
             .unwrap();
+    let movements: Vec<(String, String)> = sqlx::query_as("SELECT id, status FROM movements ORDER BY id")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    let settings: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
     json!({
+        "movements": format!("{movements:?}"), "settings": format!("{settings:?}"),
         "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}"),
         "users": format!("{users:?}"), "notes": notes, "approvals": format!("{approvals:?}"),
         "exchanges": format!("{exchanges:?}"), "wallets": format!("{wallets:?}"),
