@@ -17,11 +17,12 @@ pub enum Area {
     Approvals,
     Audit,
     Staff,
+    Settings,
     Sandbox,
 }
 
 impl Area {
-    pub const ALL: [Area; 9] = [
+    pub const ALL: [Area; 10] = [
         Area::Users,
         Area::KycQueue,
         Area::Payouts,
@@ -30,6 +31,7 @@ impl Area {
         Area::Approvals,
         Area::Audit,
         Area::Staff,
+        Area::Settings,
         Area::Sandbox,
     ];
 
@@ -43,6 +45,7 @@ impl Area {
             Area::Approvals => "/approvals",
             Area::Audit => "/audit",
             Area::Staff => "/staff",
+            Area::Settings => "/settings",
             Area::Sandbox => "/sandbox",
         }
     }
@@ -57,6 +60,7 @@ impl Area {
             Area::Approvals => "Approvals",
             Area::Audit => "Audit log",
             Area::Staff => "Staff",
+            Area::Settings => "Settings",
             Area::Sandbox => "Sandbox",
         }
     }
@@ -70,6 +74,7 @@ impl Area {
             Area::Approvals => Permission::ApprovalsDecide,
             Area::Audit => Permission::AuditRead,
             Area::Staff => Permission::StaffManage,
+            Area::Settings => Permission::SettingsManage,
             Area::Sandbox => Permission::SandboxControl,
         }
     }
@@ -84,6 +89,7 @@ impl Area {
             Area::Approvals => "Four-eyes decisions on deletions and large payouts.",
             Area::Audit => "Who did what, when, to whom: append-only and hash-chained.",
             Area::Staff => "Staff accounts, their roles, and access.",
+            Area::Settings => "Four-eyes thresholds per currency.",
             Area::Sandbox => "Scenarios and faults of the built-in P100 simulator.",
         }
     }
@@ -94,20 +100,5 @@ impl Area {
             .into_iter()
             .filter(|a| me.can(a.permission()) && (*a != Area::Sandbox || sandbox.0))
             .collect()
-    }
-
-    /// `true` while the area is a placeholder for work still to come.
-    pub fn coming(self) -> bool {
-        !matches!(
-            self,
-            Area::Users
-                | Area::KycQueue
-                | Area::Exchanges
-                | Area::Balances
-                | Area::Approvals
-                | Area::Audit
-                | Area::Staff
-                | Area::Sandbox
-        )
     }
 }

@@ -9,7 +9,7 @@ use super::SessionResource;
 use super::areas::{Area, SandboxMode};
 use super::components::status::RoleBadges;
 use super::components::{ErrorNotice, Loading, reload_to, sign_in_path};
-use super::pages::errors::{ComingSoon, Forbidden};
+use super::pages::errors::Forbidden;
 use crate::api::auth::SignOut;
 use crate::domain::staff::{Me, SessionInfo};
 
@@ -65,7 +65,6 @@ fn Frame(me: Me, sandbox: bool, awaiting: u32) -> impl IntoView {
                             <li>
                                 <A href=area.path() attr:class="flex items-center justify-between rounded-md px-2.5 py-1.5 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
                                     <span>{area.label()}</span>
-                                    {area.coming().then(|| view! { <span class="text-[10px] uppercase tracking-wide text-slate-500">"soon"</span> })}
                                     {(area == Area::Approvals && awaiting > 0).then(|| view! {
                                         <span class="rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-slate-900" data-testid="awaiting-count" title="Requests awaiting your decision">{awaiting}</span>
                                     })}
@@ -113,15 +112,12 @@ fn TopBar(me: Me) -> impl IntoView {
 
 /// One area's page, if the signed-in member may open it; a 403 page otherwise.
 #[component]
-pub fn AreaRoute(area: Area, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn AreaRoute(area: Area, children: Children) -> impl IntoView {
     let me = expect_context::<Me>();
     let page = if !Area::open_to(&me, expect_context::<SandboxMode>()).contains(&area) {
         view! { <Forbidden/> }.into_any()
     } else {
-        match children {
-            Some(children) if !area.coming() => children().into_any(),
-            _ => view! { <ComingSoon area/> }.into_any(),
-        }
+        children().into_any()
     };
     view! { <Title text=area.label()/> {page} }
 }

@@ -15,6 +15,8 @@ use layout::{AreaRoute, Layout};
 use pages::approvals::{ApprovalPage, ApprovalsPage};
 use pages::balances::{BalancesPage, UserBalancesPage};
 use pages::exchanges::{ExchangePage, ExchangesPage, NewExchangePage};
+use pages::payouts::{PayoutsPage, detail::MovementPage, new::NewMovementPage, travel_rule::TravelRulePage};
+use pages::settings::SettingsPage;
 use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
 use pages::{
     audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
@@ -72,7 +74,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users/new") view={Lazy::<NewUserRoute>::new()}/>
                         <Route path=path!("users/:id") view={Lazy::<UserRoute>::new()}/>
                         <Route path=path!("kyc") view={Lazy::<KycQueueRoute>::new()}/>
-                        <Route path=path!("payouts") view=|| view! { <AreaRoute area=Area::Payouts/> }/>
+                        <Route path=path!("payouts") view={Lazy::<PayoutsRoute>::new()}/>
+                        <Route path=path!("payouts/new") view={Lazy::<NewMovementRoute>::new()}/>
+                        <Route path=path!("payouts/travel-rule") view={Lazy::<TravelRuleRoute>::new()}/>
+                        <Route path=path!("payouts/:id") view={Lazy::<MovementRoute>::new()}/>
                         <Route path=path!("exchanges") view={Lazy::<ExchangesRoute>::new()}/>
                         <Route path=path!("exchanges/new") view={Lazy::<NewExchangeRoute>::new()}/>
                         <Route path=path!("exchanges/:id") view={Lazy::<ExchangeRoute>::new()}/>
@@ -83,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("sandbox") view={Lazy::<SandboxRoute>::new()}/>
                         <Route path=path!("audit") view={Lazy::<AuditRoute>::new()}/>
                         <Route path=path!("staff") view={Lazy::<StaffRoute>::new()}/>
+                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()}/>
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -124,3 +130,8 @@ lazy_page!(ExchangeRoute, Area::Exchanges, ExchangePage);
 lazy_page!(SandboxRoute, Area::Sandbox, SandboxPage);
 lazy_page!(AuditRoute, Area::Audit, AuditPage);
 lazy_page!(StaffRoute, Area::Staff, StaffPage);
+lazy_page!(PayoutsRoute, Area::Payouts, PayoutsPage);
+lazy_page!(NewMovementRoute, Area::Payouts, NewMovementPage);
+lazy_page!(TravelRuleRoute, Area::Payouts, TravelRulePage);
+lazy_page!(MovementRoute, Area::Payouts, MovementPage);
+lazy_page!(SettingsRoute, Area::Settings, SettingsPage);

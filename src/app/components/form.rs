@@ -17,10 +17,13 @@ pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded
 pub type ActionValue<T> = MappedSignal<Option<Result<T, AppError>>>;
 
 /// The message for `field` from the latest result of an action, if it failed on that field.
-pub fn field_error<T: Send + Sync + 'static>(result: ActionValue<T>, field: &'static str) -> Signal<Option<String>> {
+pub fn field_error<T: Send + Sync + 'static>(
+    result: ActionValue<T>,
+    field: impl AsRef<str> + Send + Sync + 'static,
+) -> Signal<Option<String>> {
     Signal::derive(move || {
         result.with(|r| match r {
-            Some(Err(e)) => e.field_errors().and_then(|f| f.get(field)).map(str::to_owned),
+            Some(Err(e)) => e.field_errors().and_then(|f| f.get(field.as_ref())).map(str::to_owned),
             _ => None,
         })
     })

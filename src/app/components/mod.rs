@@ -155,6 +155,15 @@ pub fn Card(title: &'static str, #[prop(optional)] children: Option<Children>) -
     }
 }
 
+/// `path?key=value&…` of a page's filters, the empty ones left out, so a filtered page can be
+/// shared and reloaded.
+pub fn filtered_href<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    match crate::domain::query_string(pairs, leptos_router::location::Url::escape) {
+        qs if qs.is_empty() => path.to_owned(),
+        qs => format!("{path}?{qs}"),
+    }
+}
+
 /// Classes of the data tables, so every table in the app reads the same.
 pub mod table {
     pub const TABLE: &str = "w-full border-collapse text-left text-sm";

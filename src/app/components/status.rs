@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::domain::Role;
 use crate::domain::approvals::ApprovalStatus;
 use crate::domain::exchanges::ExchangeStatus;
+use crate::domain::movements::MovementStatus;
 use crate::domain::users::{AccountState, KycState, account_label};
 
 #[derive(Clone, Copy)]
@@ -86,4 +87,16 @@ pub fn ExchangeBadge(status: ExchangeStatus) -> impl IntoView {
         ExchangeStatus::Expired => Tone::Neutral,
     };
     view! { <span data-exchange=status.as_str()><Badge tone>{status.label()}</Badge></span> }
+}
+
+#[component]
+pub fn MovementBadge(status: MovementStatus) -> impl IntoView {
+    let tone = match status {
+        MovementStatus::AwaitingApproval => Tone::Info,
+        MovementStatus::Submitting | MovementStatus::Pending | MovementStatus::Unknown => Tone::Warn,
+        MovementStatus::Completed => Tone::Good,
+        MovementStatus::Failed => Tone::Bad,
+        MovementStatus::Cancelled => Tone::Neutral,
+    };
+    view! { <span data-movement=status.as_str()><Badge tone>{status.label()}</Badge></span> }
 }

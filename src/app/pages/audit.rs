@@ -117,18 +117,7 @@ fn Entries(first: Page, filter: AuditFilter) -> impl IntoView {
     view! {
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="audit-table">
-                <thead class=table::HEAD>
-                    <tr>
-                        <th class=table::TH>"#"</th>
-                        <th class=table::TH>"Time (UTC)"</th>
-                        <th class=table::TH>"Staff"</th>
-                        <th class=table::TH>"Action"</th>
-                        <th class=table::TH>"Target"</th>
-                        <th class=table::TH>"Outcome"</th>
-                        <th class=table::TH>"Reason"</th>
-                        <th class=table::TH>"IP"</th>
-                    </tr>
-                </thead>
+                <AuditHead/>
                 <tbody>
                     <For each=move || rows.get() key=|e| e.seq let:entry>
                         <EntryRow entry/>
@@ -148,8 +137,28 @@ fn Entries(first: Page, filter: AuditFilter) -> impl IntoView {
     }
 }
 
+/// The audit table's header, for `EntryRow`s.
 #[component]
-fn EntryRow(entry: AuditEntryView) -> impl IntoView {
+pub fn AuditHead() -> impl IntoView {
+    view! {
+        <thead class=table::HEAD>
+            <tr>
+                <th class=table::TH>"#"</th>
+                <th class=table::TH>"Time (UTC)"</th>
+                <th class=table::TH>"Staff"</th>
+                <th class=table::TH>"Action"</th>
+                <th class=table::TH>"Target"</th>
+                <th class=table::TH>"Outcome"</th>
+                <th class=table::TH>"Reason"</th>
+                <th class=table::TH>"IP"</th>
+            </tr>
+        </thead>
+    }
+}
+
+/// One audit entry; a click opens its details.
+#[component]
+pub fn EntryRow(entry: AuditEntryView) -> impl IntoView {
     let open = RwSignal::new(false);
     let outcome = match entry.outcome {
         Outcome::Success => view! { <Badge tone=Tone::Good>"success"</Badge> },

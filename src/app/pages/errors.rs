@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::areas::Area;
 use crate::app::components::set_status;
 
 #[component]
@@ -33,17 +32,5 @@ pub fn Forbidden() -> impl IntoView {
         <Notice code="403" title="Not available to your role">
             <span data-testid="forbidden">"Your roles do not include this area. If you need it, ask an admin to change your roles."</span>
         </Notice>
-    }
-}
-
-/// What an area will hold once its issue lands.
-#[component]
-pub fn ComingSoon(area: Area) -> impl IntoView {
-    view! {
-        <div class="rounded-lg border border-dashed border-slate-300 bg-white p-8" data-testid="coming-soon">
-            <h1 class="text-lg font-semibold text-slate-900">{area.label()}</h1>
-            <p class="mt-1 text-slate-600">{area.summary()}</p>
-            <p class="mt-4 inline-flex rounded bg-slate-100 px-2 py-1 text-xs text-slate-600">"Coming in a later release: nothing here yet."</p>
-        </div>
     }
 }

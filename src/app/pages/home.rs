@@ -23,7 +23,6 @@ pub fn HomePage() -> impl IntoView {
                 <A href=area.path() attr:class="block rounded-lg border border-slate-200 bg-white p-4 shadow-sm hover:border-indigo-300 hover:shadow">
                     <div class="flex items-center justify-between">
                         <span class="font-medium text-slate-900">{area.label()}</span>
-                        {area.coming().then(|| view! { <span class="text-[10px] uppercase tracking-wide text-slate-400">"soon"</span> })}
                     </div>
                     <p class="mt-1 text-xs text-slate-500">{area.summary()}</p>
                 </A>

@@ -1,0 +1,156 @@
+//! Money out and between balances: the list of every movement started here, the new-movement forms
+//! with their review step, one movement's page, and travel rule data for held crypto deposits.
+
+pub mod detail;
+pub mod new;
+pub mod travel_rule;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::movements::fetch_movements;
+use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField};
+use crate::app::components::status::MovementBadge;
+use crate::app::components::{ErrorNotice, Loading, PageHeader, filtered_href, table};
+use crate::domain::money::Currency;
+use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus};
+use crate::domain::staff::Me;
+use crate::domain::{AppError, FieldErrors, Permission};
+
+fn currencies() -> Vec<(String, String)> {
+    Currency::KNOWN
+        .iter()
+        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
+        .collect()
+}
+
+fn list_href(filter: &MovementFilter) -> String {
+    filtered_href("/payouts", MovementFilter::KEYS.into_iter().zip(filter.values()))
+}
+
+/// The new-movement page for `kind`.
+pub fn new_href(kind: MovementKind) -> String {
+    format!("/payouts/new?kind={}", kind.as_str())
+}
+
+#[component]
+pub fn PayoutsPage() -> impl IntoView {
+    let me = expect_context::<Me>();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| MovementFilter::from_pairs(|k| q.get_str(k))));
+    let list = Resource::new(move || filter.get(), fetch_movements);
+    let can_pay = me.can(Permission::PayoutsCreate);
+    let can_transfer = me.can(Permission::TransfersCreate);
+    let can_travel = me.can(Permission::TravelRuleSubmit);
+    view! {
+        <PageHeader title="Payouts" subtitle="SEPA payouts, crypto withdrawals and transfers started here, newest first.">
+            <div class="flex flex-wrap gap-2">
+                {can_travel.then(|| view! { <a href="/payouts/travel-rule" class=BUTTON_SECONDARY>"Travel rule"</a> })}
+                {can_transfer.then(|| view! { <a href=new_href(MovementKind::Transfer) class=BUTTON_SECONDARY>"New transfer"</a> })}
+                {can_pay.then(|| view! {
+                    <a href=new_href(MovementKind::Crypto) class=BUTTON_SECONDARY>"New crypto withdrawal"</a>
+                    <a href=new_href(MovementKind::Sepa) class=BUTTON_PRIMARY>"New SEPA payout"</a>
+                })}
+            </div>
+        </PageHeader>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                let current = filter.get_untracked();
+                match list.await {
+                    Err(AppError::Invalid(errors)) => view! { <Filters current makers=Vec::new() errors/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(list) => view! { <Filters current makers=list.makers.clone()/> <MovementTable list/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(
+    current: MovementFilter,
+    makers: Vec<(String, String)>,
+    #[prop(optional)] errors: FieldErrors,
+) -> impl IntoView {
+    let [kind, status, currency, user, maker, from, to] = current.values().map(|v| RwSignal::new(v.to_owned()));
+    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
+    let navigate = use_navigate();
+    let apply = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let filter = MovementFilter {
+                kind: kind.get(),
+                status: status.get(),
+                currency: currency.get(),
+                user: user.get(),
+                maker: maker.get(),
+                from: from.get(),
+                to: to.get(),
+            };
+            navigate(&list_href(&filter), Default::default());
+        }
+    };
+    let kinds = MovementKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
+        .collect();
+    let statuses = MovementStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+        .collect();
+    view! {
+        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-[repeat(7,minmax(0,10rem))_auto]" on:submit=apply novalidate data-testid="movement-filters">
+            <SelectField label="Kind" name="kind" value=kind options=kinds blank="Any" error=error_of("kind")/>
+            <SelectField label="Status" name="status" value=status options=statuses blank="Any" error=error_of("status")/>
+            <SelectField label="Currency" name="currency" value=currency options=currencies() blank="Any" error=error_of("currency")/>
+            <TextField label="User (id or partner)" name="user" value=user error=error_of("user") placeholder="partner"/>
+            <SelectField label="Made by" name="maker" value=maker options=makers blank="Anyone" error=error_of("maker")/>
+            <TextField label="From (UTC day)" name="from" value=from error=error_of("from") placeholder="YYYY-MM-DD"/>
+            <TextField label="To (UTC day)" name="to" value=to error=error_of("to") placeholder="YYYY-MM-DD"/>
+            <div class="flex gap-2 pt-5">
+                <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
+                <button type="button" class=BUTTON_SECONDARY on:click=move |_| navigate("/payouts", Default::default())>"Clear"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn MovementTable(list: MovementList) -> impl IntoView {
+    let empty = list.rows.is_empty();
+    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
+    view! {
+        <div class=table::WRAP>
+            <table class=table::TABLE data-testid="movements">
+                <thead class=table::HEAD>
+                    <tr>
+                        <th class=table::TH>"Made (UTC)"</th>
+                        <th class=table::TH>"Kind"</th>
+                        <th class=table::TH>"From"</th>
+                        <th class=table::TH>"To"</th>
+                        <th class=format!("{} text-right", table::TH)>"Amount"</th>
+                        <th class=table::TH>"Status"</th>
+                        <th class=table::TH>"Made by"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {empty.then(|| view! { <tr><td colspan="7" class="p-3 text-center text-slate-500">"No movements match."</td></tr> })}
+                    {list.rows.into_iter().map(|m| view! {
+                        <tr class=table::ROW data-movement-id=m.id.clone()>
+                            <td class=format!("{} whitespace-nowrap", table::TD)>
+                                <a href=format!("/payouts/{}", m.id) class="text-indigo-700 hover:underline">{m.created_at.display()}</a>
+                            </td>
+                            <td class=format!("{} whitespace-nowrap", table::TD)>{m.kind.label()}</td>
+                            <td class=format!("{} whitespace-nowrap", table::TD)>{m.from}</td>
+                            <td class=format!("{} max-w-72 truncate font-mono text-xs", table::TD) title=m.to.clone()>{m.to.clone()}</td>
+                            <td class=num.clone()>{m.amount}</td>
+                            <td class=table::TD><MovementBadge status=m.status/></td>
+                            <td class=format!("{} whitespace-nowrap", table::TD)>{m.created_by}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

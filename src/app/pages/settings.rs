@@ -1,0 +1,81 @@
+//! Settings an admin changes at run time: the four-eyes threshold of each currency.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::settings::{UpdateThresholds, fetch_thresholds};
+use crate::app::components::form::{ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, field_error};
+use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::domain::movements::Threshold;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let thresholds = Resource::new(|| (), |_| fetch_thresholds());
+    view! {
+        <Title text="Settings"/>
+        <PageHeader title="Settings" subtitle="Changes apply at once and are written to the audit log."/>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match thresholds.await {
+                    Ok(list) => view! { <Thresholds list/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
+    let rows: Vec<(String, RwSignal<String>)> = list
+        .into_iter()
+        .map(|t| (t.currency, RwSignal::new(t.amount)))
+        .collect();
+    let save = ServerAction::<UpdateThresholds>::new();
+    let submit = {
+        let rows = rows.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let thresholds = rows
+                .iter()
+                .map(|(currency, amount)| Threshold {
+                    currency: currency.clone(),
+                    amount: amount.get(),
+                })
+                .collect();
+            save.dispatch(UpdateThresholds { thresholds });
+        }
+    };
+    view! {
+        <div class="max-w-2xl">
+            <Card title="Four-eyes thresholds">
+                <p class="mb-3 text-sm text-slate-600">"A payout, withdrawal or transfer above its currency's amount waits for a second finance member. Leave an amount empty to require approval for every amount in that currency."</p>
+                <form on:submit=submit novalidate data-testid="thresholds">
+                    <table class=table::TABLE>
+                        <thead class=table::HEAD><tr><th class=table::TH>"Currency"</th><th class=table::TH>"Approval needed above"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|(currency, amount)| {
+                                let field = format!("threshold.{currency}");
+                                let id = format!("field-{field}");
+                                let error = field_error(save.value(), field.clone());
+                                view! {
+                                    <tr class="border-b border-slate-100">
+                                        <td class=format!("{} pt-3.5 font-medium uppercase", table::TD)><label for=id.clone()>{currency.clone()}</label></td>
+                                        <td class=table::TD>
+                                            <input id=id.clone() name=field class=move || format!("{INPUT} max-w-56 {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
+                                                placeholder="every amount" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
+                                            <FieldMessage id=format!("{id}-error") error/>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="mt-3"><ActionError result=save.value()/></div>
+                    {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Saved."/></div> })}
+                    <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Save thresholds"</button>
+                </form>
+            </Card>
+        </div>
+    }
+}
