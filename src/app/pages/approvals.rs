@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use leptos_router::location::Url;
 
 use crate::api::approvals::{DecideApproval, WithdrawApproval, fetch_approval, fetch_approvals};
 use crate::app::components::form::{
@@ -21,10 +20,7 @@ const KEYS: [&str; 3] = ["action", "maker", "older_than_hours"];
 
 fn inbox_href(query: &ApprovalQuery) -> String {
     let values = [&query.action, &query.maker, &query.older_than_hours].map(String::as_str);
-    match crate::domain::query_string(KEYS.into_iter().zip(values), Url::escape) {
-        qs if qs.is_empty() => "/approvals".into(),
-        qs => format!("/approvals?{qs}"),
-    }
+    crate::app::components::filtered_href("/approvals", KEYS.into_iter().zip(values))
 }
 
 #[component]

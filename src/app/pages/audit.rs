@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::location::Url;
 
 use crate::api::audit::fetch_audit_page;
 use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, TextField};
@@ -19,9 +18,9 @@ impl AuditFilter {
         [&self.staff, &self.action, &self.target, &self.from, &self.to]
     }
 
-    /// `staff=...&from=...`, leaving out empty filters.
-    fn query_string(&self) -> String {
-        crate::domain::query_string(FIELDS.into_iter().zip(self.fields().map(String::as_str)), Url::escape)
+    /// `path?staff=...&from=...`, leaving out empty filters.
+    fn href(&self, path: &str) -> String {
+        crate::app::components::filtered_href(path, FIELDS.into_iter().zip(self.fields().map(String::as_str)))
     }
 }
 
@@ -42,7 +41,7 @@ pub fn AuditPage() -> impl IntoView {
         })
     });
     let first = Resource::new(move || filter.get(), |filter| fetch_audit_page(filter, None));
-    let export_href = move || format!("/exports/audit.csv?{}", filter.get().query_string());
+    let export_href = move || filter.get().href("/exports/audit.csv");
 
     view! {
         <PageHeader title="Audit log" subtitle="Every sign-in and every change, newest first. Append-only and hash-chained.">
@@ -81,7 +80,7 @@ fn Filters(current: AuditFilter, #[prop(optional)] errors: FieldErrors) -> impl 
                 from: from.get(),
                 to: to.get(),
             };
-            navigate(&format!("/audit?{}", typed.query_string()), Default::default());
+            navigate(&typed.href("/audit"), Default::default());
         }
     };
     let clear = move |_| navigate("/audit", Default::default());

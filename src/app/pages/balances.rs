@@ -203,10 +203,7 @@ fn history_href(path: &str, filter: &HistoryFilter, page: u32) -> String {
         .into_iter()
         .zip(filter.values())
         .chain((page != "1").then_some(("page", page.as_str())));
-    match crate::domain::query_string(pairs, Url::escape) {
-        qs if qs.is_empty() => path.to_owned(),
-        qs => format!("{path}?{qs}"),
-    }
+    crate::app::components::filtered_href(path, pairs)
 }
 
 #[component]
@@ -225,10 +222,7 @@ fn HistoryCard(holder: Holder) -> impl IntoView {
             .into_iter()
             .zip(filter.values())
             .chain(std::iter::once(holder.param()));
-        format!(
-            "/exports/transactions.csv?{}",
-            crate::domain::query_string(pairs, Url::escape)
-        )
+        crate::app::components::filtered_href("/exports/transactions.csv", pairs)
     };
     view! {
         <Card title="Transaction history (live from P100)">

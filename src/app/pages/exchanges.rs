@@ -6,7 +6,6 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use leptos_router::location::Url;
 
 use crate::api::balances::fetch_balances;
 use crate::api::exchanges::{FinalizeExchange, LockExchange, QuoteExchange, fetch_exchange, fetch_exchanges};
@@ -38,11 +37,7 @@ fn holder_link(holder: &Holder) -> AnyView {
 // ---- The list ---------------------------------------------------------------------------------
 
 fn list_href(filter: &ExchangeFilter) -> String {
-    let pairs = ExchangeFilter::KEYS.into_iter().zip(filter.values());
-    match crate::domain::query_string(pairs, Url::escape) {
-        qs if qs.is_empty() => "/exchanges".into(),
-        qs => format!("/exchanges?{qs}"),
-    }
+    crate::app::components::filtered_href("/exchanges", ExchangeFilter::KEYS.into_iter().zip(filter.values()))
 }
 
 #[component]

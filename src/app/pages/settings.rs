@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::settings::{UpdateThresholds, fetch_thresholds};
 use crate::app::components::form::{ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, field_error};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice};
 use crate::domain::movements::Threshold;
 
 #[component]
@@ -51,26 +51,22 @@ fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
             <Card title="Four-eyes thresholds">
                 <p class="mb-3 text-sm text-slate-600">"A payout, withdrawal or transfer above its currency's amount waits for a second finance member. Leave an amount empty to require approval for every amount in that currency."</p>
                 <form on:submit=submit novalidate data-testid="thresholds">
-                    <table class=table::TABLE>
-                        <thead class=table::HEAD><tr><th class=table::TH>"Currency"</th><th class=table::TH>"Approval needed above"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|(currency, amount)| {
-                                let field = format!("threshold.{currency}");
-                                let id = format!("field-{field}");
-                                let error = field_error(save.value(), field.clone());
-                                view! {
-                                    <tr class="border-b border-slate-100">
-                                        <td class=format!("{} pt-3.5 font-medium uppercase", table::TD)><label for=id.clone()>{currency.clone()}</label></td>
-                                        <td class=table::TD>
-                                            <input id=id.clone() name=field class=move || format!("{INPUT} max-w-56 {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
-                                                placeholder="every amount" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
-                                            <FieldMessage id=format!("{id}-error") error/>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <div class="grid grid-cols-2 gap-x-4 md:grid-cols-3">
+                        {rows.into_iter().map(|(currency, amount)| {
+                            let field = format!("threshold.{currency}");
+                            let id = format!("field-{field}");
+                            let error = field_error(save.value(), field.clone());
+                            let code = currency.to_uppercase();
+                            view! {
+                                <div>
+                                    <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{code}</label>
+                                    <input id=id.clone() name=field class=move || format!("{INPUT} {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
+                                        placeholder="every amount" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
+                                    <FieldMessage id=format!("{id}-error") error/>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </div>
                     <div class="mt-3"><ActionError result=save.value()/></div>
                     {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Saved."/></div> })}
                     <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Save thresholds"</button>

@@ -748,10 +748,17 @@ fn view(r: MovementRecord, approval: Option<&ApprovalRecord>) -> MovementView {
         MovementKind::Transfer => payer(&r).label(),
         _ => Holder::from_param(r.external_user_id.clone()).label(),
     };
+    // An IBAN reads in groups of four, as on a bank statement.
+    let to = match kind {
+        MovementKind::Sepa => {
+            crate::domain::destinations::Iban::parse(&r.destination).map_or(r.destination, |i| i.display())
+        }
+        _ => r.destination,
+    };
     MovementView {
         kind,
         from,
-        to: r.destination,
+        to,
         user: r.external_user_id,
         amount: money(&r.amount),
         fee: money(&r.fee),

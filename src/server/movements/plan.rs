@@ -135,6 +135,20 @@ fn wallet_type(value: &str) -> Result<WalletType, String> {
     )
 }
 
+/// `a person, self-hosted wallet`: the travel rule choices as the member picked them.
+fn travel_rule_words(receiver: &ReceiverType, wallet: &WalletType) -> String {
+    let who = match receiver {
+        ReceiverType::Legal => "a company",
+        _ => "a person",
+    };
+    let wallet = match wallet {
+        WalletType::Custodial => "wallet at an exchange or custodian",
+        WalletType::NonCustodial => "self-hosted wallet",
+        _ => "other wallet",
+    };
+    format!("{who}, {wallet}")
+}
+
 /// The live balance of `currency` that `payer` has at P100.
 fn available(balances: &Balances, currency: &Currency) -> Decimal {
     let fiat = balances.fiat_balances.iter().map(|b| (&b.name, b.amount));
@@ -383,7 +397,7 @@ async fn crypto(state: &AppState, input: &CryptoInput) -> Result<Plan, AppError>
         ("To address".to_owned(), address.clone()),
         (
             "Receiver (travel rule)".to_owned(),
-            format!("{beneficiary} ({receiver_type}, {wallet_type} wallet)"),
+            format!("{beneficiary} ({})", travel_rule_words(&receiver_type, &wallet_type)),
         ),
     ];
     if let Some(memo) = &memo {

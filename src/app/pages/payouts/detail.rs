@@ -90,16 +90,6 @@ fn Movement(detail: MovementDetail) -> impl IntoView {
                         <p class="mt-3 text-sm text-slate-600">"P100 is processing it; this page follows it."</p>
                     })}
                 </Card>
-                <Card title="Timeline">
-                    <div class=table::WRAP>
-                        <table class=table::TABLE data-testid="timeline">
-                            <AuditHead/>
-                            <tbody>
-                                {detail.timeline.into_iter().map(|entry| view! { <EntryRow entry/> }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                </Card>
             </div>
             <div class="space-y-4">
                 {m.approval.clone().map(|a| view! {
@@ -113,9 +103,21 @@ fn Movement(detail: MovementDetail) -> impl IntoView {
                     </Card>
                 })}
                 <Card title="Request sent to P100">
-                    <pre class="overflow-x-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="movement-request">{detail.request}</pre>
+                    <pre class="whitespace-pre-wrap break-all rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100" data-testid="movement-request">{detail.request}</pre>
                 </Card>
             </div>
+        </div>
+        <div class="mt-4">
+            <Card title="Timeline (audit log)">
+                <div class=table::WRAP>
+                    <table class=table::TABLE data-testid="timeline">
+                        <AuditHead/>
+                        <tbody>
+                            {detail.timeline.into_iter().map(|entry| view! { <EntryRow entry/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </Card>
         </div>
     }
 }

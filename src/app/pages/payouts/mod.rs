@@ -100,7 +100,7 @@ fn Filters(
         .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
         .collect();
     view! {
-        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-[repeat(7,minmax(0,10rem))_auto]" on:submit=apply novalidate data-testid="movement-filters">
+        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-[repeat(7,minmax(0,1fr))_auto]" on:submit=apply novalidate data-testid="movement-filters">
             <SelectField label="Kind" name="kind" value=kind options=kinds blank="Any" error=error_of("kind")/>
             <SelectField label="Status" name="status" value=status options=statuses blank="Any" error=error_of("status")/>
             <SelectField label="Currency" name="currency" value=currency options=currencies() blank="Any" error=error_of("currency")/>

@@ -72,10 +72,10 @@ pub fn TravelRulePage() -> impl IntoView {
                                             view! {
                                                 <tr class=table::ROW>
                                                     <td class=format!("{} whitespace-nowrap", table::TD)>{d.received_at.display()}</td>
-                                                    <td class=table::TD>{d.user.clone().map(|u| view! { <a href=format!("/users/{u}") class="font-mono text-indigo-700 hover:underline">{u.clone()}</a> })}</td>
+                                                    <td class=format!("{} whitespace-nowrap", table::TD)>{d.user.clone().map(|u| view! { <a href=format!("/users/{u}") class="font-mono text-indigo-700 hover:underline">{u.clone()}</a> })}</td>
                                                     <td class=format!("{} whitespace-nowrap text-right tabular-nums", table::TD)>{d.amount} " " {d.currency}</td>
                                                     <td class=format!("{} font-mono text-xs", table::TD)>{d.id.clone()}</td>
-                                                    <td class=table::TD><button type="button" class=BUTTON_SECONDARY on:click=move |_| deposit.set(id.clone())>"Fill in"</button></td>
+                                                    <td class=format!("{} whitespace-nowrap text-right", table::TD)><button type="button" class=BUTTON_SECONDARY on:click=move |_| deposit.set(id.clone())>"Fill in"</button></td>
                                                 </tr>
                                             }
                                         }).collect_view()}
