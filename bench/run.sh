@@ -74,6 +74,22 @@ wrk.body = '{"holder":"Partner","filter":{"currency":"eur"}}'
 LUA
 wrk -t2 -c16 -d10s --latency -s "$work/history.lua" -H "cookie: $cookie" "$base/api/balances/history" \
   | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
+echo "== payouts: 200 SEPA payouts of 5 EUR, each reviewed then submitted (recorded, audited, sent to the sandbox), one after another"
+sepa='{"Sepa":{"holder":"Partner","beneficiary":"Bench","iban":"DE89370400440532013000","bic":"","amount":"5","reference":"bench"}}'
+for _ in $(seq 1 200); do
+  key=$(curl -s -H "cookie: $cookie" -H 'content-type: application/json' -d "{\"input\":$sepa}" "$base/api/payouts/review" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')
+  curl -s -o /dev/null -w '%{time_total}\n' -H "cookie: $cookie" -H 'content-type: application/json' \
+    -d "{\"input\":$sepa,\"key\":\"$key\"}" "$base/api/payouts/submit"
+done | sort -n | awk '{ t[NR] = $1 } END { printf "submit: p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", t[int(NR*0.5)]*1000, t[int(NR*0.95)]*1000, t[NR]*1000 }'
+echo "== payouts list POST /api/payouts/list (200 rows): wrk, 2 threads, 16 connections, 10 s"
+cat >"$work/payouts.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = '{"filter":{}}'
+LUA
+wrk -t2 -c16 -d10s --latency -s "$work/payouts.lua" -H "cookie: $cookie" "$base/api/payouts/list" \
+  | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
 echo "== server RSS after load: $(ps -o rss= -p "$server" | awk '{ printf "%.1f MB", $1/1024 }')"
 
 echo "== history export: 100,000 more partner entries at P100, then GET /exports/transactions.csv (streamed)"
