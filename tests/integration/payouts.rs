@@ -64,6 +64,21 @@ async fn until(client: &Client, id: &str, want: &str) -> Value {
     .await
 }
 
+/// Waits for the movement's recorded status without reading P100 (`payouts/get` would follow it
+/// from the details endpoint, and the background follower leaves fresh movements alone for 15 s):
+/// only a webhook can move it.
+async fn until_webhook_moves(app: &TestApp, id: &str, want: &str) {
+    eventually(&format!("the webhook to make {id} {want}"), || async {
+        let status: String = sqlx::query_scalar("SELECT status FROM movements WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+        (status == want).then_some(())
+    })
+    .await
+}
+
 fn actions(detail: &Value) -> Vec<String> {
     detail["timeline"]
         .as_array()
@@ -124,7 +139,8 @@ async fn a_sepa_payout_below_the_threshold_is_sent_once_and_completes() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     // The SEPA webhook completes it; P100 took the amount and its fee, once.
-    let done = until(&finance, &id, "completed").await;
+    until_webhook_moves(&app, &id, "completed").await;
+    let done = status_of(&finance, &id).await;
     assert_eq!(movement_count(app.db(), "sepa").await.unwrap(), count + 1);
     assert_eq!(
         upstream_balance(&app, "partner", "eur").await,
@@ -372,7 +388,8 @@ async fn a_crypto_withdrawal_takes_the_amount_and_both_fees_exactly() {
     assert_eq!(request.get("network"), None, "only USDC and USDT name a network");
 
     let id = detail["movement"]["id"].as_str().unwrap().to_owned();
-    let done = until(&finance, &id, "completed").await;
+    until_webhook_moves(&app, &id, "completed").await;
+    let done = status_of(&finance, &id).await;
     let taken = before - upstream_balance(&app, "partner", "btc").await;
     assert_eq!(
         taken,
@@ -398,12 +415,13 @@ async fn transfers_fund_a_user_and_collect_from_one() {
     );
     let (_, funding) = send(&finance, &transfer("to_user", "75.50")).await;
     let id = funding["movement"]["id"].as_str().unwrap().to_owned();
-    let done = until(&finance, &id, "completed").await;
+    until_webhook_moves(&app, &id, "completed").await;
+    let done = status_of(&finance, &id).await;
     assert_eq!(done["movement"]["from"], "Partner");
     assert_eq!(done["movement"]["to"], format!("User {FUNDED}"));
     let (_, collection) = send(&finance, &transfer("to_partner", "20.25")).await;
     let id = collection["movement"]["id"].as_str().unwrap().to_owned();
-    until(&finance, &id, "completed").await;
+    until_webhook_moves(&app, &id, "completed").await;
     let net = Decimal::from_str("55.25").unwrap();
     assert_eq!(upstream_balance(&app, "partner", "eur").await, partner - net);
     assert_eq!(upstream_balance(&app, FUNDED, "eur").await, user + net);

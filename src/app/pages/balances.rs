@@ -123,13 +123,16 @@ fn BalancesCard(holder: Holder) -> impl IntoView {
         Some(id) => format!("/exchanges/new?user={}", Url::escape(id)),
         None => "/exchanges/new".to_owned(),
     };
+    let payout_href = crate::app::components::filtered_href("/payouts/new", [("kind", "sepa"), holder.param()]);
     let can_exchange = me.can(Permission::ExchangesCreate);
+    let can_pay = me.can(Permission::PayoutsCreate);
     let can_wallet = can_exchange && holder == Holder::Partner;
     view! {
         <Card title="Balances (live from P100)">
-            {can_exchange.then(|| view! {
-                <div class="-mt-9 mb-3 flex justify-end">
-                    <a href=exchange_href class=BUTTON_SECONDARY data-testid="exchange-link">"Exchange currency"</a>
+            {(can_exchange || can_pay).then(|| view! {
+                <div class="-mt-9 mb-3 flex justify-end gap-2">
+                    {can_pay.then(|| view! { <a href=payout_href class=BUTTON_SECONDARY data-testid="payout-link">"Pay out"</a> })}
+                    {can_exchange.then(|| view! { <a href=exchange_href class=BUTTON_SECONDARY data-testid="exchange-link">"Exchange currency"</a> })}
                 </div>
             })}
             <ActionError result=create.value()/>

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::new_href;
 use crate::api::movements::{ReviewMovement, SubmitMovement, fetch_payout_context};
 use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextAreaField, TextField, field_error,
@@ -30,18 +29,22 @@ pub fn NewMovementPage() -> impl IntoView {
         <nav class="mb-4 flex gap-1 border-b border-slate-200" aria-label="Kind">
             {MovementKind::ALL.iter().map(|k| {
                 let k = *k;
+                let href = move || {
+                    let holder = holder.get();
+                    crate::app::components::filtered_href("/payouts/new", [("kind", k.as_str()), holder.param()])
+                };
                 let class = move || if kind.get() == k {
                     "-mb-px border-b-2 border-indigo-600 px-3 py-2 text-sm font-medium text-indigo-700"
                 } else {
                     "-mb-px border-b-2 border-transparent px-3 py-2 text-sm text-slate-600 hover:text-slate-900"
                 };
-                view! { <a href=new_href(k) class=class>{k.label()}</a> }
+                view! { <a href=href class=class>{k.label()}</a> }
             }).collect_view()}
         </nav>
         {move || {
             let holder = holder.get();
             match kind.get() {
-                MovementKind::Transfer => view! { <TransferForm/> }.into_any(),
+                MovementKind::Transfer => view! { <TransferForm holder/> }.into_any(),
                 kind => view! { <PayoutForm kind holder/> }.into_any(),
             }
         }}
@@ -335,10 +338,11 @@ fn NetworkSide(c: PayoutContext) -> impl IntoView {
     }
 }
 
+/// `holder`: a user's transfer starts with that user filled in.
 #[component]
-fn TransferForm() -> impl IntoView {
+fn TransferForm(holder: Holder) -> impl IntoView {
     let (user, amount, note) = (
-        RwSignal::new(String::new()),
+        RwSignal::new(holder.user().unwrap_or_default().to_owned()),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
