@@ -7,7 +7,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const NAV = {
-  admin: ["Users", "KYC queue", "Payouts", "Exchanges", "Balances", "Approvals", "Audit log", "Staff", "Sandbox"],
+  admin: ["Users", "KYC queue", "Payouts", "Exchanges", "Balances", "Approvals", "Audit log", "Staff", "Settings", "Sandbox"],
   onboarding: ["Users"],
   compliance: ["Users", "KYC queue", "Payouts", "Exchanges", "Balances", "Approvals", "Audit log"],
   finance: ["Users", "Payouts", "Exchanges", "Balances", "Approvals"],

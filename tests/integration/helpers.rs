@@ -217,3 +217,14 @@ where
     }
     panic!("timed out waiting for {what}");
 }
+
+/// What the sandbox holds for `owner` in `currency`, exactly.
+pub async fn upstream_balance(app: &TestApp, owner: &str, currency: &str) -> rust_decimal::Decimal {
+    let text: String = sqlx::query_scalar("SELECT amount FROM sandbox_balances WHERE owner = $1 AND currency = $2")
+        .bind(owner)
+        .bind(currency)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    text.parse().unwrap()
+}

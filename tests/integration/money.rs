@@ -13,20 +13,10 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, eventually, fault, field_message, quick, sandbox, spawn_app};
+use crate::helpers::{TestApp, eventually, fault, field_message, quick, sandbox, spawn_app, upstream_balance};
 
 /// An active seeded user with EUR, BTC and USDC (see `sandbox::seed`).
 const FUNDED: &str = "demo-0025";
-
-async fn upstream_balance(app: &TestApp, owner: &str, currency: &str) -> Decimal {
-    let text: String = sqlx::query_scalar("SELECT amount FROM sandbox_balances WHERE owner = $1 AND currency = $2")
-        .bind(owner)
-        .bind(currency)
-        .fetch_one(app.db())
-        .await
-        .unwrap();
-    Decimal::from_str(&text).unwrap()
-}
 
 async fn local_status(app: &TestApp, id: &str) -> String {
     sqlx::query_scalar("SELECT status FROM exchanges WHERE id = $1")

@@ -10,22 +10,14 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, TestApp, eventually, fault, field_message, quick, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Client, TestApp, eventually, fault, field_message, quick, spawn_app, spawn_app_with, upstream_balance,
+};
 
 /// An active seeded user with EUR, BTC and USDC (see `sandbox::seed`).
 const FUNDED: &str = "demo-0025";
 const IBAN: &str = "DE89 3704 0044 0532 0130 00";
 const BTC_ADDRESS: &str = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx";
-
-async fn upstream_balance(app: &TestApp, owner: &str, currency: &str) -> Decimal {
-    let text: String = sqlx::query_scalar("SELECT amount FROM sandbox_balances WHERE owner = $1 AND currency = $2")
-        .bind(owner)
-        .bind(currency)
-        .fetch_one(app.db())
-        .await
-        .unwrap();
-    Decimal::from_str(&text).unwrap()
-}
 
 fn sepa(amount: &str) -> Value {
     json!({ "Sepa": { "holder": "Partner", "beneficiary": "Anna Nowak", "iban": IBAN, "bic": "COBADEFFXXX", "amount": amount, "reference": "Invoice 2026/11" } })

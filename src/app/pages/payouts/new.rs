@@ -113,6 +113,31 @@ fn ReviewStep(reviewed: RwSignal<Option<(MovementInput, Review)>>, current: Sign
     }
 }
 
+/// A form's review: the action asking for it, what was reviewed (the input with its review), and
+/// the submit handler of the form's "Review" button.
+struct Reviewing<F> {
+    review: ServerAction<ReviewMovement>,
+    reviewed: RwSignal<Option<(MovementInput, Review)>>,
+    ask: F,
+}
+
+fn reviewing(current: Signal<MovementInput>) -> Reviewing<impl Fn(leptos::ev::SubmitEvent) + Copy + 'static> {
+    let review = ServerAction::<ReviewMovement>::new();
+    let reviewed = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = review.value().get() {
+            reviewed.set(Some((current.get_untracked(), r)));
+        }
+    });
+    let ask = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        review.dispatch(ReviewMovement {
+            input: current.get_untracked(),
+        });
+    };
+    Reviewing { review, reviewed, ask }
+}
+
 fn choices(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect()
 }
@@ -162,19 +187,7 @@ fn PayoutForm(kind: MovementKind, holder: Holder) -> impl IntoView {
             }
         })
     };
-    let review = ServerAction::<ReviewMovement>::new();
-    let reviewed = RwSignal::new(None::<(MovementInput, Review)>);
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = review.value().get() {
-            reviewed.set(Some((current.get_untracked(), r)));
-        }
-    });
-    let ask = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        review.dispatch(ReviewMovement {
-            input: current.get_untracked(),
-        });
-    };
+    let Reviewing { review, reviewed, ask } = reviewing(current);
     let error = move |name: &'static str| field_error(review.value(), name);
     let ctx = context(&holder);
     // A network the chosen currency is withdrawn on: the first one, when the currency changes.
@@ -357,19 +370,7 @@ fn TransferForm(holder: Holder) -> impl IntoView {
             note: note.get(),
         })
     });
-    let review = ServerAction::<ReviewMovement>::new();
-    let reviewed = RwSignal::new(None::<(MovementInput, Review)>);
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = review.value().get() {
-            reviewed.set(Some((current.get_untracked(), r)));
-        }
-    });
-    let ask = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        review.dispatch(ReviewMovement {
-            input: current.get_untracked(),
-        });
-    };
+    let Reviewing { review, reviewed, ask } = reviewing(current);
     let error = move |name: &'static str| field_error(review.value(), name);
     let directions = Direction::ALL
         .iter()
