@@ -407,6 +407,25 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
     get(db, actor, id).await
 }
 
+/// Runs a request that was approved but never run because the server stopped in between, as its
+/// checker decided (the resumption is audited as the system's). The caller makes sure it was not
+/// started: for a payout, its movement is still awaiting approval.
+pub async fn resume(state: &AppState, id: &str, checker_id: &str) -> Result<(), AppError> {
+    let staff = db::staff::find(&state.db, checker_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let checker = Actor {
+        permissions: crate::domain::Permissions::of_roles(&staff.roles),
+        staff,
+        meta: Default::default(),
+    };
+    let event = Event::new("approvals.resume", Outcome::Success)
+        .target("approval", id)
+        .reason("approved before the server stopped and not yet run: running it now, as its checker decided");
+    audit::record_alone(&state.db, &audit::Who::system(), &Default::default(), event).await?;
+    execute(state, &checker, id).await
+}
+
 /// Runs an approved request: only the caller whose decision moved it to `approved` gets here, so it
 /// runs once. The stored payload must still hash to what the checker approved.
 async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppError> {

@@ -592,3 +592,51 @@ async fn travel_rule_data_releases_a_held_deposit() {
     let (_, list) = compliance.call("payouts/waiting_deposits", json!({})).await;
     assert!(list.as_array().unwrap().iter().all(|d| d["id"] != deposit.as_str()));
 }
+
+#[tokio::test]
+async fn an_approval_granted_just_before_a_restart_is_sent_once_afterwards() {
+    let app = spawn_app().await;
+    quick(&app).await;
+    let maker = app.signed_in(Role::Finance).await;
+    let count = movement_count(app.db(), "sepa").await.unwrap();
+    let (_, detail) = send(&maker, &sepa("3000")).await;
+    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
+    let approval = detail["movement"]["approval"]["id"].as_str().unwrap().to_owned();
+    // The decision committed, then the server stopped before running it.
+    sqlx::query(
+        "UPDATE approvals SET status = 'approved', approved_hash = payload_hash, decided_at = '2000-01-01T00:00:00.000Z',
+             checker_id = (SELECT id FROM staff WHERE email = 'finance2@sandbox.test') WHERE id = $1",
+    )
+    .bind(&approval)
+    .execute(app.db())
+    .await
+    .unwrap();
+    backoffice::server::movements::follow_due(&app.state).await.unwrap();
+    backoffice::server::movements::follow_due(&app.state).await.unwrap();
+    let done = until(&maker, &id, "completed").await;
+    assert_eq!(movement_count(app.db(), "sepa").await.unwrap(), count + 1, "sent once");
+    assert_eq!(done["movement"]["approval"]["status"], "executed");
+    let steps = actions(&done);
+    for step in [
+        "approvals.resume",
+        "payouts.approved",
+        "payouts.send",
+        "approvals.execute",
+    ] {
+        assert_eq!(
+            steps.iter().filter(|s| *s == step).count(),
+            1,
+            "{step} once in {steps:?}"
+        );
+    }
+    let send = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "payouts.send")
+        .unwrap();
+    assert_eq!(
+        send["staff_email"], "finance2@sandbox.test",
+        "run as its checker decided"
+    );
+}

@@ -180,6 +180,20 @@ pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Resu
     .await
 }
 
+/// `(approval id, checker id)` of movements still awaiting approval whose approval was granted
+/// before `before`: the server stopped between the decision and the send.
+pub async fn approved_unsent(db: &Db, before: Timestamp, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.checker_id FROM movements m JOIN approvals a ON a.id = m.approval_id
+         WHERE m.status = 'awaiting_approval' AND a.status = 'approved' AND a.decided_at < $1
+         ORDER BY a.decided_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// Marks a movement as looked at now (an `unknown` one whose history search found nothing), so
 /// the follower's next round takes the others first.
 pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {

@@ -634,6 +634,13 @@ pub async fn follow_in_background(state: AppState) {
 
 pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
+    // Approved, then the server stopped before the send began: the movement never left
+    // `awaiting_approval`, so running the approval now sends it once.
+    for (approval, checker) in store::approved_unsent(&state.db, now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
+        if let Err(err) = approvals::resume(state, &approval, &checker).await {
+            tracing::warn!(%approval, %err, "resuming an approved payout");
+        }
+    }
     for record in store::stale(&state.db, "submitting", now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
         let words = "The call to P100 was cut off before its answer was recorded. It is not sent again: \
                      the back office looks for it in P100's history.";

@@ -13,8 +13,10 @@ use crate::app::components::{Card, ErrorNotice, Loading, load_in_browser, table}
 use crate::app::pages::audit::{AuditHead, EntryRow};
 use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus};
 
-/// How often a movement that is still moving is read again.
+/// How often a movement that is still moving is read again; one whose outcome is unknown is
+/// searched for in P100's history on each read, so less often.
 const POLL: Duration = Duration::from_secs(3);
+const POLL_UNKNOWN: Duration = Duration::from_secs(15);
 
 #[component]
 pub fn MovementPage() -> impl IntoView {
@@ -26,11 +28,15 @@ pub fn MovementPage() -> impl IntoView {
         fetch_movement(id.get())
     });
     Effect::new(move |_| {
-        let moving = detail.with(|d| {
-            matches!(d, Some(Ok(d)) if d.movement.status.in_flight() || d.movement.status == MovementStatus::AwaitingApproval)
+        let next = detail.with(|d| match d {
+            Some(Ok(d)) if d.movement.status == MovementStatus::Unknown => Some(POLL_UNKNOWN),
+            Some(Ok(d)) if d.movement.status.in_flight() || d.movement.status == MovementStatus::AwaitingApproval => {
+                Some(POLL)
+            }
+            _ => None,
         });
-        if moving {
-            set_timeout(move || version.update(|v| *v += 1), POLL);
+        if let Some(after) = next {
+            set_timeout(move || version.update(|v| *v += 1), after);
         }
     });
     move || match detail.get() {
