@@ -73,13 +73,12 @@ test("onboarding creates a user and uploads documents; KYC turns verified; compl
   await documents.locator('input[name="back"]').setInputFiles(jpeg("back.jpg"));
   await documents.locator('input[name="selfie"]').setInputFiles(jpeg("selfie.jpg"));
   await page.click('[data-testid="upload-documents"]');
-  // The confirmation shows until the page reads the user again, whose KYC state has then moved on:
-  // either proves the documents reached P100.
-  await page
-    .locator("text=Documents sent to P100")
-    .or(page.locator('[data-testid="kyc-status"] [data-kyc]:not([data-kyc="not_started"])'))
-    .first()
-    .waitFor();
+  // The confirmation stays above the cards after the page reads the user again.
+  await page.waitForSelector('[data-testid="user-notice"] >> text=Documents sent to P100');
+  await page.waitForSelector('[data-testid="kyc-status"] [data-kyc]:not([data-kyc="not_started"])');
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[data-testid="user-notice"]').count(), 1, "still shown after the reload");
+  await shot(page, "user-documents-sent");
 
   // The sandbox approves after a moment; its webhook updates the registry; Refresh reads it.
   for (let i = 0; i < 40; i++) {

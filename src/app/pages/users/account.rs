@@ -43,7 +43,7 @@ pub fn SuspendFields<T: Send + Sync + 'static>(
 }
 
 #[component]
-pub fn AccountCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+pub fn AccountCard(detail: UserDetail, reload: super::detail::Reload) -> impl IntoView {
     let me = expect_context::<Me>();
     let id = detail.summary.external_user_id.clone();
     let status = AccountState::parse(&detail.summary.account_status);
@@ -55,7 +55,7 @@ pub fn AccountCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
     let toggle = move |which: Open| move |_| open.update(|o| *o = if *o == which { Open::Nothing } else { which });
     let done = Callback::new(move |()| {
         open.set(Open::Nothing);
-        reload.run(());
+        reload.run(None);
     });
     let pending = detail.pending_delete.clone();
     let deletable = may_delete && pending.is_none();

@@ -12,12 +12,16 @@ use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
 };
 use crate::app::components::status::{AccountBadge, KycBadge};
-use crate::app::components::{Card, ErrorNotice, Loading};
+use crate::app::components::{Card, ErrorNotice, Loading, SuccessNotice};
 use crate::app::pages::balances::HolderMoney;
 use crate::domain::Permission;
 use crate::domain::balances::Holder;
 use crate::domain::staff::Me;
 use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, account_label};
+
+/// Reads the user again after a change. The page's cards render anew from what comes back, so a
+/// confirmation given here is shown above them and outlives that re-render.
+pub type Reload = Callback<Option<&'static str>>;
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -25,8 +29,18 @@ pub fn UserPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let version = RwSignal::new(0u32);
     let user = Resource::new(move || (id.get(), version.get()), |(id, _)| fetch_user(id));
-    let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    let notice = RwSignal::new(None::<&'static str>);
+    let reload = Callback::new(move |said: Option<&'static str>| {
+        notice.set(said);
+        version.update(|v| *v += 1);
+    });
     view! {
+        {move || notice.get().map(|message| view! {
+            <div class="mb-3 flex items-start justify-between gap-3" data-testid="user-notice">
+                <div class="flex-1"><SuccessNotice message/></div>
+                <button type="button" class="px-1 text-slate-400 hover:text-slate-700" aria-label="Dismiss" on:click=move |_| notice.set(None)>"×"</button>
+            </div>
+        })}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match user.await {
@@ -39,7 +53,7 @@ pub fn UserPage() -> impl IntoView {
 }
 
 #[component]
-fn UserView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+fn UserView(detail: UserDetail, reload: Reload) -> impl IntoView {
     let me = expect_context::<Me>();
     let summary = detail.summary.clone();
     let id = summary.external_user_id.clone();
@@ -97,7 +111,7 @@ fn row(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
 }
 
 #[component]
-fn ProfileCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+fn ProfileCard(detail: UserDetail, reload: Reload) -> impl IntoView {
     let me = expect_context::<Me>();
     let id = detail.summary.external_user_id.clone();
     let pii = RwSignal::new(detail.pii.clone());
@@ -163,7 +177,7 @@ fn ProfileCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
             <Show when=move || editing.get() && revealed.get()>
                 <ContactForm id=id.clone() current=pii.get_untracked() country=country.clone() on_done=Callback::new(move |()| {
                     editing.set(false);
-                    reload.run(());
+                    reload.run(None);
                 })/>
             </Show>
         </Card>
@@ -252,12 +266,12 @@ fn HistoryCard(events: Vec<UserEvent>) -> impl IntoView {
 }
 
 #[component]
-fn NotesCard(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+fn NotesCard(detail: UserDetail, reload: Reload) -> impl IntoView {
     let add = ServerAction::<AddUserNote>::new();
     let note = RwSignal::new(String::new());
     when_ok(add.value(), move || {
         note.set(String::new());
-        reload.run(());
+        reload.run(None);
     });
     let id = detail.summary.external_user_id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -3,23 +3,24 @@
 
 use leptos::prelude::*;
 
+use super::detail::Reload;
 use crate::api::users::{AddUserVerification, HostedKycLink, RefreshUserKyc, StartHostedKyc};
 use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, field_error, when_ok,
 };
 use crate::app::components::status::KycBadge;
 use crate::app::components::upload::{FileField, Progress, copy_to_clipboard};
-use crate::app::components::{Card, ErrorNotice, Section, SuccessNotice};
+use crate::app::components::{Card, ErrorNotice, Section};
 use crate::domain::staff::Me;
 use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, KycState, UserDetail};
 use crate::domain::{AppError, Permission};
 
 #[component]
-pub fn KycPanel(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+pub fn KycPanel(detail: UserDetail, reload: Reload) -> impl IntoView {
     let me = expect_context::<Me>();
     let id = detail.summary.external_user_id.clone();
     let refresh = ServerAction::<RefreshUserKyc>::new();
-    when_ok(refresh.value(), move || reload.run(()));
+    when_ok(refresh.value(), move || reload.run(None));
     let may_submit = me.can(Permission::KycSubmit) && detail.live();
     let deleted = detail.deleted();
     let refresh_id = id.clone();
@@ -79,7 +80,8 @@ impl UploadState {
     }
 
     /// Sends the form's fields to `url`, unless a chosen file was already refused in the browser.
-    fn start(self, form: NodeRef<leptos::html::Form>, url: String, refused: bool, on_ok: Callback<()>) {
+    /// On success the user is read again with `done` as the page's confirmation.
+    fn start(self, form: NodeRef<leptos::html::Form>, url: String, refused: bool, reload: Reload, done: &'static str) {
         if refused || self.sending.get_untracked() {
             return;
         }
@@ -99,13 +101,13 @@ impl UploadState {
                 let result = crate::app::components::upload::send(&url, &data, move |p| percent.set(p)).await;
                 self.sending.set(false);
                 if result.is_ok() {
-                    on_ok.run(());
+                    reload.run(Some(done));
                 }
                 self.result.set(Some(result));
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (form, url, on_ok);
+        let _ = (form, url, reload, done);
     }
 
     /// The server's message for `field`, or the one the browser found when the file was chosen.
@@ -120,15 +122,14 @@ impl UploadState {
         })
     }
 
-    fn view(self, done: &'static str) -> impl IntoView {
+    fn view(self) -> impl IntoView {
         view! {
             <Show when=move || self.sending.get()>
                 <div class="mb-2"><Progress percent=self.percent/></div>
             </Show>
             {move || match self.result.get() {
-                Some(Ok(())) => Some(view! { <div class="mb-2"><SuccessNotice message=done/></div> }.into_any()),
-                Some(Err(AppError::Invalid(_))) | None => None,
-                Some(Err(error)) => Some(view! { <div class="mb-2"><ErrorNotice error/></div> }.into_any()),
+                Some(Err(AppError::Invalid(_))) | Some(Ok(())) | None => None,
+                Some(Err(error)) => Some(view! { <div class="mb-2"><ErrorNotice error/></div> }),
             }}
         }
     }
@@ -143,7 +144,7 @@ fn kind_options() -> Vec<(String, String)> {
 
 /// Method A: the document's images, each checked when chosen, sent with a progress bar.
 #[component]
-fn DocumentsForm(id: String, reload: Callback<()>) -> impl IntoView {
+fn DocumentsForm(id: String, reload: Reload) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     let kind = RwSignal::new(DocumentKind::IdCard.as_str().to_owned());
     let state = UploadState::new();
@@ -153,7 +154,13 @@ fn DocumentsForm(id: String, reload: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let refused = local.iter().any(|l| l.get_untracked().is_some());
-        state.start(form, url.clone(), refused, reload);
+        state.start(
+            form,
+            url.clone(),
+            refused,
+            reload,
+            "Documents sent to P100. The check has started.",
+        );
     };
     let sides = move || {
         DocumentKind::parse(&kind.get())
@@ -168,7 +175,7 @@ fn DocumentsForm(id: String, reload: Callback<()>) -> impl IntoView {
                 <For each=sides key=|side| *side let:side>
                     <FileField label=side.label() name=side.as_str() checked=local_of(side) error=state.error(side.as_str(), local_of(side))/>
                 </For>
-                {state.view("Documents sent to P100. The check has started.")}
+                {state.view()}
                 <button type="submit" class=BUTTON_PRIMARY disabled=move || state.sending.get() data-testid="upload-documents">
                     {move || if state.sending.get() { "Uploading…" } else { "Upload to P100" }}
                 </button>
@@ -180,10 +187,10 @@ fn DocumentsForm(id: String, reload: Callback<()>) -> impl IntoView {
 
 /// Method B: a hosted verification link for the user, with a QR code to scan.
 #[component]
-fn HostedSection(id: String, started: bool, reload: Callback<()>) -> impl IntoView {
+fn HostedSection(id: String, started: bool, reload: Reload) -> impl IntoView {
     let start = ServerAction::<StartHostedKyc>::new();
     let link = ServerAction::<HostedKycLink>::new();
-    when_ok(start.value(), move || reload.run(()));
+    when_ok(start.value(), move || reload.run(None));
     let shown = Signal::derive(move || {
         [start.value().get(), link.value().get()]
             .into_iter()
@@ -232,11 +239,15 @@ fn HostedLink(hosted: HostedVerification) -> impl IntoView {
 
 /// The document's data, which completes verification and activates the account.
 #[component]
-fn VerificationForm(id: String, reload: Callback<()>) -> impl IntoView {
+fn VerificationForm(id: String, reload: Reload) -> impl IntoView {
     let add = ServerAction::<AddUserVerification>::new();
     let kind = RwSignal::new(DocumentKind::IdCard.as_str().to_owned());
     let number = RwSignal::new(String::new());
-    when_ok(add.value(), move || reload.run(()));
+    when_ok(add.value(), move || {
+        reload.run(Some(
+            "Verification data sent. P100 activates the account once KYC has passed.",
+        ))
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let kind = DocumentKind::parse(&kind.get()).unwrap_or(DocumentKind::IdCard);
@@ -255,7 +266,6 @@ fn VerificationForm(id: String, reload: Callback<()>) -> impl IntoView {
                     <TextField label="Document number" name="document_number" value=number error=field_error(result, "document_number")/>
                 </div>
                 <ActionError result/>
-                {move || matches!(result.get(), Some(Ok(()))).then(|| view! { <div class="mb-2"><SuccessNotice message="Sent. P100 activates the account once KYC has passed."/></div> })}
                 <button type="submit" class=BUTTON_SECONDARY disabled=move || add.pending().get()>"Add verification"</button>
             </form>
         </Section>
@@ -264,20 +274,26 @@ fn VerificationForm(id: String, reload: Callback<()>) -> impl IntoView {
 
 /// Proof of address, when P100 asks for it; its decision arrives by webhook.
 #[component]
-fn PoaForm(id: String, reload: Callback<()>) -> impl IntoView {
+fn PoaForm(id: String, reload: Reload) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     let state = UploadState::new();
     let local = RwSignal::new(None::<String>);
     let url = format!("/uploads/users/{id}/poa");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        state.start(form, url.clone(), local.get_untracked().is_some(), reload);
+        state.start(
+            form,
+            url.clone(),
+            local.get_untracked().is_some(),
+            reload,
+            "Proof of address sent to P100 for review.",
+        );
     };
     view! {
         <Section title="Proof of address">
             <form node_ref=form on:submit=submit novalidate data-testid="poa-form">
                 <FileField label="Utility bill or bank statement" name="file" checked=local error=state.error("file", local)/>
-                {state.view("Sent to P100 for review.")}
+                {state.view()}
                 <button type="submit" class=BUTTON_SECONDARY disabled=move || state.sending.get()>"Upload proof of address"</button>
             </form>
         </Section>
