@@ -44,7 +44,7 @@ test("an admin adds a member, gives roles, disables them, and finds it all in th
   await page.waitForSelector('[data-testid="audit-table"]');
   await hydrated(page);
   await page.fill("#field-action", "staff.");
-  await page.click("text=Apply");
+  await page.click('[data-testid="audit-filters"] button[type="submit"]');
   await page.waitForURL(/action=staff\./);
   await page.waitForFunction(() => {
     const cells = [...document.querySelectorAll('[data-testid="audit-table"] tbody tr td:nth-child(4)')];

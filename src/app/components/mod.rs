@@ -1,5 +1,6 @@
 //! Building blocks every page uses, so pages look and behave alike.
 
+pub mod filters;
 pub mod form;
 pub mod status;
 pub mod upload;

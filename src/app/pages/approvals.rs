@@ -4,11 +4,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::approvals::{DecideApproval, WithdrawApproval, fetch_approval, fetch_approvals};
+use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{
-    ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextAreaField, TextField, field_error,
+    ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, TextAreaField, field_error,
 };
 use crate::app::components::status::{ApprovalBadge, Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, table};
@@ -17,11 +18,6 @@ use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
 
 const KEYS: [&str; 3] = ["action", "maker", "older_than_hours"];
-
-fn inbox_href(query: &ApprovalQuery) -> String {
-    let values = [&query.action, &query.maker, &query.older_than_hours].map(String::as_str);
-    crate::app::components::filtered_href("/approvals", KEYS.into_iter().zip(values))
-}
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -58,36 +54,19 @@ fn Filters(
     makers: Vec<(String, String)>,
     #[prop(optional)] errors: FieldErrors,
 ) -> impl IntoView {
-    let [action, maker, older] =
-        [&current.action, &current.maker, &current.older_than_hours].map(|v| RwSignal::new(v.clone()));
-    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
-    let navigate = use_navigate();
-    let apply = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let query = ApprovalQuery {
-                action: action.get(),
-                maker: maker.get(),
-                older_than_hours: older.get(),
-            };
-            navigate(&inbox_href(&query), Default::default());
-        }
-    };
     let actions = ApprovalAction::ALL
         .iter()
         .map(|a| (a.as_str().to_owned(), a.label().to_owned()))
         .collect();
+    let fields = vec![
+        FilterField::select("action", "Action", actions, "Any"),
+        FilterField::select("maker", "Asked by", makers, "Anyone"),
+        FilterField::text("older_than_hours", "Older than (hours)", "e.g. 4"),
+    ];
+    let current = vec![current.action, current.maker, current.older_than_hours];
     view! {
-        <form class="mb-4 grid grid-cols-1 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-[repeat(3,minmax(0,14rem))_auto]" on:submit=apply novalidate data-testid="approval-filters">
-            <SelectField label="Action" name="action" value=action options=actions blank="Any" error=error_of("action")/>
-            <SelectField label="Asked by" name="maker" value=maker options=makers blank="Anyone" error=error_of("maker")/>
-            <TextField label="Older than (hours)" name="older_than_hours" value=older error=error_of("older_than_hours") placeholder="e.g. 4"/>
-            <div class="flex gap-2 pt-5">
-                <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
-                <button type="button" class=BUTTON_SECONDARY on:click=move |_| navigate("/approvals", Default::default())>"Clear"</button>
-            </div>
-        </form>
+        <FilterForm path="/approvals" fields current errors testid="approval-filters"
+            class="mb-4 grid-cols-1 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-[repeat(3,minmax(0,14rem))_auto]"/>
     }
 }
 

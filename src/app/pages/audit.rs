@@ -1,10 +1,11 @@
 //! The audit log: filter by staff, action, target and dates; page back through history; export CSV.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::fetch_audit_page;
-use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, TextField};
+use crate::app::components::filters::{FilterField, FilterForm};
+use crate::app::components::form::BUTTON_SECONDARY;
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
 use crate::domain::audit::{AuditEntryView, AuditFilter, AuditPage as Page, Outcome};
@@ -66,36 +67,16 @@ pub fn AuditPage() -> impl IntoView {
 
 #[component]
 fn Filters(current: AuditFilter, #[prop(optional)] errors: FieldErrors) -> impl IntoView {
-    let [staff, action, target, from, to] = current.fields().map(|v| RwSignal::new(v.clone()));
-    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
-    let navigate = use_navigate();
-    let apply = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let typed = AuditFilter {
-                staff: staff.get(),
-                action: action.get(),
-                target: target.get(),
-                from: from.get(),
-                to: to.get(),
-            };
-            navigate(&typed.href("/audit"), Default::default());
-        }
-    };
-    let clear = move |_| navigate("/audit", Default::default());
+    let fields = vec![
+        FilterField::text("staff", "Staff email starts with", "ada@"),
+        FilterField::text("action", "Action starts with", "auth."),
+        FilterField::text("target", "Target id starts with", ""),
+        FilterField::date("from", "From (UTC day)"),
+        FilterField::date("to", "To (UTC day)"),
+    ];
+    let current = current.fields().map(String::clone).to_vec();
     view! {
-        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-6" on:submit=apply novalidate data-testid="audit-filters">
-            <TextField label="Staff email starts with" name="staff" value=staff error=error_of("staff") placeholder="ada@"/>
-            <TextField label="Action starts with" name="action" value=action error=error_of("action") placeholder="auth."/>
-            <TextField label="Target id starts with" name="target" value=target error=error_of("target")/>
-            <TextField label="From (UTC day)" name="from" kind="date" value=from error=error_of("from")/>
-            <TextField label="To (UTC day)" name="to" kind="date" value=to error=error_of("to")/>
-            <div class="flex gap-2 pt-5">
-                <button type="submit" class=BUTTON_PRIMARY>"Apply"</button>
-                <button type="button" class=BUTTON_SECONDARY on:click=clear>"Clear"</button>
-            </div>
-        </form>
+        <FilterForm path="/audit" fields current errors testid="audit-filters" class="mb-4 grid-cols-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-6"/>
     }
 }
 

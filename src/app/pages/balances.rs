@@ -3,14 +3,13 @@
 //! P100 once the page shows, so a slow P100 never holds the page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::location::Url;
 
 use crate::api::balances::{CreateWallet, fetch_balances, fetch_history};
 use crate::api::users::search_users;
-use crate::app::components::form::{
-    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, SelectField, TextField, when_ok,
-};
+use crate::app::components::filters::{FilterField, FilterForm};
+use crate::app::components::form::{ActionError, BUTTON_SECONDARY, INPUT, when_ok};
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
 use crate::domain::balances::{
@@ -254,27 +253,6 @@ fn HistoryCard(holder: Holder) -> impl IntoView {
 
 #[component]
 fn HistoryFilters(current: HistoryFilter, errors: FieldErrors) -> impl IntoView {
-    let [kind, currency, status, from, to, min, max] = current.values().map(|v| RwSignal::new(v.to_owned()));
-    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
-    let navigate = use_navigate();
-    let path = use_location().pathname;
-    let apply = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let filter = HistoryFilter {
-                kind: kind.get(),
-                currency: currency.get(),
-                status: status.get(),
-                from: from.get(),
-                to: to.get(),
-                min: min.get(),
-                max: max.get(),
-                page: 1,
-            };
-            navigate(&history_href(&path.get_untracked(), &filter, 1), Default::default());
-        }
-    };
     let kinds = TRANSACTION_KINDS
         .iter()
         .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
@@ -287,20 +265,20 @@ fn HistoryFilters(current: HistoryFilter, errors: FieldErrors) -> impl IntoView 
         .iter()
         .map(|s| ((*s).to_owned(), s.to_lowercase()))
         .collect();
+    let fields = vec![
+        FilterField::select("kind", "Type", kinds, "Any"),
+        FilterField::select("currency", "Currency", currencies, "Any"),
+        FilterField::select("status", "Status", statuses, "Any"),
+        FilterField::date("from", "From (UTC day)"),
+        FilterField::date("to", "To (UTC day)"),
+        FilterField::text("min", "Amount at least", "0"),
+        FilterField::text("max", "Amount at most", "any"),
+    ];
+    let current = current.values().map(str::to_owned).to_vec();
+    // The user page and the balances pages both carry the history: it filters where it is.
+    let path = use_location().pathname.get_untracked();
     view! {
-        <form class="mb-3 grid grid-cols-2 items-start gap-x-3 md:grid-cols-4 2xl:grid-cols-8" on:submit=apply novalidate data-testid="history-filters">
-            <SelectField label="Type" name="kind" value=kind options=kinds blank="Any" error=error_of("kind")/>
-            <SelectField label="Currency" name="currency" value=currency options=currencies blank="Any" error=error_of("currency")/>
-            <SelectField label="Status" name="status" value=status options=statuses blank="Any" error=error_of("status")/>
-            <TextField label="From (UTC day)" name="from" value=from kind="date" error=error_of("from")/>
-            <TextField label="To (UTC day)" name="to" value=to kind="date" error=error_of("to")/>
-            <TextField label="Amount at least" name="min" value=min error=error_of("min") placeholder="0"/>
-            <TextField label="Amount at most" name="max" value=max error=error_of("max") placeholder="any"/>
-            <div class="flex gap-2 pt-5">
-                <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
-                <button type="button" class=BUTTON_SECONDARY on:click=move |_| navigate(&path.get_untracked(), Default::default())>"Clear"</button>
-            </div>
-        </form>
+        <FilterForm path fields current errors testid="history-filters" class="mb-3 grid-cols-2 md:grid-cols-4 2xl:grid-cols-8"/>
     }
 }
 

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::balances::fetch_balances;
 use crate::api::exchanges::{FinalizeExchange, LockExchange, QuoteExchange, fetch_exchange, fetch_exchanges};
+use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, field_error,
 };
@@ -35,10 +36,6 @@ fn holder_link(holder: &Holder) -> AnyView {
 }
 
 // ---- The list ---------------------------------------------------------------------------------
-
-fn list_href(filter: &ExchangeFilter) -> String {
-    crate::app::components::filtered_href("/exchanges", ExchangeFilter::KEYS.into_iter().zip(filter.values()))
-}
 
 #[component]
 pub fn ExchangesPage() -> impl IntoView {
@@ -79,37 +76,20 @@ fn ListFilters(
     starters: Vec<(String, String)>,
     #[prop(optional)] errors: FieldErrors,
 ) -> impl IntoView {
-    let [status, currency, started_by, holder] = current.values().map(|v| RwSignal::new(v.to_owned()));
-    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
-    let navigate = use_navigate();
-    let apply = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let filter = ExchangeFilter {
-                status: status.get(),
-                currency: currency.get(),
-                started_by: started_by.get(),
-                holder: holder.get(),
-            };
-            navigate(&list_href(&filter), Default::default());
-        }
-    };
     let statuses = ExchangeStatus::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
         .collect();
+    let fields = vec![
+        FilterField::select("status", "Status", statuses, "Any"),
+        FilterField::select("currency", "Currency", currencies(), "Any"),
+        FilterField::select("started_by", "Started by", starters, "Anyone"),
+        FilterField::text("holder", "Holder (user id or partner)", "partner"),
+    ];
+    let current = current.values().map(str::to_owned).to_vec();
     view! {
-        <form class="mb-4 grid grid-cols-1 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-[repeat(4,minmax(0,12rem))_auto]" on:submit=apply novalidate data-testid="exchange-filters">
-            <SelectField label="Status" name="status" value=status options=statuses blank="Any" error=error_of("status")/>
-            <SelectField label="Currency" name="currency" value=currency options=currencies() blank="Any" error=error_of("currency")/>
-            <SelectField label="Started by" name="started_by" value=started_by options=starters blank="Anyone" error=error_of("started_by")/>
-            <TextField label="Holder (user id or partner)" name="holder" value=holder error=error_of("holder") placeholder="partner"/>
-            <div class="flex gap-2 pt-5">
-                <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
-                <button type="button" class=BUTTON_SECONDARY on:click=move |_| navigate("/exchanges", Default::default())>"Clear"</button>
-            </div>
-        </form>
+        <FilterForm path="/exchanges" fields current errors testid="exchange-filters"
+            class="mb-4 grid-cols-1 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-[repeat(4,minmax(0,12rem))_auto]"/>
     }
 }
 

@@ -6,12 +6,13 @@ pub mod new;
 pub mod travel_rule;
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::movements::fetch_movements;
-use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField};
+use crate::app::components::filters::{FilterField, FilterForm};
+use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY};
 use crate::app::components::status::MovementBadge;
-use crate::app::components::{ErrorNotice, Loading, PageHeader, filtered_href, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
 use crate::domain::money::Currency;
 use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus};
 use crate::domain::staff::Me;
@@ -22,10 +23,6 @@ fn currencies() -> Vec<(String, String)> {
         .iter()
         .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
         .collect()
-}
-
-fn list_href(filter: &MovementFilter) -> String {
-    filtered_href("/payouts", MovementFilter::KEYS.into_iter().zip(filter.values()))
 }
 
 /// The new-movement page for `kind`.
@@ -72,25 +69,6 @@ fn Filters(
     makers: Vec<(String, String)>,
     #[prop(optional)] errors: FieldErrors,
 ) -> impl IntoView {
-    let [kind, status, currency, user, maker, from, to] = current.values().map(|v| RwSignal::new(v.to_owned()));
-    let error_of = move |field: &'static str| Signal::stored(errors.get(field).map(str::to_owned));
-    let navigate = use_navigate();
-    let apply = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let filter = MovementFilter {
-                kind: kind.get(),
-                status: status.get(),
-                currency: currency.get(),
-                user: user.get(),
-                maker: maker.get(),
-                from: from.get(),
-                to: to.get(),
-            };
-            navigate(&list_href(&filter), Default::default());
-        }
-    };
     let kinds = MovementKind::ALL
         .iter()
         .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
@@ -99,20 +77,19 @@ fn Filters(
         .iter()
         .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
         .collect();
+    let fields = vec![
+        FilterField::select("kind", "Kind", kinds, "Any"),
+        FilterField::select("status", "Status", statuses, "Any"),
+        FilterField::select("currency", "Currency", currencies(), "Any"),
+        FilterField::text("user", "User (id or partner)", "partner"),
+        FilterField::select("maker", "Made by", makers, "Anyone"),
+        FilterField::date("from", "From (UTC day)"),
+        FilterField::date("to", "To (UTC day)"),
+    ];
+    let current = current.values().map(str::to_owned).to_vec();
     view! {
-        <form class="mb-4 grid grid-cols-2 items-start gap-x-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-[repeat(7,minmax(0,1fr))_auto]" on:submit=apply novalidate data-testid="movement-filters">
-            <SelectField label="Kind" name="kind" value=kind options=kinds blank="Any" error=error_of("kind")/>
-            <SelectField label="Status" name="status" value=status options=statuses blank="Any" error=error_of("status")/>
-            <SelectField label="Currency" name="currency" value=currency options=currencies() blank="Any" error=error_of("currency")/>
-            <TextField label="User (id or partner)" name="user" value=user error=error_of("user") placeholder="partner"/>
-            <SelectField label="Made by" name="maker" value=maker options=makers blank="Anyone" error=error_of("maker")/>
-            <TextField label="From (UTC day)" name="from" value=from error=error_of("from") placeholder="YYYY-MM-DD"/>
-            <TextField label="To (UTC day)" name="to" value=to error=error_of("to") placeholder="YYYY-MM-DD"/>
-            <div class="flex gap-2 pt-5">
-                <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
-                <button type="button" class=BUTTON_SECONDARY on:click=move |_| navigate("/payouts", Default::default())>"Clear"</button>
-            </div>
-        </form>
+        <FilterForm path="/payouts" fields current errors testid="movement-filters"
+            class="mb-4 grid-cols-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-4 xl:grid-cols-[repeat(3,minmax(0,1.25fr))_repeat(4,minmax(0,1fr))_auto]"/>
     }
 }
 
