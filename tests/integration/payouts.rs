@@ -262,6 +262,18 @@ async fn bad_input_is_refused_on_its_field_and_nothing_is_sent() {
     wrong["Transfer"]["user"] = json!("nobody-here");
     refused(wrong, "user", "No user").await;
     refused(transfer("user_to_user", "10"), "direction", "direction").await;
+    // A suspended user's money does not move: said before anything is sent.
+    sqlx::query("UPDATE users SET account_status = 'SUSPENDED' WHERE external_user_id = $1")
+        .bind(FUNDED)
+        .execute(app.db())
+        .await
+        .unwrap();
+    refused(transfer("to_user", "10"), "user", "suspended").await;
+    let mut from_user = sepa("10");
+    from_user["Sepa"]["holder"] = json!({ "User": FUNDED });
+    let (status, body) = finance.call("payouts/review", json!({ "input": from_user })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["Refused"].as_str().unwrap().contains("suspended"), "{body}");
 
     assert_eq!(counts().await, before, "nothing reached P100");
     let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movements")

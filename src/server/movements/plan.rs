@@ -213,10 +213,19 @@ pub async fn plan(state: &AppState, input: &MovementInput) -> Result<Plan, AppEr
 async fn payer_user(state: &AppState, holder: &Holder) -> Result<Option<String>, AppError> {
     match holder {
         Holder::Partner => Ok(None),
-        Holder::User(id) => Ok(Some(
-            crate::server::users::live_user(&state.db, id).await?.external_user_id,
-        )),
+        Holder::User(id) => moving_user(state, id).await.map(Some),
     }
+}
+
+/// A user whose money may move: known to P100, not deleted, not suspended (P100 refuses those).
+async fn moving_user(state: &AppState, id: &str) -> Result<String, AppError> {
+    let user = crate::server::users::live_user(&state.db, id).await?;
+    if user.account_status == crate::domain::users::AccountState::Suspended.as_str() {
+        return Err(AppError::Refused(format!(
+            "User {id} is suspended: P100 moves no money for a suspended user. Lift the suspension first."
+        )));
+    }
+    Ok(user.external_user_id)
 }
 
 async fn sepa(state: &AppState, input: &SepaInput) -> Result<Plan, AppError> {
@@ -467,8 +476,8 @@ async fn transfer(state: &AppState, input: &TransferInput) -> Result<Plan, AppEr
             errors.add("user", "Choose the user.");
             None
         }
-        id => match crate::server::users::live_user(&state.db, id).await {
-            Ok(user) => Some(user.external_user_id),
+        id => match moving_user(state, id).await {
+            Ok(user) => Some(user),
             Err(AppError::NotFound) => {
                 errors.add("user", format!("No user {id} in the registry."));
                 None
