@@ -58,8 +58,11 @@ impl TestApp {
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> Client {
         Client {
+            // A request that never finishes fails its test with a clear message instead of
+            // holding the whole suite until CI's limit.
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                .timeout(Duration::from_secs(120))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
