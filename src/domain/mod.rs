@@ -70,6 +70,16 @@ impl UtcTime {
     }
 }
 
+/// Text a form requires: trimmed, not empty (`missing` says what to write), at most `max` characters.
+pub fn required_text(text: &str, missing: &str, max: usize) -> Result<String, String> {
+    let text = text.trim();
+    match text.chars().count() {
+        0 => Err(missing.to_owned()),
+        n if n > max => Err(format!("Keep it under {max} characters.")),
+        _ => Ok(text.to_owned()),
+    }
+}
+
 /// `key=value&...` of a page's filters, leaving out the empty ones; values are escaped by `escape`
 /// (the router's `Url::escape` in the browser), so a filtered page can be shared and reloaded.
 pub fn query_string<'a>(

@@ -28,6 +28,11 @@ macro_rules! upstream_enum {
             pub fn as_str(&self) -> &str {
                 match self { $($name::$variant => $text,)+ $name::Unknown(text) => text }
             }
+
+            /// One of the values we know, as typed in a form; `None` for anything else.
+            pub fn known(text: &str) -> Option<Self> {
+                Some($name::parse(text)).filter(|v| !matches!(v, $name::Unknown(_)))
+            }
         }
 
         impl Serialize for $name {
@@ -131,6 +136,14 @@ upstream_enum!(DocumentType { IdCard => "ID_CARD", Passport => "PASSPORT", Resid
 pub struct Balances {
     pub fiat_balances: Vec<FiatBalance>,
     pub crypto_balances: Vec<CryptoBalance>,
+}
+
+impl Balances {
+    /// Every balance, fiat then crypto, as its currency and amount.
+    pub fn amounts(&self) -> impl Iterator<Item = (&Currency, Amount)> {
+        let fiat = self.fiat_balances.iter().map(|b| (&b.name, b.amount));
+        fiat.chain(self.crypto_balances.iter().map(|b| (&b.name, b.amount)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -97,12 +97,7 @@ fn view(record: &ApprovalRecord, actor: &Actor) -> Result<ApprovalView, AppError
 
 /// A reason or note as typed: required, trimmed, bounded. `missing` says what to write.
 pub fn reason_text(text: &str, missing: &str) -> Result<String, String> {
-    let text = text.trim();
-    match text.chars().count() {
-        0 => Err(missing.to_owned()),
-        n if n > REASON_MAX_CHARS => Err(format!("Keep it under {REASON_MAX_CHARS} characters.")),
-        _ => Ok(text.to_owned()),
-    }
+    crate::domain::required_text(text, missing, REASON_MAX_CHARS)
 }
 
 /// Marks every pending request whose time is up as expired, each with its audit row. Runs before

@@ -13,6 +13,19 @@ pub const BUTTON_SECONDARY: &str = "inline-flex items-center justify-center roun
 pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-md bg-red-600 px-3 py-1.5 text-sm \
     font-medium text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:opacity-50";
 
+/// `(value, label)` options for a `SelectField` from a fixed list.
+pub fn choices(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect()
+}
+
+/// Every currency P100 holds, as `SelectField` options (`eur` shown as `EUR`).
+pub fn currency_options() -> Vec<(String, String)> {
+    crate::domain::money::Currency::KNOWN
+        .iter()
+        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
+        .collect()
+}
+
 /// The latest result of a server action (`ServerAction::value`).
 pub type ActionValue<T> = MappedSignal<Option<Result<T, AppError>>>;
 

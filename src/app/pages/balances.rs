@@ -9,13 +9,12 @@ use leptos_router::location::Url;
 use crate::api::balances::{CreateWallet, fetch_balances, fetch_history};
 use crate::api::users::search_users;
 use crate::app::components::filters::{FilterField, FilterForm};
-use crate::app::components::form::{ActionError, BUTTON_SECONDARY, INPUT, when_ok};
+use crate::app::components::form::{ActionError, BUTTON_SECONDARY, INPUT, currency_options, when_ok};
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
 use crate::domain::balances::{
     BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, TRANSACTION_KINDS, TRANSACTION_STATUSES, kind_label,
 };
-use crate::domain::money::Currency;
 use crate::domain::staff::Me;
 use crate::domain::users::UserQuery;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -257,17 +256,13 @@ fn HistoryFilters(current: HistoryFilter, errors: FieldErrors) -> impl IntoView 
         .iter()
         .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
         .collect();
-    let currencies = Currency::KNOWN
-        .iter()
-        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
-        .collect();
     let statuses = TRANSACTION_STATUSES
         .iter()
         .map(|s| ((*s).to_owned(), s.to_lowercase()))
         .collect();
     let fields = vec![
         FilterField::select("kind", "Type", kinds, "Any"),
-        FilterField::select("currency", "Currency", currencies, "Any"),
+        FilterField::select("currency", "Currency", currency_options(), "Any"),
         FilterField::select("status", "Status", statuses, "Any"),
         FilterField::date("from", "From (UTC day)"),
         FilterField::date("to", "To (UTC day)"),

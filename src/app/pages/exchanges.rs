@@ -11,7 +11,7 @@ use crate::api::balances::fetch_balances;
 use crate::api::exchanges::{FinalizeExchange, LockExchange, QuoteExchange, fetch_exchange, fetch_exchanges};
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{
-    ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, field_error,
+    ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, currency_options, field_error,
 };
 use crate::app::components::status::ExchangeBadge;
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
@@ -20,13 +20,6 @@ use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, Exch
 use crate::domain::money::Currency;
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
-
-fn currencies() -> Vec<(String, String)> {
-    Currency::KNOWN
-        .iter()
-        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
-        .collect()
-}
 
 fn holder_link(holder: &Holder) -> AnyView {
     match holder.user() {
@@ -82,7 +75,7 @@ fn ListFilters(
         .collect();
     let fields = vec![
         FilterField::select("status", "Status", statuses, "Any"),
-        FilterField::select("currency", "Currency", currencies(), "Any"),
+        FilterField::select("currency", "Currency", currency_options(), "Any"),
         FilterField::select("started_by", "Started by", starters, "Anyone"),
         FilterField::text("holder", "Holder (user id or partner)", "partner"),
     ];
@@ -200,8 +193,8 @@ pub fn NewExchangePage() -> impl IntoView {
                 <p class="mb-3 text-sm text-slate-600">"Holder: " {holder_link(&holder)}</p>
                 <form on:submit=ask_quote novalidate data-testid="exchange-form">
                     <div class="grid grid-cols-1 gap-x-3 md:grid-cols-3">
-                        <SelectField label="From" name="from" value=from options=currencies() error=field("from")/>
-                        <SelectField label="To" name="to" value=to options=currencies() error=field("to")/>
+                        <SelectField label="From" name="from" value=from options=currency_options() error=field("from")/>
+                        <SelectField label="To" name="to" value=to options=currency_options() error=field("to")/>
                         <TextField label="Amount (in From)" name="amount" value=amount error=field("amount") placeholder="e.g. 1000.00"/>
                     </div>
                     <p class="-mt-2 mb-3 text-xs text-slate-500" data-testid="available">"Available: " {available}</p>

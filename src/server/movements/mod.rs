@@ -111,12 +111,10 @@ pub async fn context(state: &AppState, holder: &Holder) -> Result<PayoutContext,
         ),
         Holder::User(id) => tokio::join!(state.p100.user_sepa_contacts(id), state.p100.user_sepa_deposit_info(id)),
     };
-    let fiat = balances.fiat_balances.iter().map(|b| (&b.name, b.amount));
-    let crypto = balances.crypto_balances.iter().map(|b| (&b.name, b.amount));
     Ok(PayoutContext {
         holder: holder.clone(),
-        available: fiat
-            .chain(crypto)
+        available: balances
+            .amounts()
             .map(|(c, a)| (c.code().to_owned(), display(a, c)))
             .collect(),
         networks: plan::network_choices(&balances),

@@ -86,13 +86,7 @@ fn sepa_fee(amount: Decimal) -> Decimal {
 }
 
 fn text(value: &str, field: &str, missing: &str, max: usize, errors: &mut FieldErrors) -> Option<String> {
-    let value = value.trim();
-    let checked = match value.chars().count() {
-        0 => Err(missing.to_owned()),
-        n if n > max => Err(format!("Keep it under {max} characters.")),
-        _ => Ok(value.to_owned()),
-    };
-    errors.check(field, checked)
+    errors.check(field, crate::domain::required_text(value, missing, max))
 }
 
 /// SEPA's character set (the EPC's basic Latin subset), which every bank on the way accepts.
@@ -106,33 +100,9 @@ fn sepa_text(value: String) -> Result<String, String> {
     }
 }
 
-fn choice<T>(value: &str, parse: impl Fn(&str) -> Option<T>, missing: &str) -> Result<T, String> {
-    match value.trim() {
-        "" => Err(missing.to_owned()),
-        text => parse(text).ok_or_else(|| missing.to_owned()),
-    }
-}
-
-fn receiver_type(value: &str) -> Result<ReceiverType, String> {
-    choice(
-        value,
-        |t| match ReceiverType::parse(t) {
-            ReceiverType::Unknown(_) => None,
-            known => Some(known),
-        },
-        "Choose a person or a company.",
-    )
-}
-
-fn wallet_type(value: &str) -> Result<WalletType, String> {
-    choice(
-        value,
-        |t| match WalletType::parse(t) {
-            WalletType::Unknown(_) => None,
-            known => Some(known),
-        },
-        "Choose the kind of wallet.",
-    )
+/// A choice from a form's list: `missing` when none (or something else) was sent.
+pub fn choice<T>(value: &str, parse: impl Fn(&str) -> Option<T>, missing: &str) -> Result<T, String> {
+    parse(value.trim()).ok_or_else(|| missing.to_owned())
 }
 
 /// `a person, self-hosted wallet`: the travel rule choices as the member picked them.
@@ -151,9 +121,8 @@ fn travel_rule_words(receiver: &ReceiverType, wallet: &WalletType) -> String {
 
 /// The live balance of `currency` that `payer` has at P100.
 fn available(balances: &Balances, currency: &Currency) -> Decimal {
-    let fiat = balances.fiat_balances.iter().map(|b| (&b.name, b.amount));
-    let crypto = balances.crypto_balances.iter().map(|b| (&b.name, b.amount));
-    fiat.chain(crypto)
+    balances
+        .amounts()
         .find(|(c, _)| *c == currency)
         .map_or(Decimal::ZERO, |(_, a)| a.get())
 }
@@ -332,8 +301,18 @@ async fn crypto(state: &AppState, input: &CryptoInput) -> Result<Plan, AppError>
         SEPA_TEXT_MAX,
         &mut errors,
     );
-    let wallet_type = errors.check("wallet_type", wallet_type(&input.wallet_type));
-    let receiver_type = errors.check("receiver_type", receiver_type(&input.receiver_type));
+    let wallet_type = errors.check(
+        "wallet_type",
+        choice(&input.wallet_type, WalletType::known, "Choose the kind of wallet."),
+    );
+    let receiver_type = errors.check(
+        "receiver_type",
+        choice(
+            &input.receiver_type,
+            ReceiverType::known,
+            "Choose a person or a company.",
+        ),
+    );
     let memo = match input.memo.trim() {
         "" => None,
         _ => text(&input.memo, "memo", "", SEPA_TEXT_MAX, &mut errors),

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::plan::choice;
 use crate::domain::audit::Outcome;
 use crate::domain::movements::{TravelRuleInput, WaitingDeposit};
-use crate::domain::{AppError, FieldErrors};
+use crate::domain::{AppError, FieldErrors, required_text};
 use crate::p100::types::{ReceiverType, TravelRuleUpdate, WalletType};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
@@ -68,33 +69,29 @@ pub async fn submit(state: &AppState, actor: &Actor, input: &TravelRuleInput) ->
     if deposit.is_empty() {
         errors.add("deposit_id", "Enter the deposit's id.");
     }
-    let name = input.name.trim();
-    match name.chars().count() {
-        0 => errors.add("name", "Enter the sender's full name or company name."),
-        n if n > 140 => errors.add("name", "Keep it under 140 characters."),
-        _ => {}
-    }
-    let wallet_type = match WalletType::parse(&input.wallet_type) {
-        WalletType::Unknown(_) => {
-            errors.add("wallet_type", "Choose the kind of wallet it came from.");
-            None
-        }
-        known => Some(known),
-    };
-    let receiver_type = match ReceiverType::parse(&input.sender_type) {
-        ReceiverType::Unknown(_) => {
-            errors.add("sender_type", "Choose a person or a company.");
-            None
-        }
-        known => Some(known),
-    };
-    let (Some(wallet_type), Some(receiver_type)) = (wallet_type, receiver_type) else {
+    let name = errors.check(
+        "name",
+        required_text(&input.name, "Enter the sender's full name or company name.", 140),
+    );
+    let wallet_type = errors.check(
+        "wallet_type",
+        choice(
+            &input.wallet_type,
+            WalletType::known,
+            "Choose the kind of wallet it came from.",
+        ),
+    );
+    let receiver_type = errors.check(
+        "sender_type",
+        choice(&input.sender_type, ReceiverType::known, "Choose a person or a company."),
+    );
+    let (Some(name), Some(wallet_type), Some(receiver_type)) = (name, wallet_type, receiver_type) else {
         return Err(AppError::Invalid(errors));
     };
     errors.into_result(|| ())?;
     let request = TravelRuleUpdate {
         crypto_deposit_id: deposit.to_owned(),
-        name: name.to_owned(),
+        name,
         wallet_type,
         receiver_type,
     };

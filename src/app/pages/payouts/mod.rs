@@ -10,20 +10,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::movements::fetch_movements;
 use crate::app::components::filters::{FilterField, FilterForm};
-use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY};
+use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::MovementBadge;
 use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
-use crate::domain::money::Currency;
 use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
-
-fn currencies() -> Vec<(String, String)> {
-    Currency::KNOWN
-        .iter()
-        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
-        .collect()
-}
 
 /// The new-movement page for `kind`.
 pub fn new_href(kind: MovementKind) -> String {
@@ -80,7 +72,7 @@ fn Filters(
     let fields = vec![
         FilterField::select("kind", "Kind", kinds, "Any"),
         FilterField::select("status", "Status", statuses, "Any"),
-        FilterField::select("currency", "Currency", currencies(), "Any"),
+        FilterField::select("currency", "Currency", currency_options(), "Any"),
         FilterField::text("user", "User (id or partner)", "partner"),
         FilterField::select("maker", "Made by", makers, "Anyone"),
         FilterField::date("from", "From (UTC day)"),

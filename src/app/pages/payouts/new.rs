@@ -7,7 +7,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::movements::{ReviewMovement, SubmitMovement, fetch_payout_context};
 use crate::app::components::form::{
-    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextAreaField, TextField, field_error,
+    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextAreaField, TextField, choices, currency_options,
+    field_error,
 };
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser};
 use crate::domain::balances::Holder;
@@ -136,10 +137,6 @@ fn reviewing(current: Signal<MovementInput>) -> Reviewing<impl Fn(leptos::ev::Su
         });
     };
     Reviewing { review, reviewed, ask }
-}
-
-fn choices(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect()
 }
 
 /// The holder's live context (balances, contacts, networks, deposit info), loaded once shown.
@@ -376,10 +373,6 @@ fn TransferForm(holder: Holder) -> impl IntoView {
         .iter()
         .map(|d| (d.as_str().to_owned(), d.label().to_owned()))
         .collect();
-    let currencies = Currency::KNOWN
-        .iter()
-        .map(|c| (c.code().to_owned(), c.code().to_uppercase()))
-        .collect();
     view! {
         <div class="grid grid-cols-1 items-start gap-4 xl:grid-cols-3">
             <div class="space-y-4 xl:col-span-2">
@@ -388,7 +381,7 @@ fn TransferForm(holder: Holder) -> impl IntoView {
                         <div class="grid grid-cols-1 gap-x-3 md:grid-cols-2">
                             <SelectField label="Direction" name="direction" value=direction options=directions error=error("direction")/>
                             <TextField label="User (external id)" name="user" value=user error=error("user") placeholder="demo-0025"/>
-                            <SelectField label="Currency" name="currency" value=currency options=currencies error=error("currency")/>
+                            <SelectField label="Currency" name="currency" value=currency options=currency_options() error=error("currency")/>
                             <TextField label="Amount" name="amount" value=amount error=error("amount")/>
                         </div>
                         <TextAreaField label="Note (what it is for)" name="note" value=note error=error("note")/>

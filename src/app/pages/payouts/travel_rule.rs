@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::movements::{SubmitTravelRule, fetch_waiting_deposits};
 use crate::app::components::form::{
-    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, field_error,
+    ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, choices, field_error,
 };
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice, load_in_browser, table};
 use crate::domain::movements::TravelRuleInput;
@@ -44,11 +44,6 @@ pub fn TravelRulePage() -> impl IntoView {
         });
     };
     let error = move |field: &'static str| field_error(submit.value(), field);
-    let options = |list: &[(&str, &str)]| {
-        list.iter()
-            .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
-            .collect::<Vec<_>>()
-    };
     view! {
         <Title text="Travel rule"/>
         <PageHeader title="Travel rule" subtitle="Crypto deposits P100 holds until it has the sender's details. Send them and P100 releases the funds."/>
@@ -91,9 +86,9 @@ pub fn TravelRulePage() -> impl IntoView {
                     <TextField label="Deposit id" name="deposit_id" value=deposit error=error("deposit_id")/>
                     <TextField label="Sender's full name or company" name="name" value=name error=error("name")/>
                     <SelectField label="Sender is" name="sender_type" value=sender_type
-                        options=options(&[("NATURAL", "A person"), ("LEGAL", "A company")]) error=error("sender_type")/>
+                        options=choices(&[("NATURAL", "A person"), ("LEGAL", "A company")]) error=error("sender_type")/>
                     <SelectField label="Sent from" name="wallet_type" value=wallet_type
-                        options=options(&[("CUSTODIAL", "An exchange or custodian"), ("NON_CUSTODIAL", "A self-hosted wallet"), ("OTHER", "Other")]) error=error("wallet_type")/>
+                        options=choices(&[("CUSTODIAL", "An exchange or custodian"), ("NON_CUSTODIAL", "A self-hosted wallet"), ("OTHER", "Other")]) error=error("wallet_type")/>
                     <ActionError result=submit.value()/>
                     {move || sent.get().map(|id| view! { <div class="mb-2"><SuccessNotice message=format!("Sent to P100 for deposit {id}.")/></div> })}
                     <button type="submit" class=BUTTON_PRIMARY disabled=move || submit.pending().get()>"Send to P100"</button>
