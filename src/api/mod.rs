@@ -9,6 +9,7 @@ pub mod auth;
 pub mod balances;
 pub mod exchanges;
 pub mod movements;
+pub mod reconciliation;
 pub mod sandbox;
 pub mod settings;
 pub mod staff;

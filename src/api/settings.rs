@@ -1,4 +1,4 @@
-//! Run-time settings: the four-eyes thresholds.
+//! Run-time settings: the four-eyes thresholds and reconciliation's grace.
 
 use leptos::prelude::*;
 
@@ -20,4 +20,16 @@ pub async fn fetch_thresholds() -> Result<Vec<Threshold>, AppError> {
 pub async fn update_thresholds(thresholds: Vec<Threshold>) -> Result<Vec<Threshold>, AppError> {
     let (request, actor) = super::ssr::guard(&[SettingsManage]).await?;
     service::update_thresholds(&request.state.db, &actor, &thresholds).await
+}
+
+#[server(endpoint = "settings/grace", input = leptos::server_fn::codec::Json)]
+pub async fn fetch_grace() -> Result<i64, AppError> {
+    let (request, _) = super::ssr::guard(&[SettingsManage]).await?;
+    crate::server::reconciliation::grace_minutes(&request.state.db).await
+}
+
+#[server(endpoint = "settings/update_grace", input = leptos::server_fn::codec::Json)]
+pub async fn update_grace(minutes: String) -> Result<i64, AppError> {
+    let (request, actor) = super::ssr::guard(&[SettingsManage]).await?;
+    service::update_grace(&request.state.db, &actor, &minutes).await
 }

@@ -15,6 +15,8 @@ pub enum Area {
     Exchanges,
     Balances,
     Approvals,
+    Reconciliation,
+    Webhooks,
     Audit,
     Staff,
     Settings,
@@ -22,13 +24,15 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 10] = [
+    pub const ALL: [Area; 12] = [
         Area::Users,
         Area::KycQueue,
         Area::Payouts,
         Area::Exchanges,
         Area::Balances,
         Area::Approvals,
+        Area::Reconciliation,
+        Area::Webhooks,
         Area::Audit,
         Area::Staff,
         Area::Settings,
@@ -43,6 +47,8 @@ impl Area {
             Area::Exchanges => "/exchanges",
             Area::Balances => "/balances",
             Area::Approvals => "/approvals",
+            Area::Reconciliation => "/reconciliation",
+            Area::Webhooks => "/webhooks",
             Area::Audit => "/audit",
             Area::Staff => "/staff",
             Area::Settings => "/settings",
@@ -58,6 +64,8 @@ impl Area {
             Area::Exchanges => "Exchanges",
             Area::Balances => "Balances",
             Area::Approvals => "Approvals",
+            Area::Reconciliation => "Reconciliation",
+            Area::Webhooks => "Webhooks",
             Area::Audit => "Audit log",
             Area::Staff => "Staff",
             Area::Settings => "Settings",
@@ -72,6 +80,8 @@ impl Area {
             Area::KycQueue => Permission::KycReview,
             Area::Payouts | Area::Exchanges | Area::Balances => Permission::BalancesRead,
             Area::Approvals => Permission::ApprovalsDecide,
+            Area::Reconciliation => Permission::ReconciliationManage,
+            Area::Webhooks => Permission::WebhooksRead,
             Area::Audit => Permission::AuditRead,
             Area::Staff => Permission::StaffManage,
             Area::Settings => Permission::SettingsManage,
@@ -87,9 +97,11 @@ impl Area {
             Area::Exchanges => "Quote, lock and finalize currency exchanges.",
             Area::Balances => "Partner and user balances with their transaction history.",
             Area::Approvals => "Four-eyes decisions on deletions and large payouts.",
+            Area::Reconciliation => "Our movements beside P100 and its webhooks; the mismatch queue.",
+            Area::Webhooks => "Every delivery from P100, its processing, and processing it again.",
             Area::Audit => "Who did what, when, to whom: append-only and hash-chained.",
             Area::Staff => "Staff accounts, their roles, and access.",
-            Area::Settings => "Four-eyes thresholds per currency.",
+            Area::Settings => "Four-eyes thresholds per currency; reconciliation's grace.",
             Area::Sandbox => "Scenarios and faults of the built-in P100 simulator.",
         }
     }

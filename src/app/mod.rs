@@ -16,7 +16,9 @@ use pages::approvals::{ApprovalPage, ApprovalsPage};
 use pages::balances::{BalancesPage, UserBalancesPage};
 use pages::exchanges::{ExchangePage, ExchangesPage, NewExchangePage};
 use pages::payouts::{PayoutsPage, detail::MovementPage, new::NewMovementPage, travel_rule::TravelRulePage};
+use pages::reconciliation::ReconciliationPage;
 use pages::settings::SettingsPage;
+use pages::webhooks::{WebhookPage, WebhooksPage};
 use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
 use pages::{
     audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
@@ -85,6 +87,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("balances/users/:id") view={Lazy::<UserBalancesRoute>::new()}/>
                         <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()}/>
                         <Route path=path!("approvals/:id") view={Lazy::<ApprovalRoute>::new()}/>
+                        <Route path=path!("reconciliation") view={Lazy::<ReconciliationRoute>::new()}/>
+                        <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()}/>
+                        <Route path=path!("webhooks/:id") view={Lazy::<WebhookRoute>::new()}/>
                         <Route path=path!("sandbox") view={Lazy::<SandboxRoute>::new()}/>
                         <Route path=path!("audit") view={Lazy::<AuditRoute>::new()}/>
                         <Route path=path!("staff") view={Lazy::<StaffRoute>::new()}/>
@@ -128,6 +133,9 @@ lazy_page!(ExchangesRoute, Area::Exchanges, ExchangesPage);
 lazy_page!(NewExchangeRoute, Area::Exchanges, NewExchangePage);
 lazy_page!(ExchangeRoute, Area::Exchanges, ExchangePage);
 lazy_page!(SandboxRoute, Area::Sandbox, SandboxPage);
+lazy_page!(ReconciliationRoute, Area::Reconciliation, ReconciliationPage);
+lazy_page!(WebhooksRoute, Area::Webhooks, WebhooksPage);
+lazy_page!(WebhookRoute, Area::Webhooks, WebhookPage);
 lazy_page!(AuditRoute, Area::Audit, AuditPage);
 lazy_page!(StaffRoute, Area::Staff, StaffPage);
 lazy_page!(PayoutsRoute, Area::Payouts, PayoutsPage);

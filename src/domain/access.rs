@@ -60,7 +60,6 @@ impl Role {
                 TravelRuleSubmit,
                 ApprovalsDecide,
                 ExportsCreate,
-                WebhooksRead,
                 AuditRead,
             ],
             Role::Finance => &[
@@ -76,7 +75,7 @@ impl Role {
                 ExportsCreate,
                 WebhooksRead,
             ],
-            Role::Viewer => &[UsersRead, BalancesRead, WebhooksRead, AuditRead, ExportsCreate],
+            Role::Viewer => &[UsersRead, BalancesRead, AuditRead, ExportsCreate],
         }
     }
 
@@ -163,7 +162,6 @@ mod tests {
         let read_only = [
             Permission::UsersRead,
             Permission::BalancesRead,
-            Permission::WebhooksRead,
             Permission::AuditRead,
             Permission::ExportsCreate,
         ];

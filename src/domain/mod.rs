@@ -49,6 +49,7 @@ pub mod error;
 pub mod exchanges;
 pub mod money;
 pub mod movements;
+pub mod reconciliation;
 pub mod sandbox;
 pub mod staff;
 pub mod users;

@@ -32,6 +32,14 @@ pub struct Settings {
     pub lock_ttl_ms: Option<u64>,
 }
 
+/// A change P100 makes to its own record of a movement (`None`: left as it is).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Amendment {
+    pub amount: Option<String>,
+    pub status: Option<String>,
+}
+
 /// What the Sandbox page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

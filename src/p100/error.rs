@@ -160,6 +160,17 @@ impl P100Error {
         )
     }
 
+    /// Whether P100 answered that the record asked for does not exist: P428, or a 404 with or
+    /// without a P-code (INFERRED for exchanges, withdrawals and transfers: undocumented).
+    pub fn not_found(&self) -> bool {
+        matches!(
+            self,
+            P100Error::Refused { status: 404, .. }
+                | P100Error::Refused { code: PCode::P428, .. }
+                | P100Error::Unavailable { status: 404 }
+        )
+    }
+
     /// Whether repeating the same read could succeed (never consulted for money movements).
     pub fn transient(&self) -> bool {
         matches!(

@@ -36,8 +36,17 @@ pub fn spawn(sandbox: Arc<Sandbox>) {
 }
 
 /// Queues a webhook to the app, sent by the clock (in the caller's transaction).
+/// One the controls said to lose is dropped here.
 pub async fn webhook<T: Serialize>(tx: &mut Tx, route: Route, payload: &T) -> Result<(), Refusal> {
     let payload = serde_json::to_string(payload).map_err(Refusal::internal)?;
+    if let Some(lose) = store::take_setting(tx, control::LOSE_WEBHOOKS).await? {
+        let left = lose.parse::<u32>().unwrap_or(0);
+        if left > 0 {
+            store::set_setting(tx, control::LOSE_WEBHOOKS, &(left - 1).to_string()).await?;
+            tracing::info!(route = route.path(), "sandbox: webhook lost on purpose");
+            return Ok(());
+        }
+    }
     Ok(store::enqueue_webhook(tx, route.path(), &payload, Timestamp::now()).await?)
 }
 

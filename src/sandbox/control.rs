@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::clock::{self, Outcome};
 use super::{Refusal, Sandbox};
-pub use crate::domain::sandbox::{Fault, Overview, Settings, WebhookDelivery};
+pub use crate::domain::sandbox::{Amendment, Fault, Overview, Settings, WebhookDelivery};
 use crate::p100::endpoints;
 use crate::p100::error::PCode;
 use crate::server::db;
@@ -31,6 +31,8 @@ pub const TIMEOUT_MS: &str = "timeout_ms";
 pub const LOCK_TTL_MS: &str = "lock_ttl_ms";
 /// The next KYC outcome: `approve` or `reject:<reason>`.
 pub const KYC_NEXT: &str = "kyc_next";
+/// How many of the next webhooks are lost (never delivered).
+pub const LOSE_WEBHOOKS: &str = "lose_webhooks";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -109,6 +111,55 @@ pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<()
     Ok(())
 }
 
+/// The next `count` webhooks the sandbox owes are lost, as a delivery P100 never makes.
+pub async fn lose_webhooks(sandbox: &Sandbox, count: u32) -> Result<(), ControlError> {
+    if count > 1000 {
+        return Err(ControlError::Invalid("count must be at most 1000".into()));
+    }
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    store::set_setting(&mut tx, LOSE_WEBHOOKS, &count.to_string()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// P100 changes its own record of a movement after the fact (amount and/or status in its details),
+/// with no balance moved and no webhook: what reconciliation exists to catch.
+pub async fn amend(sandbox: &Sandbox, id: &str, amendment: &Amendment) -> Result<String, ControlError> {
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    let mut movement = store::movement(&mut tx, id)
+        .await?
+        .ok_or_else(|| ControlError::NoMovement(id.to_owned()))?;
+    let mut details: serde_json::Value = serde_json::from_str(&movement.details)
+        .map_err(|e| ControlError::Invalid(format!("stored details unreadable: {e}")))?;
+    if let Some(amount) = &amendment.amount {
+        amount
+            .parse::<rust_decimal::Decimal>()
+            .map_err(|_| ControlError::Invalid(format!("{amount} is not an amount")))?;
+        let key = if details.get("amountFrom").is_some() { "amountFrom" } else { "amount" };
+        details[key] = json!(amount);
+    }
+    if let Some(status) = &amendment.status {
+        details["status"] = json!(status);
+        movement.status.clone_from(status);
+        movement.settle_at = None;
+    }
+    movement.details = details.to_string();
+    movement.updated_at = crate::server::db::Timestamp::now();
+    store::update_movement(&mut tx, &movement).await?;
+    tx.commit().await?;
+    Ok(movement.status)
+}
+
+/// P100 has no record of the movement any more.
+pub async fn forget(sandbox: &Sandbox, id: &str) -> Result<(), ControlError> {
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    if !store::delete_movement(&mut tx, id).await? {
+        return Err(ControlError::NoMovement(id.to_owned()));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Completes or fails a movement now, whatever step it is at.
 pub async fn force(sandbox: &Sandbox, id: &str, complete: bool) -> Result<String, ControlError> {
     let mut tx = db::begin_write(&sandbox.db).await?;
@@ -178,6 +229,9 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .route("/settings", post(http_settings))
         .route("/movements/{id}/complete", post(http_complete))
         .route("/movements/{id}/fail", post(http_fail))
+        .route("/movements/{id}/amend", post(http_amend))
+        .route("/movements/{id}", delete(http_forget))
+        .route("/lose-webhooks", post(http_lose_webhooks))
         .route("/state", get(http_overview))
         .layer(middleware::from_fn_with_state(sandbox.clone(), require_key))
         .with_state(sandbox);
@@ -247,6 +301,31 @@ async fn http_fail(State(sandbox): Shared, Path(id): Path<String>) -> Result<Jso
     force(&sandbox, &id, false)
         .await
         .map(|status| Json(json!({ "status": status })))
+}
+
+async fn http_amend(
+    State(sandbox): Shared,
+    Path(id): Path<String>,
+    Json(amendment): Json<Amendment>,
+) -> Result<Json<serde_json::Value>, ControlError> {
+    amend(&sandbox, &id, &amendment)
+        .await
+        .map(|status| Json(json!({ "status": status })))
+}
+
+async fn http_forget(State(sandbox): Shared, Path(id): Path<String>) -> Result<StatusCode, ControlError> {
+    forget(&sandbox, &id).await.map(|()| StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Count {
+    count: u32,
+}
+
+async fn http_lose_webhooks(State(sandbox): Shared, Json(lose): Json<Count>) -> Result<StatusCode, ControlError> {
+    lose_webhooks(&sandbox, lose.count)
+        .await
+        .map(|()| StatusCode::NO_CONTENT)
 }
 
 async fn http_overview(State(sandbox): Shared) -> Result<Json<Overview>, ControlError> {

@@ -493,7 +493,7 @@ async fn movement_details(
             let details: Value = serde_json::from_str(&m.details).map_err(Refusal::internal)?;
             ok(details)
         }
-        _ => Err(Refusal::invalid(format!(
+        _ => Err(Refusal::not_found(format!(
             "No {} with id {id}",
             expected.replace('_', " ")
         ))),

@@ -126,6 +126,14 @@ impl Refusal {
         }
     }
 
+    /// A look-up of an id P100 does not hold, where no P-code is documented: a bare 404 (INFERRED).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Refusal {
+            status: StatusCode::NOT_FOUND,
+            body: json!({ "errorMessage": message.into() }),
+        }
+    }
+
     pub fn no_user(external_user_id: &str) -> Self {
         Refusal::code(
             PCode::P412,

@@ -21,6 +21,7 @@ use crate::server::db::exchanges::{self as store, Change, ExchangeRecord, ListFi
 use crate::server::db::{self, Db, Timestamp};
 use crate::server::state::AppState;
 use crate::server::users::kyc::Applied;
+use crate::server::webhooks::Preview;
 
 /// P100's standard exchange fee (REFERENCE.md 1.9), used for the indicative quote only: the lock
 /// carries the partner's actual fee.
@@ -319,16 +320,25 @@ pub async fn follow(state: &AppState, id: &str) -> Result<ExchangeView, AppError
     get(state, id).await
 }
 
-/// Records P100's final word on a pending exchange (the amounts P100 reports replace the quote).
-async fn apply_details(db: &Db, record: &ExchangeRecord, details: &ExchangeDetails) -> Result<bool, AppError> {
+/// P100's final word on an exchange: our status, and P100's amount received and fee at the
+/// currency's scale. `None` while it is still moving.
+fn outcome(record: &ExchangeRecord, details: &ExchangeDetails) -> Option<(ExchangeStatus, String, String)> {
     let to = match details.status {
         MovementStatus::Completed | MovementStatus::Successful => ExchangeStatus::Completed,
         MovementStatus::Failed => ExchangeStatus::Failed,
-        _ => return Ok(false),
+        _ => return None,
     };
     let currency_to = Currency::parse(&record.currency_to);
     let amount_to = details.amount_to.at_scale_of(&currency_to).to_string();
     let fee = details.fee.at_scale_of(&currency_to).to_string();
+    Some((to, amount_to, fee))
+}
+
+/// Records P100's final word on a pending exchange (the amounts P100 reports replace the quote).
+async fn apply_details(db: &Db, record: &ExchangeRecord, details: &ExchangeDetails) -> Result<bool, AppError> {
+    let Some((to, amount_to, fee)) = outcome(record, details) else {
+        return Ok(false);
+    };
     let failure =
         (to == ExchangeStatus::Failed).then_some("P100 reports the exchange FAILED; the funds return to the balance.");
     let change = Change {
@@ -427,35 +437,66 @@ async fn expire_due(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The exchange webhook (INFERRED: WEBHOOKS.md finds none; P100 may add one). Like every event it
-/// is a hint: the details endpoint says what happened.
-pub async fn apply_webhook(state: &AppState, payload: &Value) -> Result<Applied, String> {
+/// The exchange an exchange webhook is about, if it is pending here.
+async fn webhook_target(state: &AppState, payload: &Value) -> Result<Result<ExchangeRecord, String>, String> {
     let Some(upstream_id) = payload
         .get("exchangeId")
         .or_else(|| payload.get("id"))
         .and_then(Value::as_str)
     else {
-        return Ok(Applied::Ignored("no exchange id in the event".into()));
+        return Ok(Err("no exchange id in the event".into()));
     };
     let record = store::find_by_upstream(&state.db, upstream_id)
         .await
         .map_err(|e| e.to_string())?;
-    let Some(record) = record else {
-        return Ok(Applied::Ignored(format!("exchange {upstream_id} was not started here")));
-    };
-    if record.status != ExchangeStatus::Pending.as_str() {
-        return Ok(Applied::Ignored(format!("exchange already {}", record.status)));
-    }
-    let details = state
+    Ok(match record {
+        None => Err(format!("exchange {upstream_id} was not started here")),
+        Some(r) if r.status != ExchangeStatus::Pending.as_str() => Err(format!("exchange already {}", r.status)),
+        Some(r) => Ok(r),
+    })
+}
+
+async fn upstream_details(state: &AppState, record: &ExchangeRecord) -> Result<ExchangeDetails, String> {
+    let upstream_id = record.upstream_id.as_deref().unwrap_or_default();
+    Ok(state
         .p100
         .exchange_details(upstream_id)
         .await
         .map_err(|f| f.error.to_string())?
-        .value;
+        .value)
+}
+
+/// The exchange webhook (INFERRED: WEBHOOKS.md finds none; P100 may add one). Like every event it
+/// is a hint: the details endpoint says what happened.
+pub async fn apply_webhook(state: &AppState, payload: &Value) -> Result<Applied, String> {
+    let record = match webhook_target(state, payload).await? {
+        Err(reason) => return Ok(Applied::Ignored(reason)),
+        Ok(record) => record,
+    };
+    let details = upstream_details(state, &record).await?;
     apply_details(&state.db, &record, &details)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Applied::Done)
+}
+
+/// What `apply_webhook` would change now, read from P100 but not written (the log's dry run).
+pub async fn preview_webhook(state: &AppState, payload: &Value) -> Result<Preview, String> {
+    let record = match webhook_target(state, payload).await? {
+        Err(reason) => return Ok(Preview::nothing(reason)),
+        Ok(record) => record,
+    };
+    let details = upstream_details(state, &record).await?;
+    let Some((to, amount_to, fee)) = outcome(&record, &details) else {
+        return Ok(Preview::nothing(format!("P100 still reports exchange {} {}", details.id, details.status)));
+    };
+    let target = format!("exchange {}", record.id);
+    Ok(
+        Preview::new(format!("P100 reports exchange {} {}: it becomes {to}.", details.id, details.status))
+            .change(&target, "status", &record.status, to.as_str())
+            .change(&target, "amount received", &record.amount_to, &amount_to)
+            .change(&target, "fee", &record.fee, &fee),
+    )
 }
 
 pub async fn get(state: &AppState, id: &str) -> Result<ExchangeView, AppError> {

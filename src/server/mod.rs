@@ -12,6 +12,7 @@ pub mod error;
 pub mod exchanges;
 pub mod http;
 pub mod movements;
+pub mod reconciliation;
 pub mod settings;
 pub mod staff;
 pub mod state;
@@ -66,6 +67,7 @@ pub async fn build(
     local: SocketAddr,
 ) -> Result<(AppState, Router), StartError> {
     let db = db::connect(&config.database_url).await?;
+    reconciliation::check::init(&db).await?;
     let sessions = SqliteStore::new(db.clone());
     sessions.migrate().await?;
     tokio::spawn(sessions.clone().continuously_delete_expired(Duration::from_secs(3600)));
@@ -109,6 +111,7 @@ pub async fn build(
     };
     tokio::spawn(exchanges::follow_in_background(state.clone()));
     tokio::spawn(movements::follow_in_background(state.clone()));
+    tokio::spawn(reconciliation::check::in_background(state.clone()));
     Ok((state.clone(), http::router(state, sessions)))
 }
 

@@ -85,3 +85,24 @@ pub async fn update_thresholds(db: &Db, actor: &Actor, typed: &[Threshold]) -> R
     }
     thresholds(db).await
 }
+
+/// Sets how many minutes a missing webhook or an unclaimed P100 movement is allowed before
+/// reconciliation calls it a mismatch (0 to 1440; audited with before and after).
+pub async fn update_grace(db: &Db, actor: &Actor, typed: &str) -> Result<i64, AppError> {
+    let minutes = match typed.trim().parse::<i64>() {
+        Ok(m) if (0..=1440).contains(&m) => m,
+        _ => return Err(AppError::field("grace_minutes", "Enter whole minutes from 0 to 1440.")),
+    };
+    let before = super::reconciliation::grace_minutes(db).await?;
+    if before != minutes {
+        let mut tx = db::begin_write(db).await?;
+        db::settings::put(&mut tx, super::reconciliation::GRACE_KEY, Some(&minutes.to_string()), &actor.staff.id).await?;
+        let event = Event::new("settings.update", Outcome::Success)
+            .target("settings", super::reconciliation::GRACE_KEY)
+            .reason("reconciliation grace")
+            .change(Some(json!({ "minutes": before })), Some(json!({ "minutes": minutes })));
+        audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
+        tx.commit().await?;
+    }
+    Ok(minutes)
+}

@@ -1,24 +1,28 @@
-//! Settings an admin changes at run time: the four-eyes threshold of each currency.
+//! Settings an admin changes at run time: the four-eyes threshold of each currency, and how long
+//! reconciliation waits before a missing webhook or an unclaimed P100 movement is a mismatch.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::settings::{UpdateThresholds, fetch_thresholds};
-use crate::app::components::form::{ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, field_error};
+use crate::api::settings::{UpdateGrace, UpdateThresholds, fetch_grace, fetch_thresholds};
+use crate::app::components::form::{ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, TextField, field_error};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice};
 use crate::domain::movements::Threshold;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let thresholds = Resource::new(|| (), |_| fetch_thresholds());
+    let grace = Resource::new(|| (), |_| fetch_grace());
     view! {
         <Title text="Settings"/>
         <PageHeader title="Settings" subtitle="Changes apply at once and are written to the audit log."/>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                match thresholds.await {
-                    Ok(list) => view! { <Thresholds list/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                match (thresholds.await, grace.await) {
+                    (Ok(list), Ok(minutes)) => view! {
+                        <div class="max-w-2xl space-y-4"><Thresholds list/><Grace minutes/></div>
+                    }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
         </Transition>
@@ -47,8 +51,7 @@ fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
         }
     };
     view! {
-        <div class="max-w-2xl">
-            <Card title="Four-eyes thresholds">
+        <Card title="Four-eyes thresholds">
                 <p class="mb-3 text-sm text-slate-600">"A payout, withdrawal or transfer above its currency's amount waits for a second finance member. Leave an amount empty to require approval for every amount in that currency."</p>
                 <form on:submit=submit novalidate data-testid="thresholds">
                     <div class="grid grid-cols-2 gap-x-4 md:grid-cols-3">
@@ -71,7 +74,27 @@ fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
                     {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Saved."/></div> })}
                     <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Save thresholds"</button>
                 </form>
-            </Card>
-        </div>
+        </Card>
+    }
+}
+
+#[component]
+fn Grace(minutes: i64) -> impl IntoView {
+    let value = RwSignal::new(minutes.to_string());
+    let save = ServerAction::<UpdateGrace>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateGrace { minutes: value.get() });
+    };
+    view! {
+        <Card title="Reconciliation">
+            <p class="mb-3 text-sm text-slate-600">"How many minutes a sent movement may go without a webhook, and a P100 movement may sit in the partner's history unclaimed, before reconciliation calls it a mismatch."</p>
+            <form on:submit=submit novalidate class="flex items-start gap-3" data-testid="grace">
+                <div class="w-40"><TextField label="Grace (minutes)" name="grace_minutes" value error=field_error(save.value(), "grace_minutes")/></div>
+                <div class="pt-5"><button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Save"</button></div>
+                {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="pt-5"><SuccessNotice message="Saved."/></div> })}
+            </form>
+            <ActionError result=save.value()/>
+        </Card>
     }
 }

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod exchanges;
 pub mod movements;
+pub mod reconciliation;
 pub mod sandbox;
 pub mod settings;
 pub mod staff;

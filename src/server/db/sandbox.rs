@@ -268,6 +268,15 @@ pub async fn update_movement(tx: &mut Tx, movement: &MovementRow) -> Result<(), 
         .map(|_| ())
 }
 
+/// P100 loses a record (a reconciliation scenario).
+pub async fn delete_movement(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sandbox_movements WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Ids of movements whose next step is due.
 pub async fn due_movements(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM sandbox_movements WHERE settle_at <= $1 ORDER BY settle_at LIMIT $2")

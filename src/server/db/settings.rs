@@ -40,3 +40,14 @@ pub async fn put(tx: &mut Tx, key: &str, value: Option<&str>, staff_id: &str) ->
             .map(|_| ()),
     }
 }
+
+/// Sets a setting the system owns, unless it is set already.
+pub async fn init(db: &Db, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .bind(Timestamp::now())
+        .execute(db)
+        .await
+        .map(|_| ())
+}

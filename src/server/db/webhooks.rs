@@ -1,6 +1,6 @@
 //! Webhook deliveries as received.
 
-use sqlx::FromRow;
+use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::{Db, Timestamp};
 
@@ -17,6 +17,8 @@ pub struct EventRow {
     pub deliveries: i64,
     pub received_at: Timestamp,
     pub processed_at: Option<Timestamp>,
+    pub subject: Option<String>,
+    pub reprocessed: i64,
 }
 
 /// Stores a delivery. `false` when an identical one was stored before: its delivery count goes up
@@ -24,8 +26,9 @@ pub struct EventRow {
 pub async fn insert_once(db: &Db, event: &EventRow) -> Result<bool, sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
     let inserted: Option<String> = sqlx::query_scalar(
-        "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)
+        "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries,
+             received_at, subject)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)
          ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(&event.id)
@@ -37,6 +40,7 @@ pub async fn insert_once(db: &Db, event: &EventRow) -> Result<bool, sqlx::Error>
     .bind(&event.status)
     .bind(&event.error)
     .bind(event.received_at)
+    .bind(&event.subject)
     .fetch_optional(&mut *tx)
     .await?;
     if inserted.is_none() {
@@ -67,12 +71,60 @@ pub async fn finish(db: &Db, id: &str, status: &str, error: Option<&str>, at: Ti
         .map(|_| ())
 }
 
-/// The newest deliveries (tests and, later, the webhook log).
-pub async fn recent(db: &Db, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM webhook_events ORDER BY received_at DESC, id DESC LIMIT $1")
-        .bind(limit)
+/// What the webhook log filters on; `None` leaves a field out.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub subject: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+/// The newest deliveries matching `filter`.
+pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM webhook_events WHERE 1 = 1");
+    for (column, value) in [("kind", &filter.kind), ("status", &filter.status), ("subject", &filter.subject)] {
+        if let Some(value) = value {
+            query.push(format!(" AND {column} = ")).push_bind(value.clone());
+        }
+    }
+    if let Some(from) = filter.from {
+        query.push(" AND received_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        query.push(" AND received_at < ").push_bind(to);
+    }
+    query.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(limit);
+    query.build_query_as().fetch_all(db).await
+}
+
+/// Every kind stored, for the log's filter.
+pub async fn kinds(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT kind FROM webhook_events ORDER BY kind")
         .fetch_all(db)
         .await
+}
+
+/// When the newest authenticated delivery arrived.
+pub async fn last_received(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(received_at) FROM webhook_events WHERE authenticated")
+        .fetch_one(db)
+        .await
+}
+
+/// The outcome of processing an event again by hand.
+pub async fn finish_again(db: &Db, id: &str, status: &str, error: Option<&str>, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4, reprocessed = reprocessed + 1 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(error)
+    .bind(at)
+    .execute(db)
+    .await
+    .map(|_| ())
 }
 
 /// The newest authenticated deliveries of one kind.

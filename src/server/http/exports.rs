@@ -13,11 +13,13 @@ use tower_sessions::Session;
 
 use crate::domain::audit::{AuditFilter, Outcome};
 use crate::domain::balances::{HistoryFilter, Holder};
+use crate::domain::reconciliation::{ReportFilter, Verdict};
 use crate::domain::{AppError, Permission};
 use crate::server::audit::{self, Event};
 use crate::server::auth::{Actor, authorize};
 use crate::server::balances::{self, HistoryCriteria};
 use crate::server::db::{self, Timestamp};
+use crate::server::reconciliation;
 use crate::server::state::AppState;
 
 const BATCH: i64 = 500;
@@ -158,6 +160,49 @@ pub async fn transactions_csv(
         .user()
         .map_or_else(|| "partner".to_owned(), |id| format!("user-{id}"));
     csv_download(&format!("transactions-{name}"), &balances::CSV_COLUMNS, rows)
+}
+
+/// The reconciliation report as the page's filters show it (with `view=mismatch`: the queue).
+pub async fn reconciliation_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<HashMap<String, String>>,
+    request: Parts,
+) -> Response {
+    let required = [Permission::ReconciliationManage, Permission::ExportsCreate];
+    let actor = match authorize_download(&state, &session, &request, &required).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let filter = ReportFilter::from_pairs(|k| params.get(k).map(String::as_str));
+    let report = match reconciliation::report(&state.db, &filter).await {
+        Ok(report) => report,
+        Err(err) => return error_response(err),
+    };
+    let event = Event::new("reconciliation.export", Outcome::Success).reason(format!(
+        "{} rows, filters: {}",
+        report.rows.len(),
+        serde_json::to_string(&filter).unwrap_or_default()
+    ));
+    if let Err(err) = audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await {
+        return error_response(err.into());
+    }
+    let body: Vec<u8> = report
+        .rows
+        .iter()
+        .flat_map(|r| csv_line(reconciliation::csv_cells(r)))
+        .collect();
+    let stem = if filter.view == Verdict::Mismatch.as_str() {
+        "reconciliation-mismatches"
+    } else {
+        "reconciliation"
+    };
+    let rows = stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(body)) });
+    csv_download(
+        &format!("{stem}-{}-to-{}", report.from, report.to),
+        &reconciliation::CSV_COLUMNS,
+        rows,
+    )
 }
 
 /// The member behind a download link, if they hold `required`; otherwise the answer to send

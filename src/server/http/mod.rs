@@ -69,6 +69,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/exports/audit.csv", get(exports::audit_csv))
         .route("/exports/transactions.csv", get(exports::transactions_csv))
+        .route("/exports/reconciliation.csv", get(exports::reconciliation_csv))
         .route(
             &format!("{}/webhook/health", webhooks::BASE_PATH),
             get(webhooks::health).post(webhooks::health),

@@ -25,6 +25,7 @@ use super::db::movements::{self as store, Change, ListFilter, MovementRecord, Ne
 use super::db::{self, Db, Timestamp, Tx};
 use super::state::AppState;
 use super::users::kyc::Applied;
+use super::webhooks::Preview;
 use crate::domain::approvals::{ApprovalAction, ApprovalStatus};
 use crate::domain::audit::{AuditEntryView, Outcome};
 use crate::domain::balances::Holder;
@@ -374,16 +375,22 @@ pub async fn approval_closed(
 }
 
 /// What P100's details say about a movement.
-struct Settled {
-    status: Upstate,
+pub(crate) struct Settled {
+    pub status: Upstate,
     fee: Option<Decimal>,
     failure: Option<String>,
-    amount: Decimal,
+    pub amount: Decimal,
+    pub currency: Currency,
     /// IBAN, address, or the transfer's `(source, destination)` user ids joined by `>`.
     destination: String,
 }
 
-async fn details(state: &AppState, kind: MovementKind, upstream_id: &str) -> Result<Settled, AppError> {
+/// Reads a movement's details at P100.
+pub(crate) async fn read_upstream(
+    state: &AppState,
+    kind: MovementKind,
+    upstream_id: &str,
+) -> Result<Settled, crate::p100::Failure> {
     let p100 = &state.p100;
     let failure = |e: Option<crate::p100::types::UpstreamFailure>| {
         e.map(|e| {
@@ -402,6 +409,7 @@ async fn details(state: &AppState, kind: MovementKind, upstream_id: &str) -> Res
                 fee: d.fee.map(|f| f.0.get()),
                 failure: failure(d.error),
                 amount: d.amount.get(),
+                currency: d.currency,
                 destination: d.destination_iban.unwrap_or_default(),
             }
         }
@@ -412,6 +420,7 @@ async fn details(state: &AppState, kind: MovementKind, upstream_id: &str) -> Res
                 status: d.status,
                 fee: d.fee.map(|f| f.get()),
                 amount: d.amount.get(),
+                currency: d.currency,
                 destination: d.wallet_address,
             }
         }
@@ -422,6 +431,7 @@ async fn details(state: &AppState, kind: MovementKind, upstream_id: &str) -> Res
                 fee: None,
                 failure: failure(d.error),
                 amount: d.amount.get(),
+                currency: d.currency,
                 destination: transfer_parties(
                     d.source_external_user_id.as_deref(),
                     d.destination_external_user_id.as_deref(),
@@ -447,25 +457,31 @@ fn requested_destination(request: &Upstream) -> String {
     }
 }
 
-/// Records P100's final word on a pending movement (audited, as the system). `false`: still moving.
-async fn apply(db: &Db, record: &MovementRecord, settled: &Settled) -> Result<bool, AppError> {
+/// P100's final word on a movement: our status, P100's fee at the currency's scale, and the
+/// failure in words. `None` while it is still moving.
+fn outcome(record: &MovementRecord, settled: &Settled) -> Option<(MovementStatus, Option<String>, Option<String>)> {
     let to = match settled.status {
         Upstate::Completed | Upstate::Successful => MovementStatus::Completed,
         Upstate::Failed => MovementStatus::Failed,
-        _ => return Ok(false),
+        _ => return None,
     };
     let currency = Currency::parse(&record.currency);
     let fee = settled
         .fee
         .map(|f| crate::domain::money::Amount(f).at_scale_of(&currency).to_string());
-    let failure = match to {
-        MovementStatus::Failed => Some(
-            settled
-                .failure
-                .clone()
-                .unwrap_or_else(|| "P100 reports it FAILED; the funds stay with the payer.".into()),
-        ),
-        _ => None,
+    let failure = (to == MovementStatus::Failed).then(|| {
+        settled
+            .failure
+            .clone()
+            .unwrap_or_else(|| "P100 reports it FAILED; the funds stay with the payer.".into())
+    });
+    Some((to, fee, failure))
+}
+
+/// Records P100's final word on a pending movement (audited, as the system). `false`: still moving.
+async fn apply(db: &Db, record: &MovementRecord, settled: &Settled) -> Result<bool, AppError> {
+    let Some((to, fee, failure)) = outcome(record, settled) else {
+        return Ok(false);
     };
     let upstream_status = settled.status.to_string();
     let change = Change {
@@ -513,7 +529,7 @@ pub async fn follow(state: &AppState, id: &str) -> Result<MovementDetail, AppErr
 async fn step(state: &AppState, record: &MovementRecord) -> Result<(), AppError> {
     let status = MovementStatus::parse(&record.status);
     if let (Some(MovementStatus::Pending), Some(upstream_id)) = (status, &record.upstream_id) {
-        let settled = details(state, kind_of(record)?, upstream_id).await?;
+        let settled = read_upstream(state, kind_of(record)?, upstream_id).await?;
         apply(&state.db, record, &settled).await?;
     } else if status == Some(MovementStatus::Unknown) && !recover(state, record).await? {
         store::touch(&state.db, &record.id).await?;
@@ -573,7 +589,7 @@ async fn recover(state: &AppState, record: &MovementRecord) -> Result<bool, AppE
             {
                 continue;
             }
-            let Ok(settled) = details(state, kind, candidate).await else {
+            let Ok(settled) = read_upstream(state, kind, candidate).await else {
                 continue;
             };
             if settled.amount == amount && settled.destination == requested_destination(&request) {
@@ -669,26 +685,60 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The SEPA, crypto withdrawal and transfer webhooks. Like every event they are hints: the details
-/// endpoint says what happened.
-pub async fn apply_webhook(state: &AppState, payload: &Value) -> Result<Applied, String> {
+/// The movement a SEPA, crypto withdrawal or transfer webhook is about, if it is pending here.
+async fn webhook_target(state: &AppState, payload: &Value) -> Result<Result<MovementRecord, String>, String> {
     let Some(upstream_id) = ["transferId", "withdrawalId", "id"]
         .iter()
         .find_map(|k| payload.get(*k).and_then(Value::as_str))
     else {
-        return Ok(Applied::Ignored("no transfer or withdrawal id in the event".into()));
+        return Ok(Err("no transfer or withdrawal id in the event".into()));
     };
     let record = store::find_by_upstream(&state.db, upstream_id)
         .await
         .map_err(|e| e.to_string())?;
-    let Some(record) = record else {
-        return Ok(Applied::Ignored(format!("{upstream_id} was not started here")));
-    };
-    if record.status != MovementStatus::Pending.as_str() {
-        return Ok(Applied::Ignored(format!("movement already {}", record.status)));
+    Ok(match record {
+        None => Err(format!("{upstream_id} was not started here")),
+        Some(r) if r.status != MovementStatus::Pending.as_str() => Err(format!("movement already {}", r.status)),
+        Some(r) => Ok(r),
+    })
+}
+
+/// The SEPA, crypto withdrawal and transfer webhooks. Like every event they are hints: the details
+/// endpoint says what happened.
+pub async fn apply_webhook(state: &AppState, payload: &Value) -> Result<Applied, String> {
+    match webhook_target(state, payload).await? {
+        Err(reason) => Ok(Applied::Ignored(reason)),
+        Ok(record) => {
+            step(state, &record).await.map_err(|e| e.to_string())?;
+            Ok(Applied::Done)
+        }
     }
-    step(state, &record).await.map_err(|e| e.to_string())?;
-    Ok(Applied::Done)
+}
+
+/// What `apply_webhook` would change now, read from P100 but not written (the log's dry run).
+pub async fn preview_webhook(state: &AppState, payload: &Value) -> Result<Preview, String> {
+    let record = match webhook_target(state, payload).await? {
+        Err(reason) => return Ok(Preview::nothing(reason)),
+        Ok(record) => record,
+    };
+    let upstream_id = record.upstream_id.clone().unwrap_or_default();
+    let kind = kind_of(&record).map_err(|e| e.to_string())?;
+    let settled = read_upstream(state, kind, &upstream_id)
+        .await
+        .map_err(|f| f.error.to_string())?;
+    let Some((to, fee, failure)) = outcome(&record, &settled) else {
+        return Ok(Preview::nothing(format!("P100 still reports {} {}", upstream_id, settled.status)));
+    };
+    let target = format!("payout {}", record.id);
+    let mut preview = Preview::new(format!("P100 reports {upstream_id} {}: the payout becomes {to}.", settled.status))
+        .change(&target, "status", &record.status, to.as_str());
+    if let Some(fee) = fee {
+        preview = preview.change(&target, "fee", &record.fee, &fee);
+    }
+    if let Some(failure) = failure {
+        preview = preview.change(&target, "failure", "", &failure);
+    }
+    Ok(preview)
 }
 
 pub async fn detail(state: &AppState, id: &str) -> Result<MovementDetail, AppError> {

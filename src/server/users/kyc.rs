@@ -18,6 +18,7 @@ use crate::server::auth::Actor;
 use crate::server::db::users::{EventRecord, Followed, KycUpdate};
 use crate::server::db::{self, Db, Timestamp, Tx};
 use crate::server::state::AppState;
+use crate::server::webhooks::Preview;
 
 /// One uploaded file, held in memory only until it is passed on to P100.
 pub struct Document {
@@ -340,6 +341,38 @@ pub enum Applied {
     Done,
     /// About a user the back office did not create (nothing to update); the reason is kept on the event.
     Ignored(String),
+}
+
+/// What `apply_webhook` would change in the registry now (the webhook log's dry run).
+pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Preview, String> {
+    let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
+    let Some(user) = text("externalUserId") else {
+        return Err("the event names no externalUserId".into());
+    };
+    let Some(record) = db::users::find(db, &user).await.map_err(|e| e.to_string())? else {
+        return Ok(Preview::nothing(format!("user {user} is not in the registry")));
+    };
+    let fields = match kind {
+        "kyc_status" => vec![
+            ("verification status", Some(record.verification_status), text("verificationStatus")),
+            ("attempt status", record.attempt_status, text("attemptStatus")),
+            ("rejection reason", record.rejection_reason, text("rejectionReason")),
+        ],
+        "poa_status" => vec![("proof of address", record.poa_status, text("status"))],
+        "user_status" => vec![("account status", Some(record.account_status), text("status"))],
+        _ => Vec::new(),
+    };
+    let target = format!("user {user}");
+    let mut preview = Preview::new(format!("The registry's record of user {user} is updated."));
+    for (field, before, after) in fields {
+        if let Some(after) = after.filter(|a| before.as_ref() != Some(a)) {
+            preview = preview.change(&target, field, before.as_deref().unwrap_or(""), &after);
+        }
+    }
+    if preview.changes.is_empty() {
+        return Ok(Preview::nothing(format!("the registry already shows this for user {user}")));
+    }
+    Ok(preview)
 }
 
 /// Applies a KYC, POA or user-status webhook to the registry.

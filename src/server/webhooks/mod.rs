@@ -1,6 +1,9 @@
 //! Webhook intake (WEBHOOKS.md): check the token, store the raw event once, answer 200 at once,
 //! then process. A repeated delivery is acknowledged and not processed again; a processing error
 //! is recorded on the event. Events are hints: handlers re-read details where P100 has them.
+//! `log` is the event log staff read, with re-processing and its dry run.
+
+pub mod log;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,7 +17,8 @@ use sha2::{Digest, Sha256};
 use super::db::{self, Timestamp, webhooks::EventRow};
 use super::state::AppState;
 use super::users::kyc::Applied;
-use crate::p100::webhooks::{Route, unwrap_envelope};
+use crate::domain::reconciliation::FieldChange;
+use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
 pub const BASE_PATH: &str = "/webhooks/p100";
@@ -65,6 +69,8 @@ pub async fn receive(
         deliveries: 1,
         received_at: Timestamp::now(),
         processed_at: None,
+        subject: subject_of(&event),
+        reprocessed: 0,
     };
     let new = match db::webhooks::insert_once(&state.db, &row).await {
         Ok(new) => new,
@@ -105,22 +111,78 @@ async fn process(state: AppState, id: String) {
         Ok(None) => Err("the event vanished before it was processed".into()),
         Err(err) => Err(format!("database: {err}")),
     };
-    let (status, error) = match &outcome {
-        Ok(Applied::Done) => ("processed", None),
-        Ok(Applied::Ignored(reason)) => ("ignored", Some(reason.as_str())),
-        Err(error) => {
-            tracing::warn!(%id, %error, "webhook not applied");
-            ("failed", Some(error.as_str()))
-        }
-    };
+    let (status, error) = status_of(&outcome);
+    if let Some(error) = error {
+        tracing::warn!(%id, %error, status, "webhook not applied");
+    }
     if let Err(err) = db::webhooks::finish(&state.db, &id, status, error, Timestamp::now()).await {
         tracing::error!(%err, %id, "webhook outcome could not be recorded");
     }
 }
 
+/// The event's status and error text after processing.
+fn status_of(outcome: &Result<Applied, String>) -> (&'static str, Option<&str>) {
+    match outcome {
+        Ok(Applied::Done) => ("processed", None),
+        Ok(Applied::Ignored(reason)) => ("ignored", Some(reason.as_str())),
+        Err(error) => ("failed", Some(error.as_str())),
+    }
+}
+
+/// What processing an event would change, in words and field by field (the log's dry run). Each
+/// handler previews with the same decisions it applies with.
+pub struct Preview {
+    pub summary: String,
+    pub changes: Vec<FieldChange>,
+}
+
+impl Preview {
+    pub fn new(summary: impl Into<String>) -> Self {
+        Preview {
+            summary: summary.into(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Nothing would change, and why.
+    pub fn nothing(reason: impl Into<String>) -> Self {
+        Preview::new(format!("Nothing would change: {}.", reason.into()))
+    }
+
+    pub fn change(mut self, target: &str, field: &str, before: &str, after: &str) -> Self {
+        self.changes.push(FieldChange {
+            target: target.to_owned(),
+            field: field.to_owned(),
+            before: before.to_owned(),
+            after: after.to_owned(),
+        });
+        self
+    }
+}
+
+fn payload_of(event: &EventRow) -> Result<Value, String> {
+    serde_json::from_str(&event.payload).map_err(|e| format!("stored payload unreadable: {e}"))
+}
+
+/// What `handle` would do with the event now, without writing.
+async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> {
+    if !event.authenticated {
+        return Ok(Preview::nothing("the delivery was not authenticated, so it is never processed"));
+    }
+    let payload = payload_of(event)?;
+    match event.kind.as_str() {
+        "kyc_status" | "poa_status" | "user_status" => {
+            super::users::kyc::preview_webhook(&state.db, &event.kind, &payload).await
+        }
+        "exchange" => super::exchanges::preview_webhook(state, &payload).await,
+        "sepa_transfer" | "crypto_withdrawal" | "transfer" => super::movements::preview_webhook(state, &payload).await,
+        _ => Ok(Preview::nothing(format!("no area follows {} events; it is kept as received", event.kind))),
+    }
+}
+
 /// What each kind of event changes. Kinds no area follows yet are stored and marked processed.
 async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
-    let payload: Value = serde_json::from_str(&event.payload).map_err(|e| format!("stored payload unreadable: {e}"))?;
+    let payload = payload_of(event)?;
     match event.kind.as_str() {
         "kyc_status" | "poa_status" | "user_status" => {
             super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await

@@ -1,0 +1,285 @@
+//! Reconciliation's reads across movements and exchanges, P100's answers for them, the P100
+//! movements nobody started here, and the resolutions finance writes.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use super::{Db, Timestamp, Tx};
+
+/// Our movements and finalized exchanges in one shape (a lock never finalized moved no money).
+const OURS: &str = "SELECT id, kind, external_user_id, direction, currency, amount, status, upstream_id, created_at,
+        updated_at, submitted_at
+    FROM movements
+    UNION ALL
+    SELECT id, 'exchange', external_user_id, NULL, currency_from, amount_from, status, upstream_id, created_at,
+        updated_at, finalized_at
+    FROM exchanges WHERE status NOT IN ('locked', 'expired')";
+
+/// One of our movements with P100's latest answer and the webhooks that named it.
+#[derive(Debug, Clone, FromRow)]
+pub struct OursRow {
+    pub id: String,
+    pub kind: String,
+    pub external_user_id: Option<String>,
+    pub direction: Option<String>,
+    pub currency: String,
+    pub amount: String,
+    pub status: String,
+    pub upstream_id: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+    pub found: Option<bool>,
+    pub upstream_status: Option<String>,
+    pub upstream_amount: Option<String>,
+    pub upstream_currency: Option<String>,
+    pub check_error: Option<String>,
+    pub checked_at: Option<Timestamp>,
+    pub webhooks: i64,
+    pub last_webhook: Option<Timestamp>,
+}
+
+/// Ours with P100's answer and the webhooks that named them; `WHERE` follows.
+const JUDGED: &str = "SELECT x.*, c.found, c.status AS upstream_status, c.amount AS upstream_amount,
+        c.currency AS upstream_currency, c.error AS check_error, c.checked_at,
+        (SELECT COUNT(*) FROM webhook_events w WHERE w.subject = x.upstream_id AND w.authenticated) AS webhooks,
+        (SELECT MAX(w.received_at) FROM webhook_events w WHERE w.subject = x.upstream_id AND w.authenticated)
+            AS last_webhook
+    FROM (";
+
+fn judged(filter: &str) -> String {
+    format!("{JUDGED}{OURS}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id {filter}")
+}
+
+/// Ours made in `[from, to)`, newest first.
+pub async fn ours(db: &Db, from: Timestamp, to: Timestamp, limit: i64) -> Result<Vec<OursRow>, sqlx::Error> {
+    sqlx::query_as(&judged(
+        "WHERE x.created_at >= $1 AND x.created_at < $2 ORDER BY x.created_at DESC, x.id LIMIT $3",
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn one_of_ours(db: &Db, id: &str) -> Result<Option<OursRow>, sqlx::Error> {
+    sqlx::query_as(&judged("WHERE x.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A movement of ours that P100 knows by an id, due a (re)check.
+#[derive(Debug, Clone, FromRow)]
+pub struct Due {
+    pub id: String,
+    pub kind: String,
+    pub upstream_id: String,
+}
+
+/// Those made since `since` never checked, then those checked longest ago (before `checked_before`).
+pub async fn due(db: &Db, since: Timestamp, checked_before: Timestamp, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT x.id, x.kind, x.upstream_id
+         FROM ({OURS}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id
+         WHERE x.upstream_id IS NOT NULL AND x.created_at >= $1 AND (c.checked_at IS NULL OR c.checked_at < $2)
+         ORDER BY c.checked_at IS NOT NULL, c.checked_at, x.created_at DESC LIMIT $3"
+    ))
+    .bind(since)
+    .bind(checked_before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// P100's answer for one of ours.
+pub struct Check<'a> {
+    pub subject_id: &'a str,
+    pub upstream_id: &'a str,
+    pub found: bool,
+    pub status: Option<&'a str>,
+    pub amount: Option<&'a str>,
+    pub currency: Option<&'a str>,
+    pub checked_at: Timestamp,
+}
+
+pub async fn record_check(db: &Db, check: &Check<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reconciliation_checks (subject_id, upstream_id, found, status, amount, currency, error, checked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)
+         ON CONFLICT (subject_id) DO UPDATE SET upstream_id = excluded.upstream_id, found = excluded.found,
+             status = excluded.status, amount = excluded.amount, currency = excluded.currency, error = NULL,
+             checked_at = excluded.checked_at",
+    )
+    .bind(check.subject_id)
+    .bind(check.upstream_id)
+    .bind(check.found)
+    .bind(check.status)
+    .bind(check.amount)
+    .bind(check.currency)
+    .bind(check.checked_at)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The check could not be made: what P100 said before stays, with the error beside it.
+pub async fn record_check_error(
+    db: &Db,
+    subject_id: &str,
+    upstream_id: &str,
+    error: &str,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reconciliation_checks (subject_id, upstream_id, found, error, checked_at)
+         VALUES ($1, $2, TRUE, $3, $4)
+         ON CONFLICT (subject_id) DO UPDATE SET error = excluded.error, checked_at = excluded.checked_at",
+    )
+    .bind(subject_id)
+    .bind(upstream_id)
+    .bind(error)
+    .bind(at)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn last_check(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(checked_at) FROM reconciliation_checks")
+        .fetch_one(db)
+        .await
+}
+
+/// Whether any record of ours holds this P100 id.
+pub async fn is_ours(db: &Db, upstream_id: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM movements WHERE upstream_id = $1)
+             OR EXISTS (SELECT 1 FROM exchanges WHERE upstream_id = $1)",
+    )
+    .bind(upstream_id)
+    .fetch_one(db)
+    .await
+}
+
+// ---- P100 movements not started here ----------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ForeignRow {
+    pub upstream_id: String,
+    pub kind: String,
+    pub currency: String,
+    pub amount: String,
+    pub status: String,
+    pub created_at: Timestamp,
+    pub seen_at: Timestamp,
+}
+
+pub async fn upsert_foreign(db: &Db, row: &ForeignRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reconciliation_foreign (upstream_id, kind, currency, amount, status, created_at, seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (upstream_id) DO UPDATE SET status = excluded.status, amount = excluded.amount",
+    )
+    .bind(&row.upstream_id)
+    .bind(&row.kind)
+    .bind(&row.currency)
+    .bind(&row.amount)
+    .bind(&row.status)
+    .bind(row.created_at)
+    .bind(row.seen_at)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Those dated in `[from, to)` that no record of ours has claimed since they were seen.
+pub async fn foreign(db: &Db, from: Timestamp, to: Timestamp, limit: i64) -> Result<Vec<ForeignRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT f.* FROM reconciliation_foreign f
+         WHERE f.created_at >= $1 AND f.created_at < $2
+           AND NOT EXISTS (SELECT 1 FROM movements m WHERE m.upstream_id = f.upstream_id)
+           AND NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.upstream_id = f.upstream_id)
+         ORDER BY f.created_at DESC LIMIT $3",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn one_foreign(db: &Db, upstream_id: &str) -> Result<Option<ForeignRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM reconciliation_foreign WHERE upstream_id = $1")
+        .bind(upstream_id)
+        .fetch_optional(db)
+        .await
+}
+
+// ---- Resolutions ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ResolutionRow {
+    pub id: String,
+    pub subject_id: String,
+    pub mismatches: String,
+    pub note: String,
+    pub resolved_by: String,
+    pub resolver_name: String,
+    pub resolved_at: Timestamp,
+}
+
+pub struct NewResolution<'a> {
+    pub id: &'a str,
+    pub subject_id: &'a str,
+    pub mismatches: &'a str,
+    pub note: &'a str,
+    pub resolved_by: &'a str,
+    pub resolved_at: Timestamp,
+}
+
+pub async fn insert_resolution(tx: &mut Tx, new: &NewResolution<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reconciliation_resolutions (id, subject_id, mismatches, note, resolved_by, resolved_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new.id)
+    .bind(new.subject_id)
+    .bind(new.mismatches)
+    .bind(new.note)
+    .bind(new.resolved_by)
+    .bind(new.resolved_at)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Every resolution of these subjects, newest first.
+pub async fn resolutions(db: &Db, subjects: &[&str]) -> Result<Vec<ResolutionRow>, sqlx::Error> {
+    if subjects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT r.id, r.subject_id, r.mismatches, r.note, r.resolved_by, s.name AS resolver_name, r.resolved_at
+         FROM reconciliation_resolutions r JOIN staff s ON s.id = r.resolved_by WHERE r.subject_id IN (",
+    );
+    let mut list = query.separated(", ");
+    for subject in subjects {
+        list.push_bind(subject.to_string());
+    }
+    query.push(") ORDER BY r.resolved_at DESC, r.id DESC");
+    query.build_query_as().fetch_all(db).await
+}
+
+// ---- The finance home's counts ----------------------------------------------------------------
+
+/// Ours in flight (sending, at P100, or unknown) since before `before`.
+pub async fn stuck(db: &Db, before: Timestamp) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM ({OURS}) x
+         WHERE x.status IN ('submitting', 'pending', 'unknown') AND COALESCE(x.submitted_at, x.created_at) < $1"
+    ))
+    .bind(before)
+    .fetch_one(db)
+    .await
+}

@@ -1,0 +1,159 @@
+//! Reads P100 for the report in the background, at a bounded rate: each round asks for the details
+//! of at most `BATCH` movements of ours (never checked first, then those checked longest ago), and
+//! reads the newest pages of the partner's history for movements nobody started here.
+
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+
+use crate::domain::AppError;
+use crate::domain::movements::MovementKind;
+use crate::domain::reconciliation::Subject;
+use crate::p100::api::HistoryQuery;
+use crate::server::db::reconciliation::{self as store, Check, Due, ForeignRow};
+use crate::server::db::{self, Timestamp};
+use crate::server::state::AppState;
+
+const EVERY: Duration = Duration::from_secs(20);
+/// Details reads per round: at most 30 a minute, whatever the volume.
+const BATCH: i64 = 10;
+/// A movement's answer is read again after this long.
+const RECHECK: Duration = Duration::from_secs(120);
+/// Movements older than this are no longer read.
+const KEEP_CHECKING: Duration = Duration::from_secs(31 * 86_400);
+/// History read per round: the newest pages, back this far.
+const SCAN_BACK: Duration = Duration::from_secs(2 * 86_400);
+const SCAN_PAGE: u32 = 100;
+const SCAN_PAGES: u32 = 3;
+/// When the back office first ran: P100 movements before it are not ours to account for.
+const SINCE_KEY: &str = "reconciliation.since";
+/// The partner history's entry types for the movements this back office starts (INFERRED, like the
+/// history's shape: the types the sandbox writes).
+const STARTED_HERE: [&str; 4] = ["sepa_transfer", "crypto_withdrawal", "internal_transfer", "exchange"];
+
+/// Notes the first start (once; later starts leave it).
+pub async fn init(db: &db::Db) -> Result<(), sqlx::Error> {
+    db::settings::init(db, SINCE_KEY, &Timestamp::now().to_text()).await
+}
+
+pub async fn in_background(state: AppState) {
+    let mut every = tokio::time::interval(EVERY);
+    loop {
+        every.tick().await;
+        if let Err(err) = round(&state).await {
+            tracing::warn!(%err, "reconciliation round");
+        }
+    }
+}
+
+/// One round: a batch of details, then the history's newest pages.
+pub async fn round(state: &AppState) -> Result<(), AppError> {
+    check_due(state).await?;
+    scan_history(state).await
+}
+
+async fn check_due(state: &AppState) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    for due in store::due(&state.db, now - KEEP_CHECKING, now - RECHECK, BATCH).await? {
+        check(state, &due).await?;
+    }
+    Ok(())
+}
+
+/// P100's status, amount and currency for one movement of ours.
+async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
+    let answer = match Subject::parse(&due.kind) {
+        Some(Subject::Exchange) => state
+            .p100
+            .exchange_details(&due.upstream_id)
+            .await
+            .map(|r| (r.value.status.to_string(), r.value.amount_from.get(), r.value.currency_from)),
+        kind => {
+            let kind = match kind {
+                Some(Subject::Crypto) => MovementKind::Crypto,
+                Some(Subject::Transfer) => MovementKind::Transfer,
+                _ => MovementKind::Sepa,
+            };
+            crate::server::movements::read_upstream(state, kind, &due.upstream_id)
+                .await
+                .map(|s| (s.status.to_string(), s.amount, s.currency))
+        }
+    };
+    let now = Timestamp::now();
+    let mut check = Check {
+        subject_id: &due.id,
+        upstream_id: &due.upstream_id,
+        found: true,
+        status: None,
+        amount: None,
+        currency: None,
+        checked_at: now,
+    };
+    match answer {
+        Ok((status, amount, currency)) => {
+            let amount = amount.normalize().to_string();
+            check.status = Some(&status);
+            check.amount = Some(&amount);
+            check.currency = Some(currency.code());
+            store::record_check(&state.db, &check).await?;
+        }
+        Err(failure) if failure.error.not_found() => {
+            check.found = false;
+            store::record_check(&state.db, &check).await?;
+        }
+        Err(failure) => {
+            let words = format!("{} ({})", failure.error.staff_message(), failure.error.code());
+            store::record_check_error(&state.db, &due.id, &due.upstream_id, &words, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Records the partner history's outgoing movements (of the kinds started here) whose id no record
+/// of ours holds.
+async fn scan_history(state: &AppState) -> Result<(), AppError> {
+    let since = db::settings::get(&state.db, SINCE_KEY)
+        .await?
+        .and_then(|t| Timestamp::parse(&t).ok())
+        .unwrap_or_else(Timestamp::now);
+    let from = since.max(Timestamp::now() - SCAN_BACK);
+    let mut query = HistoryQuery {
+        page: 1,
+        limit: SCAN_PAGE,
+        from: Some(from.get().date().to_string()),
+        to: None,
+    };
+    while query.page <= SCAN_PAGES {
+        let entries = state.p100.partner_transactions(&query).await?.value;
+        for entry in &entries {
+            let Some(upstream_id) = entry.movement_id() else {
+                continue;
+            };
+            let Ok(created_at) = Timestamp::parse(&entry.created_at) else {
+                continue;
+            };
+            if created_at < since
+                || !STARTED_HERE.contains(&entry.kind.as_str())
+                || entry.amount.get() >= Decimal::ZERO
+                || store::is_ours(&state.db, upstream_id).await?
+            {
+                continue;
+            }
+            let row = ForeignRow {
+                upstream_id: upstream_id.to_owned(),
+                kind: entry.kind.clone(),
+                currency: entry.currency.code().to_owned(),
+                amount: entry.amount.get().to_string(),
+                status: entry.status.clone(),
+                created_at,
+                seen_at: Timestamp::now(),
+            };
+            store::upsert_foreign(&state.db, &row).await?;
+        }
+        if entries.len() < SCAN_PAGE as usize {
+            break;
+        }
+        query.page += 1;
+    }
+    Ok(())
+}
