@@ -99,9 +99,10 @@ test("onboarding creates a user and uploads documents; KYC turns verified; compl
   await reviewer.page.fill("#field-q", lastName.toUpperCase());
   await reviewer.page.click('[data-testid="user-search"] button[type="submit"]');
   await reviewer.page.waitForURL(new RegExp(`q=${lastName.toUpperCase()}`));
+  // The unfiltered list may show the new user too: wait for the search's own answer.
+  await reviewer.page.waitForSelector('[data-testid="user-count"] >> text="1 user"');
   const row = reviewer.page.locator(`tr[data-user="${id}"]`);
   await row.waitFor();
-  assert.equal(await reviewer.page.textContent('[data-testid="user-count"]'), "1 user");
   await row.locator('[data-kyc="verified"]').waitFor();
   await shot(reviewer.page, "users");
 

@@ -18,8 +18,8 @@ use pages::exchanges::{ExchangePage, ExchangesPage, NewExchangePage};
 use pages::payouts::{PayoutsPage, detail::MovementPage, new::NewMovementPage, travel_rule::TravelRulePage};
 use pages::reconciliation::ReconciliationPage;
 use pages::settings::SettingsPage;
-use pages::webhooks::{WebhookPage, WebhooksPage};
 use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
+use pages::webhooks::{WebhookPage, WebhooksPage};
 use pages::{
     audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
 };

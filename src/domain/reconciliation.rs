@@ -76,6 +76,7 @@ impl Verdict {
 
 /// The report's filters as typed in the URL. `view`: empty (every row), or a verdict.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReportFilter {
     pub from: String,
     pub to: String,
@@ -202,6 +203,7 @@ pub struct FinanceHome {
 // ---- The webhook event log ------------------------------------------------------------------
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct WebhookFilter {
     pub kind: String,
     pub status: String,

@@ -108,10 +108,17 @@ impl Route {
 /// What an event is about: the movement it names, else the user. Reconciliation finds a
 /// movement's events by this, the webhook log filters on it.
 pub fn subject_of(event: &serde_json::Value) -> Option<String> {
-    ["exchangeId", "transferId", "withdrawalId", "cryptoDepositId", "id", "externalUserId"]
-        .iter()
-        .find_map(|k| event.get(*k).and_then(serde_json::Value::as_str))
-        .map(str::to_owned)
+    [
+        "exchangeId",
+        "transferId",
+        "withdrawalId",
+        "cryptoDepositId",
+        "id",
+        "externalUserId",
+    ]
+    .iter()
+    .find_map(|k| event.get(*k).and_then(serde_json::Value::as_str))
+    .map(str::to_owned)
 }
 
 /// The event itself: P100's flat payload, or the FAQ's `{ "event_type", "data" }` envelope opened.
@@ -149,7 +156,10 @@ mod tests {
             subject_of(&json!({ "externalUserId": "u-1", "transferId": "t-1" })).as_deref(),
             Some("t-1")
         );
-        assert_eq!(subject_of(&json!({ "externalUserId": "u-1", "status": "ACTIVE" })).as_deref(), Some("u-1"));
+        assert_eq!(
+            subject_of(&json!({ "externalUserId": "u-1", "status": "ACTIVE" })).as_deref(),
+            Some("u-1")
+        );
         assert_eq!(subject_of(&json!({ "status": "ACTIVE" })), None);
     }
 }

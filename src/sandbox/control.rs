@@ -135,7 +135,11 @@ pub async fn amend(sandbox: &Sandbox, id: &str, amendment: &Amendment) -> Result
         amount
             .parse::<rust_decimal::Decimal>()
             .map_err(|_| ControlError::Invalid(format!("{amount} is not an amount")))?;
-        let key = if details.get("amountFrom").is_some() { "amountFrom" } else { "amount" };
+        let key = if details.get("amountFrom").is_some() {
+            "amountFrom"
+        } else {
+            "amount"
+        };
         details[key] = json!(amount);
     }
     if let Some(status) = &amendment.status {

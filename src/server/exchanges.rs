@@ -488,15 +488,19 @@ pub async fn preview_webhook(state: &AppState, payload: &Value) -> Result<Previe
     };
     let details = upstream_details(state, &record).await?;
     let Some((to, amount_to, fee)) = outcome(&record, &details) else {
-        return Ok(Preview::nothing(format!("P100 still reports exchange {} {}", details.id, details.status)));
+        return Ok(Preview::nothing(format!(
+            "P100 still reports exchange {} {}",
+            details.id, details.status
+        )));
     };
     let target = format!("exchange {}", record.id);
-    Ok(
-        Preview::new(format!("P100 reports exchange {} {}: it becomes {to}.", details.id, details.status))
-            .change(&target, "status", &record.status, to.as_str())
-            .change(&target, "amount received", &record.amount_to, &amount_to)
-            .change(&target, "fee", &record.fee, &fee),
-    )
+    Ok(Preview::new(format!(
+        "P100 reports exchange {} {}: it becomes {to}.",
+        details.id, details.status
+    ))
+    .change(&target, "status", &record.status, to.as_str())
+    .change(&target, "amount received", &record.amount_to, &amount_to)
+    .change(&target, "fee", &record.fee, &fee))
 }
 
 pub async fn get(state: &AppState, id: &str) -> Result<ExchangeView, AppError> {

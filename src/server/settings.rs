@@ -96,7 +96,13 @@ pub async fn update_grace(db: &Db, actor: &Actor, typed: &str) -> Result<i64, Ap
     let before = super::reconciliation::grace_minutes(db).await?;
     if before != minutes {
         let mut tx = db::begin_write(db).await?;
-        db::settings::put(&mut tx, super::reconciliation::GRACE_KEY, Some(&minutes.to_string()), &actor.staff.id).await?;
+        db::settings::put(
+            &mut tx,
+            super::reconciliation::GRACE_KEY,
+            Some(&minutes.to_string()),
+            &actor.staff.id,
+        )
+        .await?;
         let event = Event::new("settings.update", Outcome::Success)
             .target("settings", super::reconciliation::GRACE_KEY)
             .reason("reconciliation grace")

@@ -12,5 +12,6 @@ mod money;
 mod p100;
 mod payouts;
 mod permissions;
+mod reconciliation;
 mod staff;
 mod users;

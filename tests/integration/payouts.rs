@@ -19,7 +19,7 @@ const FUNDED: &str = "demo-0025";
 const IBAN: &str = "DE89 3704 0044 0532 0130 00";
 const BTC_ADDRESS: &str = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx";
 
-fn sepa(amount: &str) -> Value {
+pub fn sepa(amount: &str) -> Value {
     json!({ "Sepa": { "holder": "Partner", "beneficiary": "Anna Nowak", "iban": IBAN, "bic": "COBADEFFXXX", "amount": amount, "reference": "Invoice 2026/11" } })
 }
 
@@ -32,7 +32,7 @@ fn transfer(direction: &str, amount: &str) -> Value {
 }
 
 /// Reviews `input` and submits it under the review's key: (status, movement detail).
-async fn send(client: &Client, input: &Value) -> (Value, Value) {
+pub async fn send(client: &Client, input: &Value) -> (Value, Value) {
     let (status, review) = client.call("payouts/review", json!({ "input": input })).await;
     assert_eq!(status, StatusCode::OK, "{review}");
     let (status, detail) = client
@@ -48,7 +48,7 @@ async fn status_of(client: &Client, id: &str) -> Value {
     detail
 }
 
-async fn until(client: &Client, id: &str, want: &str) -> Value {
+pub async fn until(client: &Client, id: &str, want: &str) -> Value {
     eventually(&format!("movement {id} {want}"), || async {
         let detail = status_of(client, id).await;
         (detail["movement"]["status"] == want).then_some(detail)

@@ -198,6 +198,30 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             Some(&[SettingsManage]),
             json!({ "thresholds": [{ "currency": "eur", "amount": "1000" }] }),
         ),
+        ("settings/grace", Some(&[SettingsManage]), json!({})),
+        (
+            "settings/update_grace",
+            Some(&[SettingsManage]),
+            json!({ "minutes": "15" }),
+        ),
+        (
+            "reconciliation/report",
+            Some(&[ReconciliationManage]),
+            json!({ "filter": {} }),
+        ),
+        (
+            "reconciliation/resolve",
+            Some(&[ReconciliationManage]),
+            json!({ "input": { "subject": "no-such-movement", "note": "matrix" } }),
+        ),
+        ("reconciliation/home", Some(&[ReconciliationManage]), json!({})),
+        ("webhooks/list", Some(&[WebhooksRead]), json!({ "filter": {} })),
+        ("webhooks/get", Some(&[WebhooksRead]), json!({ "id": "no-such-event" })),
+        (
+            "webhooks/reprocess",
+            Some(&[WebhooksRead, ReconciliationManage]),
+            json!({ "id": "no-such-event", "dry_run": false }),
+        ),
         // Last: it ends the session the other calls use.
         ("auth/sign_out", Some(&[]), json!({})),
     ]
@@ -219,6 +243,10 @@ const ROUTES: &[(&str, &[Permission])] = &[
     (
         "/exports/transactions.csv",
         &[Permission::BalancesRead, Permission::ExportsCreate],
+    ),
+    (
+        "/exports/reconciliation.csv",
+        &[Permission::ReconciliationManage, Permission::ExportsCreate],
     ),
 ];
 
@@ -303,12 +331,16 @@ async fn state_of(app: &TestApp) -> Value {
         .fetch_all(app.db())
         .await
         .unwrap();
+    let resolutions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reconciliation_resolutions")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     let settings: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
         .fetch_all(app.db())
         .await
         .unwrap();
     json!({
-        "movements": format!("{movements:?}"), "settings": format!("{settings:?}"),
+        "movements": format!("{movements:?}"), "settings": format!("{settings:?}"), "resolutions": resolutions,
         "staff": format!("{staff:?}"), "roles": format!("{roles:?}"), "sandbox": format!("{sandbox:?}"),
         "users": format!("{users:?}"), "notes": notes, "approvals": format!("{approvals:?}"),
         "exchanges": format!("{exchanges:?}"), "wallets": format!("{wallets:?}"),

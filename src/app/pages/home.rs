@@ -70,7 +70,11 @@ fn FinancePanel() -> impl IntoView {
 #[component]
 fn Figures(f: FinanceHome) -> impl IntoView {
     let tile = |label: &'static str, value: String, href: &'static str, alert: bool, testid: &'static str| {
-        let tone = if alert { "border-amber-300 bg-amber-50" } else { "border-slate-200 bg-white" };
+        let tone = if alert {
+            "border-amber-300 bg-amber-50"
+        } else {
+            "border-slate-200 bg-white"
+        };
         view! {
             <a href=href class=format!("block rounded-lg border px-3 py-2 shadow-sm hover:border-indigo-300 {tone}")>
                 <div class="text-xs text-slate-500">{label}</div>

@@ -84,7 +84,11 @@ pub struct ListFilter {
 /// The newest deliveries matching `filter`.
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM webhook_events WHERE 1 = 1");
-    for (column, value) in [("kind", &filter.kind), ("status", &filter.status), ("subject", &filter.subject)] {
+    for (column, value) in [
+        ("kind", &filter.kind),
+        ("status", &filter.status),
+        ("subject", &filter.subject),
+    ] {
         if let Some(value) = value {
             query.push(format!(" AND {column} = ")).push_bind(value.clone());
         }
@@ -95,7 +99,9 @@ pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<EventR
     if let Some(to) = filter.to {
         query.push(" AND received_at < ").push_bind(to);
     }
-    query.push(" ORDER BY received_at DESC, id DESC LIMIT ").push_bind(limit);
+    query
+        .push(" ORDER BY received_at DESC, id DESC LIMIT ")
+        .push_bind(limit);
     query.build_query_as().fetch_all(db).await
 }
 
@@ -114,7 +120,13 @@ pub async fn last_received(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
 }
 
 /// The outcome of processing an event again by hand.
-pub async fn finish_again(db: &Db, id: &str, status: &str, error: Option<&str>, at: Timestamp) -> Result<(), sqlx::Error> {
+pub async fn finish_again(
+    db: &Db,
+    id: &str,
+    status: &str,
+    error: Option<&str>,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4, reprocessed = reprocessed + 1 WHERE id = $1",
     )

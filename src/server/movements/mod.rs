@@ -727,11 +727,17 @@ pub async fn preview_webhook(state: &AppState, payload: &Value) -> Result<Previe
         .await
         .map_err(|f| f.error.to_string())?;
     let Some((to, fee, failure)) = outcome(&record, &settled) else {
-        return Ok(Preview::nothing(format!("P100 still reports {} {}", upstream_id, settled.status)));
+        return Ok(Preview::nothing(format!(
+            "P100 still reports {} {}",
+            upstream_id, settled.status
+        )));
     };
     let target = format!("payout {}", record.id);
-    let mut preview = Preview::new(format!("P100 reports {upstream_id} {}: the payout becomes {to}.", settled.status))
-        .change(&target, "status", &record.status, to.as_str());
+    let mut preview = Preview::new(format!(
+        "P100 reports {upstream_id} {}: the payout becomes {to}.",
+        settled.status
+    ))
+    .change(&target, "status", &record.status, to.as_str());
     if let Some(fee) = fee {
         preview = preview.change(&target, "fee", &record.fee, &fee);
     }

@@ -63,11 +63,13 @@ async fn check_due(state: &AppState) -> Result<(), AppError> {
 /// P100's status, amount and currency for one movement of ours.
 async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
     let answer = match Subject::parse(&due.kind) {
-        Some(Subject::Exchange) => state
-            .p100
-            .exchange_details(&due.upstream_id)
-            .await
-            .map(|r| (r.value.status.to_string(), r.value.amount_from.get(), r.value.currency_from)),
+        Some(Subject::Exchange) => state.p100.exchange_details(&due.upstream_id).await.map(|r| {
+            (
+                r.value.status.to_string(),
+                r.value.amount_from.get(),
+                r.value.currency_from,
+            )
+        }),
         kind => {
             let kind = match kind {
                 Some(Subject::Crypto) => MovementKind::Crypto,

@@ -21,8 +21,7 @@ use crate::domain::balances::Holder;
 use crate::domain::money::{Amount, Currency};
 use crate::domain::movements::Direction;
 use crate::domain::reconciliation::{
-    FinanceHome, Finding, Mismatch, Report, ReportFilter, ReportRow, Resolution, ResolveInput, Subject, Total,
-    Verdict,
+    FinanceHome, Finding, Mismatch, Report, ReportFilter, ReportRow, Resolution, ResolveInput, Subject, Total, Verdict,
 };
 use crate::domain::{AppError, FieldErrors, required_text};
 use verdict::{Ours, Upstream};
@@ -174,9 +173,7 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
         amount: amount.to_string(),
         ours: Some(row.status),
         upstream,
-        upstream_amount: row
-            .upstream_amount
-            .map(|a| at_scale(&a, &currency).to_string()),
+        upstream_amount: row.upstream_amount.map(|a| at_scale(&a, &currency).to_string()),
         checked_at: row.checked_at.map(Into::into),
         webhooks: row.webhooks,
         last_webhook: row.last_webhook.map(Into::into),
@@ -389,7 +386,12 @@ pub async fn resolve(db: &Db, actor: &Actor, input: &ResolveInput) -> Result<Rep
 pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
     let (now, grace) = (Timestamp::now(), grace(db).await?);
     let today = now.get().date();
-    let (rows, _) = rows_between(db, midnight(today - time::Duration::days(DEFAULT_DAYS - 1)), day_after(today)).await?;
+    let (rows, _) = rows_between(
+        db,
+        midnight(today - time::Duration::days(DEFAULT_DAYS - 1)),
+        day_after(today),
+    )
+    .await?;
     let open_mismatches = rows.iter().filter(|r| r.verdict == Verdict::Mismatch).count();
     let completed_today: Vec<ReportRow> = rows
         .into_iter()

@@ -95,14 +95,20 @@ pub fn judge(ours: &Ours<'_>, now: Timestamp, grace: Duration) -> (Vec<Finding>,
     if expects_webhook(ours.kind) && ours.webhooks == 0 && late(ours.sent_at) {
         add(
             Mismatch::NoWebhook,
-            format!("No webhook from P100 in the {} minutes since it was sent.", minutes(grace)),
+            format!(
+                "No webhook from P100 in the {} minutes since it was sent.",
+                minutes(grace)
+            ),
         );
     }
     let Some(upstream) = &ours.upstream else {
         return (findings, true);
     };
     if !upstream.found {
-        add(Mismatch::UpstreamMissing, format!("P100 has no record of {upstream_id}."));
+        add(
+            Mismatch::UpstreamMissing,
+            format!("P100 has no record of {upstream_id}."),
+        );
         return (findings, false);
     }
     let Some(status) = &upstream.status else {
@@ -189,7 +195,11 @@ mod tests {
     }
 
     fn codes(ours: &Ours<'_>) -> Vec<Mismatch> {
-        judge(ours, Timestamp::now(), GRACE).0.into_iter().map(|f| f.mismatch).collect()
+        judge(ours, Timestamp::now(), GRACE)
+            .0
+            .into_iter()
+            .map(|f| f.mismatch)
+            .collect()
     }
 
     #[test]
@@ -202,9 +212,18 @@ mod tests {
 
     #[test]
     fn each_mismatch_is_named() {
-        assert_eq!(codes(&sepa("completed", said("FAILED", 25000), 1)), vec![Mismatch::StateDiffers]);
-        assert_eq!(codes(&sepa("completed", said("COMPLETED", 26000), 1)), vec![Mismatch::AmountDiffers]);
-        assert_eq!(codes(&sepa("completed", said("COMPLETED", 25000), 0)), vec![Mismatch::NoWebhook]);
+        assert_eq!(
+            codes(&sepa("completed", said("FAILED", 25000), 1)),
+            vec![Mismatch::StateDiffers]
+        );
+        assert_eq!(
+            codes(&sepa("completed", said("COMPLETED", 26000), 1)),
+            vec![Mismatch::AmountDiffers]
+        );
+        assert_eq!(
+            codes(&sepa("completed", said("COMPLETED", 25000), 0)),
+            vec![Mismatch::NoWebhook]
+        );
         let missing = Some(Upstream {
             found: false,
             status: None,
@@ -228,7 +247,10 @@ mod tests {
         fresh.updated_at = at(1);
         assert_eq!(codes(&fresh), vec![]);
         // Still pending here long after P100 finished: the follower did not apply it.
-        assert_eq!(codes(&sepa("pending", said("COMPLETED", 25000), 1)), vec![Mismatch::StateDiffers]);
+        assert_eq!(
+            codes(&sepa("pending", said("COMPLETED", 25000), 1)),
+            vec![Mismatch::StateDiffers]
+        );
         // Unchecked rows are waiting, not matched.
         let (findings, checking) = judge(&sepa("pending", None, 1), Timestamp::now(), GRACE);
         assert!(findings.is_empty() && checking);

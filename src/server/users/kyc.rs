@@ -354,7 +354,11 @@ pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Pre
     };
     let fields = match kind {
         "kyc_status" => vec![
-            ("verification status", Some(record.verification_status), text("verificationStatus")),
+            (
+                "verification status",
+                Some(record.verification_status),
+                text("verificationStatus"),
+            ),
             ("attempt status", record.attempt_status, text("attemptStatus")),
             ("rejection reason", record.rejection_reason, text("rejectionReason")),
         ],
@@ -370,7 +374,9 @@ pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Pre
         }
     }
     if preview.changes.is_empty() {
-        return Ok(Preview::nothing(format!("the registry already shows this for user {user}")));
+        return Ok(Preview::nothing(format!(
+            "the registry already shows this for user {user}"
+        )));
     }
     Ok(preview)
 }

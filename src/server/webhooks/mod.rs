@@ -167,7 +167,9 @@ fn payload_of(event: &EventRow) -> Result<Value, String> {
 /// What `handle` would do with the event now, without writing.
 async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> {
     if !event.authenticated {
-        return Ok(Preview::nothing("the delivery was not authenticated, so it is never processed"));
+        return Ok(Preview::nothing(
+            "the delivery was not authenticated, so it is never processed",
+        ));
     }
     let payload = payload_of(event)?;
     match event.kind.as_str() {
@@ -176,7 +178,10 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
         }
         "exchange" => super::exchanges::preview_webhook(state, &payload).await,
         "sepa_transfer" | "crypto_withdrawal" | "transfer" => super::movements::preview_webhook(state, &payload).await,
-        _ => Ok(Preview::nothing(format!("no area follows {} events; it is kept as received", event.kind))),
+        _ => Ok(Preview::nothing(format!(
+            "no area follows {} events; it is kept as received",
+            event.kind
+        ))),
     }
 }
 
