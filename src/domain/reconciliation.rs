@@ -67,7 +67,7 @@ impl Verdict {
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Matched => "Matched",
-            Verdict::Checking => "Not checked yet",
+            Verdict::Checking => "Unchecked",
             Verdict::Mismatch => "Mismatch",
             Verdict::Resolved => "Resolved",
         }

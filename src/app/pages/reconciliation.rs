@@ -12,6 +12,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, filtered_href, table};
+use crate::domain::money::{Amount, Currency, display};
 use crate::domain::reconciliation::{Report, ReportFilter, ReportRow, ResolveInput, Subject, Verdict};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission, UtcTime};
@@ -81,6 +82,11 @@ fn Filters(current: ReportFilter, #[prop(optional)] errors: FieldErrors) -> impl
     }
 }
 
+/// `1,234.50 EUR` from the report's exact decimal text.
+fn money(amount: &str, currency: &str) -> String {
+    display(Amount(amount.parse().unwrap_or_default()), &Currency::parse(currency))
+}
+
 fn time(t: &Option<UtcTime>) -> String {
     t.as_ref().map_or_else(|| "never".into(), UtcTime::display)
 }
@@ -104,7 +110,7 @@ fn Summary(report: Report) -> impl IntoView {
                     {stat("Mismatches", report.mismatched, "border-amber-300", "count-mismatch")}
                     {stat("Matched", report.matched, "border-emerald-300", "count-matched")}
                     {stat("Resolved", report.resolved, "border-slate-200", "count-resolved")}
-                    {stat("Not checked yet", report.checking, "border-slate-200", "count-checking")}
+                    {stat("Unchecked", report.checking, "border-slate-200", "count-checking")}
                 </div>
                 <p class="mt-2 text-xs text-slate-500">
                     {format!("{} to {} (UTC). ", report.from, report.to)}
@@ -115,7 +121,7 @@ fn Summary(report: Report) -> impl IntoView {
                     <p class="mt-1 text-xs text-amber-700">"More movements than one report holds: narrow the dates."</p>
                 })}
             </div>
-            <div class=table::WRAP>
+            <div class=format!("{} self-start", table::WRAP)>
                 <table class=table::TABLE data-testid="totals">
                     <thead class=table::HEAD>
                         <tr>
@@ -132,7 +138,7 @@ fn Summary(report: Report) -> impl IntoView {
                                 <td class=table::TD>{t.currency.clone()}</td>
                                 <td class=table::TD>{t.status}</td>
                                 <td class=num.clone()>{t.count}</td>
-                                <td class=num.clone()>{format!("{} {}", t.amount, t.currency)}</td>
+                                <td class=num.clone()>{money(&t.amount, &t.currency)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -173,15 +179,13 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
                         <th class=table::TH>"Kind"</th>
                         <th class=table::TH>"Holder"</th>
                         <th class=format!("{} text-right", table::TH)>"Amount"</th>
-                        <th class=table::TH>"Here"</th>
-                        <th class=table::TH>"P100"</th>
+                        <th class=format!("{} whitespace-nowrap", table::TH)>"Here / at P100"</th>
                         <th class=table::TH>"Webhooks"</th>
                         <th class=table::TH>"Verdict"</th>
-                        <th class=table::TH><span class="sr-only">"Action"</span></th>
                     </tr>
                 </thead>
                 <tbody>
-                    {empty.then(|| view! { <tr><td colspan="9" class="p-3 text-center text-slate-500">"Nothing to show for these filters."</td></tr> })}
+                    {empty.then(|| view! { <tr><td colspan="7" class="p-3 text-center text-slate-500">"Nothing to show for these filters."</td></tr> })}
                     {rows.into_iter().map(|r| {
                         let subject = r.subject.clone();
                         let open = {
@@ -197,7 +201,15 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
                             Some(href) => view! { <a href=href.clone() class="text-indigo-700 hover:underline">{r.created_at.display()}</a> }.into_any(),
                             None => view! { <span>{r.created_at.display()}</span> }.into_any(),
                         };
-                        let upstream = r.upstream.clone().unwrap_or_else(|| "not read yet".into());
+                        let upstream = r.upstream.clone().unwrap_or_else(|| {
+                            if r.upstream_id.is_some() { "not read yet" } else { "—" }.into()
+                        });
+                        let webhooks = match &r.upstream_id {
+                            Some(id) if r.kind != Subject::Foreign => view! {
+                                <a href=filtered_href("/webhooks", [("subject", id.as_str())]) class="text-indigo-700 hover:underline">{r.webhooks}</a>
+                            }.into_any(),
+                            _ => view! { <span>{r.webhooks}</span> }.into_any(),
+                        };
                         let upstream_amount = r.upstream_amount.clone().filter(|a| *a != r.amount);
                         let start = {
                             let subject = subject.clone();
@@ -207,19 +219,23 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
                             <tr class=format!("{} {tint}", table::ROW) data-subject=subject.clone() data-verdict=r.verdict.as_str()>
                                 <td class=format!("{} whitespace-nowrap", table::TD)>{made}</td>
                                 <td class=format!("{} whitespace-nowrap", table::TD)>{r.kind.label()}</td>
-                                <td class=format!("{} max-w-48 truncate", table::TD) title=r.holder.clone()>{r.holder.clone()}</td>
-                                <td class=num.clone()>{format!("{} {}", r.amount, r.currency)}</td>
-                                <td class=table::TD>{r.ours.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class=format!("{} max-w-36 truncate", table::TD) title=r.holder.clone()>{r.holder.clone()}</td>
+                                <td class=num.clone()>{money(&r.amount, &r.currency)}</td>
                                 <td class=table::TD>
-                                    <div>{upstream}{upstream_amount.map(|a| format!(" · {a}"))}</div>
-                                    {r.upstream_id.clone().map(|id| view! { <div class="max-w-40 truncate font-mono text-[11px] text-slate-500" title=id.clone()>{id.clone()}</div> })}
+                                    <div class="whitespace-nowrap">{r.ours.clone().unwrap_or_else(|| "not started here".into())}</div>
+                                    <div class="whitespace-nowrap text-xs text-slate-600">"P100: " {upstream}{upstream_amount.map(|a| format!(" · {a}"))}</div>
+                                    {r.upstream_id.clone().map(|id| view! { <div class="max-w-44 truncate font-mono text-[11px] text-slate-500" title=id.clone()>{id.clone()}</div> })}
                                 </td>
-                                <td class=format!("{} whitespace-nowrap", table::TD)>
-                                    {r.webhooks}
-                                    {r.last_webhook.as_ref().map(|t| view! { <div class="text-[11px] text-slate-500">{t.display()}</div> })}
+                                <td class=format!("{} whitespace-nowrap", table::TD) title=r.last_webhook.as_ref().map(|t| format!("last at {} UTC", t.display()))>
+                                    {webhooks}
                                 </td>
-                                <td class=format!("{} min-w-64", table::TD)>
-                                    {verdict_badge(r.verdict)}
+                                <td class=format!("{} min-w-56 max-w-md", table::TD)>
+                                    <div class="flex items-start justify-between gap-2">
+                                        {verdict_badge(r.verdict)}
+                                        {(can_resolve && r.verdict == Verdict::Mismatch).then(|| view! {
+                                            <button type="button" class="text-xs font-medium text-indigo-700 hover:underline" on:click=start data-testid="resolve">"Resolve…"</button>
+                                        })}
+                                    </div>
                                     <ul class="mt-1 space-y-0.5 text-xs text-slate-700" data-testid="findings">
                                         {r.findings.iter().map(|f| view! {
                                             <li><span class="font-medium">{f.mismatch.label()}</span>": " {f.detail.clone()}</li>
@@ -229,11 +245,6 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
                                         <p class="mt-1 text-xs text-slate-500" data-testid="resolution">
                                             "Resolved by " {res.by} " at " {res.at.display()} ": " <span class="text-slate-700">{res.note}</span>
                                         </p>
-                                    })}
-                                </td>
-                                <td class=format!("{} text-right", table::TD)>
-                                    {(can_resolve && r.verdict == Verdict::Mismatch).then(|| view! {
-                                        <button type="button" class=BUTTON_SECONDARY on:click=start data-testid="resolve">"Resolve"</button>
                                     })}
                                 </td>
                             </tr>
@@ -263,7 +274,7 @@ fn ResolveForm(subject: String, action: ServerAction<ResolveMismatch>, cancel: C
     };
     view! {
         <tr class="border-b border-slate-200 bg-amber-50/50">
-            <td colspan="9" class="px-3 py-3">
+            <td colspan="7" class="px-3 py-3">
                 <form class="flex flex-wrap items-start gap-3" on:submit=submit novalidate data-testid="resolve-form">
                     <div class="min-w-80 flex-1">
                         <TextAreaField label="What was found, and what was done" name="note" value=note rows=2
