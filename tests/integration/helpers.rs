@@ -29,6 +29,11 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn spawn_on(dir: tempfile::TempDir, db_url: String, vars: &[(&str, &str)]) -> TestApp {
+    // The server's errors show under a failing test (captured otherwise).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error,tower_http=off")
+        .with_test_writer()
+        .try_init();
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATABASE_URL".into(), db_url.clone());
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");

@@ -37,6 +37,7 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .after_release(|conn, _| Box::pin(left_clean(conn)))
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
@@ -46,6 +47,21 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     sqlx::query("PRAGMA analysis_limit = 1000").execute(&pool).await?;
     sqlx::query("ANALYZE").execute(&pool).await?;
     Ok(pool)
+}
+
+/// Whether a released connection may be reused. sqlx counts the transactions it opened on each
+/// connection; when SQLite ends one by itself (it rolls back on some busy and I/O errors) the count
+/// stays up, and every later `BEGIN IMMEDIATE` on that connection fails ("non-zero transaction
+/// depth"). Such a connection is closed instead of going back to the pool.
+async fn left_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection, Database, TransactionManager};
+    // The ping runs after any rollback still queued for a dropped transaction.
+    conn.ping().await?;
+    let clean = <sqlx::Sqlite as Database>::TransactionManager::get_transaction_depth(conn) == 0;
+    if !clean {
+        tracing::error!("a database connection was left inside a transaction; it is closed");
+    }
+    Ok(clean)
 }
 
 /// Starts a transaction that will write. SQLite takes the write lock at once (waiting up to the busy
