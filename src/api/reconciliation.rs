@@ -16,7 +16,7 @@ use crate::server::{reconciliation as service, webhooks::log};
 #[server(endpoint = "reconciliation/report", input = leptos::server_fn::codec::Json)]
 pub async fn fetch_report(filter: ReportFilter) -> Result<Report, AppError> {
     let (request, _) = super::ssr::guard(&[ReconciliationManage]).await?;
-    service::report(&request.state.db, &filter).await
+    service::report(&request.state.db, &filter, service::PAGE_ROWS).await
 }
 
 #[server(endpoint = "reconciliation/resolve", input = leptos::server_fn::codec::Json)]

@@ -167,7 +167,10 @@ pub struct Report {
     /// The UTC days covered, inclusive.
     pub from: String,
     pub to: String,
+    /// The newest rows the view shows (at most a page of them)...
     pub rows: Vec<ReportRow>,
+    /// ...of this many.
+    pub matching: usize,
     pub totals: Vec<Total>,
     /// Rows per verdict over the whole range (before the view filter).
     pub matched: usize,

@@ -93,6 +93,18 @@ impl TestApp {
         client
     }
 
+    /// The token P100 (here, the sandbox) sends with every webhook.
+    pub fn webhook_token(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.state
+            .config
+            .webhook_secret
+            .as_ref()
+            .expect("a webhook token")
+            .expose_secret()
+            .to_owned()
+    }
+
     /// Number of audit rows.
     pub async fn audit_count(&self) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")

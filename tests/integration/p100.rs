@@ -671,14 +671,7 @@ async fn the_sandbox_sends_webhooks_and_the_intake_stores_them_once() {
     .await;
     assert!(events.iter().all(|e| e.2), "every sandbox delivery carried the token");
 
-    let token = app
-        .state
-        .config
-        .webhook_secret
-        .as_ref()
-        .unwrap()
-        .expose_secret()
-        .to_owned();
+    let token = app.webhook_token();
     let http = reqwest::Client::new();
     let url = app.url("/webhooks/p100/webhook/user/status");
     let body = json!({ "externalUserId": "hook-user", "status": "ACTIVE" });

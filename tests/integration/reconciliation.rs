@@ -8,7 +8,6 @@ use backoffice::p100::types::SepaTransferRequest;
 use backoffice::sandbox::control::{self, Amendment};
 use backoffice::server::reconciliation::check;
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::helpers::{Client, TestApp, eventually, fault, field_message, quick, sandbox, spawn_app};
@@ -163,6 +162,8 @@ async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
         "as the history shows it: with P100's 1.00 fee"
     );
     assert_eq!(all["mismatched"], 6);
+    assert_eq!(all["matching"], 7, "all seven rows fit one page");
+    assert_eq!(all["rows"].as_array().unwrap().len(), 7);
 
     // Totals per currency and status: seven EUR movements of ours, one of them unknown.
     let totals = all["totals"].as_array().unwrap();
@@ -348,14 +349,7 @@ async fn a_webhook_is_processed_again_after_a_dry_run_that_changes_nothing() {
     let app = spawn_app().await;
     quick(&app).await;
     let finance = app.signed_in(Role::Finance).await;
-    let token = app
-        .state
-        .config
-        .webhook_secret
-        .as_ref()
-        .unwrap()
-        .expose_secret()
-        .to_owned();
+    let token = app.webhook_token();
 
     // A payout P100 completes, whose webhook is lost; an earlier event about it (sent while it was
     // still moving) is in the log.

@@ -50,6 +50,11 @@ pub fn ReconciliationPage() -> impl IntoView {
                     Ok(r) => view! {
                         <Filters current/>
                         <Summary report=r.clone()/>
+                        {(r.matching > r.rows.len()).then(|| view! {
+                            <p class="mb-2 text-xs text-slate-500" data-testid="rows-shown">
+                                {format!("The newest {} of {} rows; narrow the filters, or export them all.", r.rows.len(), r.matching)}
+                            </p>
+                        })}
                         <Rows rows=r.rows reload=Callback::new(move |()| report.refetch())/>
                     }.into_any(),
                 }

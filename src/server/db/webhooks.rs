@@ -60,15 +60,27 @@ pub async fn event(db: &Db, id: &str) -> Result<Option<EventRow>, sqlx::Error> {
         .await
 }
 
-pub async fn finish(db: &Db, id: &str, status: &str, error: Option<&str>, at: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE webhook_events SET status = $2, error = $3, processed_at = $4 WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .bind(error)
-        .bind(at)
-        .execute(db)
-        .await
-        .map(|_| ())
+/// Records the outcome of processing an event; `again`: processed again by hand (counted).
+pub async fn finish(
+    db: &Db,
+    id: &str,
+    status: &str,
+    error: Option<&str>,
+    at: Timestamp,
+    again: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4, reprocessed = reprocessed + $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(error)
+    .bind(at)
+    .bind(i64::from(again))
+    .execute(db)
+    .await
+    .map(|_| ())
 }
 
 /// What the webhook log filters on; `None` leaves a field out.
@@ -117,26 +129,6 @@ pub async fn last_received(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
     sqlx::query_scalar("SELECT MAX(received_at) FROM webhook_events WHERE authenticated")
         .fetch_one(db)
         .await
-}
-
-/// The outcome of processing an event again by hand.
-pub async fn finish_again(
-    db: &Db,
-    id: &str,
-    status: &str,
-    error: Option<&str>,
-    at: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4, reprocessed = reprocessed + 1 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(error)
-    .bind(at)
-    .execute(db)
-    .await
-    .map(|_| ())
 }
 
 /// The newest authenticated deliveries of one kind.

@@ -175,7 +175,7 @@ pub async fn reconciliation_csv(
         Err(response) => return response,
     };
     let filter = ReportFilter::from_pairs(|k| params.get(k).map(String::as_str));
-    let report = match reconciliation::report(&state.db, &filter).await {
+    let report = match reconciliation::report(&state.db, &filter, usize::MAX).await {
         Ok(report) => report,
         Err(err) => return error_response(err),
     };

@@ -26,6 +26,8 @@ use crate::domain::reconciliation::{
 use crate::domain::{AppError, FieldErrors, required_text};
 use verdict::{Ours, Upstream};
 
+/// The rows the page shows at most, newest first; the export has them all.
+pub const PAGE_ROWS: usize = 500;
 /// At most this many rows of ours (and as many P100-only ones) in one report.
 pub const REPORT_LIMIT: i64 = 5_000;
 /// Without dates the report covers the last this many days.
@@ -299,7 +301,9 @@ fn totals(rows: &[ReportRow]) -> Vec<Total> {
         .collect()
 }
 
-pub async fn report(db: &Db, filter: &ReportFilter) -> Result<Report, AppError> {
+/// The report for `filter`, with at most `show` rows (the page shows the newest `PAGE_ROWS`; an
+/// export takes them all). Counts and totals always cover every row of the range.
+pub async fn report(db: &Db, filter: &ReportFilter, show: usize) -> Result<Report, AppError> {
     let criteria = criteria(filter)?;
     let (rows, truncated) = rows_between(db, midnight(criteria.from), day_after(criteria.to)).await?;
     let rows: Vec<ReportRow> = rows
@@ -320,13 +324,15 @@ pub async fn report(db: &Db, filter: &ReportFilter) -> Result<Report, AppError> 
         count(Verdict::Resolved),
     );
     let totals = totals(&rows);
+    let shown: Vec<ReportRow> = rows
+        .into_iter()
+        .filter(|r| criteria.view.is_none_or(|v| r.verdict == v))
+        .collect();
     Ok(Report {
         from: criteria.from.to_string(),
         to: criteria.to.to_string(),
-        rows: rows
-            .into_iter()
-            .filter(|r| criteria.view.is_none_or(|v| r.verdict == v))
-            .collect(),
+        matching: shown.len(),
+        rows: shown.into_iter().take(show).collect(),
         totals,
         matched,
         checking,

@@ -94,7 +94,7 @@ pub async fn reprocess(state: &AppState, actor: &Actor, id: &str, dry_run: bool)
     }
     let outcome = handle(state, &event).await;
     let (status, error) = status_of(&outcome);
-    db::webhooks::finish_again(&state.db, id, status, error, Timestamp::now()).await?;
+    db::webhooks::finish(&state.db, id, status, error, Timestamp::now(), true).await?;
     let summary = match &outcome {
         Ok(_) if planned.changes.is_empty() => planned.summary.clone(),
         Ok(_) => format!("Processed again: {}", planned.summary),

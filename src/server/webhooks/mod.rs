@@ -115,7 +115,7 @@ async fn process(state: AppState, id: String) {
     if let Some(error) = error {
         tracing::warn!(%id, %error, status, "webhook not applied");
     }
-    if let Err(err) = db::webhooks::finish(&state.db, &id, status, error, Timestamp::now()).await {
+    if let Err(err) = db::webhooks::finish(&state.db, &id, status, error, Timestamp::now(), false).await {
         tracing::error!(%err, %id, "webhook outcome could not be recorded");
     }
 }
