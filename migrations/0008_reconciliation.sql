@@ -45,6 +45,7 @@ CREATE TABLE reconciliation_resolutions (
     resolved_at TEXT NOT NULL
 );
 CREATE INDEX reconciliation_resolutions_subject ON reconciliation_resolutions (subject_id, resolved_at);
+CREATE INDEX reconciliation_resolutions_at ON reconciliation_resolutions (resolved_at);
 
 -- How long a movement may go without a webhook, or sit in P100's history unclaimed, before it is
 -- a mismatch (minutes; admin setting).

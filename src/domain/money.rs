@@ -119,6 +119,11 @@ pub fn display(amount: Amount, currency: &Currency) -> String {
     )
 }
 
+/// `display` of an amount that crossed the wire as exact decimal text, with its currency's code.
+pub fn display_text(amount: &str, currency: &str) -> String {
+    display(Amount(amount.parse().unwrap_or_default()), &Currency::parse(currency))
+}
+
 /// `1 BTC = 55,647.81453411 EUR`: how many `to` one `from` buys, to 8 decimals.
 pub fn rate_text(from: &Currency, to: &Currency, rate: Decimal) -> String {
     format!(

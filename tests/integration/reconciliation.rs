@@ -469,7 +469,18 @@ async fn home(client: &Client) -> Value {
 async fn the_finance_home_counts_what_waits() {
     let app = spawn_app().await;
     quick(&app).await;
+    // The grace is the admin's: whole minutes, checked on its field, audited.
+    let admin = app.signed_in(Role::Admin).await;
+    for bad in ["soon", "-1", "1441"] {
+        let (status, body) = admin.call("settings/update_grace", json!({ "minutes": bad })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(field_message(&body, "grace_minutes").is_some(), "{body}");
+    }
     set_grace(&app, "0").await;
+    let audit = app.last_audit("settings.update").await.unwrap();
+    assert_eq!(audit.target_id.as_deref(), Some("reconciliation.grace_minutes"));
+    assert_eq!(audit.before_data.as_deref(), Some(r#"{"minutes":15}"#));
+    assert_eq!(audit.after_data.as_deref(), Some(r#"{"minutes":0}"#));
     let finance = app.signed_in(Role::Finance).await;
     let finance2 = app.signed_in_as("finance2").await;
 

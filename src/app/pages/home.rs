@@ -10,6 +10,7 @@ use crate::api::reconciliation::fetch_finance_home;
 use crate::app::areas::{Area, SandboxMode};
 use crate::app::components::{ErrorNotice, PageHeader, load_in_browser};
 use crate::domain::Permission;
+use crate::domain::money::display_text;
 use crate::domain::reconciliation::FinanceHome;
 use crate::domain::staff::Me;
 
@@ -87,7 +88,7 @@ fn Figures(f: FinanceHome) -> impl IntoView {
     } else {
         f.today
             .iter()
-            .map(|t| format!("{} {} ({})", t.amount, t.currency, t.count))
+            .map(|t| format!("{} ({})", display_text(&t.amount, &t.currency), t.count))
             .collect::<Vec<_>>()
             .join(" · ")
     };

@@ -12,7 +12,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, filtered_href, table};
-use crate::domain::money::{Amount, Currency, display};
+use crate::domain::money::display_text as money;
 use crate::domain::reconciliation::{Report, ReportFilter, ReportRow, ResolveInput, Subject, Verdict};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission, UtcTime};
@@ -85,11 +85,6 @@ fn Filters(current: ReportFilter, #[prop(optional)] errors: FieldErrors) -> impl
         <FilterForm path=PATH fields current errors testid="reconciliation-filters"
             class="mb-4 grid-cols-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-3 xl:grid-cols-[repeat(5,minmax(0,1fr))_auto]"/>
     }
-}
-
-/// `1,234.50 EUR` from the report's exact decimal text.
-fn money(amount: &str, currency: &str) -> String {
-    display(Amount(amount.parse().unwrap_or_default()), &Currency::parse(currency))
 }
 
 fn time(t: &Option<UtcTime>) -> String {

@@ -1,7 +1,7 @@
 //! Reconciliation's reads across movements and exchanges, P100's answers for them, the P100
 //! movements nobody started here, and the resolutions finance writes.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
 use super::{Db, Timestamp, Tx};
 
@@ -254,21 +254,29 @@ pub async fn insert_resolution(tx: &mut Tx, new: &NewResolution<'_>) -> Result<(
     .map(|_| ())
 }
 
-/// Every resolution of these subjects, newest first.
-pub async fn resolutions(db: &Db, subjects: &[&str]) -> Result<Vec<ResolutionRow>, sqlx::Error> {
-    if subjects.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT r.id, r.subject_id, r.mismatches, r.note, r.resolved_by, s.name AS resolver_name, r.resolved_at
-         FROM reconciliation_resolutions r JOIN staff s ON s.id = r.resolved_by WHERE r.subject_id IN (",
-    );
-    let mut list = query.separated(", ");
-    for subject in subjects {
-        list.push_bind(subject.to_string());
-    }
-    query.push(") ORDER BY r.resolved_at DESC, r.id DESC");
-    query.build_query_as().fetch_all(db).await
+const RESOLUTIONS: &str = "SELECT r.id, r.subject_id, r.mismatches, r.note, r.resolved_by, s.name AS resolver_name,
+        r.resolved_at
+    FROM reconciliation_resolutions r JOIN staff s ON s.id = r.resolved_by";
+
+/// Every resolution written since `since`, newest first: those of movements made since then are
+/// among them (a movement is resolved after it is made).
+pub async fn resolutions_since(db: &Db, since: Timestamp) -> Result<Vec<ResolutionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{RESOLUTIONS} WHERE r.resolved_at >= $1 ORDER BY r.resolved_at DESC, r.id DESC"
+    ))
+    .bind(since)
+    .fetch_all(db)
+    .await
+}
+
+/// One subject's resolutions, newest first.
+pub async fn resolutions_of(db: &Db, subject_id: &str) -> Result<Vec<ResolutionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{RESOLUTIONS} WHERE r.subject_id = $1 ORDER BY r.resolved_at DESC, r.id DESC"
+    ))
+    .bind(subject_id)
+    .fetch_all(db)
+    .await
 }
 
 // ---- The finance home's counts ----------------------------------------------------------------

@@ -229,15 +229,13 @@ fn foreign_row(row: ForeignRow, now: Timestamp, grace: Duration, resolution: Opt
     }
 }
 
-/// Each subject's resolutions, newest first.
-async fn resolutions_of(db: &Db, subjects: &[&str]) -> Result<HashMap<String, Resolution>, AppError> {
+/// The newest resolution of each subject among `rows`.
+fn newest(rows: Vec<ResolutionRow>) -> HashMap<String, Resolution> {
     let mut newest = HashMap::new();
-    for r in store::resolutions(db, subjects).await? {
-        if !newest.contains_key(&r.subject_id) {
-            newest.insert(r.subject_id.clone(), resolution_of(&r));
-        }
+    for r in rows {
+        newest.entry(r.subject_id.clone()).or_insert_with(|| resolution_of(&r));
     }
-    Ok(newest)
+    newest
 }
 
 async fn grace(db: &Db) -> Result<Duration, AppError> {
@@ -250,13 +248,8 @@ async fn rows_between(db: &Db, from: Timestamp, to: Timestamp) -> Result<(Vec<Re
     let ours = store::ours(db, from, to, REPORT_LIMIT).await?;
     let foreign = store::foreign(db, from, to, REPORT_LIMIT).await?;
     let truncated = ours.len() as i64 == REPORT_LIMIT || foreign.len() as i64 == REPORT_LIMIT;
-    let subjects: Vec<&str> = ours
-        .iter()
-        .map(|r| r.id.as_str())
-        .chain(foreign.iter().map(|r| r.upstream_id.as_str()))
-        .collect();
-    let mut resolutions = resolutions_of(db, &subjects).await?;
-    let mut rows = Vec::with_capacity(subjects.len());
+    let mut resolutions = newest(store::resolutions_since(db, from).await?);
+    let mut rows = Vec::with_capacity(ours.len() + foreign.len());
     for row in foreign {
         let resolution = resolutions.remove(&row.upstream_id);
         rows.push(foreign_row(row, now, grace, resolution));
@@ -272,7 +265,7 @@ async fn rows_between(db: &Db, from: Timestamp, to: Timestamp) -> Result<(Vec<Re
 /// One row, judged as the report would: an id of ours, or a P100 id not started here.
 async fn find_row(db: &Db, subject: &str) -> Result<Option<ReportRow>, AppError> {
     let (now, grace) = (Timestamp::now(), grace(db).await?);
-    let resolution = resolutions_of(db, &[subject]).await?.remove(subject);
+    let resolution = newest(store::resolutions_of(db, subject).await?).remove(subject);
     if let Some(row) = store::one_of_ours(db, subject).await? {
         return Ok(Some(our_row(row, now, grace, resolution)));
     }
