@@ -50,7 +50,7 @@ test("finance finds a forced mismatch, resolves it with a note, and exports the 
     before,
     { timeout: 30_000 },
   );
-  await shot(watcher.page, "home-finance");
+  await shot(watcher.page, "home-finance-live");
 
   await page.click('[data-testid="nav"] >> text=Reconciliation');
   await page.waitForSelector('[data-testid="reconciliation"]');
