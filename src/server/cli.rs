@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 
 use super::audit::{RequestMeta, Verdict, Who};
 use super::config::{Config, P100Mode};
@@ -101,7 +102,9 @@ async fn create_admin(config: &Config, email: String, name: String) -> Result<Ex
         roles: vec![Role::Admin],
     };
     let new = input.parse().map_err(describe)?;
-    let db = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    let db = db::connect(config.database_url.expose_secret())
+        .await
+        .map_err(|e| e.to_string())?;
     let meta = RequestMeta {
         user_agent: Some("backoffice create-admin".into()),
         ..RequestMeta::default()
@@ -138,7 +141,9 @@ fn describe(err: crate::domain::AppError) -> String {
 }
 
 async fn verify_audit(config: &Config) -> Result<ExitCode, String> {
-    let db = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    let db = db::connect(config.database_url.expose_secret())
+        .await
+        .map_err(|e| e.to_string())?;
     match super::audit::verify(&db).await.map_err(|e| e.to_string())? {
         Verdict::Intact { rows } => {
             println!("audit chain intact: {rows} rows");

@@ -34,7 +34,8 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// The address staff use; decides whether the session cookie is `Secure`.
     pub public_url: Url,
-    pub database_url: String,
+    /// `sqlite:...` or `postgres://...`; secret, as a PostgreSQL URL may hold a password.
+    pub database_url: SecretString,
     pub p100: P100Mode,
     /// The token P100 puts in every webhook's `Authorization` header.
     pub webhook_secret: Option<SecretString>,
@@ -74,11 +75,8 @@ impl Config {
             None => Url::parse(&format!("http://{bind_addr}")).expect("a socket address makes a URL"),
         };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/backoffice.db".to_owned());
-        if !database_url.starts_with("sqlite:") {
-            return Err(invalid(
-                "DATABASE_URL",
-                "only sqlite: URLs are supported in this version".into(),
-            ));
+        if crate::server::db::Backend::of_url(&database_url).is_none() {
+            return Err(invalid("DATABASE_URL", "must start with sqlite: or postgres:".into()));
         }
 
         let p100 = match (get("P100_BASE_URL"), get("P100_API_KEY")) {
@@ -150,7 +148,7 @@ impl Config {
         Ok(Config {
             bind_addr,
             public_url,
-            database_url,
+            database_url: SecretString::from(database_url),
             p100,
             webhook_secret,
             p100_timeout: parse_duration(&get, "P100_TIMEOUT", "20s")?,
@@ -227,7 +225,7 @@ mod tests {
         let c = config(&[]).unwrap();
         assert!(c.sandbox());
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.database_url, "sqlite://data/backoffice.db");
+        assert_eq!(c.database_url.expose_secret(), "sqlite://data/backoffice.db");
         assert_eq!(c.session_idle_timeout, Duration::from_secs(30 * 60));
         assert_eq!(c.session_max_age, Duration::from_secs(12 * 3600));
         assert!(!c.secure_cookies());

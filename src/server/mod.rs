@@ -23,8 +23,8 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::Router;
 use leptos::config::LeptosOptions;
+use secrecy::ExposeSecret;
 use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::SqliteStore;
 
 use config::{Config, LogFormat, P100Mode};
 
@@ -66,10 +66,9 @@ pub async fn build(
     leptos_options: LeptosOptions,
     local: SocketAddr,
 ) -> Result<(AppState, Router), StartError> {
-    let db = db::connect(&config.database_url).await?;
+    let db = db::connect(config.database_url.expose_secret()).await?;
     reconciliation::check::init(&db).await?;
-    let sessions = SqliteStore::new(db.clone());
-    sessions.migrate().await?;
+    let sessions = http::sessions::Sessions::open(config.database_url.expose_secret()).await?;
     tokio::spawn(sessions.clone().continuously_delete_expired(Duration::from_secs(3600)));
     let settings = p100::Settings {
         timeout: config.p100_timeout,

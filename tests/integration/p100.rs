@@ -644,10 +644,16 @@ async fn money_rules_hold_in_the_sandbox() {
 }
 
 async fn webhook_events(app: &TestApp) -> Vec<(String, String, bool, String, i64)> {
-    sqlx::query_as("SELECT route, kind, authenticated, status, deliveries FROM webhook_events ORDER BY received_at")
-        .fetch_all(app.db())
-        .await
-        .unwrap()
+    let rows: Vec<(String, String, db::Flag, String, i64)> = sqlx::query_as(
+        "SELECT route, kind, CASE WHEN authenticated THEN 1 ELSE 0 END, status, deliveries
+         FROM webhook_events ORDER BY received_at",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(route, kind, authenticated, status, deliveries)| (route, kind, authenticated.into(), status, deliveries))
+        .collect()
 }
 
 #[tokio::test]

@@ -289,8 +289,9 @@ async fn every_server_function_is_known_and_mutates_only_by_post() {
 
 /// A snapshot of everything a refused call must leave alone.
 async fn state_of(app: &TestApp) -> Value {
-    let staff: Vec<(String, String, String, bool, i64)> =
-        sqlx::query_as("SELECT id, email, password_hash, disabled, session_generation FROM staff ORDER BY id")
+    let staff: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, email, password_hash, CASE WHEN disabled THEN 1 ELSE 0 END, session_generation FROM staff ORDER BY id",
+    )
             .fetch_all(app.db())
             .await
             .unwrap();

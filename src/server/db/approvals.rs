@@ -2,9 +2,9 @@
 //! row count says whether this caller made it, so two approvers, or one clicking twice, move a
 //! request once on any database.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Conn, Db, Flag, Statement, Timestamp, Tx};
 
 /// A request as stored, with the names of its maker and checker.
 #[derive(Debug, Clone, FromRow)]
@@ -71,7 +71,7 @@ pub async fn insert(tx: &mut Tx, new: &NewApproval<'_>) -> Result<(), sqlx::Erro
     .map(|_| ())
 }
 
-async fn find_on(conn: &mut SqliteConnection, id: &str) -> Result<Option<ApprovalRecord>, sqlx::Error> {
+async fn find_on(conn: &mut Conn, id: &str) -> Result<Option<ApprovalRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -120,13 +120,11 @@ pub async fn list(
     oldest_first: bool,
     limit: i64,
 ) -> Result<Vec<ApprovalRecord>, sqlx::Error> {
-    let mut query = QueryBuilder::<Sqlite>::new(SELECT);
-    query.push(" WHERE a.status IN (");
-    let mut each = query.separated(", ");
-    for status in statuses {
-        each.push_bind(*status);
-    }
-    query.push(")");
+    let mut query = Statement::new(SELECT);
+    query
+        .push(" WHERE a.status IN (")
+        .push_list(statuses.iter().copied())
+        .push(")");
     if let Some(action) = &filter.action {
         query.push(" AND a.action = ").push_bind(action);
     }
@@ -147,18 +145,14 @@ pub async fn list(
 
 /// Pending, unexpired requests of `actions` made by someone other than `staff_id`.
 pub async fn count_pending(db: &Db, actions: &[&str], staff_id: &str, now: Timestamp) -> Result<i64, sqlx::Error> {
-    let mut query =
-        QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND expires_at > ");
+    let mut query = Statement::new("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND expires_at > ");
     query
         .push_bind(now)
         .push(" AND maker_id <> ")
         .push_bind(staff_id)
-        .push(" AND action IN (");
-    let mut each = query.separated(", ");
-    for action in actions {
-        each.push_bind(*action);
-    }
-    query.push(")");
+        .push(" AND action IN (")
+        .push_list(actions.iter().copied())
+        .push(")");
     query.build_query_scalar().fetch_one(db).await
 }
 
@@ -173,10 +167,13 @@ pub async fn makers(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
 
 /// Whether any pending request's time is up, as of `now`.
 pub async fn any_due(db: &Db, now: Timestamp) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= $1)")
-        .bind(now)
-        .fetch_one(db)
-        .await
+    let due: Flag = sqlx::query_scalar(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= $1) THEN 1 ELSE 0 END",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(due.into())
 }
 
 /// Pending requests whose time is up, as of `now`.

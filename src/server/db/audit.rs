@@ -3,9 +3,9 @@
 use std::sync::LazyLock;
 
 use futures::stream::BoxStream;
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Db, Statement, Timestamp, Tx};
 use crate::domain::audit::AuditQuery;
 
 /// One audit row exactly as stored.
@@ -76,7 +76,7 @@ pub async fn insert(tx: &mut Tx, row: &AuditRow) -> Result<(), sqlx::Error> {
 
 /// Newest first, `limit` rows older than `before` (a `seq`) that match `query`.
 pub async fn page(db: &Db, query: &AuditQuery, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
+    let mut sql = Statement::new(format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
     let prefix = |text: &str| {
         format!(
             "{}%",
@@ -115,12 +115,10 @@ pub async fn page(db: &Db, query: &AuditQuery, before: Option<i64>, limit: i64) 
 
 /// Every row about any of `targets` (by target id), oldest first: a record's timeline.
 pub async fn about(db: &Db, targets: &[&str], limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_log WHERE target_id IN ("));
-    let mut ids = sql.separated(", ");
-    for target in targets {
-        ids.push_bind(target.to_string());
-    }
-    sql.push(") ORDER BY seq LIMIT ").push_bind(limit);
+    let mut sql = Statement::new(format!("SELECT {COLUMNS} FROM audit_log WHERE target_id IN ("));
+    sql.push_list(targets.iter().copied())
+        .push(") ORDER BY seq LIMIT ")
+        .push_bind(limit);
     sql.build_query_as().fetch_all(db).await
 }
 

@@ -1,9 +1,9 @@
 //! Exchanges started from the back office. Status changes are conditional updates
 //! (`... WHERE status = $expected`) whose row count says whether this caller made the change.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Conn, Db, Statement, Timestamp, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ExchangeRecord {
@@ -73,11 +73,7 @@ pub async fn insert(tx: &mut Tx, new: &NewExchange<'_>) -> Result<(), sqlx::Erro
     .map(|_| ())
 }
 
-async fn find_on(
-    conn: &mut SqliteConnection,
-    column: &str,
-    value: &str,
-) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+async fn find_on(conn: &mut Conn, column: &str, value: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE e.{column} = $1"))
         .bind(value)
         .fetch_optional(conn)
@@ -122,7 +118,7 @@ pub struct Change<'a> {
 
 /// Moves the exchange from `from` to `to`; `false` when it was no longer in `from`.
 pub async fn transition(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     from: &str,
     to: &str,
@@ -180,7 +176,7 @@ pub struct ListFilter {
 }
 
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
-    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT);
+    let mut query = Statement::new(SELECT);
     query.push(" WHERE 1 = 1");
     if let Some(status) = &filter.status {
         query.push(" AND e.status = ").push_bind(status.clone());

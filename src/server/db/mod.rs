@@ -13,61 +13,137 @@ pub mod throttle;
 pub mod users;
 pub mod webhooks;
 
-use std::{str::FromStr, time::Duration};
+pub mod statement;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 
-pub type Db = sqlx::SqlitePool;
-pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+pub use statement::Statement;
 
-/// Opens the database named by `url`, creating the file and its folder if needed, and applies the
-/// migrations.
-pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
-        // Keeps the statistics below current as the data grows.
-        .optimize_on_close(true, Some(1000));
-    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+/// One query layer for both databases: sqlx's `Any` driver picks SQLite or PostgreSQL from the URL
+/// at start. Every statement is written once, in the SQL both accept (`$n` placeholders, text for
+/// times and decimals, `TRUE`/`FALSE`); the few differences live in this module.
+pub type Db = sqlx::AnyPool;
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub type Conn = sqlx::AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The database a `DATABASE_URL` names, or `None` for one this app does not run on.
+    pub fn of_url(url: &str) -> Option<Self> {
+        match url.split_once(':')?.0 {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
     }
-    let pool = SqlitePoolOptions::new()
+
+    pub fn of(db: &Db) -> Self {
+        Self::of_url(db.connect_options().database_url.as_str()).expect("connect checked the URL")
+    }
+}
+
+/// Opens the database named by `url` (`sqlite:` creates the file and its folder if needed), and
+/// applies its migrations.
+pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url)
+        .ok_or_else(|| sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres:".into()))?;
+    let options = match backend {
+        Backend::Sqlite => sqlite_options(url)?,
+        Backend::Postgres => url.parse::<AnyConnectOptions>()?,
+    };
+    let pool = AnyPoolOptions::new()
         .max_connections(8)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // The Any driver opens SQLite with sqlx's defaults (foreign keys on, a 5 s busy
+                    // timeout); these are the rest of what a server wants.
+                    for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
         .after_release(|conn, _| Box::pin(left_clean(conn)))
         .connect_with(options)
         .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    // Table statistics let the planner tell a selective filter (one user's id) from a broad one
-    // (every verified user); without them it guesses, and a broad filter can cost a full scan.
-    // `analysis_limit` bounds the work to a sample per index, a few milliseconds at any size.
-    sqlx::query("PRAGMA analysis_limit = 1000").execute(&pool).await?;
-    sqlx::query("ANALYZE").execute(&pool).await?;
+    match backend {
+        Backend::Sqlite => {
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            // Table statistics let the planner tell a selective filter (one user's id) from a broad
+            // one (every verified user); without them it guesses, and a broad filter can cost a full
+            // scan. `analysis_limit` bounds the work to a sample per index. (PostgreSQL's autovacuum
+            // keeps its own statistics.)
+            sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE")
+                .execute(&pool)
+                .await?;
+        }
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+    }
     Ok(pool)
 }
 
+/// `url` with `mode=rwc` (create the file when missing) unless it says otherwise, its folder made.
+fn sqlite_options(url: &str) -> Result<AnyConnectOptions, sqlx::Error> {
+    let sqlite: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
+    if let Some(dir) = sqlite.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+    }
+    let url = if url.contains("mode=") {
+        url.to_owned()
+    } else {
+        format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+    };
+    url.parse()
+}
+
 /// Whether a released connection may be reused. sqlx counts the transactions it opened on each
-/// connection; when SQLite ends one by itself (it rolls back on some busy and I/O errors) the count
-/// stays up, and every later `BEGIN IMMEDIATE` on that connection fails ("non-zero transaction
-/// depth"). Such a connection is closed instead of going back to the pool.
-async fn left_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+/// connection; when one is left open (SQLite ends some by itself on busy and I/O errors; a request
+/// dropped mid-`BEGIN` leaves no `Transaction` to roll back) the count stays up, and every later
+/// `BEGIN` on that connection fails ("non-zero transaction depth"). Such a connection is closed
+/// instead of going back to the pool.
+async fn left_clean(conn: &mut Conn) -> Result<bool, sqlx::Error> {
     use sqlx::{Connection, Database, TransactionManager};
     // The ping runs after any rollback still queued for a dropped transaction.
     conn.ping().await?;
-    let clean = <sqlx::Sqlite as Database>::TransactionManager::get_transaction_depth(conn) == 0;
+    let clean = <sqlx::Any as Database>::TransactionManager::get_transaction_depth(conn) == 0;
     if !clean {
         tracing::error!("a database connection was left inside a transaction; it is closed");
     }
     Ok(clean)
 }
 
-/// Starts a transaction that will write. SQLite takes the write lock at once (waiting up to the busy
-/// timeout) instead of failing when a read inside the transaction later turns into a write.
+/// The advisory lock every writing transaction holds on PostgreSQL (an arbitrary constant).
+const WRITE_LOCK: i64 = 0x6261_636b_6f66;
+
+/// Starts a transaction that will write. Writers take turns, on both databases and across app
+/// instances: SQLite takes its write lock at once (`BEGIN IMMEDIATE`, waiting up to the busy
+/// timeout) instead of failing when a read inside the transaction later turns into a write;
+/// PostgreSQL takes one transaction-scoped advisory lock. Every check-then-write the app makes (an
+/// idempotency key, a conditional status change, the audit chain's head) therefore sees the
+/// previous writer's commit, however many instances share the database. Reads never wait.
 pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    db.begin_with("BEGIN IMMEDIATE").await
+    match Backend::of(db) {
+        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
 }
 
 pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
@@ -136,25 +212,54 @@ impl std::ops::Sub<Duration> for Timestamp {
     }
 }
 
-impl sqlx::Type<sqlx::Sqlite> for Timestamp {
-    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
-        <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+impl sqlx::Type<sqlx::Any> for Timestamp {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
     }
 }
 
-impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for Timestamp {
+impl<'q> sqlx::Encode<'q, sqlx::Any> for Timestamp {
     fn encode_by_ref(
         &self,
-        buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
     ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <String as sqlx::Encode<sqlx::Sqlite>>::encode(self.to_text(), buf)
+        <String as sqlx::Encode<sqlx::Any>>::encode(self.to_text(), buf)
     }
 }
 
-impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for Timestamp {
-    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Timestamp {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&str as sqlx::Decode<sqlx::Any>>::decode(value)?;
         Ok(Timestamp::parse(text)?)
+    }
+}
+
+/// A boolean column as read back. The `Any` driver refuses a SQLite column declared `BOOLEAN`
+/// outright and decodes `bool` from a PostgreSQL boolean only, so statements select such a column
+/// as a number (`CASE WHEN c THEN 1 ELSE 0 END AS c`) and the field reads it with
+/// `#[sqlx(try_from = "Flag")]`. Writes bind a plain `bool`, which both databases accept.
+#[derive(Debug, Clone, Copy)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(value: Flag) -> bool {
+        value.0
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0))
     }
 }
 

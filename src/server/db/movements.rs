@@ -1,9 +1,9 @@
 //! Payouts, withdrawals and transfers started from the back office. Status changes are conditional
 //! updates (`... WHERE status = $expected`) whose row count says whether this caller made the change.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Conn, Db, Statement, Timestamp, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MovementRecord {
@@ -90,11 +90,7 @@ pub async fn insert(tx: &mut Tx, new: &NewMovement<'_>) -> Result<(), sqlx::Erro
     .map(|_| ())
 }
 
-async fn find_on(
-    conn: &mut SqliteConnection,
-    column: &str,
-    value: &str,
-) -> Result<Option<MovementRecord>, sqlx::Error> {
+async fn find_on(conn: &mut Conn, column: &str, value: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE m.{column} = $1"))
         .bind(value)
         .fetch_optional(conn)
@@ -142,7 +138,7 @@ pub struct Change<'a> {
 
 /// Moves the movement from `from` to `to`; `false` when it was no longer in `from`.
 pub async fn transition(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     from: &str,
     to: &str,
@@ -228,7 +224,7 @@ pub struct ListFilter {
 }
 
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<MovementRecord>, sqlx::Error> {
-    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT);
+    let mut query = Statement::new(SELECT);
     query.push(" WHERE 1 = 1");
     for (column, value) in [
         ("m.kind", &filter.kind),

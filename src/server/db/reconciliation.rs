@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Db, Flag, Timestamp, Tx};
 
 /// Our movements and finalized exchanges in one shape (a lock never finalized moved no money).
 const OURS: &str = "SELECT id, kind, external_user_id, direction, currency, amount, status, upstream_id, created_at,
@@ -28,7 +28,7 @@ pub struct OursRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub submitted_at: Option<Timestamp>,
-    pub found: Option<bool>,
+    pub found: Option<Flag>,
     pub upstream_status: Option<String>,
     pub upstream_amount: Option<String>,
     pub upstream_currency: Option<String>,
@@ -39,7 +39,7 @@ pub struct OursRow {
 }
 
 /// Ours with P100's answer and the webhooks that named them; `WHERE` follows.
-const JUDGED: &str = "SELECT x.*, c.found, c.status AS upstream_status, c.amount AS upstream_amount,
+const JUDGED: &str = "SELECT x.*, CASE WHEN c.found THEN 1 WHEN NOT c.found THEN 0 END AS found, c.status AS upstream_status, c.amount AS upstream_amount,
         c.currency AS upstream_currency, c.error AS check_error, c.checked_at,
         (SELECT COUNT(*) FROM webhook_events w WHERE w.subject = x.upstream_id AND w.authenticated) AS webhooks,
         (SELECT MAX(w.received_at) FROM webhook_events w WHERE w.subject = x.upstream_id AND w.authenticated)
@@ -153,13 +153,14 @@ pub async fn last_check(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
 
 /// Whether any record of ours holds this P100 id.
 pub async fn is_ours(db: &Db, upstream_id: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM movements WHERE upstream_id = $1)
-             OR EXISTS (SELECT 1 FROM exchanges WHERE upstream_id = $1)",
+    let ours: Flag = sqlx::query_scalar(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM movements WHERE upstream_id = $1)
+             OR EXISTS (SELECT 1 FROM exchanges WHERE upstream_id = $1) THEN 1 ELSE 0 END",
     )
     .bind(upstream_id)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(ours.into())
 }
 
 // ---- P100 movements not started here ----------------------------------------------------------

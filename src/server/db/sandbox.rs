@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Db, Flag, Timestamp, Tx};
 
 pub const PARTNER: &str = "partner";
 
@@ -349,11 +349,16 @@ pub async fn transactions(
 
 // ---- Faults ---------------------------------------------------------------------------------
 
+/// Every column of `sandbox_faults`, `timeout` as a number (see `Flag`).
+const FAULT_COLUMNS: &str =
+    "endpoint, latency_ms, http_status, CASE WHEN timeout THEN 1 ELSE 0 END AS timeout, p_code, remaining";
+
 #[derive(Debug, Clone, FromRow)]
 pub struct FaultRow {
     pub endpoint: String,
     pub latency_ms: i64,
     pub http_status: Option<i64>,
+    #[sqlx(try_from = "Flag")]
     pub timeout: bool,
     pub p_code: Option<String>,
     pub remaining: i64,
@@ -381,7 +386,7 @@ pub async fn set_fault(db: &Db, fault: &FaultRow) -> Result<(), sqlx::Error> {
 pub async fn take_fault(db: &Db, endpoint: &str) -> Result<Option<FaultRow>, sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
     let fault: Option<FaultRow> = sqlx::query_as(
-        "UPDATE sandbox_faults SET remaining = remaining - 1 WHERE endpoint = $1 AND remaining > 0 RETURNING *",
+        &format!("UPDATE sandbox_faults SET remaining = remaining - 1 WHERE endpoint = $1 AND remaining > 0 RETURNING {FAULT_COLUMNS}"),
     )
     .bind(endpoint)
     .fetch_optional(&mut *tx)
@@ -394,7 +399,7 @@ pub async fn take_fault(db: &Db, endpoint: &str) -> Result<Option<FaultRow>, sql
 }
 
 pub async fn faults(db: &Db) -> Result<Vec<FaultRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM sandbox_faults ORDER BY endpoint")
+    sqlx::query_as(&format!("SELECT {FAULT_COLUMNS} FROM sandbox_faults ORDER BY endpoint"))
         .fetch_all(db)
         .await
 }

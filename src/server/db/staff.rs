@@ -1,8 +1,8 @@
 //! Staff accounts and their roles.
 
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Conn, Db, Flag, Timestamp, Tx};
 use crate::domain::Role;
 
 /// A staff row with its roles. Holds the password hash, so it is deliberately not `Serialize`:
@@ -26,6 +26,7 @@ struct StaffRow {
     email: String,
     name: String,
     password_hash: String,
+    #[sqlx(try_from = "Flag")]
     disabled: bool,
     session_generation: i64,
     created_at: Timestamp,
@@ -48,7 +49,9 @@ impl StaffRow {
     }
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, disabled, session_generation, created_at, last_sign_in_at";
+/// `disabled` is read as a number (see `Flag`).
+const COLUMNS: &str = "id, email, name, password_hash, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled,
+    session_generation, created_at, last_sign_in_at";
 
 pub struct NewStaffRow<'a> {
     pub id: &'a str,
@@ -103,11 +106,7 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<StaffRecord>, 
     find_by(&mut *db.acquire().await?, "email", email).await
 }
 
-async fn find_by(
-    conn: &mut SqliteConnection,
-    column: &'static str,
-    value: &str,
-) -> Result<Option<StaffRecord>, sqlx::Error> {
+async fn find_by(conn: &mut Conn, column: &'static str, value: &str) -> Result<Option<StaffRecord>, sqlx::Error> {
     let row: Option<StaffRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff WHERE {column} = $1"))
         .bind(value)
         .fetch_optional(&mut *conn)

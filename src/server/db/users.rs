@@ -1,8 +1,8 @@
 //! The user registry, its history and staff notes.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp, Tx};
+use super::{Db, Statement, Timestamp, Tx};
 use crate::domain::users::{KycState, PAGE_SIZE, UserSearch, UserSort, phone_key, search_key};
 
 /// A registry row. Holds personal data in clear, so it is deliberately not `Serialize`: what the
@@ -308,7 +308,7 @@ pub fn sort_value(user: &UserRecord, sort: UserSort) -> String {
 
 /// `column >= prefix AND column < prefix + U+10FFFF`: a prefix match every database serves from
 /// the column's index (unlike `LIKE`, whose index use depends on collation settings).
-fn push_prefix(q: &mut QueryBuilder<'_, Sqlite>, column: &str, prefix: &str) {
+fn push_prefix(q: &mut Statement<'_>, column: &str, prefix: &str) {
     q.push(format!("({column} >= "))
         .push_bind(prefix.to_owned())
         .push(format!(" AND {column} < "))
@@ -316,7 +316,7 @@ fn push_prefix(q: &mut QueryBuilder<'_, Sqlite>, column: &str, prefix: &str) {
         .push(")");
 }
 
-fn push_filters(q: &mut QueryBuilder<'_, Sqlite>, search: &UserSearch) {
+fn push_filters(q: &mut Statement<'_>, search: &UserSearch) {
     q.push(" WHERE 1 = 1");
     if let Some(term) = &search.term {
         q.push(" AND (");
@@ -355,13 +355,13 @@ fn push_filters(q: &mut QueryBuilder<'_, Sqlite>, search: &UserSearch) {
 
 /// One page of a search, in its order, and how many users match in all.
 pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM users");
+    let mut count = Statement::new("SELECT COUNT(*) FROM users");
     push_filters(&mut count, search);
     let total: i64 = count.build_query_scalar().fetch_one(db).await?;
 
     let column = sort_column(search.sort);
     let (cmp, dir) = if search.descending { ("<", "DESC") } else { (">", "ASC") };
-    let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM users"));
+    let mut page = Statement::new(format!("SELECT {COLUMNS} FROM users"));
     push_filters(&mut page, search);
     if let Some((value, id)) = &search.after {
         page.push(format!(" AND ({column} {cmp} "))

@@ -1,8 +1,8 @@
 //! Webhook deliveries as received.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::FromRow;
 
-use super::{Db, Timestamp};
+use super::{Db, Flag, Statement, Timestamp};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EventRow {
@@ -11,6 +11,7 @@ pub struct EventRow {
     pub kind: String,
     pub dedup_key: String,
     pub payload: String,
+    #[sqlx(try_from = "Flag")]
     pub authenticated: bool,
     pub status: String,
     pub error: Option<String>,
@@ -20,6 +21,10 @@ pub struct EventRow {
     pub subject: Option<String>,
     pub reprocessed: i64,
 }
+
+/// Every column of `webhook_events`, `authenticated` as a number (see `Flag`).
+const COLUMNS: &str = "id, route, kind, dedup_key, payload, CASE WHEN authenticated THEN 1 ELSE 0 END AS authenticated,
+    status, error, deliveries, received_at, processed_at, subject, reprocessed";
 
 /// Stores a delivery. `false` when an identical one was stored before: its delivery count goes up
 /// and nothing else happens.
@@ -54,7 +59,7 @@ pub async fn insert_once(db: &Db, event: &EventRow) -> Result<bool, sqlx::Error>
 }
 
 pub async fn event(db: &Db, id: &str) -> Result<Option<EventRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM webhook_events WHERE id = $1")
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM webhook_events WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await
@@ -95,7 +100,7 @@ pub struct ListFilter {
 
 /// The newest deliveries matching `filter`.
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM webhook_events WHERE 1 = 1");
+    let mut query = Statement::new(format!("SELECT {COLUMNS} FROM webhook_events WHERE 1 = 1"));
     for (column, value) in [
         ("kind", &filter.kind),
         ("status", &filter.status),
@@ -134,7 +139,7 @@ pub async fn last_received(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
 /// The newest authenticated deliveries of one kind.
 pub async fn of_kind(db: &Db, kind: &str, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT * FROM webhook_events WHERE kind = $1 AND authenticated ORDER BY received_at DESC, id DESC LIMIT $2",
+        &format!("SELECT {COLUMNS} FROM webhook_events WHERE kind = $1 AND authenticated ORDER BY received_at DESC, id DESC LIMIT $2"),
     )
     .bind(kind)
     .bind(limit)

@@ -3,6 +3,7 @@
 mod exports;
 mod health;
 mod security;
+pub mod sessions;
 mod uploads;
 
 pub use security::page_csp;
@@ -24,7 +25,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use super::audit::RequestMeta;
 use super::state::AppState;
@@ -38,7 +38,7 @@ const SANDBOX_BODY_LIMIT: usize = 12 * 1024 * 1024;
 /// The longest a handler may take to start answering (a streamed download may then take longer).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
     let config = &state.config;
     let idle = time::Duration::try_from(config.session_idle_timeout).expect("the idle timeout fits a time::Duration");
     let sessions = SessionManagerLayer::new(sessions)

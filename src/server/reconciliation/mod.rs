@@ -142,7 +142,8 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
     let kind = subject_of(&row);
     let currency = Currency::parse(&row.currency);
     let amount = at_scale(&row.amount, &currency);
-    let upstream = row.found.map(|found| Upstream {
+    let found = row.found.map(bool::from);
+    let upstream = found.map(|found| Upstream {
         found,
         status: row.upstream_status.clone(),
         amount: row.upstream_amount.as_deref().and_then(|a| a.parse().ok()),
@@ -162,7 +163,7 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
     let (findings, checking) = verdict::judge(&ours, now, grace);
     let covered = resolution.as_ref().map(|r| r.mismatches.as_slice());
     let verdict = verdict::verdict(&findings, checking, covered);
-    let upstream = match (row.found, &row.upstream_status, &row.check_error) {
+    let upstream = match (found, &row.upstream_status, &row.check_error) {
         (Some(false), ..) => Some("not found".to_owned()),
         (_, Some(status), _) => Some(status.clone()),
         (_, None, Some(error)) => Some(format!("not read: {error}")),

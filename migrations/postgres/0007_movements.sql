@@ -1,0 +1,54 @@
+-- Money sent out or between balances from the back office: SEPA payouts, crypto withdrawals and
+-- internal transfers. P100 has no list of them, so this is the index of ours. Each is recorded (with
+-- its audit row, in one transaction) before P100 is called; `idempotency_key` comes from the review
+-- the member confirmed, so a double click, a browser retry or a second tab records it once. Sending
+-- is a conditional update to 'submitting' (one caller wins), and a movement whose call got no answer
+-- becomes 'unknown' and is found in P100's history, never sent again.
+
+CREATE TABLE movements (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    kind TEXT COLLATE "C" NOT NULL,                       -- sepa, crypto, transfer
+    external_user_id TEXT COLLATE "C",                    -- NULL: the partner's balance (sepa, crypto); the user of a transfer
+    direction TEXT COLLATE "C",                           -- transfers only: to_user (funding), to_partner (collection)
+    currency TEXT COLLATE "C" NOT NULL,
+    amount TEXT COLLATE "C" NOT NULL,                     -- exact decimals as text, never floats
+    fee TEXT COLLATE "C" NOT NULL,                        -- what P100 charges on top, as estimated at review; P100's figure once known
+    network TEXT COLLATE "C",                             -- crypto only
+    destination TEXT COLLATE "C" NOT NULL,                -- IBAN, address, or the receiving side of a transfer
+    beneficiary TEXT COLLATE "C",                         -- SEPA beneficiary or travel-rule receiver name
+    bic TEXT COLLATE "C",
+    reference TEXT COLLATE "C",                           -- SEPA transfer title, crypto memo, transfer note
+    details TEXT COLLATE "C" NOT NULL,                    -- the exact upstream request body (JSON)
+    idempotency_key TEXT COLLATE "C" NOT NULL UNIQUE,
+    status TEXT COLLATE "C" NOT NULL,                     -- awaiting_approval, cancelled, submitting, pending, completed, failed, unknown
+    approval_id TEXT COLLATE "C" REFERENCES approvals(id),
+    upstream_id TEXT COLLATE "C" UNIQUE,                  -- P100's transferId / withdrawalId
+    upstream_status TEXT COLLATE "C",
+    failure TEXT COLLATE "C",
+    created_by TEXT COLLATE "C" NOT NULL REFERENCES staff(id),
+    created_at TEXT COLLATE "C" NOT NULL,
+    updated_at TEXT COLLATE "C" NOT NULL,
+    submitted_at TEXT COLLATE "C"
+);
+CREATE INDEX movements_created ON movements (created_at);
+CREATE INDEX movements_status ON movements (status, updated_at);
+CREATE INDEX movements_user ON movements (external_user_id, created_at);
+
+-- Settings an admin changes from the settings page (audited): key -> value.
+CREATE TABLE settings (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT COLLATE "C" NOT NULL,
+    updated_by TEXT COLLATE "C" REFERENCES staff(id),
+    updated_at TEXT COLLATE "C" NOT NULL
+);
+-- Four-eyes thresholds per currency: a movement above the amount waits for a second member.
+INSERT INTO settings (key, value, updated_at) VALUES
+    ('approval_threshold.eur', '1000', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.eurt', '1000', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.usdc', '1000', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.usdt', '1000', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.btc', '0.02', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.eth', '0.5', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.ltc', '10', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.doge', '5000', '2026-01-01T00:00:00.000Z'),
+    ('approval_threshold.pol', '2000', '2026-01-01T00:00:00.000Z');
