@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building the app needs, idempotently: the wasm target, cargo-leptos, wasm-bindgen-cli,
-# and the npm build tools (Tailwind, wasm-opt). With --test it also installs Debian's Chromium and
-# the end-to-end test packages. Versions and the reasons for them: ../shared/TOOLCHAIN.md.
+# and the npm build tools (Tailwind, wasm-opt). With --test it also installs Debian's Chromium, the
+# end-to-end test packages, and Debian's PostgreSQL server (the integration suite runs on it too). Versions and the reasons for them: ../shared/TOOLCHAIN.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,9 +25,12 @@ wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSIO
   || npm install --no-audit --no-fund
 
 if [ "${1:-}" = "--test" ]; then
-  if [ ! -x /usr/bin/chromium ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
     apt-get update
-    apt-get install -y chromium
+    apt-get install -y "${missing[@]}"
   fi
   [ -d end2end/node_modules/playwright-core ] || (cd end2end && npm install --no-audit --no-fund)
 fi

@@ -1,6 +1,7 @@
 use backoffice::domain::Role;
 use backoffice::domain::audit::Outcome;
 use backoffice::server::audit::{self, Event, RequestMeta, Verdict, Who};
+use backoffice::server::db;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -37,10 +38,11 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
     );
 
     // ...but someone with the database file can. Verify must notice, and name row 3.
-    sqlx::query("DROP TRIGGER audit_log_no_update")
-        .execute(app.db())
-        .await
-        .unwrap();
+    let drop_trigger = match db::Backend::of(app.db()) {
+        db::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        db::Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+    };
+    sqlx::query(drop_trigger).execute(app.db()).await.unwrap();
     sqlx::query("UPDATE audit_log SET reason = 'edited' WHERE seq = 3")
         .execute(app.db())
         .await

@@ -24,8 +24,33 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with extra configuration variables (on top of a fresh database).
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db_url = fresh_database(&dir).await;
     spawn_on(dir, db_url, vars).await
+}
+
+/// The URL of a new, empty database for one test: a SQLite file in `dir`, or, when
+/// `TEST_POSTGRES_URL` names a PostgreSQL server (scripts/with-postgres.sh), a new database on it.
+pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let Some(server) = std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+        return format!("sqlite://{}", dir.path().join("test.db").display());
+    };
+    let name = format!(
+        "backoffice_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create a test database");
+    let mut url = url::Url::parse(&server).expect("TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
 }
 
 pub async fn spawn_on(dir: tempfile::TempDir, db_url: String, vars: &[(&str, &str)]) -> TestApp {

@@ -134,7 +134,7 @@ async fn internal_errors_name_the_request_and_hide_the_cause() {
 #[tokio::test]
 async fn outside_the_sandbox_nobody_exists_until_create_admin() {
     let dir = tempfile::tempdir().unwrap();
-    let db_url = format!("sqlite://{}", dir.path().join("live.db").display());
+    let db_url = crate::helpers::fresh_database(&dir).await;
     let key = "a".repeat(88);
     let live = [
         ("P100_BASE_URL", "https://partner-api-stage.p100.io"),
