@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every check and test: formatting, lints, unit and integration tests, then Playwright end-to-end
-# tests in Debian's Chromium against the real server. Installs what it needs first.
+# Every check and test: formatting, lints, unit and integration tests (on SQLite, then again on a
+# throwaway PostgreSQL), then Playwright end-to-end tests in Debian's Chromium against the real
+# server. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +16,5 @@ cargo clippy --locked --lib --no-default-features --features hydrate --target wa
 
 cargo leptos build --split
 cargo test --locked --features ssr
+bash scripts/with-postgres.sh cargo test --locked --features ssr --test integration
 bash scripts/e2e.sh

@@ -1,4 +1,5 @@
-//! Integration tests: the real server on an ephemeral port, a fresh SQLite database per test, and
+//! Integration tests: the real server on an ephemeral port, a fresh database per test (SQLite, or
+//! PostgreSQL when TEST_POSTGRES_URL names a server: scripts/with-postgres.sh), and
 //! HTTP with a cookie jar, as a browser would.
 
 mod helpers;
@@ -13,5 +14,6 @@ mod p100;
 mod payouts;
 mod permissions;
 mod reconciliation;
+mod schema;
 mod staff;
 mod users;
