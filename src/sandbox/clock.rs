@@ -20,6 +20,8 @@ pub use crate::p100::webhooks::Route;
 /// P100 tries a webhook five times in all.
 const WEBHOOK_ATTEMPTS: i64 = 5;
 const TICK: Duration = Duration::from_millis(250);
+/// How long a claimed delivery attempt may take before another instance may try it again.
+const DELIVERY_LEASE: Duration = Duration::from_secs(30);
 
 pub fn spawn(sandbox: Arc<Sandbox>) {
     tokio::spawn(async move {
@@ -380,6 +382,9 @@ async fn step_kyc(
 async fn deliver_due(sandbox: &Sandbox) -> Result<(), sqlx::Error> {
     let base = sandbox.millis(control::WEBHOOK_RETRY_BASE_MS, 8_000).await;
     for hook in store::due_webhooks(&sandbox.db, Timestamp::now()).await? {
+        if !store::claim_webhook(&sandbox.db, &hook, Timestamp::now() + DELIVERY_LEASE).await? {
+            continue;
+        }
         let url = format!("{}/{}", sandbox.webhook_base.as_str().trim_end_matches('/'), hook.route);
         let response = sandbox
             .http

@@ -169,6 +169,15 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same browser (its cookie jar) talking to another app instance, as a load balancer
+    /// would send its next request there.
+    pub fn on(&self, app: &TestApp) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: app.url(""),
+        }
+    }
+
     /// Calls the server function at `/api/{endpoint}` with JSON arguments.
     pub async fn call(&self, endpoint: &str, args: Value) -> (StatusCode, Value) {
         let response = self

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod contract;
 mod http;
+mod instances;
 mod lifecycle;
 mod money;
 mod p100;

@@ -443,6 +443,19 @@ pub async fn due_webhooks(db: &Db, now: Timestamp) -> Result<Vec<WebhookRow>, sq
         .await
 }
 
+/// Takes a due webhook for one delivery attempt: its next attempt moves to `until`, so no other app
+/// instance sharing the database sends it meanwhile. `false` when another one took it first.
+pub async fn claim_webhook(db: &Db, hook: &WebhookRow, until: Timestamp) -> Result<bool, sqlx::Error> {
+    let claimed =
+        sqlx::query("UPDATE sandbox_webhooks SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2")
+            .bind(&hook.id)
+            .bind(hook.next_attempt_at)
+            .bind(until)
+            .execute(db)
+            .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
 /// Records one delivery attempt; `next` is when to try again, `None` when done (delivered or given up).
 pub async fn record_webhook_attempt(
     db: &Db,

@@ -1,0 +1,193 @@
+//! Two app instances on one database, as behind a load balancer (on PostgreSQL in the suite's
+//! PostgreSQL run, on one SQLite file otherwise), raced against each other: a member's session and
+//! lockout follow them from one to the other, and every money movement, approval, webhook and
+//! audit row happens once, with the audit chain intact.
+
+use backoffice::domain::Role;
+use backoffice::domain::audit::Outcome;
+use backoffice::server::audit::{self, Event, RequestMeta, Verdict, Who};
+use backoffice::server::db::sandbox::movement_count;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, eventually, quick, spawn_app_with, spawn_on};
+use crate::payouts::{send, sepa, until};
+
+/// Two instances sharing the database and the secrets every instance of a deployment shares.
+async fn two_instances() -> (TestApp, TestApp) {
+    let key = "k".repeat(88);
+    let shared = [
+        ("SESSION_KEY", key.as_str()),
+        ("P100_WEBHOOK_SECRET", "webhook-token-shared-by-both"),
+        ("SANDBOX_API_KEY", "sandbox-key-shared-by-both"),
+    ];
+    let a = spawn_app_with(&shared).await;
+    let b = spawn_on(tempfile::tempdir().unwrap(), a.db_url.clone(), &shared).await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn a_session_and_a_lockout_hold_on_every_instance() {
+    let (a, b) = two_instances().await;
+    let finance = a.signed_in(Role::Finance).await;
+    let email = finance.whoami().await.expect("signed in on a");
+    assert_eq!(
+        finance.on(&b).whoami().await.as_deref(),
+        Some(email.as_str()),
+        "b knows the session"
+    );
+    let (status, _) = finance.on(&b).call("auth/sign_out", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(finance.whoami().await, None, "signed out on b is signed out on a");
+
+    // Wrong passwords spread over both instances lock the account on both.
+    let (viewer, password) = backoffice::domain::staff::demo_credentials(Role::Viewer);
+    let client = a.client();
+    for i in 0..backoffice::server::auth::sign_in::EMAIL_MAX_FAILURES {
+        let instance = if i % 2 == 0 { &a } else { &b };
+        let (status, body) = client.on(instance).sign_in(&viewer, "not the password").await;
+        assert_ne!(status, StatusCode::OK, "attempt {i}: {body}");
+    }
+    for instance in [&a, &b] {
+        let (status, body) = client.on(instance).sign_in(&viewer, &password).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(body.to_string().contains("locked"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn racing_instances_send_approve_log_and_process_each_thing_once() {
+    let (a, b) = two_instances().await;
+    quick(&a).await;
+    let audit_before = a.audit_count().await;
+    let sent_before = movement_count(a.db(), "sepa").await.unwrap();
+
+    // One review submitted to both instances at once: one movement, sent once.
+    let finance = a.signed_in(Role::Finance).await;
+    let (status, review) = finance.call("payouts/review", json!({ "input": sepa("40") })).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let submit = json!({ "input": sepa("40"), "key": review["key"] });
+    let finance_on_b = finance.on(&b);
+    let (on_a, on_b) = tokio::join!(
+        finance.call("payouts/submit", submit.clone()),
+        finance_on_b.call("payouts/submit", submit.clone())
+    );
+    assert_eq!(
+        (on_a.0, on_b.0),
+        (StatusCode::OK, StatusCode::OK),
+        "{} {}",
+        on_a.1,
+        on_b.1
+    );
+    assert_eq!(on_a.1["movement"]["id"], on_b.1["movement"]["id"]);
+    assert_eq!(
+        movement_count(a.db(), "sepa").await.unwrap(),
+        sent_before + 1,
+        "sent once"
+    );
+
+    // Two checkers approve one request on two instances at once: it executes once.
+    let (_, detail) = send(&finance, &sepa("1500")).await;
+    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
+    let approval = detail["movement"]["approval"]["id"].clone();
+    let checker_a = a.signed_in_as("finance2").await;
+    let checker_b = b.signed_in(Role::Admin).await;
+    let (_, request) = checker_a.call("approvals/get", json!({ "id": approval })).await;
+    let approve = json!({ "id": approval, "decision": { "Approve": { "payload_hash": request["payload_hash"] } } });
+    let (first, second) = tokio::join!(
+        checker_a.call("approvals/decide", approve.clone()),
+        checker_b.call("approvals/decide", approve.clone())
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} {}",
+        first.1,
+        second.1
+    );
+    let winner = if first.0 == StatusCode::OK { &first.1 } else { &second.1 };
+    assert_eq!(winner["status"], "executed");
+    until(&finance, &id, "completed").await;
+    assert_eq!(
+        movement_count(a.db(), "sepa").await.unwrap(),
+        sent_before + 2,
+        "the approved one sent once"
+    );
+
+    // One webhook delivered to both instances at once: stored once, counted twice, applied once.
+    let token = a.webhook_token();
+    let body = json!({ "externalUserId": "demo-0025", "status": "SUSPENDED" });
+    let http = reqwest::Client::new();
+    let deliver = |app: &TestApp| {
+        http.post(app.url("/webhooks/p100/webhook/user/status"))
+            .header("authorization", token.clone())
+            .json(&body)
+            .send()
+    };
+    let (to_a, to_b) = tokio::join!(deliver(&a), deliver(&b));
+    assert_eq!(to_a.unwrap().status(), StatusCode::OK);
+    assert_eq!(to_b.unwrap().status(), StatusCode::OK);
+    // Processing follows the answer, in the background of the instance that stored it.
+    let events = eventually("the webhook processed", || async {
+        let events: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT deliveries, status FROM webhook_events WHERE route = 'webhook/user/status' AND subject = 'demo-0025'",
+        )
+        .fetch_all(a.db())
+        .await
+        .unwrap();
+        events.iter().all(|e| e.1 != "received").then_some(events)
+    })
+    .await;
+    assert_eq!(events, vec![(2, "processed".to_owned())]);
+    let applied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM user_events WHERE external_user_id = 'demo-0025' AND status = 'SUSPENDED'",
+    )
+    .fetch_one(b.db())
+    .await
+    .unwrap();
+    assert_eq!(applied, 1);
+
+    // Audit rows appended through both instances' pools at once: one chain, no fork.
+    let written = audit_before;
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let db = if i % 2 == 0 { a.db().clone() } else { b.db().clone() };
+            tokio::spawn(async move {
+                let event = Event::new("test.instances", Outcome::Success).reason(format!("{i}"));
+                audit::record_alone(&db, &Who::system(), &RequestMeta::default(), event)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.push(task.await.unwrap());
+    }
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 30, "every append got its own place in the chain");
+    let rows = a.audit_count().await;
+    assert!(rows >= written + 30);
+    assert_eq!(audit::verify(b.db()).await.unwrap(), Verdict::Intact { rows });
+    // The refused approval is audited too, wherever it fell between the others.
+    let mut actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('payouts.send', 'approvals.approve')",
+    )
+    .fetch_all(a.db())
+    .await
+    .unwrap();
+    actions.sort();
+    assert_eq!(
+        actions,
+        [
+            "approvals.approve denied",
+            "approvals.approve success",
+            "payouts.send success",
+            "payouts.send success"
+        ],
+        "one send per payout, one approval"
+    );
+}
