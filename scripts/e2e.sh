@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the server ($SERVER_BIN, default the debug build) on a free port with a fresh
-# SQLite database in sandbox mode, runs the Playwright tests in end2end/ against it, and stops it.
+# SQLite database (or the empty one E2E_DATABASE_URL names) in sandbox mode, runs the Playwright
+# tests in end2end/ against it, and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,7 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BASE_URL="http://127.0.0.1:$port"
 
-BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/e2e.db" LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn \
+BIND_ADDR="127.0.0.1:$port" DATABASE_URL="${E2E_DATABASE_URL:-sqlite://$work/e2e.db}" LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn \
   "${SERVER_BIN:-target/debug/backoffice}" serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT

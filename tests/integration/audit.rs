@@ -5,7 +5,7 @@ use backoffice::server::db;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, append_at_once, spawn_app};
 
 /// Writes `n` audit rows directly, each with a distinct action suffix.
 async fn write_rows(app: &TestApp, n: usize) {
@@ -68,23 +68,7 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
 async fn concurrent_appends_never_fork_the_chain() {
     let app = spawn_app().await;
     let before = app.audit_count().await;
-    let tasks: Vec<_> = (0..24)
-        .map(|i| {
-            let db = app.db().clone();
-            tokio::spawn(async move {
-                let event = Event::new("test.concurrent", Outcome::Success).reason(format!("{i}"));
-                audit::record_alone(&db, &Who::system(), &RequestMeta::default(), event)
-                    .await
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut seqs = Vec::new();
-    for task in tasks {
-        seqs.push(task.await.unwrap());
-    }
-    seqs.sort();
-    seqs.dedup();
+    let seqs = append_at_once(&[app.db()], 24).await;
     assert_eq!(seqs.len(), 24);
     assert_eq!(
         audit::verify(app.db()).await.unwrap(),

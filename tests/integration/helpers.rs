@@ -151,6 +151,30 @@ impl TestApp {
     }
 }
 
+/// Appends `count` audit rows at once, spread over `pools` in turn; their distinct sequence numbers.
+pub async fn append_at_once(pools: &[&Db], count: usize) -> Vec<i64> {
+    use backoffice::domain::audit::Outcome;
+    use backoffice::server::audit::{self, Event, RequestMeta, Who};
+    let tasks: Vec<_> = (0..count)
+        .map(|i| {
+            let db = pools[i % pools.len()].clone();
+            tokio::spawn(async move {
+                let event = Event::new("test.concurrent", Outcome::Success).reason(format!("{i}"));
+                audit::record_alone(&db, &Who::system(), &RequestMeta::default(), event)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.push(task.await.unwrap());
+    }
+    seqs.sort();
+    seqs.dedup();
+    seqs
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub staff_email: Option<String>,

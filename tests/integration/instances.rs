@@ -4,13 +4,12 @@
 //! audit row happens once, with the audit chain intact.
 
 use backoffice::domain::Role;
-use backoffice::domain::audit::Outcome;
-use backoffice::server::audit::{self, Event, RequestMeta, Verdict, Who};
+use backoffice::server::audit::{self, Verdict};
 use backoffice::server::db::sandbox::movement_count;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, eventually, quick, spawn_app_with, spawn_on};
+use crate::helpers::{TestApp, append_at_once, eventually, quick, spawn_app_with, spawn_on};
 use crate::payouts::{send, sepa, until};
 
 /// Two instances sharing the database and the secrets every instance of a deployment shares.
@@ -150,27 +149,10 @@ async fn racing_instances_send_approve_log_and_process_each_thing_once() {
     assert_eq!(applied, 1);
 
     // Audit rows appended through both instances' pools at once: one chain, no fork.
-    let written = audit_before;
-    let tasks: Vec<_> = (0..30)
-        .map(|i| {
-            let db = if i % 2 == 0 { a.db().clone() } else { b.db().clone() };
-            tokio::spawn(async move {
-                let event = Event::new("test.instances", Outcome::Success).reason(format!("{i}"));
-                audit::record_alone(&db, &Who::system(), &RequestMeta::default(), event)
-                    .await
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut seqs = Vec::new();
-    for task in tasks {
-        seqs.push(task.await.unwrap());
-    }
-    seqs.sort();
-    seqs.dedup();
+    let seqs = append_at_once(&[a.db(), b.db()], 30).await;
     assert_eq!(seqs.len(), 30, "every append got its own place in the chain");
     let rows = a.audit_count().await;
-    assert!(rows >= written + 30);
+    assert!(rows >= audit_before + 30);
     assert_eq!(audit::verify(b.db()).await.unwrap(), Verdict::Intact { rows });
     // The refused approval is audited too, wherever it fell between the others.
     let mut actions: Vec<String> = sqlx::query_scalar(
