@@ -30,7 +30,7 @@ const STANDARD_FEE_PERCENT: Decimal = dec!(1.49);
 const LIST_LIMIT: i64 = 200;
 /// How often exchanges P100 is still working on are read again when no webhook came, and how
 /// many per round: a bounded load on P100 whatever the backlog.
-const FOLLOW_EVERY: Duration = Duration::from_secs(15);
+pub const FOLLOW_EVERY: Duration = Duration::from_secs(15);
 const FOLLOW_BATCH: i64 = 20;
 /// A finalize with no answer recorded this long after it started was cut off (the server stopped
 /// mid-call): it becomes `unknown`, never re-sent.
@@ -368,17 +368,6 @@ async fn apply_details(db: &Db, record: &ExchangeRecord, details: &ExchangeDetai
     audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// Follows exchanges in the background for as long as the server runs (`follow_due` each round).
-pub async fn follow_in_background(state: AppState) {
-    let mut every = tokio::time::interval(FOLLOW_EVERY);
-    loop {
-        every.tick().await;
-        if let Err(err) = follow_due(&state).await {
-            tracing::warn!(%err, "following exchanges");
-        }
-    }
 }
 
 pub async fn follow_due(state: &AppState) -> Result<(), AppError> {

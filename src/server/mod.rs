@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod balances;
 pub mod cli;
 pub mod config;
@@ -107,10 +108,26 @@ pub async fn build(
         config: Arc::new(config),
         p100,
         sandbox,
+        instance: Arc::from(uuid::Uuid::new_v4().to_string()),
     };
-    tokio::spawn(exchanges::follow_in_background(state.clone()));
-    tokio::spawn(movements::follow_in_background(state.clone()));
-    tokio::spawn(reconciliation::check::in_background(state.clone()));
+    background::spawn(
+        state.clone(),
+        "exchanges.follow",
+        exchanges::FOLLOW_EVERY,
+        |s| async move { exchanges::follow_due(&s).await },
+    );
+    background::spawn(
+        state.clone(),
+        "movements.follow",
+        movements::FOLLOW_EVERY,
+        |s| async move { movements::follow_due(&s).await },
+    );
+    background::spawn(
+        state.clone(),
+        "reconciliation.check",
+        reconciliation::check::EVERY,
+        |s| async move { reconciliation::check::round(&s).await },
+    );
     Ok((state.clone(), http::router(state, sessions)))
 }
 

@@ -17,4 +17,7 @@ pub struct AppState {
     pub p100: p100::Client,
     /// The simulator's controls, in sandbox mode.
     pub sandbox: Option<Arc<Sandbox>>,
+    /// This instance among those sharing the database (random per start): the holder of the
+    /// leases it takes (`server::background`).
+    pub instance: Arc<str>,
 }

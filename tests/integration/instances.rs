@@ -1,11 +1,15 @@
 //! Two app instances on one database, as behind a load balancer (on PostgreSQL in the suite's
 //! PostgreSQL run, on one SQLite file otherwise), raced against each other: a member's session and
 //! lockout follow them from one to the other, and every money movement, approval, webhook and
-//! audit row happens once, with the audit chain intact.
+//! audit row happens once, with the audit chain intact; shared background work runs on one
+//! instance at a time.
+
+use std::time::Duration;
 
 use backoffice::domain::Role;
 use backoffice::server::audit::{self, Verdict};
 use backoffice::server::db::sandbox::movement_count;
+use backoffice::server::db::{self, Timestamp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -172,4 +176,71 @@ async fn racing_instances_send_approve_log_and_process_each_thing_once() {
         ],
         "one send per payout, one approval"
     );
+}
+
+#[tokio::test]
+async fn one_instance_at_a_time_holds_a_lease_and_resumes_an_approval() {
+    let (a, b) = two_instances().await;
+    quick(&a).await;
+
+    // Asked at once, one instance gets the lease; its holder renews it; the other takes it only
+    // once it lapses.
+    let now = Timestamp::now();
+    let minute = Duration::from_secs(60);
+    let (on_a, on_b) = tokio::join!(
+        db::leases::take(a.db(), "test.work", "a", now, now + minute),
+        db::leases::take(b.db(), "test.work", "b", now, now + minute)
+    );
+    let (on_a, on_b) = (on_a.unwrap(), on_b.unwrap());
+    assert!(on_a != on_b, "exactly one holds it: a {on_a}, b {on_b}");
+    let (holder, other) = if on_a { ("a", "b") } else { ("b", "a") };
+    let later = now + Duration::from_secs(30);
+    assert!(
+        db::leases::take(a.db(), "test.work", holder, later, later + minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db::leases::take(b.db(), "test.work", other, later, later + minute)
+            .await
+            .unwrap()
+    );
+    let lapsed = later + minute;
+    assert!(
+        db::leases::take(b.db(), "test.work", other, lapsed, lapsed + minute)
+            .await
+            .unwrap()
+    );
+
+    // A payout approved just before a restart, resumed by both instances' followers at once: sent
+    // once, executed (not failed by the one that came second), resumed once in the audit log.
+    let maker = a.signed_in(Role::Finance).await;
+    let count = movement_count(a.db(), "sepa").await.unwrap();
+    let (_, detail) = send(&maker, &sepa("3000")).await;
+    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
+    let approval = detail["movement"]["approval"]["id"].as_str().unwrap().to_owned();
+    sqlx::query(
+        "UPDATE approvals SET status = 'approved', approved_hash = payload_hash, decided_at = '2000-01-01T00:00:00.000Z',
+             checker_id = (SELECT id FROM staff WHERE email = 'finance2@sandbox.test') WHERE id = $1",
+    )
+    .bind(&approval)
+    .execute(a.db())
+    .await
+    .unwrap();
+    let (on_a, on_b) = tokio::join!(
+        backoffice::server::movements::follow_due(&a.state),
+        backoffice::server::movements::follow_due(&b.state)
+    );
+    on_a.unwrap();
+    on_b.unwrap();
+    let done = until(&maker, &id, "completed").await;
+    assert_eq!(movement_count(a.db(), "sepa").await.unwrap(), count + 1, "sent once");
+    assert_eq!(done["movement"]["approval"]["status"], "executed");
+    let resumed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'approvals.resume' AND target_id = $1")
+            .bind(&approval)
+            .fetch_one(a.db())
+            .await
+            .unwrap();
+    assert_eq!(resumed, 1);
 }

@@ -20,6 +20,7 @@ use self::plan::{Plan, Upstream};
 use super::approvals::{self as approvals, NewRequest, Payload};
 use super::audit::{self, Event, RequestMeta, Who};
 use super::auth::Actor;
+use super::background;
 use super::db::approvals::ApprovalRecord;
 use super::db::movements::{self as store, Change, ListFilter, MovementRecord, NewMovement};
 use super::db::{self, Db, Timestamp, Tx};
@@ -42,7 +43,9 @@ use crate::p100::types::MovementStatus as Upstate;
 const LIST_LIMIT: i64 = 200;
 /// How often movements P100 is still working on are read again when no webhook came, and how many
 /// per round: a bounded load on P100 whatever the backlog.
-const FOLLOW_EVERY: Duration = Duration::from_secs(15);
+pub const FOLLOW_EVERY: Duration = Duration::from_secs(15);
+/// Longer than resuming an approved payout can take (P100's timeout and the follow-up read).
+const RESUME_LEASE: Duration = Duration::from_secs(600);
 const FOLLOW_BATCH: i64 = 20;
 /// A send with no answer recorded this long after it started was cut off (the server stopped
 /// mid-call): it becomes `unknown`, never re-sent.
@@ -635,22 +638,16 @@ async fn adopt(
     Ok(())
 }
 
-/// Follows movements in the background for as long as the server runs (`follow_due` each round).
-pub async fn follow_in_background(state: AppState) {
-    let mut every = tokio::time::interval(FOLLOW_EVERY);
-    loop {
-        every.tick().await;
-        if let Err(err) = follow_due(&state).await {
-            tracing::warn!(%err, "following payouts");
-        }
-    }
-}
-
 pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
     // Approved, then the server stopped before the send began: the movement never left
-    // `awaiting_approval`, so running the approval now sends it once.
+    // `awaiting_approval`, so running the approval now sends it once. One instance resumes it (the
+    // lease): another running the same approval would find the movement gone from
+    // `awaiting_approval` and record the approval as failed while the first one sends it.
     for (approval, checker) in store::approved_unsent(&state.db, now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
+        if !background::holds(state, &format!("approvals.resume:{approval}"), RESUME_LEASE).await? {
+            continue;
+        }
         if let Err(err) = approvals::resume(state, &approval, &checker).await {
             tracing::warn!(%approval, %err, "resuming an approved payout");
         }

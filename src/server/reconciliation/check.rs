@@ -14,7 +14,8 @@ use crate::server::db::reconciliation::{self as store, Check, Due, ForeignRow};
 use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 
-const EVERY: Duration = Duration::from_secs(20);
+/// How often a round runs (on one instance at a time: `server::background`).
+pub const EVERY: Duration = Duration::from_secs(20);
 /// Details reads per round: at most 30 a minute, whatever the volume.
 const BATCH: i64 = 10;
 /// A movement's answer is read again after this long.
@@ -34,16 +35,6 @@ const STARTED_HERE: [&str; 4] = ["sepa_transfer", "crypto_withdrawal", "internal
 /// Notes the first start (once; later starts leave it).
 pub async fn init(db: &db::Db) -> Result<(), sqlx::Error> {
     db::settings::init(db, SINCE_KEY, &Timestamp::now().to_text()).await
-}
-
-pub async fn in_background(state: AppState) {
-    let mut every = tokio::time::interval(EVERY);
-    loop {
-        every.tick().await;
-        if let Err(err) = round(&state).await {
-            tracing::warn!(%err, "reconciliation round");
-        }
-    }
 }
 
 /// One round: a batch of details, then the history's newest pages.
