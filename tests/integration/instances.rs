@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{TestApp, append_at_once, eventually, quick, spawn_app_with, spawn_on};
-use crate::payouts::{send, sepa, until};
+use crate::payouts::{approved_before_a_restart, send, sepa, until};
 
 /// Two instances sharing the database and the secrets every instance of a deployment shares.
 async fn two_instances() -> (TestApp, TestApp) {
@@ -216,17 +216,7 @@ async fn one_instance_at_a_time_holds_a_lease_and_resumes_an_approval() {
     // once, executed (not failed by the one that came second), resumed once in the audit log.
     let maker = a.signed_in(Role::Finance).await;
     let count = movement_count(a.db(), "sepa").await.unwrap();
-    let (_, detail) = send(&maker, &sepa("3000")).await;
-    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
-    let approval = detail["movement"]["approval"]["id"].as_str().unwrap().to_owned();
-    sqlx::query(
-        "UPDATE approvals SET status = 'approved', approved_hash = payload_hash, decided_at = '2000-01-01T00:00:00.000Z',
-             checker_id = (SELECT id FROM staff WHERE email = 'finance2@sandbox.test') WHERE id = $1",
-    )
-    .bind(&approval)
-    .execute(a.db())
-    .await
-    .unwrap();
+    let (id, approval) = approved_before_a_restart(&a, &maker).await;
     let (on_a, on_b) = tokio::join!(
         backoffice::server::movements::follow_due(&a.state),
         backoffice::server::movements::follow_due(&b.state)

@@ -48,6 +48,23 @@ async fn status_of(client: &Client, id: &str) -> Value {
     detail
 }
 
+/// A payout above the threshold whose approval committed (finance2's, long ago) just before the
+/// server stopped, so it was never run: (movement id, approval id).
+pub async fn approved_before_a_restart(app: &TestApp, maker: &Client) -> (String, String) {
+    let (_, detail) = send(maker, &sepa("3000")).await;
+    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
+    let approval = detail["movement"]["approval"]["id"].as_str().unwrap().to_owned();
+    sqlx::query(
+        "UPDATE approvals SET status = 'approved', approved_hash = payload_hash, decided_at = '2000-01-01T00:00:00.000Z',
+             checker_id = (SELECT id FROM staff WHERE email = 'finance2@sandbox.test') WHERE id = $1",
+    )
+    .bind(&approval)
+    .execute(app.db())
+    .await
+    .unwrap();
+    (id, approval)
+}
+
 pub async fn until(client: &Client, id: &str, want: &str) -> Value {
     eventually(&format!("movement {id} {want}"), || async {
         let detail = status_of(client, id).await;
@@ -611,18 +628,7 @@ async fn an_approval_granted_just_before_a_restart_is_sent_once_afterwards() {
     quick(&app).await;
     let maker = app.signed_in(Role::Finance).await;
     let count = movement_count(app.db(), "sepa").await.unwrap();
-    let (_, detail) = send(&maker, &sepa("3000")).await;
-    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
-    let approval = detail["movement"]["approval"]["id"].as_str().unwrap().to_owned();
-    // The decision committed, then the server stopped before running it.
-    sqlx::query(
-        "UPDATE approvals SET status = 'approved', approved_hash = payload_hash, decided_at = '2000-01-01T00:00:00.000Z',
-             checker_id = (SELECT id FROM staff WHERE email = 'finance2@sandbox.test') WHERE id = $1",
-    )
-    .bind(&approval)
-    .execute(app.db())
-    .await
-    .unwrap();
+    let (id, _) = approved_before_a_restart(&app, &maker).await;
     backoffice::server::movements::follow_due(&app.state).await.unwrap();
     backoffice::server::movements::follow_due(&app.state).await.unwrap();
     let done = until(&maker, &id, "completed").await;
