@@ -128,6 +128,12 @@ pub async fn build(
         reconciliation::check::EVERY,
         |s| async move { reconciliation::check::round(&s).await },
     );
+    background::spawn(
+        state.clone(),
+        "database.optimize",
+        Duration::from_secs(3600),
+        |s| async move { Ok(db::optimize(&s.db).await?) },
+    );
     Ok((state.clone(), http::router(state, sessions)))
 }
 

@@ -67,8 +67,16 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
                     // The Any driver opens SQLite with sqlx's defaults (foreign keys on, a 5 s busy
-                    // timeout); these are the rest of what a server wants.
-                    for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] {
+                    // timeout); these are the rest of what a server wants. `analysis_limit` bounds
+                    // `ANALYZE` (below, and `optimize`) to a sample of 10,000 rows per index (~20 ms
+                    // at 100,000 users). A sample of 1,000 misled the planner into scanning every
+                    // verified user for a name search (5x slower than the index OR it picks with
+                    // this one; bench/users.sh).
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = NORMAL",
+                        "PRAGMA analysis_limit = 10000",
+                    ] {
                         sqlx::query(pragma).execute(&mut *conn).await?;
                     }
                 }
@@ -83,13 +91,8 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
             // Table statistics let the planner tell a selective filter (one user's id) from a broad
             // one (every verified user); without them it guesses, and a broad filter can cost a full
-            // scan. `analysis_limit` bounds the work to a sample per index: 10,000 rows (~20 ms at
-            // 100,000 users). A sample of 1,000 misled the planner into scanning every verified user
-            // for a name search (5x slower than the index OR it picks with this one; bench/users.sh).
-            // PostgreSQL's autovacuum keeps its own statistics.
-            sqlx::raw_sql("PRAGMA analysis_limit = 10000; ANALYZE")
-                .execute(&pool)
-                .await?;
+            // scan. Refreshed here and then by `optimize`; PostgreSQL's autovacuum keeps its own.
+            sqlx::query("ANALYZE").execute(&pool).await?;
         }
         Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
     }
@@ -147,6 +150,15 @@ pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
             Ok(tx)
         }
     }
+}
+
+/// Refreshes SQLite's table statistics where the data changed enough since they were taken (run
+/// hourly while the server runs; a no-op on PostgreSQL, whose autovacuum does it).
+pub async fn optimize(db: &Db) -> Result<(), sqlx::Error> {
+    if Backend::of(db) == Backend::Sqlite {
+        sqlx::query("PRAGMA optimize").execute(db).await?;
+    }
+    Ok(())
 }
 
 pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
