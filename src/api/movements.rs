@@ -4,9 +4,11 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
+use crate::domain::approvals::ApprovalView;
 use crate::domain::balances::Holder;
 use crate::domain::movements::{
-    MovementDetail, MovementFilter, MovementInput, MovementList, PayoutContext, Review, TravelRuleInput, WaitingDeposit,
+    MovementDetail, MovementFilter, MovementInput, MovementList, PayoutContext, ResolveInput, Review, TravelRuleInput,
+    WaitingDeposit,
 };
 
 #[cfg(feature = "ssr")]
@@ -36,6 +38,13 @@ pub async fn submit_movement(input: MovementInput, key: String) -> Result<Moveme
 pub async fn fetch_movement(id: String) -> Result<MovementDetail, AppError> {
     let (request, _) = super::ssr::guard(&[BalancesRead]).await?;
     service::follow(&request.state, &id).await
+}
+
+/// A person's decision about a movement whose outcome P100 left unclear, for a second member.
+#[server(endpoint = "payouts/resolve", input = leptos::server_fn::codec::Json)]
+pub async fn resolve_movement(input: ResolveInput) -> Result<ApprovalView, AppError> {
+    let (request, actor) = super::ssr::guard(&[BalancesRead, PayoutsResolve]).await?;
+    service::resolution::request(&request.state, &actor, &input).await
 }
 
 #[server(endpoint = "payouts/list", input = leptos::server_fn::codec::Json)]

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
-use crate::domain::sandbox::{Fault, Overview};
+use crate::domain::sandbox::{Fault, HistoryShape, Overview};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -82,6 +82,16 @@ pub async fn set_sandbox_kyc_next(outcome: String) -> Result<(), AppError> {
     let (request, actor, sandbox) = ssr::controls().await?;
     let event = Event::new("sandbox.kyc_next", crate::domain::audit::Outcome::Success).reason(outcome.clone());
     let result = crate::sandbox::control::set_kyc_next(&sandbox, &outcome).await;
+    ssr::audited(&request, &actor, event, result).await
+}
+
+/// From now on the sandbox writes history entries in `shape` (see `HistoryShape`).
+#[server(endpoint = "sandbox/history_shape", input = leptos::server_fn::codec::Json)]
+pub async fn set_sandbox_history_shape(shape: HistoryShape) -> Result<(), AppError> {
+    use crate::server::audit::Event;
+    let (request, actor, sandbox) = ssr::controls().await?;
+    let event = Event::new("sandbox.history_shape", crate::domain::audit::Outcome::Success).reason(shape.as_str());
+    let result = crate::sandbox::control::set_history_shape(&sandbox, shape).await;
     ssr::audited(&request, &actor, event, result).await
 }
 

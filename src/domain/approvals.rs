@@ -12,6 +12,7 @@ named_enum!(
         UserDelete => "users.delete",
         Payout => "payouts.send",
         Transfer => "transfers.send",
+        Resolve => "payouts.resolve",
     }
 );
 
@@ -21,6 +22,7 @@ impl ApprovalAction {
             ApprovalAction::UserDelete => "Delete user",
             ApprovalAction::Payout => "Payout or withdrawal",
             ApprovalAction::Transfer => "Internal transfer",
+            ApprovalAction::Resolve => "Decide an unclear payout",
         }
     }
 
@@ -30,6 +32,7 @@ impl ApprovalAction {
             ApprovalAction::UserDelete => Permission::UsersDelete,
             ApprovalAction::Payout => Permission::PayoutsCreate,
             ApprovalAction::Transfer => Permission::TransfersCreate,
+            ApprovalAction::Resolve => Permission::PayoutsResolve,
         }
     }
 
@@ -41,6 +44,7 @@ impl ApprovalAction {
             ApprovalAction::Payout | ApprovalAction::Transfer => {
                 &[Permission::ApprovalsDecide, Permission::PayoutsApprove]
             }
+            ApprovalAction::Resolve => &[Permission::ApprovalsDecide, Permission::PayoutsResolve],
         }
     }
 
@@ -48,7 +52,9 @@ impl ApprovalAction {
     pub fn target_href(self, target_id: &str) -> String {
         match self {
             ApprovalAction::UserDelete => format!("/users/{target_id}"),
-            ApprovalAction::Payout | ApprovalAction::Transfer => format!("/payouts/{target_id}"),
+            ApprovalAction::Payout | ApprovalAction::Transfer | ApprovalAction::Resolve => {
+                format!("/payouts/{target_id}")
+            }
         }
     }
 }

@@ -286,6 +286,22 @@ impl Flaw {
     }
 }
 
+/// A destination in the form every writing of it shares, to compare what was sent with what P100
+/// reports: an IBAN without spaces in upper case; an EVM address in lower case (EIP-55's mixed case
+/// is a checksum, not part of the address); a bech32 address in lower case (bech32 ignores case);
+/// Base58 addresses, which are case-sensitive, and anything else as written, without spaces.
+pub fn comparable(text: &str) -> String {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let lower = compact.to_ascii_lowercase();
+    if lower.starts_with("0x") || ALL_HRPS.iter().any(|hrp| lower.starts_with(&format!("{hrp}1"))) {
+        return lower;
+    }
+    if Iban::parse(&compact).is_ok() {
+        return compact.to_ascii_uppercase();
+    }
+    compact
+}
+
 /// Checks `text` as a destination for `currency` sent on `network` and returns the normalised address
 /// (bech32 in lower case, EVM in EIP-55 mixed case). Mainnet and testnet forms are both accepted.
 pub fn check_address(currency: &str, network: &str, text: &str) -> Result<String, String> {
@@ -710,5 +726,23 @@ mod tests {
             "POL is not sent on Ethereum."
         );
         assert_eq!(err("usdc", "tron", "T..."), "USDC is not sent on tron.");
+    }
+
+    #[test]
+    fn destinations_compare_in_their_normal_form() {
+        assert_eq!(comparable("de89 3704 0044 0532 0130 00"), "DE89370400440532013000");
+        assert_eq!(
+            comparable("0x52908400098527886E0F7030069857D2E4169EE7"),
+            comparable("0x52908400098527886e0f7030069857d2e4169ee7")
+        );
+        assert_eq!(
+            comparable("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"),
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        );
+        // Base58 is case-sensitive: two cases are two addresses.
+        assert_ne!(
+            comparable("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
+            comparable("1bvbmseystwetqtfn5au4m4gfg7xjanvn2")
+        );
     }
 }

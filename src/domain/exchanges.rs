@@ -84,6 +84,8 @@ pub struct ExchangeView {
     pub upstream_id: Option<String>,
     /// P100's words and code when it refused or failed the exchange.
     pub failure: Option<String>,
+    /// Set when a person must decide what became of it at P100.
+    pub decision: Option<super::movements::Decision>,
     pub started_by: String,
     pub created_at: UtcTime,
     pub finalized_at: Option<UtcTime>,

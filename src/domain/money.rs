@@ -160,21 +160,99 @@ fn grouped(value: Decimal) -> String {
 /// P100 types request amounts as JSON numbers, which carry at most 15 significant digits exactly.
 pub const MAX_SIGNIFICANT_DIGITS: u32 = 15;
 
-/// An amount of `currency` as staff type it: positive, at most the currency's decimals, and few
-/// enough digits to reach P100 unchanged. Thousands separators (`1,234.50`) are accepted.
-pub fn parse_amount(text: &str, currency: &Currency) -> Result<Amount, String> {
-    let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
-    if cleaned.is_empty() {
+/// What a refused number is told to look like.
+const SUCH_AS: &str = "Enter an amount such as 1250.50 or 1,250.50.";
+
+/// A number as people type it, read exactly, never guessed. The point is the decimal mark and commas
+/// or spaces group thousands (`1250.50`, `1,250.50`, `1 250.50`); a decimal comma is read only where
+/// nothing else fits (`1250,50`, `1,5`, `1.250,50`, `1 250,5`). `1,250` could be either, so it is
+/// refused with both readings, and so is any grouping that is not in thousands: `1,5` never becomes
+/// 15 and `1250,50` never 125050.
+pub fn read_number(text: &str) -> Result<Decimal, String> {
+    let text = text.trim();
+    if text.is_empty() {
         return Err("Enter an amount.".into());
     }
-    let value = Decimal::from_str_exact(&cleaned).map_err(|_| "Enter an amount such as 1250.50.".to_owned())?;
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let is_space = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}');
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || is_space(c))
+    {
+        return Err(SUCH_AS.into());
+    }
+    let spaced = body.chars().any(is_space);
+    let (commas, points) = (body.matches(',').count(), body.matches('.').count());
+    // The decimal mark, if any: used once, and after the other mark when both appear.
+    let decimal = match (commas, points) {
+        (0, 0) => None,
+        (0, 1) => Some('.'),
+        (1, 0) => {
+            let (before, after) = body.split_once(',').unwrap_or_default();
+            let before = before.trim_start_matches(is_space);
+            let groups_fit = after.len() == 3 && (1..=3).contains(&before.len()) && !spaced;
+            if groups_fit {
+                return Err(format!(
+                    "\u{201c}{text}\u{201d} could mean {before}{after} or {before}.{after}: write {before}{after} or {before}.{after}."
+                ));
+            }
+            Some(',')
+        }
+        (_, 0) | (0, _) => None,
+        _ => {
+            let last = body.rfind([',', '.']).and_then(|i| body[i..].chars().next());
+            match last {
+                Some(mark) if body.matches(mark).count() == 1 => Some(mark),
+                _ => return Err(SUCH_AS.into()),
+            }
+        }
+    };
+    let (whole, fraction) = match decimal {
+        Some(mark) => body.split_once(mark).unwrap_or((body, "")),
+        None => (body, ""),
+    };
+    if !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return Err(SUCH_AS.into());
+    }
+    // The whole part: digits in groups of three after the first, split by one kind of mark.
+    let groups: Vec<&str> = whole.split(|c: char| c == ',' || c == '.' || is_space(c)).collect();
+    let marks: std::collections::BTreeSet<char> = whole.chars().filter(|c| !c.is_ascii_digit()).collect();
+    let in_thousands = groups.len() == 1
+        || (marks.len() == 1 && (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3));
+    if !in_thousands {
+        return Err(format!(
+            "\u{201c}{text}\u{201d} is not grouped in thousands: write digits only, with a point before any \
+             decimals, such as 1250.50."
+        ));
+    }
+    let digits = groups.concat();
+    if digits.is_empty() && fraction.is_empty() {
+        return Err(SUCH_AS.into());
+    }
+    let exact = format!(
+        "{}{}.{}",
+        if negative { "-" } else { "" },
+        if digits.is_empty() { "0" } else { &digits },
+        if fraction.is_empty() { "0" } else { fraction }
+    );
+    Decimal::from_str_exact(&exact).map_err(|_| SUCH_AS.to_owned())
+}
+
+/// An amount of `currency` as staff type it (read by [`read_number`]): positive, at most the
+/// currency's decimals, and few enough digits to reach P100 unchanged.
+pub fn parse_amount(text: &str, currency: &Currency) -> Result<Amount, String> {
+    let value = read_number(text)?;
     if value <= Decimal::ZERO {
         return Err("The amount must be more than zero.".into());
     }
     let value = value.normalize();
     if value.scale() > currency.scale() {
         return Err(format!(
-            "{} allows at most {} decimal places.",
+            "{} allows at most {} decimal places (read as {value}).",
             currency.code().to_uppercase(),
             currency.scale()
         ));
@@ -323,6 +401,11 @@ mod tests {
                 .contains("more than zero")
         );
         assert!(parse_amount("ten", &Currency::Eur).unwrap_err().contains("such as"));
+        assert!(
+            parse_amount("1,005", &Currency::Eur)
+                .unwrap_err()
+                .contains("could mean 1005 or 1.005")
+        );
         assert!(parse_amount("", &Currency::Eur).unwrap_err().contains("Enter"));
         assert!(
             parse_amount("12345678901234.56", &Currency::Eur)
@@ -391,5 +474,47 @@ mod tests {
         assert_eq!(amount.at_scale_of(&Currency::Eur).to_string(), "1.50");
         assert_eq!(amount.at_scale_of(&Currency::Btc).to_string(), "1.50000000");
         assert_eq!(amount.at_scale_of(&Currency::Usdc).to_string(), "1.500000");
+    }
+
+    #[test]
+    fn numbers_are_read_as_people_type_them_and_never_guessed() {
+        let read = |t: &str| read_number(t).map(|d| d.normalize().to_string());
+        for (typed, exact) in [
+            ("1250.50", "1250.5"),
+            ("1,250.50", "1250.5"),
+            ("1 250.50", "1250.5"),
+            ("1\u{a0}250.50", "1250.5"),
+            ("1,250,000", "1250000"),
+            ("1.250.000", "1250000"),
+            ("1250,50", "1250.5"),
+            ("1.250,50", "1250.5"),
+            ("1 250,5", "1250.5"),
+            ("1,5", "1.5"),
+            ("0,00000001", "0.00000001"),
+            ("1.250", "1.25"),
+            ("0.125", "0.125"),
+            (".5", "0.5"),
+            ("-3", "-3"),
+            ("  42 ", "42"),
+        ] {
+            assert_eq!(read(typed).as_deref(), Ok(exact), "{typed}");
+        }
+        for (typed, says) in [
+            ("1,250", "could mean 1250 or 1.250"),
+            ("12,50,000", "not grouped in thousands"),
+            ("1,2345,678", "not grouped in thousands"),
+            ("1 25.5", "not grouped in thousands"),
+            ("1.250.50", "not grouped in thousands"),
+            ("1,250.000,5", "such as"),
+            ("1.2.3,4,5", "such as"),
+            ("ten", "such as"),
+            ("1e5", "such as"),
+            ("12-3", "such as"),
+            (",", "such as"),
+            ("", "Enter an amount"),
+        ] {
+            let message = read(typed).unwrap_err();
+            assert!(message.contains(says), "{typed}: {message}");
+        }
     }
 }

@@ -216,6 +216,8 @@ pub struct MovementView {
     pub upstream_status: Option<String>,
     /// P100's words and code when it refused or failed the movement.
     pub failure: Option<String>,
+    /// Set when a person must decide what became of it at P100.
+    pub decision: Option<Decision>,
     pub approval: Option<MovementApproval>,
     pub created_by: String,
     pub created_at: UtcTime,
@@ -229,6 +231,17 @@ pub struct MovementDetail {
     pub movement: MovementView,
     pub request: String,
     pub timeline: Vec<AuditEntryView>,
+    /// A person's decision about an unclear movement, waiting for a second member.
+    pub pending_resolution: Option<super::approvals::PendingApproval>,
+}
+
+/// What a member decides became of an unclear movement: it is P100's movement `upstream_id` (one of
+/// the candidates shown), or P100 never received it (`None`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResolveInput {
+    pub id: String,
+    pub upstream_id: Option<String>,
+    pub note: String,
 }
 
 /// The list's filters as the URL carries them; empty means any.
@@ -307,4 +320,24 @@ pub struct TravelRuleInput {
     pub name: String,
     pub wallet_type: String,
     pub sender_type: String,
+}
+
+/// Why a person must decide what became of a payout, withdrawal, transfer or exchange whose outcome
+/// P100 left unclear, and the P100 ids that fit it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub reason: String,
+    pub candidates: Vec<String>,
+}
+
+impl Decision {
+    /// From the stored reason and its JSON list of candidates.
+    pub fn from_stored(reason: Option<String>, candidates: Option<&str>) -> Option<Decision> {
+        reason.map(|reason| Decision {
+            reason,
+            candidates: candidates
+                .and_then(|c| serde_json::from_str(c).ok())
+                .unwrap_or_default(),
+        })
+    }
 }

@@ -17,8 +17,16 @@ pub struct Fault {
     /// Hold the answer past the client's timeout (money movements still happen).
     #[serde(default)]
     pub timeout: bool,
-    /// Answer with this P-code instead.
+    /// Answer with this P-code instead (with `http_status` when both are set: P500 comes on a 400,
+    /// but any status can be chosen).
     pub p_code: Option<String>,
+    /// Whether the request takes effect at P100 before the faulty answer. `None`: as P100 mostly
+    /// does (a timeout lets a money movement happen; a P-code or a status answers before anything).
+    #[serde(default)]
+    pub applied: Option<bool>,
+    /// Answer 2xx with a body that lacks the fields the documents promise.
+    #[serde(default)]
+    pub malformed: bool,
     pub count: u32,
 }
 
@@ -47,6 +55,7 @@ pub struct Overview {
     pub users: i64,
     pub faults: Vec<Fault>,
     pub kyc_next: String,
+    pub history_shape: HistoryShape,
     pub webhooks: Vec<WebhookDelivery>,
     /// What a fault can name: every endpoint, every documented P-code.
     pub endpoints: Vec<String>,
@@ -62,4 +71,28 @@ pub struct WebhookDelivery {
     pub delivered_at: Option<UtcTime>,
     pub next_attempt_at: Option<UtcTime>,
     pub created_at: UtcTime,
+}
+
+named_enum!(
+    /// How the sandbox writes history entries: as its seed does, or in one of the shapes P100's
+    /// documents allow (REFERENCE.md §0: `status` optional; RFC 3339 times in any precision and offset).
+    HistoryShape {
+        Plain => "plain",
+        NoStatus => "no_status",
+        Seconds => "seconds",
+        Micros => "micros",
+        Offset => "offset",
+    }
+);
+
+impl HistoryShape {
+    pub fn label(self) -> &'static str {
+        match self {
+            HistoryShape::Plain => "as documented (milliseconds, UTC, with status)",
+            HistoryShape::NoStatus => "entries without status",
+            HistoryShape::Seconds => "times without fractional seconds",
+            HistoryShape::Micros => "times with 6 fractional digits",
+            HistoryShape::Offset => "times with a +02:00 offset",
+        }
+    }
 }

@@ -44,7 +44,7 @@ impl Client {
         self.call(endpoint, params, &[], Body::Json(body)).await
     }
 
-    async fn history(&self, endpoint: &Endpoint, params: &[&str], query: &HistoryQuery) -> Result<Vec<Transaction>> {
+    async fn history(&self, endpoint: &Endpoint, params: &[&str], query: &HistoryQuery) -> Result<History> {
         let pairs = query.pairs();
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.call(endpoint, params, &pairs, NO_BODY).await
@@ -54,7 +54,7 @@ impl Client {
     pub async fn partner_balances(&self) -> Result<Balances> {
         self.plain(&PARTNER_BALANCES, &[]).await
     }
-    pub async fn partner_transactions(&self, query: &HistoryQuery) -> Result<Vec<Transaction>> {
+    pub async fn partner_transactions(&self, query: &HistoryQuery) -> Result<History> {
         self.history(&PARTNER_TRANSACTIONS, &[], query).await
     }
     pub async fn create_partner_wallet(&self, request: &CreateWallet) -> Result<Wallet> {
@@ -188,7 +188,7 @@ impl Client {
     pub async fn user_balances(&self, external_user_id: &str) -> Result<Balances> {
         self.plain(&USER_BALANCES, &[external_user_id]).await
     }
-    pub async fn user_transactions(&self, external_user_id: &str, query: &HistoryQuery) -> Result<Vec<Transaction>> {
+    pub async fn user_transactions(&self, external_user_id: &str, query: &HistoryQuery) -> Result<History> {
         self.history(&USER_TRANSACTIONS, &[external_user_id], query).await
     }
 

@@ -62,6 +62,57 @@ p_codes! {
     P501 => "P100 is temporarily unavailable. Try again in a few minutes.",
 }
 
+/// What an answer to a call that moves money means for the money: the one table every such call
+/// (SEPA, crypto withdrawal, internal transfer, exchange finalize, orders) is judged by. ERRORS.md
+/// warns that P500/P501 come with HTTP 400 and that a money-moving POST "may have been accepted"
+/// after a timeout, a 5xx, P500 or P501; there is no idempotency key, so only an answer P100 gives
+/// before it does anything may be read as a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyAnswer {
+    /// Nothing moved at P100: the movement is `failed` with P100's words and code.
+    Refused,
+    /// P100 may have applied it: the movement is `unknown` until it is found at P100 or a person
+    /// decides. It is never sent again.
+    MaybeAccepted,
+}
+
+impl PCode {
+    /// Whether P100 gives this code only before the request has any effect. A code not listed
+    /// (and any code P100 adds later) may come after an effect: never a refusal.
+    pub fn refused_before_effect(&self) -> bool {
+        match self {
+            // Field validation: the request is refused as a whole before it is processed (ERRORS.md 1.3).
+            PCode::P403
+            // Unknown currency slug or network: nothing can be debited in a currency P100 cannot name.
+            | PCode::P410
+            // The user, the partner account, the transfer's parties, the card or the KYC record is
+            // looked up first; without it there is nothing to debit.
+            | PCode::P411
+            | PCode::P412
+            | PCode::P418
+            | PCode::P424
+            | PCode::P428
+            | PCode::P434
+            | PCode::P445
+            // State checks on the user (cards, country, suspension, verification, tier) gate the
+            // operation before it starts.
+            | PCode::P451
+            | PCode::P454
+            | PCode::P455
+            | PCode::P459
+            | PCode::P461
+            // Insufficient funds answered synchronously: the balance check failed, so no debit was
+            // made (the newer SEPA flow reports it later as a FAILED status instead, never as a code
+            // after a debit).
+            | PCode::P433 => true,
+            // "Unknown exception" and "temporarily unavailable": P100 may have failed after applying.
+            PCode::P500 | PCode::P501 => false,
+            // A code this back office does not know: it cannot say when P100 checks it.
+            PCode::Other(_) => false,
+        }
+    }
+}
+
 /// The JSON body of a business or validation error.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,13 +202,38 @@ impl P100Error {
         }
     }
 
-    /// Whether a money movement that got this may have happened anyway: no answer, a 5xx, or a 2xx
-    /// we could not read. Such a movement is found by reading P100, never by sending it again.
-    pub fn outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            P100Error::OutcomeUnknown { .. } | P100Error::Unavailable { .. } | P100Error::Unexpected { .. }
-        )
+    /// What this answer to a money-moving call means for the money (see [`MoneyAnswer`]).
+    pub fn money_answer(&self) -> MoneyAnswer {
+        match self {
+            // A P-code P100 checks first, on a 4xx: refused. The same code on a 5xx is not trusted.
+            P100Error::Refused { code, status, .. } if code.refused_before_effect() && *status < 500 => {
+                MoneyAnswer::Refused
+            }
+            // The key and the IP allow-list are checked before any request is read.
+            P100Error::AccessDenied { .. } | P100Error::CardsSuspended => MoneyAnswer::Refused,
+            // The connection never opened: the request cannot have reached P100.
+            P100Error::Unreachable(_) => MoneyAnswer::Refused,
+            // P500/P501 or an unknown code, a 429 to a POST, a 5xx, no answer after sending, or a
+            // 2xx we could not read.
+            P100Error::Refused { .. }
+            | P100Error::RateLimited { .. }
+            | P100Error::Unavailable { .. }
+            | P100Error::OutcomeUnknown { .. }
+            | P100Error::Unexpected { .. } => MoneyAnswer::MaybeAccepted,
+        }
+    }
+
+    /// What a movement that got this answer records as its failure: P100's words and code, and for
+    /// an answer that may mean "accepted", that it is looked for and not sent again.
+    pub fn money_words(&self) -> String {
+        let said = format!("{} ({})", self.staff_message(), self.code());
+        match self.money_answer() {
+            MoneyAnswer::Refused => said,
+            MoneyAnswer::MaybeAccepted => format!(
+                "P100's answer does not say whether it was made: {said}. It is not sent again; \
+                 the back office looks for it at P100."
+            ),
+        }
     }
 
     /// Whether P100 answered that the record asked for does not exist: P428, or a 404 with or
@@ -215,5 +291,69 @@ mod tests {
             status: 400,
         };
         assert!(funds.staff_message().contains("balance is too low"));
+    }
+
+    fn refused(code: &str, status: u16) -> P100Error {
+        P100Error::Refused {
+            code: PCode::parse(code),
+            name: None,
+            message: None,
+            status,
+        }
+    }
+
+    #[test]
+    fn only_codes_checked_before_any_effect_are_refusals_of_money() {
+        use MoneyAnswer::*;
+        let table = [
+            (refused("P403", 400), Refused),
+            (refused("P410", 400), Refused),
+            (refused("P412", 400), Refused),
+            (refused("P424", 400), Refused),
+            (refused("P433", 400), Refused),
+            (refused("P455", 400), Refused),
+            (refused("P500", 400), MaybeAccepted),
+            (refused("P501", 400), MaybeAccepted),
+            // A code nobody has documented yet is never read as a refusal.
+            (refused("P999", 400), MaybeAccepted),
+            (refused("P402", 400), MaybeAccepted),
+            // A refusal code on a 5xx is not trusted.
+            (refused("P433", 502), MaybeAccepted),
+            (P100Error::RateLimited { retry_after: None }, MaybeAccepted),
+            (P100Error::Unavailable { status: 503 }, MaybeAccepted),
+            (
+                P100Error::OutcomeUnknown {
+                    endpoint: "partner.sepa_transfer",
+                },
+                MaybeAccepted,
+            ),
+            (
+                P100Error::Unexpected {
+                    endpoint: "partner.sepa_transfer",
+                    detail: "missing field `transferId`".into(),
+                },
+                MaybeAccepted,
+            ),
+            (P100Error::Unreachable("connection refused".into()), Refused),
+            (P100Error::AccessDenied { marker: "xo2".into() }, Refused),
+        ];
+        for (error, answer) in table {
+            assert_eq!(error.money_answer(), answer, "{error:?}");
+        }
+        for code in PCode::DOCUMENTED {
+            let expected = !matches!(code, PCode::P500 | PCode::P501);
+            assert_eq!(code.refused_before_effect(), expected, "{code}");
+        }
+    }
+
+    #[test]
+    fn a_maybe_accepted_answer_says_it_is_not_sent_again() {
+        let words = refused("P500", 400).money_words();
+        assert!(words.contains("(P500)"), "{words}");
+        assert!(words.contains("not sent again"), "{words}");
+        assert_eq!(
+            refused("P433", 400).money_words(),
+            "The balance is too low for this. Top it up first. (P433)"
+        );
     }
 }

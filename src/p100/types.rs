@@ -192,7 +192,9 @@ pub struct DepositLimits {
     pub min_deposit: Num,
 }
 
-/// One history entry. The history endpoints' shape is INFERRED (REFERENCE.md 2.1.2).
+/// One history entry. The history endpoints' shape is INFERRED (REFERENCE.md 2.1.2, §0): only
+/// what every planned use needs is required (id, type, currency, amount); `status` and `createdAt`
+/// may be missing, and every other field is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
@@ -201,11 +203,63 @@ pub struct Transaction {
     pub kind: String,
     pub currency: Currency,
     pub amount: Amount,
-    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// RFC 3339 in whatever precision and offset P100 sends; empty when it sends none.
+    #[serde(default)]
     pub created_at: String,
     /// Whatever else P100 sends with an entry, kept so staff see every field.
     #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A page of history as P100 sent it: the entries that could be read, and how many it sent. An
+/// entry without the required fields is left out (and logged) instead of failing the page, and
+/// paging goes on by what P100 sent, so one unusual entry never ends a read early.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    pub entries: Vec<Transaction>,
+    pub sent: usize,
+}
+
+impl std::ops::Deref for History {
+    type Target = Vec<Transaction>;
+    fn deref(&self) -> &Self::Target {
+        &self.entries
+    }
+}
+
+impl IntoIterator for History {
+    type Item = Transaction;
+    type IntoIter = std::vec::IntoIter<Transaction>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a History {
+    type Item = &'a Transaction;
+    type IntoIter = std::slice::Iter<'a, Transaction>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+impl<'de> Deserialize<'de> for History {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Vec::<serde_json::Value>::deserialize(deserializer)?;
+        let sent = raw.len();
+        let entries = raw
+            .into_iter()
+            .filter_map(|value| {
+                let id = value.get("id").map(ToString::to_string);
+                serde_json::from_value(value)
+                    .inspect_err(|err| tracing::warn!(?id, %err, "history entry left out: unreadable"))
+                    .ok()
+            })
+            .collect();
+        Ok(History { entries, sent })
+    }
 }
 
 impl Transaction {

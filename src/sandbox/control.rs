@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::clock::{self, Outcome};
 use super::{Refusal, Sandbox};
-pub use crate::domain::sandbox::{Amendment, Fault, Overview, Settings, WebhookDelivery};
+pub use crate::domain::sandbox::{Amendment, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
 use crate::p100::endpoints;
 use crate::p100::error::PCode;
 use crate::server::db;
@@ -33,6 +33,8 @@ pub const LOCK_TTL_MS: &str = "lock_ttl_ms";
 pub const KYC_NEXT: &str = "kyc_next";
 /// How many of the next webhooks are lost (never delivered).
 pub const LOSE_WEBHOOKS: &str = "lose_webhooks";
+/// How history entries are written (`HistoryShape`).
+pub const HISTORY_SHAPE: &str = "history_shape";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -57,15 +59,20 @@ pub async fn arm_fault(sandbox: &Sandbox, fault: &Fault) -> Result<(), ControlEr
     if fault.count == 0 || fault.count > 1000 {
         return Err(ControlError::Invalid("count must be between 1 and 1000".into()));
     }
+    // Any P and three digits: P100 may answer with a code nobody has documented yet.
     if let Some(code) = &fault.p_code
-        && matches!(PCode::parse(code), PCode::Other(_))
+        && !(code.len() == 4 && code.starts_with('P') && code[1..].chars().all(|c| c.is_ascii_digit()))
     {
-        return Err(ControlError::Invalid(format!("{code} is not a documented P-code")));
+        return Err(ControlError::Invalid(format!(
+            "{code} is not a P-code (P and three digits)"
+        )));
     }
     if let Some(status) = fault.http_status
-        && !(500..600).contains(&status)
+        && !(status == 400 || status == 429 || (500..600).contains(&status))
     {
-        return Err(ControlError::Invalid("httpStatus must be a 5xx status".into()));
+        return Err(ControlError::Invalid(
+            "httpStatus must be 400 (with a P-code), 429 or a 5xx status".into(),
+        ));
     }
     let row = FaultRow {
         endpoint: fault.endpoint.clone(),
@@ -73,6 +80,8 @@ pub async fn arm_fault(sandbox: &Sandbox, fault: &Fault) -> Result<(), ControlEr
         http_status: fault.http_status.map(i64::from),
         timeout: fault.timeout,
         p_code: fault.p_code.clone(),
+        applied: fault.applied.map(i64::from),
+        malformed: i64::from(fault.malformed),
         remaining: i64::from(fault.count),
     };
     Ok(store::set_fault(&sandbox.db, &row).await?)
@@ -93,6 +102,22 @@ pub async fn set_kyc_next(sandbox: &Sandbox, outcome: &str) -> Result<(), Contro
     store::set_setting(&mut tx, KYC_NEXT, outcome).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// From now on history entries are written in `shape`.
+pub async fn set_history_shape(sandbox: &Sandbox, shape: HistoryShape) -> Result<(), ControlError> {
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    store::set_setting(&mut tx, HISTORY_SHAPE, shape.as_str()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How history entries are written now.
+pub async fn history_shape(sandbox: &Sandbox) -> Result<HistoryShape, sqlx::Error> {
+    Ok(store::setting(&sandbox.db, HISTORY_SHAPE)
+        .await?
+        .and_then(|s| HistoryShape::parse(&s))
+        .unwrap_or(HistoryShape::Plain))
 }
 
 pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<(), ControlError> {
@@ -196,6 +221,8 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
             http_status: f.http_status.map(|s| s as u16),
             timeout: f.timeout,
             p_code: f.p_code,
+            applied: f.applied.map(|a| a != 0),
+            malformed: f.malformed != 0,
             count: f.remaining as u32,
         })
         .collect();
@@ -217,6 +244,7 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
         kyc_next: store::setting(&sandbox.db, KYC_NEXT)
             .await?
             .unwrap_or_else(|| "approve".into()),
+        history_shape: history_shape(sandbox).await?,
         webhooks,
         endpoints: endpoints::ALL.iter().map(|e| e.name.to_owned()).collect(),
         p_codes: PCode::DOCUMENTED.iter().map(|c| c.as_str().to_owned()).collect(),

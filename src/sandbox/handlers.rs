@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use super::{Refusal, Sandbox, ledger, market};
 use crate::domain::money::{Amount, Currency};
+use crate::domain::sandbox::HistoryShape;
 use crate::p100::endpoints::{self as ep, Effect, Endpoint};
 use crate::p100::error::PCode;
 use crate::p100::types::*;
@@ -139,25 +140,44 @@ async fn guard(
     };
     tracing::info!(endpoint = endpoint.name, ?fault, "sandbox fault injected");
     tokio::time::sleep(Duration::from_millis(fault.latency_ms.max(0) as u64)).await;
+    // By default a money movement still happens when only its answer is lost (the case the client
+    // must resolve by reading P100 rather than sending again); a code or a status answers first.
+    let applied = fault
+        .applied
+        .map_or(fault.timeout && endpoint.effect == Effect::MovesMoney, |a| a != 0);
+    // `Ok`: P100 has applied it and this is its real answer; `Err`: not yet run.
+    let ran = if applied {
+        Ok(next.run(request).await)
+    } else {
+        Err((request, next))
+    };
     if fault.timeout {
-        // A money movement still happens, only the answer never comes in time: exactly the case
-        // the client must resolve by reading details rather than sending again.
-        let hold = sandbox.millis(super::control::TIMEOUT_MS, 30_000).await;
-        if endpoint.effect == Effect::MovesMoney {
-            let response = next.run(request).await;
-            tokio::time::sleep(hold).await;
-            return response;
-        }
-        tokio::time::sleep(hold).await;
+        // The client has given up by now: what it would have read no longer matters.
+        tokio::time::sleep(sandbox.millis(super::control::TIMEOUT_MS, 30_000).await).await;
+        return match ran {
+            Ok(response) => response,
+            Err(_) => (StatusCode::GATEWAY_TIMEOUT, "injected timeout").into_response(),
+        };
     }
+    let status = fault.http_status.and_then(|s| StatusCode::from_u16(s as u16).ok());
     if let Some(code) = fault.p_code {
-        return Refusal::code(PCode::parse(&code), "injected-fault", format!("Injected {code}")).into_response();
+        let mut refusal = Refusal::code(PCode::parse(&code), "injected-fault", format!("Injected {code}"));
+        if let Some(status) = status {
+            refusal.status = status;
+        }
+        return refusal.into_response();
     }
-    if let Some(status) = fault.http_status {
-        let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    if let Some(status) = status {
         return (status, "injected failure").into_response();
     }
-    next.run(request).await
+    if fault.malformed != 0 {
+        // A 2xx whose body has none of the documented fields (no id to follow).
+        return (StatusCode::OK, Json(json!({ "accepted": true }))).into_response();
+    }
+    match ran {
+        Ok(response) => response,
+        Err((request, next)) => next.run(request).await,
+    }
 }
 
 // ---- Helpers --------------------------------------------------------------------------------
@@ -304,6 +324,7 @@ async fn history(sandbox: &Sandbox, owner: &str, params: HistoryParams) -> Answe
     let limit = params.limit.unwrap_or(50).clamp(1, 500);
     let offset = (params.page.unwrap_or(1).max(1) - 1) * limit;
     let rows = store::transactions(&sandbox.db, owner, from, to, offset, limit).await?;
+    let shape = super::control::history_shape(sandbox).await?;
     let items: Vec<Transaction> = rows
         .into_iter()
         .map(|r| Transaction {
@@ -311,8 +332,8 @@ async fn history(sandbox: &Sandbox, owner: &str, params: HistoryParams) -> Answe
             kind: r.kind,
             currency: Currency::parse(&r.currency),
             amount: Amount::from_str(&r.amount).unwrap_or_default(),
-            status: r.status,
-            created_at: r.created_at.to_text(),
+            status: (shape != HistoryShape::NoStatus).then_some(r.status),
+            created_at: written_as(r.created_at, shape),
             // Ledger lines are named `<movement id>:<kind>:<currency>`.
             extra: r
                 .id
@@ -322,6 +343,29 @@ async fn history(sandbox: &Sandbox, owner: &str, params: HistoryParams) -> Answe
         })
         .collect();
     ok(items)
+}
+
+/// A history entry's time in the shape the sandbox is set to write.
+fn written_as(at: Timestamp, shape: HistoryShape) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let at = at.get();
+    match shape {
+        HistoryShape::Plain | HistoryShape::NoStatus => Timestamp::from(at).to_text(),
+        HistoryShape::Seconds => at
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| t.format(&Rfc3339).ok())
+            .unwrap_or_default(),
+        HistoryShape::Micros => at
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+            ))
+            .unwrap_or_default(),
+        HistoryShape::Offset => time::UtcOffset::from_hms(2, 0, 0)
+            .ok()
+            .and_then(|offset| at.to_offset(offset).format(&Rfc3339).ok())
+            .unwrap_or_default(),
+    }
 }
 
 async fn partner_transactions(State(sandbox): Shared, Query(params): Query<HistoryParams>) -> Answer {

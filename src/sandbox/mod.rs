@@ -102,7 +102,7 @@ impl Sandbox {
 /// the 401 text.
 #[derive(Debug)]
 pub struct Refusal {
-    status: StatusCode,
+    pub(crate) status: StatusCode,
     body: Value,
 }
 

@@ -414,11 +414,44 @@ pub async fn resume(state: &AppState, id: &str, checker_id: &str) -> Result<(), 
         staff,
         meta: Default::default(),
     };
+    // The checker decided before the stop; they must still be able to decide it now.
+    let record = db::approvals::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let still_allowed =
+        !checker.staff.disabled && checker.permissions.has_all(action_of(&record)?.checker_permissions());
+    if !still_allowed {
+        let words = format!(
+            "Not run: its checker {} is disabled or no longer holds the permission to approve it.",
+            checker.staff.name
+        );
+        return fail_unsent(state, &record, &words).await;
+    }
     let event = Event::new("approvals.resume", Outcome::Success)
         .target("approval", id)
         .reason("approved before the server stopped and not yet run: running it now, as its checker decided");
     audit::record_alone(&state.db, &audit::Who::system(), &Default::default(), event).await?;
     execute(state, &checker, id).await
+}
+
+/// An approved request that cannot run: it is `failed` with `words`, and a movement waiting for it
+/// is cancelled with the same words (nothing was sent), so nothing is left waiting for ever.
+async fn fail_unsent(state: &AppState, record: &ApprovalRecord, words: &str) -> Result<(), AppError> {
+    let mut tx = db::begin_write(&state.db).await?;
+    if db::approvals::finish(&mut tx, &record.id, "approved", "failed", Some(words), Timestamp::now()).await? {
+        let done = event("approvals.execute", record, Outcome::Failure).reason(words.to_owned());
+        audit::record(&mut tx, &audit::Who::system(), &Default::default(), done).await?;
+        if record.target_kind == "movement" {
+            super::movements::cancel_unsent(
+                &mut tx,
+                &audit::Who::system(),
+                &Default::default(),
+                &record.target_id,
+                words,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Runs an approved request: only the caller whose decision moved it to `approved` gets here, so it
@@ -437,6 +470,9 @@ async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppErr
             ApprovalAction::Payout | ApprovalAction::Transfer => {
                 super::movements::execute_approved(state, actor, &record, &payload).await
             }
+            ApprovalAction::Resolve => super::movements::resolution::execute(state, actor, &record, &payload)
+                .await
+                .map_err(|e| e.to_string()),
         },
     };
     let now = Timestamp::now();
@@ -459,6 +495,11 @@ async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppErr
         done = done.reason(failure.clone());
     }
     audit::record(&mut tx, &actor.who(), &actor.meta, done).await?;
+    // A movement the failed run never sent is cancelled with the reason, not left waiting for an
+    // approval that is over (one that was sent keeps the state its answer gave it).
+    if let (Err(failure), "movement") = (&outcome, record.target_kind.as_str()) {
+        super::movements::cancel_unsent(&mut tx, &actor.who(), &actor.meta, &record.target_id, failure).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -500,7 +541,8 @@ async fn closed(
     status: ApprovalStatus,
 ) -> Result<(), AppError> {
     match action_of(record)? {
-        ApprovalAction::UserDelete => Ok(()),
+        // A decision nobody approved leaves the movement unknown, waiting for a person.
+        ApprovalAction::UserDelete | ApprovalAction::Resolve => Ok(()),
         ApprovalAction::Payout | ApprovalAction::Transfer => {
             super::movements::approval_closed(tx, who, meta, &record.target_id, status).await
         }

@@ -126,9 +126,9 @@ impl HistoryCriteria {
             if text.is_empty() {
                 return Ok(None);
             }
-            match Decimal::from_str_exact(&text.replace(',', "")) {
-                Ok(value) if value >= Decimal::ZERO => Ok(Some(value)),
-                _ => Err("Enter an amount such as 100 or 0.5.".into()),
+            match crate::domain::money::read_number(text)? {
+                value if value >= Decimal::ZERO => Ok(Some(value)),
+                _ => Err("Enter an amount of zero or more (it matches either direction).".into()),
             }
         };
         let min = errors.check("min", bound(&filter.min)).flatten();
@@ -167,13 +167,17 @@ impl HistoryCriteria {
     /// P100 is asked for the date range only (its other filters are unknown), so every criterion
     /// is checked here, the dates again too in case P100 ignores them.
     fn matches(&self, t: &Transaction) -> bool {
-        let day = t.created_at.get(..10).unwrap_or_default();
+        // The UTC day, whatever offset P100 wrote; an entry without a time matches no day range.
+        let day = Timestamp::parse_rfc3339(&t.created_at).ok().map(|at| at.get().date());
         let size = t.amount.get().abs();
         self.kind.as_ref().is_none_or(|k| &t.kind == k)
             && self.currency.as_ref().is_none_or(|c| &t.currency == c)
-            && self.status.as_ref().is_none_or(|s| t.status.eq_ignore_ascii_case(s))
-            && self.from.is_none_or(|from| day >= from.to_string().as_str())
-            && self.to.is_none_or(|to| day <= to.to_string().as_str())
+            && self
+                .status
+                .as_ref()
+                .is_none_or(|s| t.status.as_deref().is_some_and(|theirs| theirs.eq_ignore_ascii_case(s)))
+            && self.from.is_none_or(|from| day.is_some_and(|day| day >= from))
+            && self.to.is_none_or(|to| day.is_some_and(|day| day <= to))
             && self.min.is_none_or(|min| size >= min)
             && self.max.is_none_or(|max| size <= max)
     }
@@ -196,7 +200,7 @@ pub fn matching(
                 Holder::Partner => state.p100.partner_transactions(&query).await?,
                 Holder::User(id) => state.p100.user_transactions(id, &query).await?,
             };
-            let full = reply.value.len() as u32 >= batch;
+            let full = reply.value.sent as u32 >= batch;
             let next = full.then_some(page + 1);
             let rows: Vec<Transaction> = reply.value.into_iter().filter(|t| criteria.matches(t)).collect();
             Ok::<_, AppError>(Some((stream::iter(rows.into_iter().map(Ok)), next)))
@@ -230,7 +234,7 @@ fn line(t: Transaction) -> HistoryLine {
         ("type".to_owned(), t.kind.clone()),
         ("currency".to_owned(), t.currency.code().to_owned()),
         ("amount".to_owned(), t.amount.to_string()),
-        ("status".to_owned(), t.status.clone()),
+        ("status".to_owned(), t.status.clone().unwrap_or_default()),
         ("createdAt".to_owned(), t.created_at.clone()),
     ];
     fields.extend(t.extra.iter().map(|(k, v)| {
@@ -243,7 +247,8 @@ fn line(t: Transaction) -> HistoryLine {
         kind: t.kind,
         currency: t.currency,
         amount: t.amount,
-        status: t.status,
+        // P100 may send an entry without a status: shown as a dash, never an error.
+        status: t.status.unwrap_or_else(|| "—".to_owned()),
         at: t.created_at,
         fields,
     }
@@ -258,7 +263,7 @@ pub fn csv_cells(t: &Transaction) -> [String; 6] {
         t.id.clone(),
         t.created_at.clone(),
         t.kind.clone(),
-        t.status.clone(),
+        t.status.clone().unwrap_or_default(),
         t.currency.code().to_owned(),
         t.amount.at_scale_of(&t.currency).to_string(),
     ]

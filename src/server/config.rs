@@ -41,6 +41,9 @@ pub struct Config {
     pub webhook_secret: Option<SecretString>,
     /// The longest a P100 call may take, answer included.
     pub p100_timeout: Duration,
+    /// A send to P100 with no answer recorded this long after it started was cut off (the server
+    /// stopped mid-call): it becomes `unknown`. Always longer than a call can take.
+    pub send_grace: Duration,
     /// The key the built-in sandbox expects (random at each start unless set).
     pub sandbox_api_key: SecretString,
     /// Signs and encrypts the session cookie; at least 64 bytes.
@@ -49,6 +52,8 @@ pub struct Config {
     pub session_max_age: Duration,
     /// How long a four-eyes request waits for a decision before it expires.
     pub approval_ttl: Duration,
+    /// A movement still unknown this long after it was sent waits for a person to decide.
+    pub unknown_deadline: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -145,13 +150,17 @@ impl Config {
             }
         };
 
+        let p100_timeout = parse_duration(&get, "P100_TIMEOUT", "20s")?;
+        let send_grace = send_grace(&get, p100_timeout)?;
+
         Ok(Config {
             bind_addr,
             public_url,
             database_url: SecretString::from(database_url),
             p100,
             webhook_secret,
-            p100_timeout: parse_duration(&get, "P100_TIMEOUT", "20s")?,
+            p100_timeout,
+            send_grace,
             sandbox_api_key: SecretString::from(
                 get("SANDBOX_API_KEY").unwrap_or_else(|| hex::encode(rand::random::<[u8; 24]>())),
             ),
@@ -159,6 +168,7 @@ impl Config {
             session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
             approval_ttl: parse_duration(&get, "APPROVAL_TTL", "24h")?,
+            unknown_deadline: parse_duration(&get, "UNKNOWN_DEADLINE", "24h")?,
             log_level,
             log_format,
         })
@@ -189,6 +199,30 @@ fn parse_url(name: &'static str, text: &str) -> Result<Url, ConfigError> {
         });
     }
     Ok(url)
+}
+
+/// `SEND_GRACE`, by default three times `P100_TIMEOUT` and at least two minutes. A grace no longer
+/// than a call can take (its timeout plus the connect timeout) would sweep a send still waiting for
+/// P100's answer as cut off, so it is refused.
+fn send_grace(get: &impl Fn(&str) -> Option<String>, p100_timeout: Duration) -> Result<Duration, ConfigError> {
+    let longest_call = p100_timeout + crate::p100::Settings::default().connect_timeout;
+    if get("SEND_GRACE").is_none() {
+        return Ok((p100_timeout * 3).max(Duration::from_secs(120)));
+    }
+    let grace = parse_duration(get, "SEND_GRACE", "")?;
+    if grace <= longest_call {
+        return Err(ConfigError {
+            name: "SEND_GRACE",
+            message: format!(
+                "({}) must be longer than P100_TIMEOUT ({}) plus the {} connect timeout: a send still waiting \
+                 for P100 would be taken for one cut off",
+                humantime::format_duration(grace),
+                humantime::format_duration(p100_timeout),
+                humantime::format_duration(crate::p100::Settings::default().connect_timeout),
+            ),
+        });
+    }
+    Ok(grace)
 }
 
 fn parse_duration(
@@ -229,6 +263,20 @@ mod tests {
         assert_eq!(c.session_idle_timeout, Duration::from_secs(30 * 60));
         assert_eq!(c.session_max_age, Duration::from_secs(12 * 3600));
         assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn the_send_grace_is_always_longer_than_a_call() {
+        assert_eq!(config(&[]).unwrap().send_grace, Duration::from_secs(120));
+        let slow = config(&[("P100_TIMEOUT", "90s")]).unwrap();
+        assert_eq!(slow.send_grace, Duration::from_secs(270));
+        let err = config(&[("P100_TIMEOUT", "60s"), ("SEND_GRACE", "60s")]).unwrap_err();
+        assert_eq!(err.name, "SEND_GRACE");
+        assert!(err.message.contains("P100_TIMEOUT (1m)"), "{}", err.message);
+        assert_eq!(
+            config(&[("SEND_GRACE", "26s")]).unwrap().send_grace,
+            Duration::from_secs(26)
+        );
     }
 
     #[test]

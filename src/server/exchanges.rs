@@ -14,11 +14,13 @@ use crate::domain::balances::Holder;
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::{Amount, Currency, display, parse_amount, rate_text};
 use crate::domain::{AppError, FieldErrors};
+use crate::p100::error::MoneyAnswer;
 use crate::p100::types::{ExchangeDetails, ExchangeRequest, MovementStatus, Num, Rates};
 use crate::server::audit::{self, Event, Who};
 use crate::server::auth::Actor;
 use crate::server::db::exchanges::{self as store, Change, ExchangeRecord, ListFilter, NewExchange};
 use crate::server::db::{self, Db, Timestamp};
+use crate::server::recovery::{self, Lookup, Sought};
 use crate::server::state::AppState;
 use crate::server::users::kyc::Applied;
 use crate::server::webhooks::Preview;
@@ -32,9 +34,6 @@ const LIST_LIMIT: i64 = 200;
 /// many per round: a bounded load on P100 whatever the backlog.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(15);
 const FOLLOW_BATCH: i64 = 20;
-/// A finalize with no answer recorded this long after it started was cut off (the server stopped
-/// mid-call): it becomes `unknown`, never re-sent.
-const SUBMIT_GRACE: Duration = Duration::from_secs(120);
 
 /// What an amount fetches: the rate (units of `to` per unit of `from`), the fee and what arrives,
 /// both in `to`. The fee rounds up and the proceeds down to `to`'s decimals, so rounding never
@@ -98,7 +97,7 @@ fn parse(input: &ExchangeInput) -> Result<Order, AppError> {
 async fn checked(state: &AppState, input: &ExchangeInput) -> Result<(Order, Amount, Price), AppError> {
     let order = parse(input)?;
     if let Holder::User(id) = &order.holder {
-        super::users::live_user(&state.db, id).await?;
+        super::users::moving_user(&state.db, id).await?;
     }
     let (sheet, rates) = tokio::join!(
         super::balances::sheet(state, &order.holder),
@@ -268,7 +267,7 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
                 upstream_id: Some(&upstream_id),
                 ..Change::default()
             };
-            store::transition(&mut tx, id, "submitting", "pending", &change).await?;
+            record_answer(&mut tx, id, "pending", &change).await?;
             let done = event
                 .upstream(&reply.call)
                 .reason(format!("P100 exchange {upstream_id}"))
@@ -283,18 +282,18 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
         Err(failure) => {
             // No answer is not a refusal: the exchange may have happened, and resending is never
             // the way to find out (the lock is single-use anyway).
-            let status = if failure.error.outcome_unknown() {
-                "unknown"
-            } else {
-                "failed"
+            let answer = failure.error.money_answer();
+            let status = match answer {
+                MoneyAnswer::MaybeAccepted => "unknown",
+                MoneyAnswer::Refused => "failed",
             };
-            let words = format!("{} ({})", failure.error.staff_message(), failure.error.code());
+            let words = failure.error.money_words();
             let change = Change {
                 failure: Some(&words),
                 ..Change::default()
             };
             let mut tx = db::begin_write(&state.db).await?;
-            store::transition(&mut tx, id, "submitting", status, &change).await?;
+            record_answer(&mut tx, id, status, &change).await?;
             audit::record(
                 &mut tx,
                 &actor.who(),
@@ -303,19 +302,41 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
             )
             .await?;
             tx.commit().await?;
-            Err(failure.into())
+            // A refusal is an error on the form; an answer that may mean "done" is the exchange's
+            // state, shown on its page.
+            match answer {
+                MoneyAnswer::Refused => Err(failure.into()),
+                MoneyAnswer::MaybeAccepted => get(state, id).await,
+            }
         }
     }
 }
 
-/// One exchange; a pending one is first brought up to date from P100's details.
+/// Records P100's answer to a finalize this caller sent: the exchange is `submitting`, or `unknown`
+/// if the sweep took it there meanwhile. That no row changed is an error, logged with the ids.
+async fn record_answer(tx: &mut db::Tx, id: &str, to: &str, change: &Change<'_>) -> Result<(), AppError> {
+    for from in ["submitting", "unknown"] {
+        if store::transition(tx, id, from, to, change).await? {
+            return Ok(());
+        }
+    }
+    tracing::error!(exchange = %id, to, upstream_id = ?change.upstream_id, "P100's answer found the exchange neither submitting nor unknown");
+    Err(crate::server::error::internal(format!(
+        "exchange {id} was neither submitting nor unknown when P100's answer came"
+    )))
+}
+
+/// One exchange; a pending one is first brought up to date from P100's details, an unknown one is
+/// looked for in its holder's history.
 pub async fn follow(state: &AppState, id: &str) -> Result<ExchangeView, AppError> {
     let record = store::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if record.status == ExchangeStatus::Pending.as_str()
-        && let Some(upstream_id) = &record.upstream_id
-    {
-        let details = state.p100.exchange_details(upstream_id).await?.value;
-        apply_details(&state.db, &record, &details).await?;
+    match (ExchangeStatus::parse(&record.status), &record.upstream_id) {
+        (Some(ExchangeStatus::Pending), Some(upstream_id)) => {
+            let details = state.p100.exchange_details(upstream_id).await?.value;
+            apply_details(&state.db, &record, &details).await?;
+        }
+        (Some(ExchangeStatus::Unknown), _) => recover(state, &record).await?,
+        _ => {}
     }
     get(state, id).await
 }
@@ -384,7 +405,7 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
             Err(failure) => tracing::warn!(id = %record.id, error = %failure.error, "exchange details"),
         }
     }
-    for record in store::stale(&state.db, "submitting", now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
+    for record in store::stale(&state.db, "submitting", now - state.config.send_grace, FOLLOW_BATCH).await? {
         let words = "The finalize call was cut off before P100's answer was recorded. It is not sent again: \
                      find the outcome in the holder's history.";
         let change = Change {
@@ -404,6 +425,137 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
         }
         tx.commit().await?;
     }
+    for record in store::stale(&state.db, "unknown", now - FOLLOW_EVERY, FOLLOW_BATCH).await? {
+        if let Err(err) = recover(state, &record).await {
+            tracing::warn!(id = %record.id, %err, "looking for an exchange at P100");
+        }
+    }
+    Ok(())
+}
+
+/// Looks for an unknown exchange at P100 (`server::recovery`): its holder's history entries of kind
+/// `exchange` in the source currency dated around the finalize, confirmed by their details (same
+/// currencies and amount). Adopted when exactly one fits and no other unknown exchange could be it;
+/// otherwise, or still not found past the deadline, a person decides.
+async fn recover(state: &AppState, record: &ExchangeRecord) -> Result<(), AppError> {
+    let (from, to) = (
+        Currency::parse(&record.currency_from),
+        Currency::parse(&record.currency_to),
+    );
+    let amount: Decimal = record.amount_from.parse().map_err(crate::server::error::internal)?;
+    let sent_at = record.finalized_at.unwrap_or(record.created_at);
+    let sought = Sought {
+        payer: Holder::from_param(record.external_user_id.clone()),
+        history_kind: "exchange",
+        currency: from.clone(),
+        sent_at,
+        within: state.config.p100_timeout,
+    };
+    let (earliest, latest) = sought.rival_span();
+    let rivals = store::unknown_alike(&state.db, record, earliest, latest).await?;
+    let found = recovery::in_window(state, &sought).await?;
+    let lookup = recovery::conclude(
+        found,
+        rivals.len(),
+        |id| async move { Ok(store::upstream_known(&state.db, &id).await?) },
+        |id| {
+            let (from, to) = (&from, &to);
+            async move {
+                match state.p100.exchange_details(&id).await {
+                    Ok(reply) => {
+                        let d = reply.value;
+                        let fits = &d.currency_from == from && &d.currency_to == to && d.amount_from.get() == amount;
+                        Ok(fits.then_some(d))
+                    }
+                    Err(failure) if failure.error.not_found() => Ok(None),
+                    Err(failure) => Err(failure.into()),
+                }
+            }
+        },
+    )
+    .await?;
+    let words = match lookup {
+        Lookup::Found(upstream_id, details) => return adopt(state, record, &upstream_id, &details).await,
+        Lookup::Ambiguous(candidates) => Some((
+            format!(
+                "P100's history shows {} that could be this one: {}. A person decides which, if any, it is.",
+                if candidates.len() == 1 {
+                    "an exchange"
+                } else {
+                    "exchanges"
+                },
+                candidates.join(", ")
+            ),
+            candidates,
+        )),
+        Lookup::NotFound { .. } if sent_at + state.config.unknown_deadline <= Timestamp::now() => Some((
+            format!(
+                "Still not found at P100 {} after it was sent. A person decides whether P100 received it.",
+                humantime::format_duration(state.config.unknown_deadline)
+            ),
+            Vec::new(),
+        )),
+        Lookup::NotFound { .. } => None,
+    };
+    match words {
+        Some((words, candidates)) => needs_decision(state, record, &words, &candidates).await,
+        None => Ok(store::touch(&state.db, &record.id).await?),
+    }
+}
+
+/// Takes an unknown exchange to `pending` with the P100 id found for it (audited), then applies
+/// what its details say.
+async fn adopt(
+    state: &AppState,
+    record: &ExchangeRecord,
+    upstream_id: &str,
+    details: &ExchangeDetails,
+) -> Result<(), AppError> {
+    let change = Change {
+        upstream_id: Some(upstream_id),
+        ..Change::default()
+    };
+    let mut tx = db::begin_write(&state.db).await?;
+    // Checked where it is written: another instance may have adopted the same id meanwhile.
+    if store::find_by_upstream_in(&mut tx, upstream_id).await?.is_some()
+        || !store::transition(&mut tx, &record.id, "unknown", "pending", &change).await?
+    {
+        return Ok(());
+    }
+    let event = Event::new("exchanges.recover", Outcome::Success)
+        .target("exchange", record.id.clone())
+        .reason(format!(
+            "found in P100's history as {upstream_id} (the only exchange with the same currencies, amount and \
+             time); not sent again"
+        ))
+        .change(
+            Some(json!({ "status": "unknown" })),
+            Some(json!({ "status": "pending", "upstreamId": upstream_id })),
+        );
+    audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+    tx.commit().await?;
+    let record = store::find(&state.db, &record.id).await?.ok_or(AppError::NotFound)?;
+    apply_details(&state.db, &record, details).await?;
+    Ok(())
+}
+
+/// Puts an unknown exchange before a person (audited once per reason).
+async fn needs_decision(
+    state: &AppState,
+    record: &ExchangeRecord,
+    words: &str,
+    candidates: &[String],
+) -> Result<(), AppError> {
+    let listed = serde_json::to_string(candidates).map_err(crate::server::error::internal)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    if store::set_decision(&mut tx, &record.id, words, &listed).await? {
+        let event = Event::new("exchanges.needs_decision", Outcome::Failure)
+            .target("exchange", record.id.clone())
+            .reason(words.to_owned())
+            .change(None, Some(json!({ "decision": words, "candidates": candidates })));
+        audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -560,6 +712,7 @@ fn view(r: ExchangeRecord) -> ExchangeView {
         valid_until: r.valid_until.into(),
         upstream_id: r.upstream_id,
         failure: r.failure,
+        decision: crate::domain::movements::Decision::from_stored(r.decision, r.candidates.as_deref()),
         started_by: r.starter_name,
         created_at: r.created_at.into(),
         finalized_at: r.finalized_at.map(Into::into),

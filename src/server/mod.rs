@@ -14,6 +14,7 @@ pub mod exchanges;
 pub mod http;
 pub mod movements;
 pub mod reconciliation;
+pub mod recovery;
 pub mod settings;
 pub mod staff;
 pub mod state;

@@ -275,6 +275,8 @@ pub async fn fault(app: &TestApp, endpoint: &str, f: impl FnOnce(&mut Fault)) {
         http_status: None,
         timeout: false,
         p_code: None,
+        applied: None,
+        malformed: false,
         count: 1,
     };
     f(&mut fault);

@@ -375,3 +375,47 @@ async fn a_deletion_p100_refuses_fails_in_words_and_erases_nothing() {
     assert_eq!(audit_rows(&app, "users.delete", "failure").await, 1);
     assert_eq!(audit_rows(&app, "approvals.execute", "failure").await, 1);
 }
+
+/// Deleting a user cannot strand money: refused while a movement of theirs is not final, and no new
+/// movement starts while their deletion waits for approval.
+#[tokio::test]
+async fn a_user_whose_money_is_moving_is_not_deleted_and_one_being_deleted_moves_none() {
+    let app = spawn_app().await;
+    let maker = app.signed_in(Role::Compliance).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let transfer = |user: &str| json!({ "input": { "Transfer": { "user": user, "direction": "to_user", "currency": "eur", "amount": "5", "note": "bonus" } } });
+
+    // A transfer to the user whose outcome P100 left unclear: the user's money may be moving.
+    fault(&app, "transfer.create", |f| {
+        f.p_code = Some("P500".into());
+        f.applied = Some(false);
+    })
+    .await;
+    let (status, review) = finance.call("payouts/review", transfer(UNFUNDED[0])).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let mut submit = transfer(UNFUNDED[0]);
+    submit["key"] = review["key"].clone();
+    let (status, detail) = finance.call("payouts/submit", submit).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["movement"]["status"], "unknown", "{detail}");
+    let (status, body) = request_delete(&maker, &app, UNFUNDED[0]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["Refused"].as_str().unwrap().contains("still moving"), "{body}");
+
+    // A user waiting to be deleted: no new movement or exchange is even reviewed.
+    let (status, request) = request_delete(&maker, &app, UNFUNDED[1]).await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    let (status, body) = finance.call("payouts/review", transfer(UNFUNDED[1])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["Refused"].as_str().unwrap().contains("waiting to be deleted"),
+        "{body}"
+    );
+    let (status, body) = finance
+        .call(
+            "exchanges/quote",
+            json!({ "input": { "holder": { "User": UNFUNDED[1] }, "from": "eur", "to": "btc", "amount": "5" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}

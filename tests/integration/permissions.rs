@@ -58,6 +58,11 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             json!({ "outcome": "approve" }),
         ),
         (
+            "sandbox/history_shape",
+            Some(&[SandboxControl]),
+            json!({ "shape": "plain" }),
+        ),
+        (
             "sandbox/force",
             Some(&[SandboxControl]),
             json!({ "id": "no-such-movement", "complete": true }),
@@ -186,6 +191,11 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             json!({ "id": "no-such-movement" }),
         ),
         ("payouts/list", Some(&[BalancesRead]), json!({ "filter": {} })),
+        (
+            "payouts/resolve",
+            Some(&[BalancesRead, PayoutsResolve]),
+            json!({ "input": { "id": "no-such-movement", "upstream_id": null, "note": "" } }),
+        ),
         ("payouts/waiting_deposits", Some(&[TravelRuleSubmit]), json!({})),
         (
             "payouts/travel_rule",

@@ -146,6 +146,21 @@ pub fn Section(title: &'static str, children: Children) -> impl IntoView {
 }
 
 /// A white card around a part of a page, with its title.
+/// What P100 left unclear about a movement, and the P100 ids that could be it, for the person who
+/// must decide.
+#[component]
+pub fn DecisionNotice(decision: crate::domain::movements::Decision) -> impl IntoView {
+    view! {
+        <div class="mt-3 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="needs-decision">
+            <p class="font-medium">"Needs a decision"</p>
+            <p>{decision.reason}</p>
+            {(!decision.candidates.is_empty()).then(|| view! {
+                <p class="mt-1">"At P100: " {decision.candidates.into_iter().map(|id| view! { <span class="mr-2 font-mono text-xs">{id}</span> }).collect_view()}</p>
+            })}
+        </div>
+    }
+}
+
 #[component]
 pub fn Card(title: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     view! {

@@ -14,7 +14,7 @@ use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, currency_options, field_error,
 };
 use crate::app::components::status::ExchangeBadge;
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
+use crate::app::components::{Card, DecisionNotice, ErrorNotice, Loading, PageHeader, load_in_browser, table};
 use crate::domain::balances::Holder;
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::Currency;
@@ -315,8 +315,9 @@ fn ExchangeDetail(x: ExchangeView, ticks: RwSignal<u32>, reload: Callback<()>) -
                         <p class="mt-3 text-sm text-slate-600">"P100 has the funds reserved and is completing the exchange; this page follows it."</p>
                     })}
                     {(status == ExchangeStatus::Unknown).then(|| view! {
-                        <p class="mt-3 text-sm text-amber-800">"P100 did not answer the finalize call. It is not sent again: check the holder's history before starting a new exchange."</p>
+                        <p class="mt-3 text-sm text-amber-800">"P100's answer to the finalize call did not say whether it was made. It is not sent again: the back office looks for it in the holder's P100 history and follows it once found."</p>
                     })}
+                    {x.decision.clone().map(|decision| view! { <DecisionNotice decision/> })}
                 </Card>
                 {(can_act && (locked || status == ExchangeStatus::Expired)).then(|| view! {
                     <FinalizeCard id=x.id.clone() again=x.again.clone() left=Signal::derive(left) reload/>

@@ -4,14 +4,15 @@
 use leptos::prelude::*;
 
 use crate::api::sandbox::{
-    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, SetSandboxKycNext, sandbox_overview,
+    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, SetSandboxHistoryShape, SetSandboxKycNext,
+    sandbox_overview,
 };
 use crate::app::components::form::{
     BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, TextField, field_error, general_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
-use crate::domain::sandbox::{Fault, Overview};
+use crate::domain::sandbox::{Fault, HistoryShape, Overview};
 
 const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
 const CARD: &str = "rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
@@ -22,6 +23,7 @@ pub fn SandboxPage() -> impl IntoView {
     let clear = ServerAction::<ClearSandboxFaults>::new();
     let kyc = ServerAction::<SetSandboxKycNext>::new();
     let force = ServerAction::<ForceSandboxMovement>::new();
+    let shape = ServerAction::<SetSandboxHistoryShape>::new();
     let overview = Resource::new(
         move || {
             (
@@ -29,6 +31,7 @@ pub fn SandboxPage() -> impl IntoView {
                 clear.version().get(),
                 kyc.version().get(),
                 force.version().get(),
+                shape.version().get(),
             )
         },
         |_| sandbox_overview(),
@@ -45,6 +48,7 @@ pub fn SandboxPage() -> impl IntoView {
                             <div class="space-y-4">
                                 <KycOutcome kyc current=data.kyc_next.clone()/>
                                 <MovementControl force/>
+                                <HistoryShapeControl shape current=data.history_shape/>
                             </div>
                         </div>
                         <Webhooks data/>
@@ -66,6 +70,8 @@ fn FaultForm(
     let status = RwSignal::new(String::new());
     let p_code = RwSignal::new(String::new());
     let timeout = RwSignal::new(false);
+    let applied = RwSignal::new(String::new());
+    let malformed = RwSignal::new(false);
     let count = RwSignal::new("1".to_owned());
     let armed = RwSignal::new(false);
     when_ok(arm.value(), move || armed.set(true));
@@ -78,6 +84,12 @@ fn FaultForm(
             http_status: status.get().parse().ok(),
             timeout: timeout.get(),
             p_code: Some(p_code.get()).filter(|c| !c.is_empty()),
+            applied: match applied.get().as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            malformed: malformed.get(),
             count: count.get().trim().parse().unwrap_or(0),
         };
         arm.dispatch(ArmSandboxFault { fault });
@@ -94,10 +106,20 @@ fn FaultForm(
     codes.extend(data.p_codes.iter().map(|c| (c.clone(), c.clone())));
     let statuses: Vec<(String, String)> = [
         ("", "none"),
+        ("400", "400 (with a P-code)"),
+        ("429", "429"),
         ("500", "500"),
         ("502", "502"),
         ("503", "503"),
         ("504", "504"),
+    ]
+    .iter()
+    .map(|(v, l)| (v.to_string(), l.to_string()))
+    .collect();
+    let effects: Vec<(String, String)> = [
+        ("", "as P100 would: a timeout moves money, a code or status does not"),
+        ("yes", "yes: P100 applies it, then answers as above"),
+        ("no", "no: P100 answers as above and does nothing"),
     ]
     .iter()
     .map(|(v, l)| (v.to_string(), l.to_string()))
@@ -113,7 +135,12 @@ fn FaultForm(
                 <div><label class=LABEL>"Answer with P-code"</label>{select(p_code, codes)}</div>
                 <label class="col-span-2 inline-flex items-center gap-2 text-sm">
                     <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| timeout.set(event_target_checked(&ev)) prop:checked=move || timeout.get()/>
-                    "Time out (the answer is held past the client's timeout; money still moves)"
+                    "Time out (the answer is held past the client's timeout)"
+                </label>
+                <div class="col-span-2"><label class=LABEL>"Takes effect at P100"</label>{select(applied, effects)}</div>
+                <label class="col-span-2 inline-flex items-center gap-2 text-sm">
+                    <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| malformed.set(event_target_checked(&ev)) prop:checked=move || malformed.get()/>
+                    "Answer 2xx with the documented fields missing"
                 </label>
             </div>
             <div class="mt-3">
@@ -140,6 +167,8 @@ fn FaultForm(
                                     f.http_status.map(|s| format!("HTTP {s}")),
                                     f.p_code.clone(),
                                     f.timeout.then(|| "timeout".to_owned()),
+                                    f.malformed.then(|| "2xx without fields".to_owned()),
+                                    f.applied.map(|a| if a { "applied" } else { "not applied" }.to_owned()),
                                 ].into_iter().flatten().collect::<Vec<_>>().join(", ");
                                 view! { <tr class=table::ROW><td class=format!("{} font-mono text-xs", table::TD)>{f.endpoint}</td><td class=table::TD>{what}</td><td class=table::TD>{f.count}</td></tr> }
                             }).collect_view()}
@@ -186,6 +215,27 @@ fn MovementControl(force: ServerAction<ForceSandboxMovement>) -> impl IntoView {
                 <button class=BUTTON_PRIMARY on:click=move |_| { force.dispatch(ForceSandboxMovement { id: id.get(), complete: true }); }>"Complete now"</button>
                 <button class=BUTTON_DANGER on:click=move |_| { force.dispatch(ForceSandboxMovement { id: id.get(), complete: false }); }>"Fail now"</button>
             </div>
+        </div>
+    }
+}
+
+#[component]
+fn HistoryShapeControl(shape: ServerAction<SetSandboxHistoryShape>, current: HistoryShape) -> impl IntoView {
+    view! {
+        <div class=CARD data-testid="history-shape">
+            <h2 class="mb-1 font-medium">"History entries"</h2>
+            <p class="mb-3 text-slate-600">"P100 documents little of its history's shape: have the sandbox write entries the way a real answer might."</p>
+            <label class=LABEL for="history-shape">"Write entries"</label>
+            <select id="history-shape" class=format!("{INPUT} border-slate-300")
+                on:change=move |ev| {
+                    if let Some(next) = HistoryShape::parse(&event_target_value(&ev)) {
+                        shape.dispatch(SetSandboxHistoryShape { shape: next });
+                    }
+                }
+                prop:value=current.as_str()>
+                {HistoryShape::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+            {move || general_error(shape.value()).get().map(|error| view! { <ErrorNotice error/> })}
         </div>
     }
 }

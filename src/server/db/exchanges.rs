@@ -21,6 +21,9 @@ pub struct ExchangeRecord {
     pub status: String,
     pub upstream_id: Option<String>,
     pub failure: Option<String>,
+    /// Why a person must decide what became of it (see `server::recovery`), and the P100 ids that fit.
+    pub decision: Option<String>,
+    pub candidates: Option<String>,
     pub started_by: String,
     pub starter_name: String,
     pub created_at: Timestamp,
@@ -28,7 +31,8 @@ pub struct ExchangeRecord {
 }
 
 const SELECT: &str = "SELECT e.id, e.external_user_id, e.currency_from, e.currency_to, e.amount_from, e.amount_to,
-        e.rate, e.fee, e.fee_percent, e.lock_id, e.valid_until, e.status, e.upstream_id, e.failure, e.started_by,
+        e.rate, e.fee, e.fee_percent, e.lock_id, e.valid_until, e.status, e.upstream_id, e.failure, e.decision, e.candidates,
+        e.started_by,
         s.name AS starter_name, e.created_at, e.finalized_at
     FROM exchanges e JOIN staff s ON s.id = e.started_by";
 
@@ -92,6 +96,78 @@ pub async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<Excha
     find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
 }
 
+pub async fn find_by_upstream_in(tx: &mut Tx, upstream_id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
+    find_on(tx, "upstream_id", upstream_id).await
+}
+
+/// The user's exchanges that are not final (a valid lock, being sent, at P100, unknown).
+pub async fn unsettled_for_user(db: &Db, external_user_id: &str, now: Timestamp) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM exchanges WHERE external_user_id = $1
+             AND (status IN ('submitting', 'pending', 'unknown') OR (status = 'locked' AND valid_until > $2))
+         ORDER BY created_at",
+    )
+    .bind(external_user_id)
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether any exchange already carries `upstream_id`.
+pub async fn upstream_known(db: &Db, upstream_id: &str) -> Result<bool, sqlx::Error> {
+    Ok(find_by_upstream(db, upstream_id).await?.is_some())
+}
+
+/// The other unknown exchanges that would fit the same P100 entries as `record`: same holder,
+/// currencies and amount, finalized between `from` and `to`.
+pub async fn unknown_alike(
+    db: &Db,
+    record: &ExchangeRecord,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM exchanges WHERE status = 'unknown' AND id <> $1 AND COALESCE(external_user_id, '') = $2
+             AND currency_from = $3 AND currency_to = $4 AND amount_from = $5
+             AND COALESCE(finalized_at, created_at) BETWEEN $6 AND $7",
+    )
+    .bind(&record.id)
+    .bind(record.external_user_id.as_deref().unwrap_or_default())
+    .bind(&record.currency_from)
+    .bind(&record.currency_to)
+    .bind(&record.amount_from)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// Puts an unknown exchange before a person, with why and the P100 ids that fit. `false` when it
+/// already waited for that same reason (or is no longer unknown).
+pub async fn set_decision(tx: &mut Tx, id: &str, decision: &str, candidates: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE exchanges SET decision = $2, candidates = $3, updated_at = $4
+         WHERE id = $1 AND status = 'unknown' AND (decision IS NULL OR decision <> $2 OR candidates <> $3)",
+    )
+    .bind(id)
+    .bind(decision)
+    .bind(candidates)
+    .bind(Timestamp::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks an exchange as looked at now (its next look waits a round).
+pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE exchanges SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(Timestamp::now())
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 /// Takes a locked exchange to `submitting` if its lock is still valid at `now`. `false`: someone
 /// else already did, or the lock expired.
 pub async fn claim(tx: &mut Tx, id: &str, staff_id: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
@@ -126,7 +202,9 @@ pub async fn transition(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE exchanges SET status = $3, upstream_id = COALESCE($4, upstream_id), failure = COALESCE($5, failure),
-             amount_to = COALESCE($6, amount_to), fee = COALESCE($7, fee), updated_at = $8
+             amount_to = COALESCE($6, amount_to), fee = COALESCE($7, fee), updated_at = $8,
+             decision = CASE WHEN $2 = 'unknown' THEN NULL ELSE decision END,
+             candidates = CASE WHEN $2 = 'unknown' THEN NULL ELSE candidates END
          WHERE id = $1 AND status = $2",
     )
     .bind(id)

@@ -194,6 +194,12 @@ impl Timestamp {
         let primitive = time::PrimitiveDateTime::parse(text, TIME_FORMAT)?;
         Ok(Self(primitive.assume_utc()))
     }
+
+    /// A time as P100 writes it: RFC 3339 in any precision (none, milli, micro, nano) and any
+    /// offset, kept to the millisecond in UTC.
+    pub fn parse_rfc3339(text: &str) -> Result<Self, time::error::Parse> {
+        OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339).map(Self::from)
+    }
 }
 
 impl From<OffsetDateTime> for Timestamp {

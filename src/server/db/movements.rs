@@ -26,6 +26,9 @@ pub struct MovementRecord {
     pub upstream_id: Option<String>,
     pub upstream_status: Option<String>,
     pub failure: Option<String>,
+    /// Why a person must decide what became of it (see `server::recovery`), and the P100 ids that fit.
+    pub decision: Option<String>,
+    pub candidates: Option<String>,
     pub created_by: String,
     pub maker_name: String,
     pub created_at: Timestamp,
@@ -35,7 +38,7 @@ pub struct MovementRecord {
 
 const SELECT: &str = "SELECT m.id, m.kind, m.external_user_id, m.direction, m.currency, m.amount, m.fee, m.network,
         m.destination, m.beneficiary, m.bic, m.reference, m.details, m.idempotency_key, m.status, m.approval_id,
-        m.upstream_id, m.upstream_status, m.failure, m.created_by, s.name AS maker_name, m.created_at, m.updated_at,
+        m.upstream_id, m.upstream_status, m.failure, m.decision, m.candidates, m.created_by, s.name AS maker_name, m.created_at, m.updated_at,
         m.submitted_at
     FROM movements m JOIN staff s ON s.id = m.created_by";
 
@@ -113,6 +116,10 @@ pub async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<Movem
     find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
 }
 
+pub async fn find_by_upstream_in(tx: &mut Tx, upstream_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
+    find_on(tx, "upstream_id", upstream_id).await
+}
+
 pub async fn find_by_approval(tx: &mut Tx, approval_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
     find_on(tx, "approval_id", approval_id).await
 }
@@ -147,7 +154,9 @@ pub async fn transition(
     let done = sqlx::query(
         "UPDATE movements SET status = $3, upstream_id = COALESCE($4, upstream_id),
              upstream_status = COALESCE($5, upstream_status), failure = COALESCE($6, failure), fee = COALESCE($7, fee),
-             submitted_at = COALESCE($8, submitted_at), updated_at = $9
+             submitted_at = COALESCE($8, submitted_at), updated_at = $9,
+             decision = CASE WHEN $2 = 'unknown' THEN NULL ELSE decision END,
+             candidates = CASE WHEN $2 = 'unknown' THEN NULL ELSE candidates END
          WHERE id = $1 AND status = $2",
     )
     .bind(id)
@@ -199,6 +208,59 @@ pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
         .execute(db)
         .await
         .map(|_| ())
+}
+
+/// The other unknown movements that would fit the same P100 entries as `record`: same kind, payer,
+/// currency, amount and destination, sent between `from` and `to`.
+pub async fn unknown_alike(
+    db: &Db,
+    record: &MovementRecord,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM movements WHERE status = 'unknown' AND id <> $1 AND kind = $2 AND currency = $3
+             AND amount = $4 AND destination = $5 AND COALESCE(external_user_id, '') = $6
+             AND COALESCE(direction, '') = $7 AND COALESCE(submitted_at, created_at) BETWEEN $8 AND $9",
+    )
+    .bind(&record.id)
+    .bind(&record.kind)
+    .bind(&record.currency)
+    .bind(&record.amount)
+    .bind(&record.destination)
+    .bind(record.external_user_id.as_deref().unwrap_or_default())
+    .bind(record.direction.as_deref().unwrap_or_default())
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// Puts an unknown movement before a person, with why and the P100 ids that fit. `false` when it
+/// already waited for that same reason (or is no longer unknown).
+pub async fn set_decision(tx: &mut Tx, id: &str, decision: &str, candidates: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE movements SET decision = $2, candidates = $3, updated_at = $4
+         WHERE id = $1 AND status = 'unknown' AND (decision IS NULL OR decision <> $2 OR candidates <> $3)",
+    )
+    .bind(id)
+    .bind(decision)
+    .bind(candidates)
+    .bind(Timestamp::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The user's movements that are not final (waiting for approval, being sent, at P100, unknown).
+pub async fn unsettled_for_user(db: &Db, external_user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM movements WHERE external_user_id = $1
+             AND status NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at",
+    )
+    .bind(external_user_id)
+    .fetch_all(db)
+    .await
 }
 
 /// Whether any movement already carries `upstream_id` (a history entry that is someone's already).

@@ -82,8 +82,9 @@ pub async fn due(db: &Db, since: Timestamp, checked_before: Timestamp, limit: i6
     sqlx::query_as(&format!(
         "SELECT x.id, x.kind, x.upstream_id
          FROM ({OURS}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id
-         WHERE x.upstream_id IS NOT NULL AND x.created_at >= $1 AND (c.checked_at IS NULL OR c.checked_at < $2)
-         ORDER BY c.checked_at IS NOT NULL, c.checked_at, x.created_at DESC LIMIT $3"
+         WHERE x.upstream_id IS NOT NULL AND x.created_at >= $1
+             AND (c.checked_at IS NULL OR c.checked_at < $2 OR c.checked_at < x.updated_at)
+         ORDER BY c.checked_at IS NOT NULL, c.checked_at >= x.updated_at, c.checked_at, x.created_at DESC LIMIT $3"
     ))
     .bind(since)
     .bind(checked_before)

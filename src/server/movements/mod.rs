@@ -9,6 +9,7 @@
 //! the details endpoint: it is never sent again.
 
 pub mod plan;
+pub mod resolution;
 pub mod travel_rule;
 
 use std::time::Duration;
@@ -24,19 +25,21 @@ use super::background;
 use super::db::approvals::ApprovalRecord;
 use super::db::movements::{self as store, Change, ListFilter, MovementRecord, NewMovement};
 use super::db::{self, Db, Timestamp, Tx};
+use super::recovery::{self, Lookup, Sought};
 use super::state::AppState;
 use super::users::kyc::Applied;
 use super::webhooks::Preview;
 use crate::domain::approvals::{ApprovalAction, ApprovalStatus};
 use crate::domain::audit::{AuditEntryView, Outcome};
 use crate::domain::balances::Holder;
+use crate::domain::destinations::comparable;
 use crate::domain::money::{Currency, display};
 use crate::domain::movements::{
     Direction, MovementApproval, MovementDetail, MovementFilter, MovementInput, MovementKind, MovementList,
     MovementStatus, MovementView, PayoutContext, Review,
 };
 use crate::domain::{AppError, FieldErrors, Permission};
-use crate::p100::api::HistoryQuery;
+use crate::p100::error::MoneyAnswer;
 use crate::p100::types::MovementStatus as Upstate;
 
 /// How many movements the list shows.
@@ -47,14 +50,6 @@ pub const FOLLOW_EVERY: Duration = Duration::from_secs(15);
 /// Longer than resuming an approved payout can take (P100's timeout and the follow-up read).
 const RESUME_LEASE: Duration = Duration::from_secs(600);
 const FOLLOW_BATCH: i64 = 20;
-/// A send with no answer recorded this long after it started was cut off (the server stopped
-/// mid-call): it becomes `unknown`, never re-sent.
-const SUBMIT_GRACE: Duration = Duration::from_secs(120);
-/// How far before the send a history entry may be dated and still be this movement (clock skew).
-const HISTORY_SLACK: Duration = Duration::from_secs(120);
-/// History entries read per P100 call when looking for an unanswered movement, and pages at most.
-const HISTORY_PAGE: u32 = 100;
-const HISTORY_PAGES: u32 = 5;
 
 /// What a member must hold to make a movement of `kind`.
 pub fn maker_permission(kind: MovementKind) -> Permission {
@@ -273,7 +268,7 @@ async fn dispatch(state: &AppState, who: &Who, meta: &RequestMeta, record: &Move
                 upstream_id: Some(&upstream_id),
                 ..Change::default()
             };
-            store::transition(&mut tx, &record.id, "submitting", "pending", &change).await?;
+            record_answer(&mut tx, &record.id, "pending", &change).await?;
             let done = event
                 .upstream(&call)
                 .reason(format!("P100 accepted it as {upstream_id}"))
@@ -286,14 +281,14 @@ async fn dispatch(state: &AppState, who: &Who, meta: &RequestMeta, record: &Move
             Ok(())
         }
         Err(failure) => {
-            let unknown = failure.error.outcome_unknown();
+            let unknown = failure.error.money_answer() == MoneyAnswer::MaybeAccepted;
             let status = if unknown { "unknown" } else { "failed" };
-            let words = format!("{} ({})", failure.error.staff_message(), failure.error.code());
+            let words = failure.error.money_words();
             let change = Change {
                 failure: Some(&words),
                 ..Change::default()
             };
-            store::transition(&mut tx, &record.id, "submitting", status, &change).await?;
+            record_answer(&mut tx, &record.id, status, &change).await?;
             let event = audit::refused_upstream(event, &failure).change(
                 Some(json!({ "status": "submitting" })),
                 Some(json!({ "status": status })),
@@ -303,6 +298,21 @@ async fn dispatch(state: &AppState, who: &Who, meta: &RequestMeta, record: &Move
             if unknown { Ok(()) } else { Err(failure.into()) }
         }
     }
+}
+
+/// Records P100's answer to a send this caller made: the movement is `submitting`, or `unknown` if
+/// the sweep took it there meanwhile (P100's answer then replaces the guess). That no row changed
+/// is an error, logged with the ids: the answer must not be lost silently.
+async fn record_answer(tx: &mut Tx, id: &str, to: &str, change: &Change<'_>) -> Result<(), AppError> {
+    for from in ["submitting", "unknown"] {
+        if store::transition(tx, id, from, to, change).await? {
+            return Ok(());
+        }
+    }
+    tracing::error!(movement = %id, to, upstream_id = ?change.upstream_id, "P100's answer found the movement neither submitting nor unknown");
+    Err(super::error::internal(format!(
+        "movement {id} was neither submitting nor unknown when P100's answer came"
+    )))
 }
 
 /// Sends an approved movement: reached once per approval. The approved payload must be the
@@ -360,14 +370,26 @@ pub async fn approval_closed(
     status: ApprovalStatus,
 ) -> Result<(), AppError> {
     let words = format!("Not sent: the approval was {}.", status.label().to_lowercase());
+    cancel_unsent(tx, who, meta, movement_id, &words).await
+}
+
+/// Cancels a movement still waiting for its approval, with why (audited); nothing was sent. A
+/// movement no longer waiting is left as it is.
+pub async fn cancel_unsent(
+    tx: &mut Tx,
+    who: &Who,
+    meta: &RequestMeta,
+    movement_id: &str,
+    words: &str,
+) -> Result<(), AppError> {
     let change = Change {
-        failure: Some(&words),
+        failure: Some(words),
         ..Change::default()
     };
     if store::transition(tx, movement_id, "awaiting_approval", "cancelled", &change).await? {
         let event = Event::new("payouts.cancel", Outcome::Success)
             .target("movement", movement_id)
-            .reason(words.clone())
+            .reason(words.to_owned())
             .change(
                 Some(json!({ "status": "awaiting_approval" })),
                 Some(json!({ "status": "cancelled" })),
@@ -386,6 +408,8 @@ pub(crate) struct Settled {
     pub currency: Currency,
     /// IBAN, address, or the transfer's `(source, destination)` user ids joined by `>`.
     destination: String,
+    /// The SEPA transfer title, when P100 gives it.
+    reference: Option<String>,
 }
 
 /// Reads a movement's details at P100.
@@ -414,6 +438,7 @@ pub(crate) async fn read_upstream(
                 amount: d.amount.get(),
                 currency: d.currency,
                 destination: d.destination_iban.unwrap_or_default(),
+                reference: d.transfer_title,
             }
         }
         MovementKind::Crypto => {
@@ -425,6 +450,7 @@ pub(crate) async fn read_upstream(
                 amount: d.amount.get(),
                 currency: d.currency,
                 destination: d.wallet_address,
+                reference: None,
             }
         }
         MovementKind::Transfer => {
@@ -439,6 +465,7 @@ pub(crate) async fn read_upstream(
                     d.source_external_user_id.as_deref(),
                     d.destination_external_user_id.as_deref(),
                 ),
+                reference: None,
             }
         }
     })
@@ -558,80 +585,165 @@ fn history_kind(kind: MovementKind) -> &'static str {
     }
 }
 
-/// Looks for an unanswered movement in the payer's P100 history: an entry of its kind and currency
-/// dated from its send on, not yet any movement's, whose details show the same amount and
-/// destination. Found, it becomes `pending` with that id (audited) and is followed as usual.
+/// Looks for an unknown movement at P100 (`server::recovery`): adopted when exactly one entry of
+/// its payer's history fits (kind, currency, time, and by its details amount, destination and SEPA
+/// title) and no other unknown movement of ours could be it; put before a person when several could
+/// be, or when it is still not found past the deadline. `true` when adopted.
 async fn recover(state: &AppState, record: &MovementRecord) -> Result<bool, AppError> {
     let kind = kind_of(record)?;
     let request = Upstream::from_json(kind, &record.details).map_err(super::error::internal)?;
-    let since = record.submitted_at.unwrap_or(record.created_at) - HISTORY_SLACK;
-    let amount: Decimal = record.amount.parse().map_err(super::error::internal)?;
-    let holder = payer(record);
-    let mut query = HistoryQuery {
-        page: 1,
-        limit: HISTORY_PAGE,
-        from: Some(since.get().date().to_string()),
-        to: None,
+    let wanted = Wanted {
+        amount: record.amount.parse().map_err(super::error::internal)?,
+        currency: Currency::parse(&record.currency),
+        destination: comparable(&requested_destination(&request)),
+        reference: match &request {
+            Upstream::Sepa(r) => Some(r.transfer_title.clone()),
+            _ => None,
+        },
     };
-    while query.page <= HISTORY_PAGES {
-        let entries = match &holder {
-            Holder::Partner => state.p100.partner_transactions(&query).await?,
-            Holder::User(id) => state.p100.user_transactions(id, &query).await?,
-        }
-        .value;
-        let last = entries.len() < HISTORY_PAGE as usize;
-        for entry in &entries {
-            let dated = Timestamp::parse(&entry.created_at).is_ok_and(|at| at >= since);
-            let Some(candidate) = entry.movement_id() else {
-                continue;
-            };
-            if !dated
-                || entry.kind != history_kind(kind)
-                || entry.currency.code() != record.currency
-                || store::upstream_known(&state.db, candidate).await?
-            {
-                continue;
+    let sought = sought(state, record, kind);
+    let (from, to) = sought.rival_span();
+    let rivals = store::unknown_alike(&state.db, record, from, to).await?;
+    let found = recovery::in_window(state, &sought).await?;
+    let lookup = recovery::conclude(
+        found,
+        rivals.len(),
+        |id| async move { Ok(store::upstream_known(&state.db, &id).await?) },
+        |id| {
+            let wanted = &wanted;
+            async move {
+                match read_upstream(state, kind, &id).await {
+                    Ok(settled) => Ok(wanted.fits(&settled).then_some(settled)),
+                    // Listed in the history but unknown to its details: not this movement.
+                    Err(failure) if failure.error.not_found() => Ok(None),
+                    Err(failure) => Err(failure.into()),
+                }
             }
-            let Ok(settled) = read_upstream(state, kind, candidate).await else {
-                continue;
+        },
+    )
+    .await?;
+    match lookup {
+        Lookup::Found(upstream_id, settled) => {
+            let why = format!(
+                "found in P100's history as {upstream_id} (the only entry with the same amount, destination and \
+                 time); not sent again"
+            );
+            adopt(state, record, &upstream_id, &settled, &Who::system(), &why).await?;
+            return Ok(true);
+        }
+        Lookup::Ambiguous(candidates) => {
+            let others = if rivals.is_empty() {
+                String::new()
+            } else {
+                format!(" Other movements here fit the same entries: {}.", rivals.join(", "))
             };
-            if settled.amount == amount && settled.destination == requested_destination(&request) {
-                adopt(state, record, candidate, &settled).await?;
-                return Ok(true);
+            let words = format!(
+                "P100's history shows {} that could be this one: {}.{others} A person decides which, if any, it is.",
+                if candidates.len() == 1 {
+                    "a movement"
+                } else {
+                    "movements"
+                },
+                candidates.join(", ")
+            );
+            needs_decision(state, record, &words, &candidates).await?;
+        }
+        Lookup::NotFound { .. } => {
+            let sent = record.submitted_at.unwrap_or(record.created_at);
+            if sent + state.config.unknown_deadline <= Timestamp::now() {
+                let words = format!(
+                    "Still not found at P100 {} after it was sent. A person decides whether P100 received it.",
+                    humantime::format_duration(state.config.unknown_deadline)
+                );
+                needs_decision(state, record, &words, &[]).await?;
             }
         }
-        if last {
-            break;
-        }
-        query.page += 1;
     }
     Ok(false)
 }
 
+/// Where and when to look for `record` in its payer's P100 history.
+fn sought(state: &AppState, record: &MovementRecord, kind: MovementKind) -> Sought {
+    Sought {
+        payer: payer(record),
+        history_kind: history_kind(kind),
+        currency: Currency::parse(&record.currency),
+        sent_at: record.submitted_at.unwrap_or(record.created_at),
+        within: state.config.p100_timeout,
+    }
+}
+
+/// What the details of the movement sought must show.
+struct Wanted {
+    amount: Decimal,
+    currency: Currency,
+    /// In `comparable` form.
+    destination: String,
+    /// The SEPA transfer title; P100 may leave it out of its details.
+    reference: Option<String>,
+}
+
+impl Wanted {
+    fn fits(&self, settled: &Settled) -> bool {
+        settled.amount == self.amount
+            && settled.currency == self.currency
+            && comparable(&settled.destination) == self.destination
+            && match (&self.reference, &settled.reference) {
+                (Some(ours), Some(theirs)) => ours.trim() == theirs.trim(),
+                _ => true,
+            }
+    }
+}
+
+/// Puts an unknown movement before a person (audited once per reason).
+async fn needs_decision(
+    state: &AppState,
+    record: &MovementRecord,
+    words: &str,
+    candidates: &[String],
+) -> Result<(), AppError> {
+    let listed = serde_json::to_string(candidates).map_err(super::error::internal)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    if store::set_decision(&mut tx, &record.id, words, &listed).await? {
+        let event = Event::new("payouts.needs_decision", Outcome::Failure)
+            .target("movement", record.id.clone())
+            .reason(words.to_owned())
+            .change(None, Some(json!({ "decision": words, "candidates": candidates })));
+        audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes an unknown movement to `pending` as P100's `upstream_id` (audited by `who` with `why`),
+/// then applies what its details say.
 async fn adopt(
     state: &AppState,
     record: &MovementRecord,
     upstream_id: &str,
     settled: &Settled,
+    who: &Who,
+    why: &str,
 ) -> Result<(), AppError> {
     let change = Change {
         upstream_id: Some(upstream_id),
         ..Change::default()
     };
     let mut tx = db::begin_write(&state.db).await?;
-    if !store::transition(&mut tx, &record.id, "unknown", "pending", &change).await? {
+    // Checked where it is written: another instance may have adopted the same id meanwhile.
+    if store::find_by_upstream_in(&mut tx, upstream_id).await?.is_some()
+        || !store::transition(&mut tx, &record.id, "unknown", "pending", &change).await?
+    {
         return Ok(());
     }
     let event = Event::new("payouts.recover", Outcome::Success)
         .target("movement", record.id.clone())
-        .reason(format!(
-            "found in P100's history as {upstream_id} (same amount and destination); not sent again"
-        ))
+        .reason(why.to_owned())
         .change(
             Some(json!({ "status": "unknown" })),
             Some(json!({ "status": "pending", "upstreamId": upstream_id })),
         );
-    audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+    audit::record(&mut tx, who, &Default::default(), event).await?;
     tx.commit().await?;
     let record = store::find(&state.db, &record.id).await?.ok_or(AppError::NotFound)?;
     apply(&state.db, &record, settled).await?;
@@ -644,7 +756,7 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
     // `awaiting_approval`, so running the approval now sends it once. One instance resumes it (the
     // lease): another running the same approval would find the movement gone from
     // `awaiting_approval` and record the approval as failed while the first one sends it.
-    for (approval, checker) in store::approved_unsent(&state.db, now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
+    for (approval, checker) in store::approved_unsent(&state.db, now - state.config.send_grace, FOLLOW_BATCH).await? {
         if !background::holds(state, &format!("approvals.resume:{approval}"), RESUME_LEASE).await? {
             continue;
         }
@@ -652,7 +764,7 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
             tracing::warn!(%approval, %err, "resuming an approved payout");
         }
     }
-    for record in store::stale(&state.db, "submitting", now - SUBMIT_GRACE, FOLLOW_BATCH).await? {
+    for record in store::stale(&state.db, "submitting", now - state.config.send_grace, FOLLOW_BATCH).await? {
         let words = "The call to P100 was cut off before its answer was recorded. It is not sent again: \
                      the back office looks for it in P100's history.";
         let change = Change {
@@ -759,7 +871,9 @@ pub async fn detail(state: &AppState, id: &str) -> Result<MovementDetail, AppErr
         .collect();
     let request =
         serde_json::from_str::<Value>(&record.details).map_or_else(|_| record.details.clone(), |v| pretty(&v));
+    let pending_resolution = approvals::pending_for(&state.db, ApprovalAction::Resolve, "movement", &record.id).await?;
     Ok(MovementDetail {
+        pending_resolution,
         movement: view(record, approval.as_ref()),
         request,
         timeline,
@@ -828,6 +942,7 @@ fn view(r: MovementRecord, approval: Option<&ApprovalRecord>) -> MovementView {
         upstream_id: r.upstream_id,
         upstream_status: r.upstream_status,
         failure: r.failure,
+        decision: crate::domain::movements::Decision::from_stored(r.decision, r.candidates.as_deref()),
         approval: approval.map(|a| MovementApproval {
             id: a.id.clone(),
             status: ApprovalStatus::parse(&a.status).unwrap_or(ApprovalStatus::Failed),

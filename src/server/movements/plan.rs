@@ -186,15 +186,8 @@ async fn payer_user(state: &AppState, holder: &Holder) -> Result<Option<String>,
     }
 }
 
-/// A user whose money may move: known to P100, not deleted, not suspended (P100 refuses those).
 async fn moving_user(state: &AppState, id: &str) -> Result<String, AppError> {
-    let user = crate::server::users::live_user(&state.db, id).await?;
-    if user.account_status == crate::domain::users::AccountState::Suspended.as_str() {
-        return Err(AppError::Refused(format!(
-            "User {id} is suspended: P100 moves no money for a suspended user. Lift the suspension first."
-        )));
-    }
-    Ok(user.external_user_id)
+    Ok(crate::server::users::moving_user(&state.db, id).await?.external_user_id)
 }
 
 async fn sepa(state: &AppState, input: &SepaInput) -> Result<Plan, AppError> {

@@ -122,7 +122,7 @@ async fn scan_history(state: &AppState) -> Result<(), AppError> {
             let Some(upstream_id) = entry.movement_id() else {
                 continue;
             };
-            let Ok(created_at) = Timestamp::parse(&entry.created_at) else {
+            let Ok(created_at) = Timestamp::parse_rfc3339(&entry.created_at) else {
                 continue;
             };
             if created_at < since
@@ -137,13 +137,13 @@ async fn scan_history(state: &AppState) -> Result<(), AppError> {
                 kind: entry.kind.clone(),
                 currency: entry.currency.code().to_owned(),
                 amount: entry.amount.get().to_string(),
-                status: entry.status.clone(),
+                status: entry.status.clone().unwrap_or_default(),
                 created_at,
                 seen_at: Timestamp::now(),
             };
             store::upsert_foreign(&state.db, &row).await?;
         }
-        if entries.len() < SCAN_PAGE as usize {
+        if entries.sent < SCAN_PAGE as usize {
             break;
         }
         query.page += 1;

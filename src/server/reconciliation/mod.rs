@@ -143,11 +143,12 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
     let currency = Currency::parse(&row.currency);
     let amount = at_scale(&row.amount, &currency);
     let found = row.found.map(bool::from);
-    let upstream = found.map(|found| Upstream {
+    let upstream = found.zip(row.checked_at).map(|(found, checked_at)| Upstream {
         found,
         status: row.upstream_status.clone(),
         amount: row.upstream_amount.as_deref().and_then(|a| a.parse().ok()),
         currency: row.upstream_currency.clone(),
+        checked_at,
     });
     let ours = Ours {
         kind,

@@ -44,6 +44,8 @@ pub struct Upstream {
     pub status: Option<String>,
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
+    /// When it was read.
+    pub checked_at: Timestamp,
 }
 
 /// One movement of ours as the report sees it.
@@ -101,7 +103,9 @@ pub fn judge(ours: &Ours<'_>, now: Timestamp, grace: Duration) -> (Vec<Finding>,
             ),
         );
     }
-    let Some(upstream) = &ours.upstream else {
+    // P100's answer must be newer than our last change to judge against it (a transfer read while
+    // settling would otherwise show "completed here; P100 says PENDING" until the next read).
+    let Some(upstream) = ours.upstream.as_ref().filter(|u| u.checked_at >= ours.updated_at) else {
         return (findings, true);
     };
     if !upstream.found {
@@ -191,6 +195,7 @@ mod tests {
             status: Some(status.into()),
             amount: Some(Decimal::new(amount, 2)),
             currency: Some("EUR".into()),
+            checked_at: at(1),
         })
     }
 
@@ -229,6 +234,7 @@ mod tests {
             status: None,
             amount: None,
             currency: None,
+            checked_at: at(1),
         });
         assert_eq!(codes(&sepa("pending", missing, 1)), vec![Mismatch::UpstreamMissing]);
         let mut unknown = sepa("unknown", None, 0);
@@ -251,6 +257,11 @@ mod tests {
             codes(&sepa("pending", said("COMPLETED", 25000), 1)),
             vec![Mismatch::StateDiffers]
         );
+        // P100 read before our last change (a transfer read while settling): read again first.
+        let mut read_before = sepa("completed", said("PENDING", 25000), 1);
+        read_before.updated_at = at(0);
+        let (findings, checking) = judge(&read_before, Timestamp::now(), GRACE);
+        assert!(findings.is_empty() && checking, "{findings:?}");
         // Unchecked rows are waiting, not matched.
         let (findings, checking) = judge(&sepa("pending", None, 1), Timestamp::now(), GRACE);
         assert!(findings.is_empty() && checking);

@@ -204,6 +204,26 @@ fn refuse_funded(held: &[String]) -> Result<(), AppError> {
     )))
 }
 
+/// Refuses while any of the user's payouts, transfers or exchanges is not final: deleting the user
+/// then could strand money P100 is still moving.
+async fn refuse_unsettled(state: &AppState, external_user_id: &str) -> Result<(), AppError> {
+    let movements = db::movements::unsettled_for_user(&state.db, external_user_id).await?;
+    let exchanges = db::exchanges::unsettled_for_user(&state.db, external_user_id, Timestamp::now()).await?;
+    if movements.is_empty() && exchanges.is_empty() {
+        return Ok(());
+    }
+    let listed = movements
+        .iter()
+        .map(|id| format!("payout {id}"))
+        .chain(exchanges.iter().map(|id| format!("exchange {id}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(AppError::Refused(format!(
+        "Money of this user is still moving ({listed}). Wait until each is completed, failed or cancelled, \
+         then ask again."
+    )))
+}
+
 /// Asks for the user's deletion: checks the typed email and that every balance is zero, then
 /// stores the request for a second person. Nothing is sent to P100 here.
 pub async fn request_delete(
@@ -219,6 +239,7 @@ pub async fn request_delete(
     }
     errors.check("note", reason_text(&input.note, "Say why the user is deleted."));
     errors.into_result(|| ())?;
+    refuse_unsettled(state, external_user_id).await?;
     refuse_funded(&held_funds(state, external_user_id).await?)?;
     let name = format!("{} {}", user.first_name, user.last_name);
     let payload = Payload {
@@ -271,6 +292,7 @@ pub async fn execute_delete(
         ));
     }
     let user = live_user(&state.db, external_user_id).await?;
+    refuse_unsettled(state, external_user_id).await?;
     refuse_funded(&held_funds(state, external_user_id).await?)?;
     let event = Event::new("users.delete", Outcome::Success)
         .target("user", external_user_id)

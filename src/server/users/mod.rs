@@ -96,6 +96,26 @@ pub async fn live_user(db: &Db, external_user_id: &str) -> Result<UserRecord, Ap
     }
 }
 
+/// A user whose money may move: `live_user`, not suspended (P100 moves no money for a suspended
+/// user), and not waiting for a second member to approve their deletion.
+pub async fn moving_user(db: &Db, external_user_id: &str) -> Result<UserRecord, AppError> {
+    let user = live_user(db, external_user_id).await?;
+    if user.account_status == crate::domain::users::AccountState::Suspended.as_str() {
+        return Err(AppError::Refused(format!(
+            "User {external_user_id} is suspended: P100 moves no money for a suspended user. Lift the suspension first."
+        )));
+    }
+    let delete = ApprovalAction::UserDelete.as_str();
+    if let Some(request) = db::approvals::open_for(db, delete, "user", external_user_id).await? {
+        return Err(AppError::Refused(format!(
+            "User {external_user_id} is waiting to be deleted (request {}): no money moves for them. \
+             Withdraw that request first.",
+            request.id
+        )));
+    }
+    Ok(user)
+}
+
 /// Records an account or proof-of-address status with a history entry. Without a `detail` (a
 /// webhook or refresh repeating what we know) an unchanged status records nothing; with one (a
 /// staff action and its reason) the entry is always written.

@@ -7,16 +7,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::movements::fetch_movement;
+use crate::api::movements::{ResolveMovement, fetch_movement};
+use crate::app::components::form::{ActionError, BUTTON_SECONDARY, FieldMessage, TextAreaField, field_error, when_ok};
 use crate::app::components::status::{ApprovalBadge, MovementBadge};
-use crate::app::components::{Card, ErrorNotice, Loading, load_in_browser, table};
+use crate::app::components::{Card, DecisionNotice, ErrorNotice, Loading, load_in_browser, table};
 use crate::app::pages::audit::{AuditHead, EntryRow};
-use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus};
+use crate::domain::Permission;
+use crate::domain::approvals::PendingApproval;
+use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus, ResolveInput};
+use crate::domain::staff::Me;
 
 /// How often a movement that is still moving is read again; one whose outcome is unknown is
 /// searched for in P100's history on each read, so less often.
 const POLL: Duration = Duration::from_secs(3);
 const POLL_UNKNOWN: Duration = Duration::from_secs(15);
+
+/// P100 refused it / P100's answer left it unclear.
+const NOTICE_FAILED: &str = "mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800";
+const NOTICE_UNCLEAR: &str = "mt-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900";
 
 #[component]
 pub fn MovementPage() -> impl IntoView {
@@ -42,7 +50,7 @@ pub fn MovementPage() -> impl IntoView {
     move || match detail.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
-        Some(Ok(detail)) => view! { <Movement detail/> }.into_any(),
+        Some(Ok(detail)) => view! { <Movement detail reload=version/> }.into_any(),
     }
 }
 
@@ -50,8 +58,75 @@ fn line(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
     view! { <dt class="text-slate-500">{label}</dt><dd class="min-w-0 break-words">{value}</dd> }
 }
 
+/// A person's decision about a movement P100 left unclear: one of the P100 movements that fit, or
+/// "P100 never received it", with a note; a second member approves it in the inbox.
 #[component]
-fn Movement(detail: MovementDetail) -> impl IntoView {
+fn Resolve(
+    id: String,
+    candidates: Vec<String>,
+    pending: Option<PendingApproval>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let me = expect_context::<Me>();
+    if let Some(p) = pending {
+        return view! {
+            <Card title="Decision">
+                <div class="text-sm" data-testid="pending-resolution">
+                    <p class="font-medium text-amber-900">"A decision is awaiting approval"</p>
+                    <p class="text-xs text-slate-600">"Asked by " {p.maker} " at " {p.created_at.display()} " UTC. "
+                        <a href=format!("/approvals/{}", p.id) class="font-medium text-indigo-700 underline">"Open the request"</a></p>
+                </div>
+            </Card>
+        }
+        .into_any();
+    }
+    if !me.can(Permission::PayoutsResolve) {
+        return ().into_any();
+    }
+    let action = ServerAction::<ResolveMovement>::new();
+    // "" is "P100 never received it".
+    let choice = RwSignal::new(candidates.first().cloned().unwrap_or_default());
+    let note = RwSignal::new(String::new());
+    when_ok(action.value(), move || reload.update(|v| *v += 1));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(ResolveMovement {
+            input: ResolveInput {
+                id: id.clone(),
+                upstream_id: Some(choice.get()).filter(|c| !c.is_empty()),
+                note: note.get(),
+            },
+        });
+    };
+    let option = move |value: String, label: String| {
+        let checked = value.clone();
+        view! {
+            <label class="flex items-center gap-2 text-sm">
+                <input type="radio" name="resolution" class="h-4 w-4 border-slate-300" value=value.clone()
+                    prop:checked=move || choice.get() == checked
+                    on:change=move |_| choice.set(value.clone())/>
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <Card title="Decide what became of it">
+            <form on:submit=submit novalidate class="space-y-2" data-testid="resolve-form">
+                <p class="text-xs text-slate-500">"Nothing is sent again. A second member approves your decision before it applies."</p>
+                {candidates.into_iter().map(|c| option(c.clone(), format!("It is P100's movement {c}"))).collect_view()}
+                {option(String::new(), "P100 never received it".into())}
+                <FieldMessage id="field-upstream_id-error".into() error=field_error(action.value(), "upstream_id")/>
+                <TextAreaField label="How you know (a note for the checker)" name="resolve_note" value=note error=field_error(action.value(), "note")/>
+                <ActionError result=action.value()/>
+                <button type="submit" class=BUTTON_SECONDARY disabled=move || action.pending().get() data-testid="resolve">"Ask a second member"</button>
+            </form>
+        </Card>
+    }
+    .into_any()
+}
+
+#[component]
+fn Movement(detail: MovementDetail, reload: RwSignal<u32>) -> impl IntoView {
     let m = detail.movement;
     let title = format!("{} · {}", m.kind.label(), m.amount);
     let to_label = match m.kind {
@@ -60,6 +135,7 @@ fn Movement(detail: MovementDetail) -> impl IntoView {
         MovementKind::Transfer => "To",
     };
     let status = m.status;
+    let candidates = m.decision.clone().map(|d| d.candidates).unwrap_or_default();
     view! {
         <Title text=title.clone()/>
         <div class="mb-4 flex flex-wrap items-end justify-between gap-3">
@@ -87,17 +163,21 @@ fn Movement(detail: MovementDetail) -> impl IntoView {
                         {m.submitted_at.clone().map(|at| line("Sent", format!("{} UTC", at.display())))}
                     </dl>
                     {m.failure.clone().map(|f| view! {
-                        <div class="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="movement-failure">{f}</div>
+                        <div class=if status == MovementStatus::Unknown { NOTICE_UNCLEAR } else { NOTICE_FAILED } data-testid="movement-failure">{f}</div>
                     })}
                     {(status == MovementStatus::Unknown).then(|| view! {
-                        <p class="mt-3 text-sm text-amber-800">"P100 did not answer. It is not sent again: the back office looks for it in the payer's P100 history and follows it once found. Do not start it again before it is found or reconciled."</p>
+                        <p class="mt-3 text-sm text-amber-800">"P100's answer did not say whether it was made. It is not sent again: the back office looks for it in the payer's P100 history and follows it once found. Do not start it again before it is found or reconciled."</p>
                     })}
+                    {m.decision.clone().map(|decision| view! { <DecisionNotice decision/> })}
                     {matches!(status, MovementStatus::Submitting | MovementStatus::Pending).then(|| view! {
                         <p class="mt-3 text-sm text-slate-600">"P100 is processing it; this page follows it."</p>
                     })}
                 </Card>
             </div>
             <div class="space-y-4">
+                {(status == MovementStatus::Unknown).then(|| view! {
+                    <Resolve id=m.id.clone() candidates=candidates pending=detail.pending_resolution.clone() reload/>
+                })}
                 {m.approval.clone().map(|a| view! {
                     <Card title="Approval">
                         <dl class="grid grid-cols-[6rem_1fr] gap-y-1.5 text-sm" data-testid="movement-approval">

@@ -1,0 +1,152 @@
+//! Finding at P100 a payout, withdrawal, transfer or exchange whose send got an answer that does not
+//! say whether it was made (P500/P501, a 5xx, a timeout, an unreadable 2xx, a restart mid-call).
+//! Nothing is ever sent again: the payer's history is read for the window in which P100 could have
+//! applied it, each entry that fits is confirmed by its details, and a P100 id is adopted only when
+//! exactly one fits and no other movement of ours could be it. Otherwise a person decides.
+
+use std::time::Duration;
+
+use crate::domain::AppError;
+use crate::domain::balances::Holder;
+use crate::domain::money::Currency;
+use crate::p100::api::HistoryQuery;
+use crate::server::db::Timestamp;
+use crate::server::state::AppState;
+
+/// Clocks differ: an entry may be dated this much before the send began or after it ended.
+const SLACK: Duration = Duration::from_secs(120);
+/// History entries read per P100 call.
+const PAGE: u32 = 100;
+/// Pages read at most for one window (P100 may ignore the date filter); beyond it the window counts
+/// as not fully read, so "P100 never received it" cannot be concluded from it.
+const MAX_PAGES: u32 = 50;
+
+/// What identifies a movement in its payer's history.
+#[derive(Debug, Clone)]
+pub struct Sought {
+    pub payer: Holder,
+    /// The history entry type P100 gives the kind (INFERRED, like the history's shape).
+    pub history_kind: &'static str,
+    /// The currency its debit entry is in.
+    pub currency: Currency,
+    /// When the send began.
+    pub sent_at: Timestamp,
+    /// How long after `sent_at` P100 may have applied it: the call's timeout.
+    pub within: Duration,
+}
+
+impl Sought {
+    fn window(&self) -> (Timestamp, Timestamp) {
+        (self.sent_at - SLACK, self.sent_at + self.within + SLACK)
+    }
+}
+
+/// The P100 ids of the payer's history entries that could be the sought movement, and whether the
+/// whole window was read.
+#[derive(Debug, Clone, Default)]
+pub struct InWindow {
+    pub ids: Vec<String>,
+    pub complete: bool,
+}
+
+/// Reads the pages of the payer's history that cover the sought movement's window (newest first, as
+/// P100 orders them) and returns the ids of the entries of its kind and currency dated inside it.
+/// An entry without a readable time cannot be placed in the window and is left out.
+pub async fn in_window(state: &AppState, sought: &Sought) -> Result<InWindow, AppError> {
+    let (start, end) = sought.window();
+    let mut query = HistoryQuery {
+        page: 1,
+        limit: PAGE,
+        from: Some(start.get().date().to_string()),
+        to: Some(end.get().date().to_string()),
+    };
+    let mut found = InWindow::default();
+    loop {
+        let page = match &sought.payer {
+            Holder::Partner => state.p100.partner_transactions(&query).await?,
+            Holder::User(id) => state.p100.user_transactions(id, &query).await?,
+        }
+        .value;
+        let mut all_older = !page.entries.is_empty();
+        for entry in &page.entries {
+            let Ok(at) = Timestamp::parse_rfc3339(&entry.created_at) else {
+                all_older = false;
+                continue;
+            };
+            all_older &= at < start;
+            let fits =
+                (start..=end).contains(&at) && entry.kind == sought.history_kind && entry.currency == sought.currency;
+            if let Some(id) = entry.movement_id().filter(|_| fits)
+                && !found.ids.iter().any(|known| known == id)
+            {
+                found.ids.push(id.to_owned());
+            }
+        }
+        // A short page is the last; a page wholly older than the window means the rest is older too.
+        if page.sent < PAGE as usize || all_older {
+            found.complete = true;
+            return Ok(found);
+        }
+        if query.page >= MAX_PAGES {
+            return Ok(found);
+        }
+        query.page += 1;
+    }
+}
+
+/// What the search concluded.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// Exactly one entry fits and no other movement of ours could be it: adopt it.
+    Found(String, T),
+    /// Nothing fits (yet). `complete`: the whole window was read.
+    NotFound { complete: bool },
+    /// More than one entry fits, or another movement of ours fits the same entry: a person decides.
+    Ambiguous(Vec<String>),
+}
+
+impl Sought {
+    /// When another movement of ours must have been sent to fit the same entries: its window
+    /// overlaps this one.
+    pub fn rival_span(&self) -> (Timestamp, Timestamp) {
+        let reach = self.within + SLACK * 2;
+        (self.sent_at - reach, self.sent_at + reach)
+    }
+}
+
+/// Confirms each candidate with `confirm` (`Some` when its details at P100 show the same movement;
+/// a failed read ends this round, to be tried again, rather than passing a candidate over) and
+/// concludes. `held` says whether a record of ours already holds an id; `rivals` counts the other
+/// unknown movements of ours that would fit the same entries.
+pub async fn conclude<T, C, CF, H, HF>(
+    found: InWindow,
+    rivals: usize,
+    held: H,
+    confirm: C,
+) -> Result<Lookup<T>, AppError>
+where
+    C: Fn(String) -> CF,
+    CF: std::future::Future<Output = Result<Option<T>, AppError>>,
+    H: Fn(String) -> HF,
+    HF: std::future::Future<Output = Result<bool, AppError>>,
+{
+    let mut fitting = Vec::new();
+    for id in found.ids {
+        if held(id.clone()).await? {
+            continue;
+        }
+        if let Some(details) = confirm(id.clone()).await? {
+            fitting.push((id, details));
+        }
+    }
+    Ok(match fitting.len() {
+        0 => Lookup::NotFound {
+            complete: found.complete,
+        },
+        1 if rivals == 0 => {
+            let (id, details) = fitting.remove(0);
+            Lookup::Found(id, details)
+        }
+        _ => Lookup::Ambiguous(fitting.into_iter().map(|(id, _)| id).collect()),
+    })
+}

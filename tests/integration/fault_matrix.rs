@@ -1,0 +1,476 @@
+//! Money is sent to P100 at most once and its record here ends in the state P100 holds, whatever P100
+//! answers: every money-moving operation against every class of answer the documents allow, plus a
+//! restart before and after the call, driven over HTTP against the sandbox. Each case asserts how
+//! many movements the sandbox holds (0 or 1), the local record's final state, its audit trail, and
+//! that reconciliation never calls an unclear one matched. A failure names its case.
+
+use backoffice::domain::Role;
+use backoffice::sandbox::control::Fault;
+use backoffice::server::db::sandbox::movement_count;
+use backoffice::server::reconciliation::check;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp, eventually, fault, quick, spawn_app_with};
+
+const FUNDED: &str = "demo-0025";
+const IBAN: &str = "DE89 3704 0044 0532 0130 00";
+const BTC_ADDRESS: &str = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    SepaPartner,
+    SepaUser,
+    CryptoPartner,
+    TransferToUser,
+    ExchangePartner,
+}
+
+impl Op {
+    /// The sandbox endpoint the operation calls, and the kind its movements are stored under.
+    fn endpoint(self) -> (&'static str, &'static str) {
+        match self {
+            Op::SepaPartner => ("partner.sepa_transfer", "sepa"),
+            Op::SepaUser => ("user.sepa_transfer", "sepa"),
+            Op::CryptoPartner => ("partner.crypto_withdrawal", "crypto_withdrawal"),
+            Op::TransferToUser => ("transfer.create", "transfer"),
+            Op::ExchangePartner => ("partner.exchange", "exchange"),
+        }
+    }
+
+    /// A distinct amount per case, so that no case's movement fits another's entries.
+    fn input(self, case: usize) -> Value {
+        match self {
+            Op::SepaPartner | Op::SepaUser => {
+                let holder = if self == Op::SepaUser {
+                    json!({ "User": FUNDED })
+                } else {
+                    json!("Partner")
+                };
+                json!({ "Sepa": { "holder": holder, "beneficiary": "Anna Nowak", "iban": IBAN, "bic": "COBADEFFXXX",
+                    "amount": format!("{}.{case:02}", 20 + case), "reference": format!("Matrix {case}") } })
+            }
+            Op::CryptoPartner => json!({ "Crypto": { "holder": "Partner", "currency": "btc", "network": "btc",
+                "address": BTC_ADDRESS, "amount": format!("0.01{case:02}"), "memo": "",
+                "beneficiary": "Anna Nowak", "wallet_type": "NON_CUSTODIAL", "receiver_type": "NATURAL" } }),
+            Op::TransferToUser => json!({ "Transfer": { "user": FUNDED, "direction": "to_user", "currency": "eur",
+                "amount": format!("{}.{case:02}", 5 + case), "note": "matrix" } }),
+            Op::ExchangePartner => json!({ "holder": "Partner", "from": "eur", "to": "ltc",
+                "amount": format!("{}.{case:02}", 30 + case) }),
+        }
+    }
+
+    /// Makes the movement (a refusal is its record's state, not an error here) and returns its id
+    /// and its status right after.
+    async fn run(self, client: &Client, case: usize) -> (String, String) {
+        if self == Op::ExchangePartner {
+            let (status, locked) = client
+                .call("exchanges/lock", json!({ "input": self.input(case) }))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{self:?} lock: {locked}");
+            let id = locked["id"].as_str().unwrap().to_owned();
+            client.call("exchanges/finalize", json!({ "id": id })).await;
+            let now = self.get(client, &id).await;
+            return (id, now["status"].as_str().unwrap().to_owned());
+        }
+        let input = self.input(case);
+        let (status, review) = client.call("payouts/review", json!({ "input": input })).await;
+        assert_eq!(status, StatusCode::OK, "{self:?} review: {review}");
+        let (status, detail) = client
+            .call("payouts/submit", json!({ "input": input, "key": review["key"] }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{self:?} submit: {detail}");
+        let id = detail["movement"]["id"].as_str().unwrap().to_owned();
+        (id, detail["movement"]["status"].as_str().unwrap().to_owned())
+    }
+
+    /// The record, brought up to date from P100 as its page does.
+    async fn get(self, client: &Client, id: &str) -> Value {
+        let (endpoint, path): (&str, &[&str]) = match self {
+            Op::ExchangePartner => ("exchanges/get", &[]),
+            _ => ("payouts/get", &["movement"]),
+        };
+        let (status, body) = client.call(endpoint, json!({ "id": id })).await;
+        assert_eq!(status, StatusCode::OK, "{self:?} get: {body}");
+        path.iter().fold(body, |v, key| v[*key].clone())
+    }
+
+    fn table(self) -> &'static str {
+        if self == Op::ExchangePartner {
+            "exchanges"
+        } else {
+            "movements"
+        }
+    }
+
+    fn audit_prefix(self) -> &'static str {
+        if self == Op::ExchangePartner {
+            "exchanges."
+        } else {
+            "payouts."
+        }
+    }
+}
+
+/// What P100 does and answers.
+#[derive(Clone, Copy)]
+enum Answer {
+    Fault(fn(&mut Fault)),
+    /// The server stops after recording the send and before anything reaches P100.
+    RestartBeforeCall,
+    /// The server stops after P100 applied it and before its answer was recorded.
+    RestartAfterCall,
+}
+
+struct Case {
+    name: &'static str,
+    answer: Answer,
+    /// Movements at the sandbox afterwards.
+    at_p100: i64,
+    /// The local record's state once followed.
+    ends: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    use Answer::*;
+    vec![
+        Case {
+            name: "2xx",
+            answer: Fault(|_| {}),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "P433 refused",
+            answer: Fault(|f| f.p_code = Some("P433".into())),
+            at_p100: 0,
+            ends: "failed",
+        },
+        Case {
+            name: "P403 refused",
+            answer: Fault(|f| f.p_code = Some("P403".into())),
+            at_p100: 0,
+            ends: "failed",
+        },
+        Case {
+            name: "P500 on HTTP 400 after applying",
+            answer: Fault(|f| {
+                f.p_code = Some("P500".into());
+                f.applied = Some(true);
+            }),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "P500 on HTTP 400, not applied",
+            answer: Fault(|f| {
+                f.p_code = Some("P500".into());
+                f.applied = Some(false);
+            }),
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
+            name: "P501 after applying",
+            answer: Fault(|f| {
+                f.p_code = Some("P501".into());
+                f.applied = Some(true);
+            }),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "an undocumented P-code, not applied",
+            answer: Fault(|f| f.p_code = Some("P999".into())),
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
+            name: "503 after applying",
+            answer: Fault(|f| {
+                f.http_status = Some(503);
+                f.applied = Some(true);
+            }),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "502, not applied",
+            answer: Fault(|f| f.http_status = Some(502)),
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
+            name: "429 to the POST",
+            answer: Fault(|f| f.http_status = Some(429)),
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
+            name: "timeout after applying",
+            answer: Fault(|f| f.timeout = true),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "timeout, not applied",
+            answer: Fault(|f| {
+                f.timeout = true;
+                f.applied = Some(false);
+            }),
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
+            name: "2xx without the documented fields, applied",
+            answer: Fault(|f| {
+                f.malformed = true;
+                f.applied = Some(true);
+            }),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "restart before the call",
+            answer: RestartBeforeCall,
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
+            name: "restart after the call",
+            answer: RestartAfterCall,
+            at_p100: 1,
+            ends: "completed",
+        },
+    ]
+}
+
+/// Sets a record back to `submitting` with no P100 id, as a restart mid-call leaves it, and runs the
+/// background round that finds such records.
+async fn cut_off(app: &TestApp, op: Op, id: &str) {
+    sqlx::query(&format!(
+        "UPDATE {} SET status = 'submitting', upstream_id = NULL, failure = NULL,
+             updated_at = '2000-01-01T00:00:00.000Z' WHERE id = $1",
+        op.table()
+    ))
+    .bind(id)
+    .execute(app.db())
+    .await
+    .unwrap();
+    match op {
+        Op::ExchangePartner => backoffice::server::exchanges::follow_due(&app.state).await.unwrap(),
+        _ => backoffice::server::movements::follow_due(&app.state).await.unwrap(),
+    }
+}
+
+async fn audit_actions(app: &TestApp, id: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_log WHERE target_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(app.db())
+        .await
+        .unwrap()
+}
+
+async fn matrix(op: Op) {
+    let app = spawn_app_with(&[("P100_TIMEOUT", "1s")]).await;
+    quick(&app).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let (endpoint, kind) = op.endpoint();
+    let mut unclear = Vec::new();
+    for (n, case) in cases().into_iter().enumerate() {
+        let name = format!("{op:?} × {}", case.name);
+        let before = movement_count(app.db(), kind).await.unwrap();
+        match case.answer {
+            Answer::Fault(arm) => fault(&app, endpoint, arm).await,
+            // Nothing reaches P100: the call is refused unapplied, then the record is cut off as a
+            // restart leaves it.
+            Answer::RestartBeforeCall => {
+                fault(&app, endpoint, |f| {
+                    f.http_status = Some(503);
+                    f.applied = Some(false);
+                })
+                .await
+            }
+            Answer::RestartAfterCall => {}
+        }
+        let (id, _) = op.run(&finance, n).await;
+        if matches!(case.answer, Answer::RestartBeforeCall | Answer::RestartAfterCall) {
+            cut_off(&app, op, &id).await;
+        }
+        let record = eventually(&format!("{name}: the record to end {}", case.ends), || async {
+            let record = op.get(&finance, &id).await;
+            let settled = record["status"] == case.ends
+                || (case.ends != "completed" && record["status"] != "submitting" && record["status"] != "pending");
+            settled.then_some(record)
+        })
+        .await;
+        assert_eq!(record["status"], case.ends, "{name}: {record}");
+        assert_eq!(
+            movement_count(app.db(), kind).await.unwrap() - before,
+            case.at_p100,
+            "{name}: movements at P100"
+        );
+        let actions = audit_actions(&app, &id).await;
+        let prefix = op.audit_prefix();
+        assert!(
+            actions.iter().filter(|a| a.starts_with(prefix)).count() >= 2,
+            "{name}: audit {actions:?}"
+        );
+        if case.at_p100 == 1 && case.name != "2xx" {
+            assert!(
+                actions.contains(&format!("{prefix}recover")),
+                "{name}: found at P100, never sent again: {actions:?}"
+            );
+        }
+        if case.ends == "unknown" {
+            let failure = record["failure"].as_str().unwrap_or_default();
+            assert!(failure.contains("not sent again"), "{name}: {failure}");
+            unclear.push((name, id));
+        }
+    }
+    // Reconciliation never calls an unclear one matched.
+    for _ in 0..5 {
+        check::round(&app.state).await.unwrap();
+    }
+    let (status, report) = finance.call("reconciliation/report", json!({ "filter": {} })).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    for (name, id) in unclear {
+        let row = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["subject"] == id.as_str())
+            .unwrap_or_else(|| panic!("{name}: no reconciliation row"));
+        assert!(
+            !row["findings"].as_array().unwrap().is_empty(),
+            "{name}: an unclear movement is never matched: {row}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sepa_payouts_of_the_partner() {
+    matrix(Op::SepaPartner).await;
+}
+
+#[tokio::test]
+async fn sepa_payouts_of_a_user() {
+    matrix(Op::SepaUser).await;
+}
+
+#[tokio::test]
+async fn crypto_withdrawals() {
+    matrix(Op::CryptoPartner).await;
+}
+
+#[tokio::test]
+async fn transfers_to_a_user() {
+    matrix(Op::TransferToUser).await;
+}
+
+#[tokio::test]
+async fn exchanges() {
+    matrix(Op::ExchangePartner).await;
+}
+
+/// Two equal payouts to one IBAN in one minute, both unknown, only one applied at P100: neither is
+/// adopted automatically; both wait for a person with the one candidate.
+#[tokio::test]
+async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
+    let app = spawn_app_with(&[("P100_TIMEOUT", "1s")]).await;
+    quick(&app).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let (endpoint, kind) = Op::SepaPartner.endpoint();
+    let before = movement_count(app.db(), kind).await.unwrap();
+    fault(&app, endpoint, |f| {
+        f.p_code = Some("P500".into());
+        f.applied = Some(true);
+    })
+    .await;
+    let (first, _) = Op::SepaPartner.run(&finance, 1).await;
+    fault(&app, endpoint, |f| {
+        f.p_code = Some("P500".into());
+        f.applied = Some(false);
+    })
+    .await;
+    let (second, _) = Op::SepaPartner.run(&finance, 1).await;
+    assert_eq!(movement_count(app.db(), kind).await.unwrap() - before, 1);
+    let mut candidate = String::new();
+    for id in [&first, &second] {
+        // P100's history may show the payout a moment after it is made.
+        let record = eventually("the payout to need a decision", || async {
+            let record = Op::SepaPartner.get(&finance, id).await;
+            (!record["decision"].is_null()).then_some(record)
+        })
+        .await;
+        assert_eq!(record["status"], "unknown", "{record}");
+        let decision = &record["decision"];
+        assert!(
+            decision["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("could be this one"),
+            "{record}"
+        );
+        assert_eq!(decision["candidates"].as_array().map(Vec::len), Some(1), "{record}");
+        candidate = decision["candidates"][0].as_str().unwrap().to_owned();
+        assert!(
+            audit_actions(&app, id)
+                .await
+                .contains(&"payouts.needs_decision".to_owned())
+        );
+    }
+
+    // A person says which one P100 made; a second member approves that exact decision.
+    let resolve = |id: &str, upstream: Option<&str>| json!({ "input": { "id": id, "upstream_id": upstream, "note": "the bank statement shows one debit" } });
+    let (status, body) = finance
+        .call("payouts/resolve", resolve(&first, Some("not-a-candidate")))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, request) = finance.call("payouts/resolve", resolve(&first, Some(&candidate))).await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    assert_eq!(
+        Op::SepaPartner.get(&finance, &first).await["status"],
+        "unknown",
+        "nothing until approved"
+    );
+    let approve = |request: &Value| json!({ "id": request["id"], "decision": { "Approve": { "payload_hash": request["payload_hash"] } } });
+    let (status, body) = finance.call("approvals/decide", approve(&request)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the maker cannot approve: {body}");
+    let checker = app.signed_in_as("finance2").await;
+    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record = eventually("the decided payout to complete", || async {
+        let record = Op::SepaPartner.get(&finance, &first).await;
+        (record["status"] == "completed").then_some(record)
+    })
+    .await;
+    assert_eq!(record["upstream_id"], candidate.as_str());
+
+    // The other one: P100 never received it.
+    let (status, body) = finance
+        .call("payouts/resolve", resolve(&second, Some(&candidate)))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the candidate is taken now: {body}"
+    );
+    let (status, request) = finance.call("payouts/resolve", resolve(&second, None)).await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record = Op::SepaPartner.get(&finance, &second).await;
+    assert_eq!(record["status"], "failed", "{record}");
+    assert!(record["failure"].as_str().unwrap().contains("P100 never received it"));
+    assert!(
+        audit_actions(&app, &second)
+            .await
+            .contains(&"payouts.resolve".to_owned())
+    );
+    assert_eq!(
+        movement_count(app.db(), kind).await.unwrap() - before,
+        1,
+        "nothing sent again"
+    );
+}
