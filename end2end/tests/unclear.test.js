@@ -65,3 +65,53 @@ test("a payout P100 made but answered P500 is 'outcome unknown', never sent agai
   await admin.context.close();
   await finance.context.close();
 });
+
+test("two equal payouts with unclear answers wait for a person; one decides, a second member approves", async () => {
+  const admin = await openPage(browser);
+  await signInAs(admin.page, "admin");
+  const finance = await openPage(browser);
+  await signInAs(finance.page, "finance");
+
+  // P100 makes the first and answers P500; it never makes the second and answers P500 too.
+  await armFault(admin.page, ["partner.sepa_transfer", "400", "P500", "yes"]);
+  await payOut(finance.page, "23.45", "Twin payout");
+  const first = finance.page.url();
+  await armFault(admin.page, ["partner.sepa_transfer", "400", "P500", "no"]);
+  await payOut(finance.page, "23.45", "Twin payout");
+  await finance.page.waitForSelector('[data-testid="movement-status"] [data-movement="unknown"]');
+
+  // Either could be P100's one payout: nothing is adopted; the page asks for a decision.
+  await finance.page.goto(first);
+  await hydrated(finance.page);
+  await finance.page.waitForSelector('[data-testid="needs-decision"]', { timeout: 60_000 });
+  assert.match(await finance.page.textContent('[data-testid="needs-decision"]'), /could be this one/);
+  await shot(finance.page, "payout-needs-decision");
+  await finance.page.fill("#field-resolve_note", "The bank statement shows one debit of 23.45 EUR, for this payout.");
+  await finance.page.click('[data-testid="resolve"]');
+  await finance.page.waitForSelector('[data-testid="pending-resolution"]');
+  await shot(finance.page, "payout-decision-awaiting-approval");
+
+  const checker = await openPage(browser);
+  await signInAs(checker.page, "finance2");
+  await checker.page.click('[data-testid="nav"] >> text=Approvals');
+  await checker.page.waitForSelector('[data-testid="awaiting"] >> text=Decide an unclear payout');
+  await hydrated(checker.page);
+  await checker.page.click('[data-testid="awaiting"] >> text=Decide an unclear payout');
+  await checker.page.waitForSelector('[data-testid="approve"]');
+  await hydrated(checker.page);
+  assert.match(await checker.page.textContent('[data-testid="review"]'), /It is P100's movement/);
+  await shot(checker.page, "payout-decision-review");
+  await checker.page.click('[data-testid="approve"]');
+  await checker.page.waitForSelector('[data-approval="executed"]');
+
+  await finance.page.reload();
+  await hydrated(finance.page);
+  await finance.page.waitForSelector('[data-testid="movement-status"] [data-movement="completed"]', { timeout: 60_000 });
+  const timeline = await finance.page.textContent('[data-testid="timeline"]');
+  for (const action of ["payouts.needs_decision", "payouts.recover"]) {
+    assert.ok(timeline.includes(action), `${action} in the timeline`);
+  }
+  await shot(finance.page, "payout-decided");
+  assert.deepEqual([...admin.problems, ...finance.problems, ...checker.problems], []);
+  for (const p of [admin, finance, checker]) await p.context.close();
+});

@@ -196,6 +196,8 @@ pub struct FinanceHome {
     pub pending_approvals: i64,
     /// In flight (sending, at P100, or unknown) longer than expected.
     pub stuck: i64,
+    /// Unknown payouts and exchanges the machine could not settle: a person must decide.
+    pub needs_decision: i64,
     pub open_mismatches: usize,
     /// Completed today (UTC) per currency: (currency, count, amount).
     pub today: Vec<Total>,

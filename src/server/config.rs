@@ -52,6 +52,8 @@ pub struct Config {
     pub session_max_age: Duration,
     /// How long a four-eyes request waits for a decision before it expires.
     pub approval_ttl: Duration,
+    /// Movements to one destination within this window count together against the threshold.
+    pub approval_window: Duration,
     /// A movement still unknown this long after it was sent waits for a person to decide.
     pub unknown_deadline: Duration,
     pub log_level: String,
@@ -169,6 +171,7 @@ impl Config {
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
             approval_ttl: parse_duration(&get, "APPROVAL_TTL", "24h")?,
             unknown_deadline: parse_duration(&get, "UNKNOWN_DEADLINE", "24h")?,
+            approval_window: parse_duration(&get, "APPROVAL_WINDOW", "24h")?,
             log_level,
             log_format,
         })

@@ -474,3 +474,50 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
         "nothing sent again"
     );
 }
+
+/// Every history shape the documents allow is read: entries without `status` show a dash and times
+/// in any RFC 3339 precision or offset are placed right, on the history page and when looking for a
+/// payout P100 made but answered P500 for.
+#[tokio::test]
+async fn history_in_every_shape_is_read_and_still_finds_a_payout() {
+    use backoffice::sandbox::control::{self, HistoryShape};
+    let app = spawn_app_with(&[("P100_TIMEOUT", "1s")]).await;
+    quick(&app).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    for (n, shape) in HistoryShape::ALL.iter().enumerate() {
+        control::set_history_shape(crate::helpers::sandbox(&app), *shape)
+            .await
+            .unwrap();
+        let (endpoint, kind) = Op::SepaPartner.endpoint();
+        let before = movement_count(app.db(), kind).await.unwrap();
+        fault(&app, endpoint, |f| {
+            f.p_code = Some("P500".into());
+            f.applied = Some(true);
+        })
+        .await;
+        let (id, status) = Op::SepaPartner.run(&finance, n).await;
+        assert_eq!(status, "unknown", "{shape}");
+        let record = eventually(&format!("{shape}: the payout found"), || async {
+            let record = Op::SepaPartner.get(&finance, &id).await;
+            (record["status"] == "completed").then_some(record)
+        })
+        .await;
+        assert!(record["upstream_id"].is_string(), "{shape}: {record}");
+        assert_eq!(movement_count(app.db(), kind).await.unwrap() - before, 1, "{shape}");
+
+        let filter = json!({ "from": today, "to": today, "kind": "sepa_transfer" });
+        let (status, page) = finance
+            .call("balances/history", json!({ "holder": "Partner", "filter": filter }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{shape}: {page}");
+        let rows = page["rows"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{shape}: today's payouts are on today's page");
+        let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+        if *shape == HistoryShape::NoStatus {
+            assert!(statuses.iter().all(|s| *s == "—"), "{shape}: {statuses:?}");
+        } else {
+            assert!(statuses.iter().all(|s| *s != "—"), "{shape}: {statuses:?}");
+        }
+    }
+}

@@ -406,9 +406,9 @@ async fn a_user_whose_money_is_moving_is_not_deleted_and_one_being_deleted_moves
     let (status, request) = request_delete(&maker, &app, UNFUNDED[1]).await;
     assert_eq!(status, StatusCode::OK, "{request}");
     let (status, body) = finance.call("payouts/review", transfer(UNFUNDED[1])).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
-        body["Refused"].as_str().unwrap().contains("waiting to be deleted"),
+        field_message(&body, "user").is_some_and(|m| m.contains("waiting to be deleted")),
         "{body}"
     );
     let (status, body) = finance
@@ -418,4 +418,5 @@ async fn a_user_whose_money_is_moving_is_not_deleted_and_one_being_deleted_moves
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("waiting to be deleted"), "{body}");
 }

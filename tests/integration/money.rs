@@ -126,7 +126,7 @@ async fn history_filters_pages_and_exports_exactly() {
         expected.len()
     );
 
-    let filter = json!({ "currency": "eur", "status": "successful", "min": "100", "max": "2,500" });
+    let filter = json!({ "currency": "eur", "status": "successful", "min": "100", "max": "2,500.00" });
     let mut seen = Vec::new();
     for page in 1.. {
         let mut filter = filter.clone();

@@ -658,3 +658,30 @@ async fn an_approval_granted_just_before_a_restart_is_sent_once_afterwards() {
         "run as its checker decided"
     );
 }
+
+/// Splitting a payment does not walk around four-eyes: movements to one destination within the
+/// window count together against the threshold; another destination does not.
+#[tokio::test]
+async fn payouts_split_under_the_threshold_still_need_a_second_member() {
+    let app = spawn_app().await;
+    let finance = app.signed_in(Role::Finance).await;
+    let (_, detail) = send(&finance, &sepa("600")).await;
+    assert_ne!(detail["movement"]["status"], "awaiting_approval", "{detail}");
+
+    let (status, review) = finance.call("payouts/review", json!({ "input": sepa("500") })).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let above = review["approval_above"].as_str().unwrap_or_default();
+    assert!(
+        above.contains("1,000.00 EUR with the 1 earlier movement") && above.contains("1,100.00 EUR in all"),
+        "{review}"
+    );
+    let (_, detail) = send(&finance, &sepa("500")).await;
+    assert_eq!(detail["movement"]["status"], "awaiting_approval", "{detail}");
+
+    let mut elsewhere = sepa("500");
+    elsewhere["Sepa"]["iban"] = json!("DE75 5121 0800 1245 1261 99");
+    elsewhere["Sepa"]["bic"] = json!("");
+    let (status, review) = finance.call("payouts/review", json!({ "input": elsewhere })).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    assert!(review["approval_above"].is_null(), "{review}");
+}

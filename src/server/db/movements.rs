@@ -252,6 +252,37 @@ pub async fn set_decision(tx: &mut Tx, id: &str, decision: &str, candidates: &st
     Ok(done.rows_affected() == 1)
 }
 
+/// Who pays what to where, to find earlier movements alike.
+pub struct Destination<'a> {
+    pub kind: &'a str,
+    pub user: Option<&'a str>,
+    pub direction: Option<&'a str>,
+    pub currency: &'a str,
+    pub destination: &'a str,
+}
+
+/// The amounts of the payer's movements of this kind and currency to this destination made since
+/// `since` and not failed or cancelled.
+pub async fn recent_to_destination(
+    db: &Db,
+    to: &Destination<'_>,
+    since: Timestamp,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT amount FROM movements WHERE kind = $1 AND COALESCE(external_user_id, '') = $2
+             AND COALESCE(direction, '') = $3 AND currency = $4 AND destination = $5 AND created_at >= $6
+             AND status NOT IN ('failed', 'cancelled')",
+    )
+    .bind(to.kind)
+    .bind(to.user.unwrap_or_default())
+    .bind(to.direction.unwrap_or_default())
+    .bind(to.currency)
+    .bind(to.destination)
+    .bind(since)
+    .fetch_all(db)
+    .await
+}
+
 /// The user's movements that are not final (waiting for approval, being sent, at P100, unknown).
 pub async fn unsettled_for_user(db: &Db, external_user_id: &str) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(

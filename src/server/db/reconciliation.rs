@@ -284,6 +284,16 @@ pub async fn resolutions_of(db: &Db, subject_id: &str) -> Result<Vec<ResolutionR
 // ---- The finance home's counts ----------------------------------------------------------------
 
 /// Ours in flight (sending, at P100, or unknown) since before `before`.
+/// Unknown movements and exchanges waiting for a person to decide what became of them.
+pub async fn needing_decision(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM movements WHERE status = 'unknown' AND decision IS NOT NULL)
+              + (SELECT COUNT(*) FROM exchanges WHERE status = 'unknown' AND decision IS NOT NULL)",
+    )
+    .fetch_one(db)
+    .await
+}
+
 pub async fn stuck(db: &Db, before: Timestamp) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM ({OURS}) x

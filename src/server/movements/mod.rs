@@ -71,16 +71,46 @@ fn kind_of(record: &MovementRecord) -> Result<MovementKind, AppError> {
         .ok_or_else(|| super::error::internal(format!("movement {} has unknown kind {}", record.id, record.kind)))
 }
 
-/// `Some(threshold text)` when `plan` must wait for a second member.
-async fn approval_above(db: &Db, plan: &Plan) -> Result<Option<String>, AppError> {
-    Ok(match super::settings::threshold(db, &plan.currency).await? {
-        Some(limit) if plan.amount <= limit => None,
-        Some(limit) => Some(plan.money(limit)),
-        None => Some(format!(
+/// `Some(threshold text)` when `plan` must wait for a second member: its amount is above the
+/// currency's threshold, or is with the payer's other movements to the same destination within
+/// `APPROVAL_WINDOW`, so splitting a payment does not walk around four-eyes.
+async fn approval_above(state: &AppState, plan: &Plan) -> Result<Option<String>, AppError> {
+    let Some(limit) = super::settings::threshold(&state.db, &plan.currency).await? else {
+        return Ok(Some(format!(
             "any amount (no {} threshold is set)",
             plan.currency.code().to_uppercase()
-        )),
-    })
+        )));
+    };
+    if plan.amount > limit {
+        return Ok(Some(plan.money(limit)));
+    }
+    let window = state.config.approval_window;
+    let earlier = store::recent_to_destination(
+        &state.db,
+        &store::Destination {
+            kind: plan.kind.as_str(),
+            user: plan.user.as_deref(),
+            direction: plan.direction.map(Direction::as_str),
+            currency: plan.currency.code(),
+            destination: &plan.destination,
+        },
+        Timestamp::now() - window,
+    )
+    .await?;
+    let total = earlier
+        .iter()
+        .filter_map(|a| a.parse::<Decimal>().ok())
+        .fold(plan.amount, |sum, a| sum + a);
+    Ok((total > limit).then(|| {
+        format!(
+            "{} with the {} earlier movement{} to this destination in the last {} ({} in all)",
+            plan.money(limit),
+            earlier.len(),
+            if earlier.len() == 1 { "" } else { "s" },
+            humantime::format_duration(window),
+            plan.money(total)
+        )
+    }))
 }
 
 fn pretty(value: &Value) -> String {
@@ -94,7 +124,7 @@ pub async fn review(state: &AppState, input: &MovementInput) -> Result<Review, A
     Ok(Review {
         kind: plan.kind,
         request: pretty(&plan.request.to_json()),
-        approval_above: approval_above(&state.db, &plan).await?,
+        approval_above: approval_above(state, &plan).await?,
         key: uuid::Uuid::new_v4().to_string(),
         lines: plan.lines,
     })
@@ -145,7 +175,7 @@ pub async fn submit(
         return again(state, actor, existing).await;
     }
     let plan = plan::plan(state, input).await?;
-    let above = approval_above(&state.db, &plan).await?;
+    let above = approval_above(state, &plan).await?;
     let id = uuid::Uuid::now_v7().to_string();
     let body = plan.request.to_json();
     let details = body.to_string();

@@ -401,6 +401,7 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
     Ok(FinanceHome {
         pending_approvals: i64::from(super::approvals::awaiting_decision(db, &actor.staff).await?),
         stuck: store::stuck(db, now - grace).await?,
+        needs_decision: store::needing_decision(db).await?,
         open_mismatches,
         today: totals(&completed_today),
         last_webhook: db::webhooks::last_received(db).await?.map(Into::into),

@@ -114,7 +114,12 @@ fn MovementTable(list: MovementList) -> impl IntoView {
                             <td class=format!("{} whitespace-nowrap", table::TD)>{m.from}</td>
                             <td class=format!("{} max-w-72 truncate font-mono text-xs", table::TD) title=m.to.clone()>{m.to.clone()}</td>
                             <td class=num.clone()>{m.amount}</td>
-                            <td class=table::TD><MovementBadge status=m.status/></td>
+                            <td class=table::TD>
+                                <MovementBadge status=m.status/>
+                                {m.decision.is_some().then(|| view! {
+                                    <span class="ml-1 whitespace-nowrap text-xs font-medium text-amber-800" data-testid="row-needs-decision">"needs a decision"</span>
+                                })}
+                            </td>
                             <td class=format!("{} whitespace-nowrap", table::TD)>{m.created_by}</td>
                         </tr>
                     }).collect_view()}
