@@ -110,14 +110,33 @@ test("finance reviews a crypto withdrawal and a transfer; an admin sets a thresh
   await admin.page.waitForSelector('[data-testid="thresholds"]');
   await hydrated(admin.page);
   await admin.page.fill('[id="field-threshold.eur"]', "12.345");
-  await admin.page.click("text=Save thresholds");
+  await admin.page.click("text=Ask to change thresholds");
   await admin.page.waitForSelector('[id="field-threshold.eur-error"] >> text=2 decimal places');
   await admin.page.fill('[id="field-threshold.eur"]', "2000");
-  await admin.page.click("text=Save thresholds");
-  await admin.page.waitForSelector("text=Saved.");
+  await admin.page.click("text=Ask to change thresholds");
+  await admin.page.waitForSelector("text=Sent for approval");
+  await admin.page.waitForSelector('[data-testid="thresholds-pending"]');
   await shot(admin.page, "settings-thresholds");
-  assert.deepEqual(admin.problems, []);
+
+  // A second admin approves the change; only then does it apply.
+  const admin2 = await openPage(browser);
+  await signInAs(admin2.page, "admin2");
+  await admin2.page.click('[data-testid="nav"] >> text=Approvals');
+  await admin2.page.waitForSelector('[data-testid="awaiting"] >> text=Change four-eyes thresholds');
+  await hydrated(admin2.page);
+  await admin2.page.click('[data-testid="awaiting"] >> text=Change four-eyes thresholds');
+  await admin2.page.waitForSelector('[data-testid="approve"]');
+  await hydrated(admin2.page);
+  assert.match(await admin2.page.textContent('[data-testid="review"]'), /1,000\.00 EUR → 2,000\.00 EUR/);
+  await admin2.page.click('[data-testid="approve"]');
+  await admin2.page.waitForSelector('[data-approval="executed"]');
+  await admin.page.reload();
+  await hydrated(admin.page);
+  assert.equal(await admin.page.inputValue('[id="field-threshold.eur"]'), "2000");
+  assert.equal(await admin.page.locator('[data-testid="thresholds-pending"]').count(), 0);
+  assert.deepEqual([...admin.problems, ...admin2.problems], []);
   await admin.context.close();
+  await admin2.context.close();
 
   const compliance = await openPage(browser);
   await signInAs(compliance.page, "compliance");

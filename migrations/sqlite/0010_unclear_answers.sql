@@ -12,3 +12,7 @@ ALTER TABLE exchanges ADD COLUMN candidates TEXT;
 -- happens; 1: applied; 0: not applied), and a 2xx whose body lacks the documented fields.
 ALTER TABLE sandbox_faults ADD COLUMN applied INTEGER;
 ALTER TABLE sandbox_faults ADD COLUMN malformed INTEGER NOT NULL DEFAULT 0;
+
+-- "Never started here" reads every known user's history too: whose history showed the entry
+-- (NULL: the partner's).
+ALTER TABLE reconciliation_foreign ADD COLUMN holder TEXT;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
-use crate::domain::movements::Threshold;
+use crate::domain::movements::{Threshold, Thresholds};
 
 #[cfg(feature = "ssr")]
 use crate::domain::Permission::*;
@@ -11,15 +11,16 @@ use crate::domain::Permission::*;
 use crate::server::settings as service;
 
 #[server(endpoint = "settings/thresholds", input = leptos::server_fn::codec::Json)]
-pub async fn fetch_thresholds() -> Result<Vec<Threshold>, AppError> {
+pub async fn fetch_thresholds() -> Result<Thresholds, AppError> {
     let (request, _) = super::ssr::guard(&[SettingsManage]).await?;
-    service::thresholds(&request.state.db).await
+    service::thresholds_page(&request.state.db).await
 }
 
+/// Asks a second admin to approve the thresholds that changed.
 #[server(endpoint = "settings/update_thresholds", input = leptos::server_fn::codec::Json)]
-pub async fn update_thresholds(thresholds: Vec<Threshold>) -> Result<Vec<Threshold>, AppError> {
+pub async fn update_thresholds(thresholds: Vec<Threshold>) -> Result<Thresholds, AppError> {
     let (request, actor) = super::ssr::guard(&[SettingsManage]).await?;
-    service::update_thresholds(&request.state.db, &actor, &thresholds).await
+    service::request_thresholds(&request.state, &actor, &thresholds).await
 }
 
 #[server(endpoint = "settings/grace", input = leptos::server_fn::codec::Json)]

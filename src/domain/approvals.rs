@@ -13,6 +13,7 @@ named_enum!(
         Payout => "payouts.send",
         Transfer => "transfers.send",
         Resolve => "payouts.resolve",
+        Thresholds => "settings.thresholds",
     }
 );
 
@@ -23,6 +24,7 @@ impl ApprovalAction {
             ApprovalAction::Payout => "Payout or withdrawal",
             ApprovalAction::Transfer => "Internal transfer",
             ApprovalAction::Resolve => "Decide an unclear payout",
+            ApprovalAction::Thresholds => "Change four-eyes thresholds",
         }
     }
 
@@ -33,6 +35,7 @@ impl ApprovalAction {
             ApprovalAction::Payout => Permission::PayoutsCreate,
             ApprovalAction::Transfer => Permission::TransfersCreate,
             ApprovalAction::Resolve => Permission::PayoutsResolve,
+            ApprovalAction::Thresholds => Permission::SettingsManage,
         }
     }
 
@@ -45,6 +48,7 @@ impl ApprovalAction {
                 &[Permission::ApprovalsDecide, Permission::PayoutsApprove]
             }
             ApprovalAction::Resolve => &[Permission::ApprovalsDecide, Permission::PayoutsResolve],
+            ApprovalAction::Thresholds => &[Permission::ApprovalsDecide, Permission::SettingsManage],
         }
     }
 
@@ -55,6 +59,7 @@ impl ApprovalAction {
             ApprovalAction::Payout | ApprovalAction::Transfer | ApprovalAction::Resolve => {
                 format!("/payouts/{target_id}")
             }
+            ApprovalAction::Thresholds => "/settings".to_owned(),
         }
     }
 }

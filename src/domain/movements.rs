@@ -302,6 +302,13 @@ pub struct Threshold {
     pub amount: String,
 }
 
+/// The thresholds in force, and a change of them waiting for a second admin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub thresholds: Vec<Threshold>,
+    pub pending: Option<super::approvals::PendingApproval>,
+}
+
 /// A crypto deposit P100 holds until its travel rule data arrives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitingDeposit {

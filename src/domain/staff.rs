@@ -64,13 +64,18 @@ impl DemoMember {
     }
 }
 
-/// The demo accounts seeded in sandbox mode: one per role, and a second compliance and finance
-/// member so that four-eyes approvals (nobody approves their own request) can be tried.
+/// The demo accounts seeded in sandbox mode: one per role, and a second admin, compliance and
+/// finance member so that four-eyes approvals (nobody approves their own request) can be tried.
 pub const DEMO_STAFF: &[DemoMember] = &[
     DemoMember {
         handle: "admin",
         role: Role::Admin,
         name: "Ada Admin",
+    },
+    DemoMember {
+        handle: "admin2",
+        role: Role::Admin,
+        name: "Abe Admin",
     },
     DemoMember {
         handle: "onboarding",

@@ -20,7 +20,7 @@ use crate::server::audit::{self, Event, Who};
 use crate::server::auth::Actor;
 use crate::server::db::exchanges::{self as store, Change, ExchangeRecord, ListFilter, NewExchange};
 use crate::server::db::{self, Db, Timestamp};
-use crate::server::recovery::{self, Lookup, Sought};
+use crate::server::recovery::{self, Lookup, Sought, Subject};
 use crate::server::state::AppState;
 use crate::server::users::kyc::Applied;
 use crate::server::webhooks::Preview;
@@ -474,31 +474,19 @@ async fn recover(state: &AppState, record: &ExchangeRecord) -> Result<(), AppErr
         },
     )
     .await?;
-    let words = match lookup {
-        Lookup::Found(upstream_id, details) => return adopt(state, record, &upstream_id, &details).await,
-        Lookup::Ambiguous(candidates) => Some((
-            format!(
-                "P100's history shows {} that could be this one: {}. A person decides which, if any, it is.",
-                if candidates.len() == 1 {
-                    "an exchange"
-                } else {
-                    "exchanges"
-                },
-                candidates.join(", ")
-            ),
-            candidates,
-        )),
-        Lookup::NotFound { .. } if sent_at + state.config.unknown_deadline <= Timestamp::now() => Some((
-            format!(
-                "Still not found at P100 {} after it was sent. A person decides whether P100 received it.",
-                humantime::format_duration(state.config.unknown_deadline)
-            ),
-            Vec::new(),
-        )),
-        Lookup::NotFound { .. } => None,
-    };
-    match words {
-        Some((words, candidates)) => needs_decision(state, record, &words, &candidates).await,
+    if let Lookup::Found(upstream_id, details) = &lookup {
+        return adopt(state, record, upstream_id, details).await;
+    }
+    match recovery::undecided(
+        Subject::Exchange,
+        &lookup,
+        &rivals,
+        sent_at,
+        state.config.unknown_deadline,
+    ) {
+        Some((words, candidates)) => {
+            recovery::needs_decision(state, Subject::Exchange, &record.id, &words, &candidates).await
+        }
         None => Ok(store::touch(&state.db, &record.id).await?),
     }
 }
@@ -536,26 +524,6 @@ async fn adopt(
     tx.commit().await?;
     let record = store::find(&state.db, &record.id).await?.ok_or(AppError::NotFound)?;
     apply_details(&state.db, &record, details).await?;
-    Ok(())
-}
-
-/// Puts an unknown exchange before a person (audited once per reason).
-async fn needs_decision(
-    state: &AppState,
-    record: &ExchangeRecord,
-    words: &str,
-    candidates: &[String],
-) -> Result<(), AppError> {
-    let listed = serde_json::to_string(candidates).map_err(crate::server::error::internal)?;
-    let mut tx = db::begin_write(&state.db).await?;
-    if store::set_decision(&mut tx, &record.id, words, &listed).await? {
-        let event = Event::new("exchanges.needs_decision", Outcome::Failure)
-            .target("exchange", record.id.clone())
-            .reason(words.to_owned())
-            .change(None, Some(json!({ "decision": words, "candidates": candidates })));
-        audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
-    }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -6,11 +6,16 @@
 
 use std::time::Duration;
 
+use serde_json::json;
+
 use crate::domain::AppError;
+use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
 use crate::domain::money::Currency;
 use crate::p100::api::HistoryQuery;
-use crate::server::db::Timestamp;
+use crate::server::audit::{self, Event, Who};
+use crate::server::db::unclear::{self, Table};
+use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 
 /// Clocks differ: an entry may be dated this much before the send began or after it ended.
@@ -149,4 +154,102 @@ where
         }
         _ => Lookup::Ambiguous(fitting.into_iter().map(|(id, _)| id).collect()),
     })
+}
+
+/// What a search is about, as the database and the audit log name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Movement,
+    Exchange,
+}
+
+impl Subject {
+    fn table(self) -> Table {
+        match self {
+            Subject::Movement => Table::Movements,
+            Subject::Exchange => Table::Exchanges,
+        }
+    }
+
+    fn target_kind(self) -> &'static str {
+        match self {
+            Subject::Movement => "movement",
+            Subject::Exchange => "exchange",
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Subject::Movement => "payouts.needs_decision",
+            Subject::Exchange => "exchanges.needs_decision",
+        }
+    }
+
+    fn nouns(self) -> (&'static str, &'static str) {
+        match self {
+            Subject::Movement => ("a movement", "movements"),
+            Subject::Exchange => ("an exchange", "exchanges"),
+        }
+    }
+}
+
+/// Why a person must decide what became of a record, if they must now: more than one P100 entry
+/// (or another record here) fits it, or it is still not found `deadline` after it was sent. With
+/// the P100 ids that fit.
+pub fn undecided<T>(
+    subject: Subject,
+    lookup: &Lookup<T>,
+    rivals: &[String],
+    sent_at: Timestamp,
+    deadline: Duration,
+) -> Option<(String, Vec<String>)> {
+    match lookup {
+        Lookup::Found(..) => None,
+        Lookup::Ambiguous(candidates) => {
+            let (one, many) = subject.nouns();
+            let others = if rivals.is_empty() {
+                String::new()
+            } else {
+                format!(" Other {many} here fit the same entries: {}.", rivals.join(", "))
+            };
+            Some((
+                format!(
+                    "P100's history shows {} that could be this one: {}.{others} A person decides which, if any, it is.",
+                    if candidates.len() == 1 { one } else { many },
+                    candidates.join(", ")
+                ),
+                candidates.clone(),
+            ))
+        }
+        Lookup::NotFound { .. } if sent_at + deadline <= Timestamp::now() => Some((
+            format!(
+                "Still not found at P100 {} after it was sent. A person decides whether P100 received it.",
+                humantime::format_duration(deadline)
+            ),
+            Vec::new(),
+        )),
+        Lookup::NotFound { .. } => None,
+    }
+}
+
+/// Puts an unknown record before a person, with why and the P100 ids that fit (audited once per
+/// reason, as the system).
+pub async fn needs_decision(
+    state: &AppState,
+    subject: Subject,
+    id: &str,
+    words: &str,
+    candidates: &[String],
+) -> Result<(), AppError> {
+    let listed = serde_json::to_string(candidates).map_err(crate::server::error::internal)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    if unclear::set_decision(&mut tx, subject.table(), id, words, &listed).await? {
+        let event = Event::new(subject.audit_action(), Outcome::Failure)
+            .target(subject.target_kind(), id)
+            .reason(words.to_owned())
+            .change(None, Some(json!({ "decision": words, "candidates": candidates })));
+        audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -542,7 +542,10 @@ async fn admins_set_the_thresholds_and_each_change_is_audited() {
     let admin = app.signed_in(Role::Admin).await;
     let (status, thresholds) = admin.call("settings/thresholds", json!({})).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(thresholds[0], json!({ "currency": "eur", "amount": "1000" }));
+    assert_eq!(
+        thresholds["thresholds"][0],
+        json!({ "currency": "eur", "amount": "1000" })
+    );
     let (status, body) = admin
         .call(
             "settings/update_thresholds",
@@ -558,8 +561,27 @@ async fn admins_set_the_thresholds_and_each_change_is_audited() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
+    // Lowering the bar for four-eyes is itself four-eyes: nothing applies until a second admin approves.
+    assert_eq!(saved["thresholds"][0]["amount"], "1000", "{saved}");
+    let approval = saved["pending"]["id"].as_str().expect("a request").to_owned();
+    assert!(app.last_audit("settings.update").await.is_none());
+    let (_, request) = admin.call("approvals/get", json!({ "id": approval })).await;
+    let review: Vec<(String, String)> = serde_json::from_value(request["review"].clone()).unwrap();
+    assert!(
+        review.contains(&("EUR".into(), "1,000.00 EUR → 100.00 EUR".into())),
+        "{review:?}"
+    );
+    assert!(
+        review.contains(&("BTC".into(), "0.02000000 BTC → every amount".into())),
+        "{review:?}"
+    );
+    let approve = json!({ "id": approval, "decision": { "Approve": { "payload_hash": request["payload_hash"] } } });
+    let (status, body) = admin.call("approvals/decide", approve.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the maker cannot approve: {body}");
+    let (status, body) = app.signed_in_as("admin2").await.call("approvals/decide", approve).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let row = app.last_audit("settings.update").await.unwrap();
-    assert_eq!(row.staff_email.as_deref(), Some("admin@sandbox.test"));
+    assert_eq!(row.staff_email.as_deref(), Some("admin2@sandbox.test"));
     let before: Value = serde_json::from_str(row.before_data.as_deref().unwrap()).unwrap();
     let after: Value = serde_json::from_str(row.after_data.as_deref().unwrap()).unwrap();
     assert_eq!(

@@ -485,8 +485,11 @@ async fn the_finance_home_counts_what_waits() {
     let finance2 = app.signed_in_as("finance2").await;
 
     let before = home(&finance2).await;
-    // Above the threshold: waits for finance2.
-    send(&finance, &sepa("1500.00")).await;
+    // Above the threshold: waits for finance2. (To another IBAN: the payouts below, to the usual
+    // one, would otherwise count with it against the threshold.)
+    let mut above = sepa("1500.00");
+    above["Sepa"]["iban"] = json!("DE75 5121 0800 1245 1261 99");
+    send(&finance, &above).await;
     // No answer from P100: stuck and a mismatch.
     fault(&app, "partner.sepa_transfer", |f| f.http_status = Some(503)).await;
     send(&finance, &sepa("160.00")).await;
@@ -520,4 +523,46 @@ async fn the_finance_home_counts_what_waits() {
     let onboarding = app.signed_in(Role::Onboarding).await;
     let (status, _) = onboarding.call("reconciliation/home", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// "Never started here" reads known users' histories too: a user's transfer to the partner made at
+/// P100 by someone else is found in that user's history, named with its holder.
+#[tokio::test]
+async fn a_users_movement_not_started_here_is_found_in_their_history() {
+    use backoffice::p100::types::InternalTransferRequest;
+    let app = spawn_app().await;
+    quick(&app).await;
+    set_grace(&app, "0").await;
+    let finance = app.signed_in(Role::Finance).await;
+    let user = "demo-0025";
+    let foreign = app
+        .state
+        .p100
+        .internal_transfer(&InternalTransferRequest {
+            source_external_user_id: Some(user.into()),
+            destination_external_user_id: None,
+            currency: Currency::Eur,
+            amount: Amount("7.00".parse().unwrap()),
+        })
+        .await
+        .unwrap()
+        .value
+        .transfer_id;
+    let all = eventually("the user's foreign transfer in the report", || async {
+        check_all(&app).await;
+        let all = report(&finance, json!({})).await;
+        let listed = all["rows"].as_array().unwrap().iter().any(|r| r["subject"] == foreign);
+        listed.then_some(all)
+    })
+    .await;
+    let found = row(&all, &foreign);
+    assert_eq!(found["holder"], format!("User {user}"), "{found}");
+    assert_eq!(mismatches(found), ["never_started"]);
+    assert!(
+        found["findings"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("user {user}")),
+        "{found}"
+    );
 }

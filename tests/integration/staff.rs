@@ -65,6 +65,12 @@ async fn nobody_removes_the_last_admin() {
     let app = spawn_app().await;
     let admin = app.signed_in(Role::Admin).await;
     let admin_id = staff_id(&admin, "admin@sandbox.test").await;
+    // The sandbox's second demo admin is disabled first: then this one is the only admin.
+    let demo_second = staff_id(&admin, "admin2@sandbox.test").await;
+    let (status, body) = admin
+        .call("staff/set_disabled", json!({ "id": demo_second, "disabled": true }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     let (status, body) = admin
         .call("staff/set_roles", json!({ "id": admin_id, "roles": ["viewer"] }))

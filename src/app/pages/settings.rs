@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::settings::{UpdateGrace, UpdateThresholds, fetch_grace, fetch_thresholds};
 use crate::app::components::form::{ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, TextField, field_error};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice};
-use crate::domain::movements::Threshold;
+use crate::domain::movements::{Threshold, Thresholds};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -15,12 +15,12 @@ pub fn SettingsPage() -> impl IntoView {
     let grace = Resource::new(|| (), |_| fetch_grace());
     view! {
         <Title text="Settings"/>
-        <PageHeader title="Settings" subtitle="Changes apply at once and are written to the audit log."/>
+        <PageHeader title="Settings" subtitle="Every change is written to the audit log; a change of thresholds applies once a second admin approves it."/>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match (thresholds.await, grace.await) {
-                    (Ok(list), Ok(minutes)) => view! {
-                        <div class="max-w-2xl space-y-4"><Thresholds list/><Grace minutes/></div>
+                    (Ok(current), Ok(minutes)) => view! {
+                        <div class="max-w-2xl space-y-4"><ThresholdsForm current/><Grace minutes/></div>
                     }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                 }
@@ -30,8 +30,9 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
-    let rows: Vec<(String, RwSignal<String>)> = list
+fn ThresholdsForm(current: Thresholds) -> impl IntoView {
+    let rows: Vec<(String, RwSignal<String>)> = current
+        .thresholds
         .into_iter()
         .map(|t| (t.currency, RwSignal::new(t.amount)))
         .collect();
@@ -52,7 +53,19 @@ fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
     };
     view! {
         <Card title="Four-eyes thresholds">
-                <p class="mb-3 text-sm text-slate-600">"A payout, withdrawal or transfer above its currency's amount waits for a second finance member. Leave an amount empty to require approval for every amount in that currency."</p>
+                <p class="mb-3 text-sm text-slate-600">"A payout, withdrawal or transfer above its currency's amount (alone, or with the payer's others to the same destination within the approval window) waits for a second finance member. Leave an amount empty to require approval for every amount in that currency. A change applies once a second admin approves it."</p>
+                {move || {
+                    let pending = match save.value().get() {
+                        Some(Ok(page)) => page.pending,
+                        _ => current.pending.clone(),
+                    };
+                    pending.map(|p| view! {
+                        <p class="mb-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="thresholds-pending">
+                            "A change asked by " {p.maker} " at " {p.created_at.display()} " UTC is waiting for a second admin. "
+                            <a href=format!("/approvals/{}", p.id) class="font-medium underline">"Open the request"</a>
+                        </p>
+                    })
+                }}
                 <form on:submit=submit novalidate data-testid="thresholds">
                     <div class="grid grid-cols-2 gap-x-4 md:grid-cols-3">
                         {rows.into_iter().map(|(currency, amount)| {
@@ -71,8 +84,8 @@ fn Thresholds(list: Vec<Threshold>) -> impl IntoView {
                         }).collect_view()}
                     </div>
                     <div class="mt-3"><ActionError result=save.value()/></div>
-                    {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Saved."/></div> })}
-                    <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Save thresholds"</button>
+                    {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Sent for approval: a second admin must approve it before it applies."/></div> })}
+                    <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Ask to change thresholds"</button>
                 </form>
         </Card>
     }

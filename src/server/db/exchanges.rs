@@ -142,22 +142,6 @@ pub async fn unknown_alike(
     .await
 }
 
-/// Puts an unknown exchange before a person, with why and the P100 ids that fit. `false` when it
-/// already waited for that same reason (or is no longer unknown).
-pub async fn set_decision(tx: &mut Tx, id: &str, decision: &str, candidates: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE exchanges SET decision = $2, candidates = $3, updated_at = $4
-         WHERE id = $1 AND status = 'unknown' AND (decision IS NULL OR decision <> $2 OR candidates <> $3)",
-    )
-    .bind(id)
-    .bind(decision)
-    .bind(candidates)
-    .bind(Timestamp::now())
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Marks an exchange as looked at now (its next look waits a round).
 pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE exchanges SET updated_at = $2 WHERE id = $1")

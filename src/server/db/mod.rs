@@ -11,6 +11,7 @@ pub mod sandbox;
 pub mod settings;
 pub mod staff;
 pub mod throttle;
+pub mod unclear;
 pub mod users;
 pub mod webhooks;
 

@@ -175,12 +175,14 @@ pub struct ForeignRow {
     pub status: String,
     pub created_at: Timestamp,
     pub seen_at: Timestamp,
+    /// Whose history showed it; `None`: the partner's.
+    pub holder: Option<String>,
 }
 
 pub async fn upsert_foreign(db: &Db, row: &ForeignRow) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO reconciliation_foreign (upstream_id, kind, currency, amount, status, created_at, seen_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO reconciliation_foreign (upstream_id, kind, currency, amount, status, created_at, seen_at, holder)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (upstream_id) DO UPDATE SET status = excluded.status, amount = excluded.amount",
     )
     .bind(&row.upstream_id)
@@ -190,6 +192,7 @@ pub async fn upsert_foreign(db: &Db, row: &ForeignRow) -> Result<(), sqlx::Error
     .bind(&row.status)
     .bind(row.created_at)
     .bind(row.seen_at)
+    .bind(&row.holder)
     .execute(db)
     .await
     .map(|_| ())
@@ -206,6 +209,19 @@ pub async fn foreign(db: &Db, from: Timestamp, to: Timestamp, limit: i64) -> Res
     )
     .bind(from)
     .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The next `limit` users of the registry after `after` (by external id) whose history may hold
+/// movements: every user not deleted.
+pub async fn users_after(db: &Db, after: &str, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT external_user_id FROM users WHERE external_user_id > $1 AND account_status <> 'DELETED'
+         ORDER BY external_user_id LIMIT $2",
+    )
+    .bind(after)
     .bind(limit)
     .fetch_all(db)
     .await
@@ -284,16 +300,6 @@ pub async fn resolutions_of(db: &Db, subject_id: &str) -> Result<Vec<ResolutionR
 // ---- The finance home's counts ----------------------------------------------------------------
 
 /// Ours in flight (sending, at P100, or unknown) since before `before`.
-/// Unknown movements and exchanges waiting for a person to decide what became of them.
-pub async fn needing_decision(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM movements WHERE status = 'unknown' AND decision IS NOT NULL)
-              + (SELECT COUNT(*) FROM exchanges WHERE status = 'unknown' AND decision IS NOT NULL)",
-    )
-    .fetch_one(db)
-    .await
-}
-
 pub async fn stuck(db: &Db, before: Timestamp) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM ({OURS}) x

@@ -41,6 +41,21 @@ pub async fn put(tx: &mut Tx, key: &str, value: Option<&str>, staff_id: &str) ->
     }
 }
 
+/// Sets a setting the system owns (no staff member changed it), such as where a background round
+/// stopped.
+pub async fn set_by_system(db: &Db, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = NULL, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(Timestamp::now())
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// Sets a setting the system owns, unless it is set already.
 pub async fn init(db: &Db, key: &str, value: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")

@@ -25,7 +25,7 @@ use super::background;
 use super::db::approvals::ApprovalRecord;
 use super::db::movements::{self as store, Change, ListFilter, MovementRecord, NewMovement};
 use super::db::{self, Db, Timestamp, Tx};
-use super::recovery::{self, Lookup, Sought};
+use super::recovery::{self, Lookup, Sought, Subject};
 use super::state::AppState;
 use super::users::kyc::Applied;
 use super::webhooks::Preview;
@@ -652,42 +652,23 @@ async fn recover(state: &AppState, record: &MovementRecord) -> Result<bool, AppE
         },
     )
     .await?;
-    match lookup {
-        Lookup::Found(upstream_id, settled) => {
-            let why = format!(
-                "found in P100's history as {upstream_id} (the only entry with the same amount, destination and \
-                 time); not sent again"
-            );
-            adopt(state, record, &upstream_id, &settled, &Who::system(), &why).await?;
-            return Ok(true);
-        }
-        Lookup::Ambiguous(candidates) => {
-            let others = if rivals.is_empty() {
-                String::new()
-            } else {
-                format!(" Other movements here fit the same entries: {}.", rivals.join(", "))
-            };
-            let words = format!(
-                "P100's history shows {} that could be this one: {}.{others} A person decides which, if any, it is.",
-                if candidates.len() == 1 {
-                    "a movement"
-                } else {
-                    "movements"
-                },
-                candidates.join(", ")
-            );
-            needs_decision(state, record, &words, &candidates).await?;
-        }
-        Lookup::NotFound { .. } => {
-            let sent = record.submitted_at.unwrap_or(record.created_at);
-            if sent + state.config.unknown_deadline <= Timestamp::now() {
-                let words = format!(
-                    "Still not found at P100 {} after it was sent. A person decides whether P100 received it.",
-                    humantime::format_duration(state.config.unknown_deadline)
-                );
-                needs_decision(state, record, &words, &[]).await?;
-            }
-        }
+    if let Lookup::Found(upstream_id, settled) = &lookup {
+        let why = format!(
+            "found in P100's history as {upstream_id} (the only entry with the same amount, destination and \
+             time); not sent again"
+        );
+        adopt(state, record, upstream_id, settled, &Who::system(), &why).await?;
+        return Ok(true);
+    }
+    let sent_at = record.submitted_at.unwrap_or(record.created_at);
+    if let Some((words, candidates)) = recovery::undecided(
+        Subject::Movement,
+        &lookup,
+        &rivals,
+        sent_at,
+        state.config.unknown_deadline,
+    ) {
+        recovery::needs_decision(state, Subject::Movement, &record.id, &words, &candidates).await?;
     }
     Ok(false)
 }
@@ -723,26 +704,6 @@ impl Wanted {
                 _ => true,
             }
     }
-}
-
-/// Puts an unknown movement before a person (audited once per reason).
-async fn needs_decision(
-    state: &AppState,
-    record: &MovementRecord,
-    words: &str,
-    candidates: &[String],
-) -> Result<(), AppError> {
-    let listed = serde_json::to_string(candidates).map_err(super::error::internal)?;
-    let mut tx = db::begin_write(&state.db).await?;
-    if store::set_decision(&mut tx, &record.id, words, &listed).await? {
-        let event = Event::new("payouts.needs_decision", Outcome::Failure)
-            .target("movement", record.id.clone())
-            .reason(words.to_owned())
-            .change(None, Some(json!({ "decision": words, "candidates": candidates })));
-        audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Takes an unknown movement to `pending` as P100's `upstream_id` (audited by `who` with `why`),

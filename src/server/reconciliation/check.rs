@@ -7,6 +7,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 
 use crate::domain::AppError;
+use crate::domain::balances::Holder;
 use crate::domain::movements::MovementKind;
 use crate::domain::reconciliation::Subject;
 use crate::p100::api::HistoryQuery;
@@ -28,6 +29,10 @@ const SCAN_PAGE: u32 = 100;
 const SCAN_PAGES: u32 = 3;
 /// When the back office first ran: P100 movements before it are not ours to account for.
 const SINCE_KEY: &str = "reconciliation.since";
+/// Users' histories read per round (the newest page each), in turn from where the last round
+/// stopped: every known user is read, at a bounded load on P100.
+const USER_BATCH: i64 = 5;
+const USER_CURSOR_KEY: &str = "reconciliation.user_cursor";
 /// The partner history's entry types for the movements this back office starts (INFERRED, like the
 /// history's shape: the types the sandbox writes).
 const STARTED_HERE: [&str; 4] = ["sepa_transfer", "crypto_withdrawal", "internal_transfer", "exchange"];
@@ -102,13 +107,32 @@ async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Records the partner history's outgoing movements (of the kinds started here) whose id no record
-/// of ours holds.
+/// Records the outgoing movements (of the kinds started here) in the partner's history and in a
+/// batch of known users' histories (taken in turn, so every user is read at a bounded rate) whose
+/// id no record of ours holds. One user's history that cannot be read does not stop the round.
 async fn scan_history(state: &AppState) -> Result<(), AppError> {
     let since = db::settings::get(&state.db, SINCE_KEY)
         .await?
         .and_then(|t| Timestamp::parse(&t).ok())
         .unwrap_or_else(Timestamp::now);
+    scan(state, &Holder::Partner, since, SCAN_PAGES).await?;
+    let after = db::settings::get(&state.db, USER_CURSOR_KEY).await?.unwrap_or_default();
+    let users = store::users_after(&state.db, &after, USER_BATCH).await?;
+    // Past the last user, the next round starts again from the first.
+    let next = if (users.len() as i64) < USER_BATCH {
+        String::new()
+    } else {
+        users.last().cloned().unwrap_or_default()
+    };
+    for user in users {
+        if let Err(err) = scan(state, &Holder::User(user.clone()), since, 1).await {
+            tracing::warn!(%user, %err, "reading a user's history for movements not started here");
+        }
+    }
+    Ok(db::settings::set_by_system(&state.db, USER_CURSOR_KEY, &next).await?)
+}
+
+async fn scan(state: &AppState, holder: &Holder, since: Timestamp, pages: u32) -> Result<(), AppError> {
     let from = since.max(Timestamp::now() - SCAN_BACK);
     let mut query = HistoryQuery {
         page: 1,
@@ -116,8 +140,12 @@ async fn scan_history(state: &AppState) -> Result<(), AppError> {
         from: Some(from.get().date().to_string()),
         to: None,
     };
-    while query.page <= SCAN_PAGES {
-        let entries = state.p100.partner_transactions(&query).await?.value;
+    while query.page <= pages {
+        let entries = match holder {
+            Holder::Partner => state.p100.partner_transactions(&query).await?,
+            Holder::User(id) => state.p100.user_transactions(id, &query).await?,
+        }
+        .value;
         for entry in &entries {
             let Some(upstream_id) = entry.movement_id() else {
                 continue;
@@ -140,6 +168,7 @@ async fn scan_history(state: &AppState) -> Result<(), AppError> {
                 status: entry.status.clone().unwrap_or_default(),
                 created_at,
                 seen_at: Timestamp::now(),
+                holder: holder.user().map(str::to_owned),
             };
             store::upsert_foreign(&state.db, &row).await?;
         }

@@ -196,11 +196,16 @@ fn foreign_row(row: ForeignRow, now: Timestamp, grace: Duration, resolution: Opt
     let amount = at_scale(&row.amount, &currency).abs();
     // Just seen: the movement whose call went unanswered may still claim it (see payouts' recover).
     let settled = row.seen_at + grace <= now;
+    let holder = Holder::from_param(row.holder.clone());
     let findings = if settled {
         vec![Finding {
             mismatch: Mismatch::NeverStarted,
             detail: format!(
-                "P100's partner history shows a {} of {amount} {} that no record here holds.",
+                "P100's history of {} shows a {} of {amount} {} that no record here holds.",
+                match &holder {
+                    Holder::Partner => "the partner".to_owned(),
+                    Holder::User(id) => format!("user {id}"),
+                },
                 row.kind.replace('_', " "),
                 currency.code().to_uppercase()
             ),
@@ -212,7 +217,7 @@ fn foreign_row(row: ForeignRow, now: Timestamp, grace: Duration, resolution: Opt
     let verdict = verdict::verdict(&findings, !settled, covered);
     ReportRow {
         href: None,
-        holder: "Partner".into(),
+        holder: holder.label(),
         currency: currency.code().to_uppercase(),
         amount: amount.to_string(),
         ours: None,
@@ -401,7 +406,7 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
     Ok(FinanceHome {
         pending_approvals: i64::from(super::approvals::awaiting_decision(db, &actor.staff).await?),
         stuck: store::stuck(db, now - grace).await?,
-        needs_decision: store::needing_decision(db).await?,
+        needs_decision: db::unclear::waiting(db).await?,
         open_mismatches,
         today: totals(&completed_today),
         last_webhook: db::webhooks::last_received(db).await?.map(Into::into),

@@ -1,0 +1,53 @@
+//! Payouts, withdrawals, transfers and exchanges whose outcome P100 left unclear and that a person
+//! must decide (`server::recovery`): the same two columns on both tables.
+
+use super::{Db, Timestamp, Tx};
+
+/// Where a record lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Movements,
+    Exchanges,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Movements => "movements",
+            Table::Exchanges => "exchanges",
+        }
+    }
+}
+
+/// Puts an unknown record before a person, with why and the P100 ids that fit (a JSON list).
+/// `false` when it already waited for that same reason (or is no longer unknown).
+pub async fn set_decision(
+    tx: &mut Tx,
+    table: Table,
+    id: &str,
+    decision: &str,
+    candidates: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET decision = $2, candidates = $3, updated_at = $4
+         WHERE id = $1 AND status = 'unknown' AND (decision IS NULL OR decision <> $2 OR candidates <> $3)",
+        table.name()
+    ))
+    .bind(id)
+    .bind(decision)
+    .bind(candidates)
+    .bind(Timestamp::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many records wait for a person to decide, both tables together.
+pub async fn waiting(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM movements WHERE status = 'unknown' AND decision IS NOT NULL)
+              + (SELECT COUNT(*) FROM exchanges WHERE status = 'unknown' AND decision IS NOT NULL)",
+    )
+    .fetch_one(db)
+    .await
+}
