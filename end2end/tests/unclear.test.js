@@ -53,7 +53,7 @@ test("a payout P100 made but answered P500 is 'outcome unknown', never sent agai
   await payOut(finance.page, "12.34", "Unclear answer");
   await finance.page.waitForSelector('[data-testid="movement-status"] [data-movement="unknown"]');
   const failure = await finance.page.textContent('[data-testid="movement-failure"]');
-  assert.match(failure, /\(P500\)/);
+  assert.match(failure, /P100 answered P500/);
   assert.match(failure, /not sent again/);
   await shot(finance.page, "payout-outcome-unknown");
 

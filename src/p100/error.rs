@@ -224,15 +224,21 @@ impl P100Error {
     }
 
     /// What a movement that got this answer records as its failure: P100's words and code, and for
-    /// an answer that may mean "accepted", that it is looked for and not sent again.
+    /// an answer that may mean "accepted", what came back and that it is looked for, not sent again.
     pub fn money_words(&self) -> String {
-        let said = format!("{} ({})", self.staff_message(), self.code());
         match self.money_answer() {
-            MoneyAnswer::Refused => said,
-            MoneyAnswer::MaybeAccepted => format!(
-                "P100's answer does not say whether it was made: {said}. It is not sent again; \
-                 the back office looks for it at P100."
-            ),
+            MoneyAnswer::Refused => format!("{} ({})", self.staff_message(), self.code()),
+            MoneyAnswer::MaybeAccepted => {
+                let what = match self {
+                    P100Error::OutcomeUnknown { .. } => "P100 did not answer in time (timeout)".to_owned(),
+                    P100Error::Unexpected { .. } => "P100's answer could not be read (unexpected)".to_owned(),
+                    other => format!("P100 answered {}", other.code()),
+                };
+                format!(
+                    "{what}, which does not say whether it was made. It is not sent again; the back office looks \
+                     for it in P100's history."
+                )
+            }
         }
     }
 
@@ -349,7 +355,7 @@ mod tests {
     #[test]
     fn a_maybe_accepted_answer_says_it_is_not_sent_again() {
         let words = refused("P500", 400).money_words();
-        assert!(words.contains("(P500)"), "{words}");
+        assert!(words.starts_with("P100 answered P500,"), "{words}");
         assert!(words.contains("not sent again"), "{words}");
         assert_eq!(
             refused("P433", 400).money_words(),

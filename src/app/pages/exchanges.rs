@@ -315,7 +315,7 @@ fn ExchangeDetail(x: ExchangeView, ticks: RwSignal<u32>, reload: Callback<()>) -
                         <p class="mt-3 text-sm text-slate-600">"P100 has the funds reserved and is completing the exchange; this page follows it."</p>
                     })}
                     {(status == ExchangeStatus::Unknown).then(|| view! {
-                        <p class="mt-3 text-sm text-amber-800">"P100's answer to the finalize call did not say whether it was made. It is not sent again: the back office looks for it in the holder's P100 history and follows it once found."</p>
+                        <p class="mt-3 text-sm text-slate-600">"P100's answer to the finalize call did not say whether it was made. It is not sent again: the back office looks for it in the holder's P100 history and follows it once found."</p>
                     })}
                     {x.decision.clone().map(|decision| view! { <DecisionNotice decision/> })}
                 </Card>

@@ -10,7 +10,6 @@ use super::{Settled, adopt, kind_of, read_upstream, sought};
 use crate::domain::AppError;
 use crate::domain::approvals::{ApprovalAction, ApprovalView};
 use crate::domain::audit::Outcome;
-use crate::domain::money::{Currency, display};
 use crate::domain::movements::{Decision, MovementStatus, ResolveInput};
 use crate::server::approvals::{self, NewRequest, Payload, reason_text};
 use crate::server::audit::{self, Event};
@@ -66,19 +65,19 @@ pub async fn request(state: &AppState, actor: &Actor, input: &ResolveInput) -> R
             "P100 never received it: it ends as failed, nothing moved".to_owned()
         }
     };
-    let currency = Currency::parse(&record.currency);
-    let amount = display(record.amount.parse().unwrap_or_default(), &currency);
+    let view = super::view(record.clone(), None);
     let why = record.decision.clone().or(record.failure.clone()).unwrap_or_default();
     let payload = Payload {
         upstream: json!({ "call": CALL, "movement": record.id, "upstreamId": upstream_id }),
         review: vec![
             (
                 "Movement".into(),
-                format!("{} {amount} to {}", record.kind, record.destination),
+                format!("{} of {} to {}", view.kind.label(), view.amount, view.to),
             ),
+            ("From".into(), view.from),
             (
-                "Sent".into(),
-                record.submitted_at.map(|t| t.to_text()).unwrap_or_default(),
+                "Sent (UTC)".into(),
+                view.submitted_at.map(|t| t.display()).unwrap_or_default(),
             ),
             ("Why it is unclear".into(), why),
             ("Decision".into(), decided),

@@ -166,7 +166,7 @@ fn Movement(detail: MovementDetail, reload: RwSignal<u32>) -> impl IntoView {
                         <div class=if status == MovementStatus::Unknown { NOTICE_UNCLEAR } else { NOTICE_FAILED } data-testid="movement-failure">{f}</div>
                     })}
                     {(status == MovementStatus::Unknown).then(|| view! {
-                        <p class="mt-3 text-sm text-amber-800">"P100's answer did not say whether it was made. It is not sent again: the back office looks for it in the payer's P100 history and follows it once found. Do not start it again before it is found or reconciled."</p>
+                        <p class="mt-3 text-sm text-slate-600">"This page looks for it again every 15 seconds. Do not start it again before it is found at P100 or a person decides."</p>
                     })}
                     {m.decision.clone().map(|decision| view! { <DecisionNotice decision/> })}
                     {matches!(status, MovementStatus::Submitting | MovementStatus::Pending).then(|| view! {
