@@ -100,7 +100,7 @@ test("two equal payouts with unclear answers wait for a person; one decides, a s
   await checker.page.click('[data-testid="awaiting"] >> text=Decide an unclear payout');
   await checker.page.waitForSelector('[data-testid="approve"]');
   await hydrated(checker.page);
-  assert.match(await checker.page.textContent('[data-testid="review"]'), /It is P100's movement/);
+  assert.match(await checker.page.textContent('[data-testid="review"]'), /at P100: follow it from there/);
   await shot(checker.page, "payout-decision-review");
   await checker.page.click('[data-testid="approve"]');
   await checker.page.waitForSelector('[data-approval="executed"]');

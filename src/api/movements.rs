@@ -40,11 +40,16 @@ pub async fn fetch_movement(id: String) -> Result<MovementDetail, AppError> {
     service::follow(&request.state, &id).await
 }
 
-/// A person's decision about a movement whose outcome P100 left unclear, for a second member.
+/// A person's decision about a payout or exchange whose outcome P100 left unclear, for a second
+/// member.
 #[server(endpoint = "payouts/resolve", input = leptos::server_fn::codec::Json)]
 pub async fn resolve_movement(input: ResolveInput) -> Result<ApprovalView, AppError> {
+    use crate::domain::movements::Unclear;
     let (request, actor) = super::ssr::guard(&[BalancesRead, PayoutsResolve]).await?;
-    service::resolution::request(&request.state, &actor, &input).await
+    match input.subject {
+        Unclear::Movement => service::resolution::request(&request.state, &actor, &input).await,
+        Unclear::Exchange => crate::server::exchanges::resolution::request(&request.state, &actor, &input).await,
+    }
 }
 
 #[server(endpoint = "payouts/list", input = leptos::server_fn::codec::Json)]

@@ -13,6 +13,7 @@ named_enum!(
         Payout => "payouts.send",
         Transfer => "transfers.send",
         Resolve => "payouts.resolve",
+        ResolveExchange => "exchanges.resolve",
         Thresholds => "settings.thresholds",
     }
 );
@@ -24,6 +25,7 @@ impl ApprovalAction {
             ApprovalAction::Payout => "Payout or withdrawal",
             ApprovalAction::Transfer => "Internal transfer",
             ApprovalAction::Resolve => "Decide an unclear payout",
+            ApprovalAction::ResolveExchange => "Decide an unclear exchange",
             ApprovalAction::Thresholds => "Change four-eyes thresholds",
         }
     }
@@ -34,7 +36,7 @@ impl ApprovalAction {
             ApprovalAction::UserDelete => Permission::UsersDelete,
             ApprovalAction::Payout => Permission::PayoutsCreate,
             ApprovalAction::Transfer => Permission::TransfersCreate,
-            ApprovalAction::Resolve => Permission::PayoutsResolve,
+            ApprovalAction::Resolve | ApprovalAction::ResolveExchange => Permission::PayoutsResolve,
             ApprovalAction::Thresholds => Permission::SettingsManage,
         }
     }
@@ -47,7 +49,9 @@ impl ApprovalAction {
             ApprovalAction::Payout | ApprovalAction::Transfer => {
                 &[Permission::ApprovalsDecide, Permission::PayoutsApprove]
             }
-            ApprovalAction::Resolve => &[Permission::ApprovalsDecide, Permission::PayoutsResolve],
+            ApprovalAction::Resolve | ApprovalAction::ResolveExchange => {
+                &[Permission::ApprovalsDecide, Permission::PayoutsResolve]
+            }
             ApprovalAction::Thresholds => &[Permission::ApprovalsDecide, Permission::SettingsManage],
         }
     }
@@ -59,6 +63,7 @@ impl ApprovalAction {
             ApprovalAction::Payout | ApprovalAction::Transfer | ApprovalAction::Resolve => {
                 format!("/payouts/{target_id}")
             }
+            ApprovalAction::ResolveExchange => format!("/exchanges/{target_id}"),
             ApprovalAction::Thresholds => "/settings".to_owned(),
         }
     }

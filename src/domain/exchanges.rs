@@ -86,6 +86,8 @@ pub struct ExchangeView {
     pub failure: Option<String>,
     /// Set when a person must decide what became of it at P100.
     pub decision: Option<super::movements::Decision>,
+    /// A person's decision about it, waiting for a second member.
+    pub pending_resolution: Option<super::approvals::PendingApproval>,
     pub started_by: String,
     pub created_at: UtcTime,
     pub finalized_at: Option<UtcTime>,

@@ -235,10 +235,20 @@ pub struct MovementDetail {
     pub pending_resolution: Option<super::approvals::PendingApproval>,
 }
 
-/// What a member decides became of an unclear movement: it is P100's movement `upstream_id` (one of
-/// the candidates shown), or P100 never received it (`None`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+named_enum!(
+    /// What a record whose outcome P100 left unclear is: a payout, withdrawal or transfer, or an
+    /// exchange.
+    Unclear {
+        Movement => "movement",
+        Exchange => "exchange",
+    }
+);
+
+/// What a member decides became of an unclear record: it is P100's `upstream_id` (one of the
+/// candidates shown), or P100 never received it (`None`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResolveInput {
+    pub subject: Unclear,
     pub id: String,
     pub upstream_id: Option<String>,
     pub note: String,

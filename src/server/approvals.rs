@@ -473,6 +473,9 @@ async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppErr
             ApprovalAction::Resolve => super::movements::resolution::execute(state, actor, &record, &payload)
                 .await
                 .map_err(|e| e.to_string()),
+            ApprovalAction::ResolveExchange => super::exchanges::resolution::execute(state, actor, &record, &payload)
+                .await
+                .map_err(|e| e.to_string()),
             ApprovalAction::Thresholds => super::settings::execute_thresholds(state, actor, &record, &payload)
                 .await
                 .map_err(|e| e.to_string()),
@@ -545,7 +548,10 @@ async fn closed(
 ) -> Result<(), AppError> {
     match action_of(record)? {
         // A decision nobody approved leaves the movement unknown, waiting for a person.
-        ApprovalAction::UserDelete | ApprovalAction::Resolve | ApprovalAction::Thresholds => Ok(()),
+        ApprovalAction::UserDelete
+        | ApprovalAction::Resolve
+        | ApprovalAction::ResolveExchange
+        | ApprovalAction::Thresholds => Ok(()),
         ApprovalAction::Payout | ApprovalAction::Transfer => {
             super::movements::approval_closed(tx, who, meta, &record.target_id, status).await
         }

@@ -12,6 +12,7 @@ use crate::domain::AppError;
 use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
 use crate::domain::money::Currency;
+use crate::domain::movements::Unclear;
 use crate::p100::api::HistoryQuery;
 use crate::server::audit::{self, Event, Who};
 use crate::server::db::unclear::{self, Table};
@@ -156,40 +157,24 @@ where
     })
 }
 
-/// What a search is about, as the database and the audit log name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    Movement,
-    Exchange,
+fn table(subject: Unclear) -> Table {
+    match subject {
+        Unclear::Movement => Table::Movements,
+        Unclear::Exchange => Table::Exchanges,
+    }
 }
 
-impl Subject {
-    fn table(self) -> Table {
-        match self {
-            Subject::Movement => Table::Movements,
-            Subject::Exchange => Table::Exchanges,
-        }
+fn audit_action(subject: Unclear) -> &'static str {
+    match subject {
+        Unclear::Movement => "payouts.needs_decision",
+        Unclear::Exchange => "exchanges.needs_decision",
     }
+}
 
-    fn target_kind(self) -> &'static str {
-        match self {
-            Subject::Movement => "movement",
-            Subject::Exchange => "exchange",
-        }
-    }
-
-    fn audit_action(self) -> &'static str {
-        match self {
-            Subject::Movement => "payouts.needs_decision",
-            Subject::Exchange => "exchanges.needs_decision",
-        }
-    }
-
-    fn nouns(self) -> (&'static str, &'static str) {
-        match self {
-            Subject::Movement => ("a movement", "movements"),
-            Subject::Exchange => ("an exchange", "exchanges"),
-        }
+fn nouns(subject: Unclear) -> (&'static str, &'static str) {
+    match subject {
+        Unclear::Movement => ("a movement", "movements"),
+        Unclear::Exchange => ("an exchange", "exchanges"),
     }
 }
 
@@ -197,7 +182,7 @@ impl Subject {
 /// (or another record here) fits it, or it is still not found `deadline` after it was sent. With
 /// the P100 ids that fit.
 pub fn undecided<T>(
-    subject: Subject,
+    subject: Unclear,
     lookup: &Lookup<T>,
     rivals: &[String],
     sent_at: Timestamp,
@@ -206,7 +191,7 @@ pub fn undecided<T>(
     match lookup {
         Lookup::Found(..) => None,
         Lookup::Ambiguous(candidates) => {
-            let (one, many) = subject.nouns();
+            let (one, many) = nouns(subject);
             let others = if rivals.is_empty() {
                 String::new()
             } else {
@@ -236,20 +221,49 @@ pub fn undecided<T>(
 /// reason, as the system).
 pub async fn needs_decision(
     state: &AppState,
-    subject: Subject,
+    subject: Unclear,
     id: &str,
     words: &str,
     candidates: &[String],
 ) -> Result<(), AppError> {
     let listed = serde_json::to_string(candidates).map_err(crate::server::error::internal)?;
     let mut tx = db::begin_write(&state.db).await?;
-    if unclear::set_decision(&mut tx, subject.table(), id, words, &listed).await? {
-        let event = Event::new(subject.audit_action(), Outcome::Failure)
-            .target(subject.target_kind(), id)
+    if unclear::set_decision(&mut tx, table(subject), id, words, &listed).await? {
+        let event = Event::new(audit_action(subject), Outcome::Failure)
+            .target(subject.as_str(), id)
             .reason(words.to_owned())
             .change(None, Some(json!({ "decision": words, "candidates": candidates })));
         audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Checks a person's decision about an unknown record before a second member sees it: one of the
+/// P100 ids shown (`candidates`) that no other record holds (`held`), or "P100 never received it",
+/// which may be said only once the history around the send (`sought`) was read in full. The
+/// decision in words.
+pub async fn check_decision(
+    state: &AppState,
+    candidates: &[String],
+    upstream_id: Option<&str>,
+    held: bool,
+    sought: &Sought,
+) -> Result<String, AppError> {
+    match upstream_id {
+        Some(id) if !candidates.iter().any(|c| c == id) => {
+            Err(AppError::field("upstream_id", "Pick one of the P100 movements shown."))
+        }
+        Some(_) if held => Err(AppError::field(
+            "upstream_id",
+            "That P100 movement is already another record's here.",
+        )),
+        Some(id) => Ok(format!("It is {id} at P100: follow it from there")),
+        None if !in_window(state, sought).await?.complete => Err(AppError::Refused(
+            "P100's history around the send could not be read in full yet, so no one can say P100 never received \
+             it. Try again in a few minutes."
+                .into(),
+        )),
+        None => Ok("P100 never received it: it ends as failed, nothing moved".to_owned()),
+    }
 }

@@ -432,7 +432,7 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
     }
 
     // A person says which one P100 made; a second member approves that exact decision.
-    let resolve = |id: &str, upstream: Option<&str>| json!({ "input": { "id": id, "upstream_id": upstream, "note": "the bank statement shows one debit" } });
+    let resolve = |id: &str, upstream: Option<&str>| json!({ "input": { "subject": "movement", "id": id, "upstream_id": upstream, "note": "the bank statement shows one debit" } });
     let (status, body) = finance
         .call("payouts/resolve", resolve(&first, Some("not-a-candidate")))
         .await;
@@ -530,4 +530,108 @@ async fn history_in_every_shape_is_read_and_still_finds_a_payout() {
             assert!(statuses.iter().all(|s| *s != "—"), "{shape}: {statuses:?}");
         }
     }
+}
+
+/// A connection P100 never accepted cannot have moved money: the one answer besides a P-code that
+/// is a refusal. (A closed port stands in for P100 here: the sandbox cannot refuse a connection.)
+#[tokio::test]
+async fn a_connection_never_opened_sent_nothing() {
+    use backoffice::domain::money::{Amount, Currency};
+    use backoffice::p100::error::MoneyAnswer;
+    use backoffice::p100::types::SepaTransferRequest;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let base = url::Url::parse(&format!("http://{addr}/")).unwrap();
+    let client = backoffice::p100::Client::new(base, "key".to_owned().into(), Default::default()).unwrap();
+    let failure = client
+        .sepa_transfer(&SepaTransferRequest {
+            source_external_user_id: None,
+            amount: Amount("10.00".parse().unwrap()),
+            currency: Currency::Eur,
+            destination_iban: "DE89370400440532013000".into(),
+            transfer_title: "never sent".into(),
+            receiver_type: None,
+            receiver_first_name: None,
+            receiver_last_name: None,
+            company_name: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure.error.money_answer(),
+        MoneyAnswer::Refused,
+        "{:?}",
+        failure.error
+    );
+    assert_eq!(failure.call.attempts, 1);
+}
+
+/// The same for exchanges: two equal finalizes answered P500, one made at P100; both wait for a
+/// person; one is decided to be P100's exchange, the other never received, each with four-eyes.
+#[tokio::test]
+async fn two_equal_unknown_exchanges_are_decided_by_people() {
+    let app = spawn_app_with(&[("P100_TIMEOUT", "1s")]).await;
+    quick(&app).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let checker = app.signed_in_as("finance2").await;
+    let op = Op::ExchangePartner;
+    let (endpoint, kind) = op.endpoint();
+    let before = movement_count(app.db(), kind).await.unwrap();
+    let mut ids = Vec::new();
+    for applied in [true, false] {
+        fault(&app, endpoint, |f| {
+            f.p_code = Some("P500".into());
+            f.applied = Some(applied);
+        })
+        .await;
+        // Locked and finalized without reading it back: both are unknown before either is looked for.
+        let (_, locked) = finance.call("exchanges/lock", json!({ "input": op.input(7) })).await;
+        let id = locked["id"].as_str().expect("locked").to_owned();
+        let (status, done) = finance.call("exchanges/finalize", json!({ "id": id })).await;
+        assert_eq!(
+            (status, done["status"].as_str()),
+            (StatusCode::OK, Some("unknown")),
+            "{done}"
+        );
+        ids.push(id);
+    }
+    let mut candidate = String::new();
+    for id in &ids {
+        let record = eventually("the exchange to need a decision", || async {
+            let record = op.get(&finance, id).await;
+            (!record["decision"].is_null()).then_some(record)
+        })
+        .await;
+        candidate = record["decision"]["candidates"][0].as_str().unwrap().to_owned();
+    }
+    let decide = |id: &str, upstream: Option<&str>| json!({ "input": { "subject": "exchange", "id": id, "upstream_id": upstream, "note": "P100 support confirmed one" } });
+    let approve = |request: &Value| json!({ "id": request["id"], "decision": { "Approve": { "payload_hash": request["payload_hash"] } } });
+    let (status, request) = finance.call("payouts/resolve", decide(&ids[0], Some(&candidate))).await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    assert_eq!(request["action"], "exchanges.resolve");
+    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let done = eventually("the decided exchange to complete", || async {
+        let record = op.get(&finance, &ids[0]).await;
+        (record["status"] == "completed").then_some(record)
+    })
+    .await;
+    assert_eq!(done["upstream_id"], candidate.as_str());
+
+    let (status, request) = finance.call("payouts/resolve", decide(&ids[1], None)).await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(op.get(&finance, &ids[1]).await["status"], "failed");
+    assert!(
+        audit_actions(&app, &ids[1])
+            .await
+            .contains(&"exchanges.resolve".to_owned())
+    );
+    assert_eq!(
+        movement_count(app.db(), kind).await.unwrap() - before,
+        1,
+        "one exchange at P100"
+    );
 }

@@ -194,7 +194,7 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
         (
             "payouts/resolve",
             Some(&[BalancesRead, PayoutsResolve]),
-            json!({ "input": { "id": "no-such-movement", "upstream_id": null, "note": "" } }),
+            json!({ "input": { "subject": "movement", "id": "no-such-movement", "upstream_id": null, "note": "" } }),
         ),
         ("payouts/waiting_deposits", Some(&[TravelRuleSubmit]), json!({})),
         (

@@ -2,6 +2,7 @@
 
 pub mod filters;
 pub mod form;
+pub mod resolve;
 pub mod status;
 pub mod upload;
 

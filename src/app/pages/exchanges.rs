@@ -13,11 +13,13 @@ use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, currency_options, field_error,
 };
+use crate::app::components::resolve::Resolve;
 use crate::app::components::status::ExchangeBadge;
 use crate::app::components::{Card, DecisionNotice, ErrorNotice, Loading, PageHeader, load_in_browser, table};
 use crate::domain::balances::Holder;
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::Currency;
+use crate::domain::movements::Unclear;
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
 
@@ -285,6 +287,8 @@ fn ExchangeDetail(x: ExchangeView, ticks: RwSignal<u32>, reload: Callback<()>) -
     );
     let holder = holder_link(&x.holder);
     let balances = view! { <HolderBalances holder=x.holder.clone() pair=[x.from.clone(), x.to.clone()]/> };
+    let candidates = x.decision.clone().map(|d| d.candidates).unwrap_or_default();
+    let pending = x.pending_resolution.clone();
     view! {
         <Title text=title.clone()/>
         <div class="mb-4 flex flex-wrap items-end justify-between gap-3">
@@ -319,6 +323,9 @@ fn ExchangeDetail(x: ExchangeView, ticks: RwSignal<u32>, reload: Callback<()>) -
                     })}
                     {x.decision.clone().map(|decision| view! { <DecisionNotice decision/> })}
                 </Card>
+                {(status == ExchangeStatus::Unknown).then(|| view! {
+                    <Resolve subject=Unclear::Exchange id=x.id.clone() candidates pending reload/>
+                })}
                 {(can_act && (locked || status == ExchangeStatus::Expired)).then(|| view! {
                     <FinalizeCard id=x.id.clone() again=x.again.clone() left=Signal::derive(left) reload/>
                 })}

@@ -25,7 +25,7 @@ use super::background;
 use super::db::approvals::ApprovalRecord;
 use super::db::movements::{self as store, Change, ListFilter, MovementRecord, NewMovement};
 use super::db::{self, Db, Timestamp, Tx};
-use super::recovery::{self, Lookup, Sought, Subject};
+use super::recovery::{self, Lookup, Sought};
 use super::state::AppState;
 use super::users::kyc::Applied;
 use super::webhooks::Preview;
@@ -36,7 +36,7 @@ use crate::domain::destinations::comparable;
 use crate::domain::money::{Currency, display};
 use crate::domain::movements::{
     Direction, MovementApproval, MovementDetail, MovementFilter, MovementInput, MovementKind, MovementList,
-    MovementStatus, MovementView, PayoutContext, Review,
+    MovementStatus, MovementView, PayoutContext, Review, Unclear,
 };
 use crate::domain::{AppError, FieldErrors, Permission};
 use crate::p100::error::MoneyAnswer;
@@ -662,13 +662,13 @@ async fn recover(state: &AppState, record: &MovementRecord) -> Result<bool, AppE
     }
     let sent_at = record.submitted_at.unwrap_or(record.created_at);
     if let Some((words, candidates)) = recovery::undecided(
-        Subject::Movement,
+        Unclear::Movement,
         &lookup,
         &rivals,
         sent_at,
         state.config.unknown_deadline,
     ) {
-        recovery::needs_decision(state, Subject::Movement, &record.id, &words, &candidates).await?;
+        recovery::needs_decision(state, Unclear::Movement, &record.id, &words, &candidates).await?;
     }
     Ok(false)
 }

@@ -42,29 +42,12 @@ pub async fn request(state: &AppState, actor: &Actor, input: &ResolveInput) -> R
         .map(|d| d.candidates)
         .unwrap_or_default();
     let upstream_id = input.upstream_id.as_deref().map(str::trim).filter(|id| !id.is_empty());
-    let decided = match upstream_id {
-        Some(id) if !candidates.iter().any(|c| c == id) => {
-            return Err(AppError::field("upstream_id", "Pick one of the P100 movements shown."));
-        }
-        Some(id) if store::upstream_known(&state.db, id).await? => {
-            return Err(AppError::field(
-                "upstream_id",
-                "That P100 movement is already another payout's here.",
-            ));
-        }
-        Some(id) => format!("It is P100's movement {id}: follow it from there"),
-        None => {
-            let found = recovery::in_window(state, &sought(state, &record, kind_of(&record)?)).await?;
-            if !found.complete {
-                return Err(AppError::Refused(
-                    "P100's history around the send could not be read in full yet, so no one can say P100 never \
-                     received it. Try again in a few minutes."
-                        .into(),
-                ));
-            }
-            "P100 never received it: it ends as failed, nothing moved".to_owned()
-        }
+    let held = match upstream_id {
+        Some(id) => store::upstream_known(&state.db, id).await?,
+        None => false,
     };
+    let sought = sought(state, &record, kind_of(&record)?);
+    let decided = recovery::check_decision(state, &candidates, upstream_id, held, &sought).await?;
     let view = super::view(record.clone(), None);
     let why = record.decision.clone().or(record.failure.clone()).unwrap_or_default();
     let payload = Payload {

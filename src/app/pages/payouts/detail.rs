@@ -7,15 +7,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::movements::{ResolveMovement, fetch_movement};
-use crate::app::components::form::{ActionError, BUTTON_SECONDARY, FieldMessage, TextAreaField, field_error, when_ok};
+use crate::api::movements::fetch_movement;
+use crate::app::components::resolve::Resolve;
 use crate::app::components::status::{ApprovalBadge, MovementBadge};
 use crate::app::components::{Card, DecisionNotice, ErrorNotice, Loading, load_in_browser, table};
 use crate::app::pages::audit::{AuditHead, EntryRow};
-use crate::domain::Permission;
-use crate::domain::approvals::PendingApproval;
-use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus, ResolveInput};
-use crate::domain::staff::Me;
+use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus, Unclear};
 
 /// How often a movement that is still moving is read again; one whose outcome is unknown is
 /// searched for in P100's history on each read, so less often.
@@ -56,73 +53,6 @@ pub fn MovementPage() -> impl IntoView {
 
 fn line(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
     view! { <dt class="text-slate-500">{label}</dt><dd class="min-w-0 break-words">{value}</dd> }
-}
-
-/// A person's decision about a movement P100 left unclear: one of the P100 movements that fit, or
-/// "P100 never received it", with a note; a second member approves it in the inbox.
-#[component]
-fn Resolve(
-    id: String,
-    candidates: Vec<String>,
-    pending: Option<PendingApproval>,
-    reload: RwSignal<u32>,
-) -> impl IntoView {
-    let me = expect_context::<Me>();
-    if let Some(p) = pending {
-        return view! {
-            <Card title="Decision">
-                <div class="text-sm" data-testid="pending-resolution">
-                    <p class="font-medium text-amber-900">"A decision is awaiting approval"</p>
-                    <p class="text-xs text-slate-600">"Asked by " {p.maker} " at " {p.created_at.display()} " UTC. "
-                        <a href=format!("/approvals/{}", p.id) class="font-medium text-indigo-700 underline">"Open the request"</a></p>
-                </div>
-            </Card>
-        }
-        .into_any();
-    }
-    if !me.can(Permission::PayoutsResolve) {
-        return ().into_any();
-    }
-    let action = ServerAction::<ResolveMovement>::new();
-    // "" is "P100 never received it".
-    let choice = RwSignal::new(candidates.first().cloned().unwrap_or_default());
-    let note = RwSignal::new(String::new());
-    when_ok(action.value(), move || reload.update(|v| *v += 1));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        action.dispatch(ResolveMovement {
-            input: ResolveInput {
-                id: id.clone(),
-                upstream_id: Some(choice.get()).filter(|c| !c.is_empty()),
-                note: note.get(),
-            },
-        });
-    };
-    let option = move |value: String, label: String| {
-        let checked = value.clone();
-        view! {
-            <label class="flex items-center gap-2 text-sm">
-                <input type="radio" name="resolution" class="h-4 w-4 border-slate-300" value=value.clone()
-                    prop:checked=move || choice.get() == checked
-                    on:change=move |_| choice.set(value.clone())/>
-                {label}
-            </label>
-        }
-    };
-    view! {
-        <Card title="Decide what became of it">
-            <form on:submit=submit novalidate class="space-y-2" data-testid="resolve-form">
-                <p class="text-xs text-slate-500">"Nothing is sent again. A second member approves your decision before it applies."</p>
-                {candidates.into_iter().map(|c| option(c.clone(), format!("It is P100's movement {c}"))).collect_view()}
-                {option(String::new(), "P100 never received it".into())}
-                <FieldMessage id="field-upstream_id-error".into() error=field_error(action.value(), "upstream_id")/>
-                <TextAreaField label="How you know (a note for the checker)" name="resolve_note" value=note error=field_error(action.value(), "note")/>
-                <ActionError result=action.value()/>
-                <button type="submit" class=BUTTON_SECONDARY disabled=move || action.pending().get() data-testid="resolve">"Ask a second member"</button>
-            </form>
-        </Card>
-    }
-    .into_any()
 }
 
 #[component]
@@ -176,7 +106,8 @@ fn Movement(detail: MovementDetail, reload: RwSignal<u32>) -> impl IntoView {
             </div>
             <div class="space-y-4">
                 {(status == MovementStatus::Unknown).then(|| view! {
-                    <Resolve id=m.id.clone() candidates=candidates pending=detail.pending_resolution.clone() reload/>
+                    <Resolve subject=Unclear::Movement id=m.id.clone() candidates=candidates
+                        pending=detail.pending_resolution.clone() reload=Callback::new(move |()| reload.update(|v| *v += 1))/>
                 })}
                 {m.approval.clone().map(|a| view! {
                     <Card title="Approval">

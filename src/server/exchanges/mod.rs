@@ -2,6 +2,8 @@
 //! here, finalizing by the lock's id (once, before it expires), and the outcome followed from
 //! P100's details endpoint and its exchange webhook.
 
+pub mod resolution;
+
 use std::time::Duration;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -13,6 +15,7 @@ use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::{Amount, Currency, display, parse_amount, rate_text};
+use crate::domain::movements::Unclear;
 use crate::domain::{AppError, FieldErrors};
 use crate::p100::error::MoneyAnswer;
 use crate::p100::types::{ExchangeDetails, ExchangeRequest, MovementStatus, Num, Rates};
@@ -20,7 +23,7 @@ use crate::server::audit::{self, Event, Who};
 use crate::server::auth::Actor;
 use crate::server::db::exchanges::{self as store, Change, ExchangeRecord, ListFilter, NewExchange};
 use crate::server::db::{self, Db, Timestamp};
-use crate::server::recovery::{self, Lookup, Sought, Subject};
+use crate::server::recovery::{self, Lookup, Sought};
 use crate::server::state::AppState;
 use crate::server::users::kyc::Applied;
 use crate::server::webhooks::Preview;
@@ -433,6 +436,17 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Where and when to look for `record` in its holder's P100 history: a debit of its source currency.
+fn sought(state: &AppState, record: &ExchangeRecord) -> Sought {
+    Sought {
+        payer: Holder::from_param(record.external_user_id.clone()),
+        history_kind: "exchange",
+        currency: Currency::parse(&record.currency_from),
+        sent_at: record.finalized_at.unwrap_or(record.created_at),
+        within: state.config.p100_timeout,
+    }
+}
+
 /// Looks for an unknown exchange at P100 (`server::recovery`): its holder's history entries of kind
 /// `exchange` in the source currency dated around the finalize, confirmed by their details (same
 /// currencies and amount). Adopted when exactly one fits and no other unknown exchange could be it;
@@ -443,14 +457,8 @@ async fn recover(state: &AppState, record: &ExchangeRecord) -> Result<(), AppErr
         Currency::parse(&record.currency_to),
     );
     let amount: Decimal = record.amount_from.parse().map_err(crate::server::error::internal)?;
-    let sent_at = record.finalized_at.unwrap_or(record.created_at);
-    let sought = Sought {
-        payer: Holder::from_param(record.external_user_id.clone()),
-        history_kind: "exchange",
-        currency: from.clone(),
-        sent_at,
-        within: state.config.p100_timeout,
-    };
+    let sought = sought(state, record);
+    let sent_at = sought.sent_at;
     let (earliest, latest) = sought.rival_span();
     let rivals = store::unknown_alike(&state.db, record, earliest, latest).await?;
     let found = recovery::in_window(state, &sought).await?;
@@ -475,29 +483,35 @@ async fn recover(state: &AppState, record: &ExchangeRecord) -> Result<(), AppErr
     )
     .await?;
     if let Lookup::Found(upstream_id, details) = &lookup {
-        return adopt(state, record, upstream_id, details).await;
+        let why = format!(
+            "found in P100's history as {upstream_id} (the only exchange with the same currencies, amount and \
+             time); not sent again"
+        );
+        return adopt(state, record, upstream_id, details, &Who::system(), &why).await;
     }
     match recovery::undecided(
-        Subject::Exchange,
+        Unclear::Exchange,
         &lookup,
         &rivals,
         sent_at,
         state.config.unknown_deadline,
     ) {
         Some((words, candidates)) => {
-            recovery::needs_decision(state, Subject::Exchange, &record.id, &words, &candidates).await
+            recovery::needs_decision(state, Unclear::Exchange, &record.id, &words, &candidates).await
         }
         None => Ok(store::touch(&state.db, &record.id).await?),
     }
 }
 
-/// Takes an unknown exchange to `pending` with the P100 id found for it (audited), then applies
-/// what its details say.
+/// Takes an unknown exchange to `pending` as P100's `upstream_id` (audited by `who` with `why`),
+/// then applies what its details say.
 async fn adopt(
     state: &AppState,
     record: &ExchangeRecord,
     upstream_id: &str,
     details: &ExchangeDetails,
+    who: &Who,
+    why: &str,
 ) -> Result<(), AppError> {
     let change = Change {
         upstream_id: Some(upstream_id),
@@ -512,15 +526,12 @@ async fn adopt(
     }
     let event = Event::new("exchanges.recover", Outcome::Success)
         .target("exchange", record.id.clone())
-        .reason(format!(
-            "found in P100's history as {upstream_id} (the only exchange with the same currencies, amount and \
-             time); not sent again"
-        ))
+        .reason(why.to_owned())
         .change(
             Some(json!({ "status": "unknown" })),
             Some(json!({ "status": "pending", "upstreamId": upstream_id })),
         );
-    audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+    audit::record(&mut tx, who, &Default::default(), event).await?;
     tx.commit().await?;
     let record = store::find(&state.db, &record.id).await?.ok_or(AppError::NotFound)?;
     apply_details(&state.db, &record, details).await?;
@@ -614,7 +625,11 @@ pub async fn preview_webhook(state: &AppState, payload: &Value) -> Result<Previe
 
 pub async fn get(state: &AppState, id: &str) -> Result<ExchangeView, AppError> {
     let record = store::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    Ok(view(record))
+    let action = crate::domain::approvals::ApprovalAction::ResolveExchange;
+    Ok(ExchangeView {
+        pending_resolution: super::approvals::pending_for(&state.db, action, "exchange", id).await?,
+        ..view(record)
+    })
 }
 
 pub async fn list(state: &AppState, filter: &ExchangeFilter) -> Result<ExchangeList, AppError> {
@@ -681,6 +696,7 @@ fn view(r: ExchangeRecord) -> ExchangeView {
         upstream_id: r.upstream_id,
         failure: r.failure,
         decision: crate::domain::movements::Decision::from_stored(r.decision, r.candidates.as_deref()),
+        pending_resolution: None,
         started_by: r.starter_name,
         created_at: r.created_at.into(),
         finalized_at: r.finalized_at.map(Into::into),
