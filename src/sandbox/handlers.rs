@@ -348,9 +348,10 @@ async fn history(sandbox: &Sandbox, owner: &str, params: HistoryParams) -> Answe
 /// A history entry's time in the shape the sandbox is set to write.
 fn written_as(at: Timestamp, shape: HistoryShape) -> String {
     use time::format_description::well_known::Rfc3339;
+    let text = at.to_text();
     let at = at.get();
     match shape {
-        HistoryShape::Plain | HistoryShape::NoStatus => Timestamp::from(at).to_text(),
+        HistoryShape::Plain | HistoryShape::NoStatus => text,
         HistoryShape::Seconds => at
             .replace_nanosecond(0)
             .ok()

@@ -44,6 +44,8 @@ pub enum StartError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("seeding the sandbox: {0}")]
     Seed(crate::domain::AppError),
+    #[error("reopening payouts failed on an unclear answer: {0}")]
+    Reopen(crate::domain::AppError),
     #[error("P100 client: {0}")]
     Client(#[from] reqwest::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -111,6 +113,15 @@ pub async fn build(
         sandbox,
         instance: Arc::from(uuid::Uuid::new_v4().to_string()),
     };
+    let reopened = recovery::reopen_unclear_failures(&state)
+        .await
+        .map_err(StartError::Reopen)?;
+    if reopened > 0 {
+        tracing::warn!(
+            reopened,
+            "payouts and exchanges recorded failed on an unclear answer are unknown again"
+        );
+    }
     background::spawn(
         state.clone(),
         "exchanges.follow",

@@ -14,6 +14,7 @@ use crate::domain::balances::Holder;
 use crate::domain::money::Currency;
 use crate::domain::movements::Unclear;
 use crate::p100::api::HistoryQuery;
+use crate::p100::error::PCode;
 use crate::server::audit::{self, Event, Who};
 use crate::server::db::unclear::{self, Table};
 use crate::server::db::{self, Timestamp};
@@ -265,5 +266,83 @@ pub async fn check_decision(
                 .into(),
         )),
         None => Ok("P100 never received it: it ends as failed, nothing moved".to_owned()),
+    }
+}
+
+/// The code at the end of a failure text as recorded ("... (P500)", "... (HTTP 429)").
+fn recorded_code(failure: &str) -> Option<&str> {
+    failure
+        .trim_end()
+        .strip_suffix(')')?
+        .rsplit_once('(')
+        .map(|(_, code)| code)
+}
+
+/// Whether a failure recorded with `code` came from an answer that may mean "accepted": P500,
+/// P501 or any code not checked before an effect, a 429 or a 5xx (`MoneyAnswer`).
+fn unclear_code(code: &str) -> bool {
+    match code.strip_prefix("HTTP ") {
+        Some(status) => status == "429" || status.starts_with('5'),
+        None => code.starts_with('P') && !PCode::parse(code).refused_before_effect(),
+    }
+}
+
+/// Takes back to `unknown` every payout, withdrawal, transfer and exchange an earlier version
+/// recorded `failed` on an answer that may mean "accepted" (P500/P501 on HTTP 400, an unknown
+/// code, a 429): the money may have left, so the record is looked for at P100 like any unknown
+/// one. Audited per record; run at start, and a second run (or instance) finds nothing to do.
+pub async fn reopen_unclear_failures(state: &AppState) -> Result<usize, AppError> {
+    let mut reopened = 0;
+    for (subject, action) in [
+        (Unclear::Movement, "payouts.reopen"),
+        (Unclear::Exchange, "exchanges.reopen"),
+    ] {
+        for (id, failure) in unclear::failed_unsent(&state.db, table(subject)).await? {
+            let Some(code) = recorded_code(&failure).filter(|c| unclear_code(c)) else {
+                continue;
+            };
+            let words = format!(
+                "P100 answered {code}, which does not say whether it was made (it was recorded failed before this \
+                 was known). It is not sent again; the back office looks for it in P100's history."
+            );
+            let mut tx = db::begin_write(&state.db).await?;
+            if unclear::reopen(&mut tx, table(subject), &id, &words).await? {
+                let event = Event::new(action, Outcome::Success)
+                    .target(subject.as_str(), id.clone())
+                    .reason(words.clone())
+                    .change(
+                        Some(json!({ "status": "failed", "failure": failure })),
+                        Some(json!({ "status": "unknown" })),
+                    );
+                audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+                reopened += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(reopened)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_on_unclear_answers_are_reopened() {
+        let unclear = |failure: &str| recorded_code(failure).is_some_and(unclear_code);
+        assert!(unclear(
+            "P100 failed unexpectedly. Check the operation's status before trying again. (P500)"
+        ));
+        assert!(unclear(
+            "P100 is temporarily unavailable. Try again in a few minutes. (P501)"
+        ));
+        assert!(unclear(
+            "P100 refused the request with a code this back office does not know yet. (P999)"
+        ));
+        assert!(unclear("P100 is busy. Try again in a minute. (HTTP 429)"));
+        assert!(!unclear("The balance is too low for this. Top it up first. (P433)"));
+        assert!(!unclear("P100 refused the input: amount must be positive (P403)"));
+        assert!(!unclear("Not sent: the approval was rejected."));
+        assert!(!unclear("P100 reports it FAILED; the funds stay with the payer."));
     }
 }

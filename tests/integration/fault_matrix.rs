@@ -635,3 +635,53 @@ async fn two_equal_unknown_exchanges_are_decided_by_people() {
         "one exchange at P100"
     );
 }
+
+/// A payout an earlier version recorded failed on P500 is unknown again at start, looked for at
+/// P100 and found; one refused with P433 stays failed.
+#[tokio::test]
+async fn payouts_failed_on_an_unclear_answer_before_are_reopened_and_found() {
+    let app = spawn_app_with(&[("P100_TIMEOUT", "1s")]).await;
+    quick(&app).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let (endpoint, kind) = Op::SepaPartner.endpoint();
+    let before = movement_count(app.db(), kind).await.unwrap();
+    fault(&app, endpoint, |f| {
+        f.p_code = Some("P433".into());
+        f.applied = Some(true);
+    })
+    .await;
+    let (made, status) = Op::SepaPartner.run(&finance, 3).await;
+    assert_eq!(status, "failed", "P433 is a refusal, even when the sandbox applied it");
+    fault(&app, endpoint, |f| f.p_code = Some("P433".into())).await;
+    let (refused, _) = Op::SepaPartner.run(&finance, 4).await;
+    // What an earlier version wrote for a P500 that P100 had in fact applied.
+    sqlx::query("UPDATE movements SET failure = 'P100 failed unexpectedly. Check the operation''s status before trying again. (P500)' WHERE id = $1")
+        .bind(&made)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let reopened = backoffice::server::recovery::reopen_unclear_failures(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(reopened, 1);
+    assert_eq!(
+        backoffice::server::recovery::reopen_unclear_failures(&app.state)
+            .await
+            .unwrap(),
+        0,
+        "a second run finds nothing to do"
+    );
+    assert!(audit_actions(&app, &made).await.contains(&"payouts.reopen".to_owned()));
+    let found = eventually("the reopened payout found at P100", || async {
+        let record = Op::SepaPartner.get(&finance, &made).await;
+        (record["status"] == "completed").then_some(record)
+    })
+    .await;
+    assert!(found["upstream_id"].is_string(), "{found}");
+    assert_eq!(Op::SepaPartner.get(&finance, &refused).await["status"], "failed");
+    assert_eq!(
+        movement_count(app.db(), kind).await.unwrap() - before,
+        1,
+        "nothing sent again"
+    );
+}

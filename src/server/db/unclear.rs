@@ -51,3 +51,30 @@ pub async fn waiting(db: &Db) -> Result<i64, sqlx::Error> {
     .fetch_one(db)
     .await
 }
+
+/// Records `failed` with no P100 id (P100's first answer was taken as a refusal), with their
+/// failure text: what an earlier version recorded failed may have been an unclear answer.
+pub async fn failed_unsent(db: &Db, table: Table) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT id, failure FROM {} WHERE status = 'failed' AND upstream_id IS NULL AND failure IS NOT NULL",
+        table.name()
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// Takes a `failed` record back to `unknown` with `failure` in words; `false` when it was no
+/// longer failed.
+pub async fn reopen(tx: &mut Tx, table: Table, id: &str, failure: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET status = 'unknown', failure = $2, updated_at = $3
+         WHERE id = $1 AND status = 'failed' AND upstream_id IS NULL",
+        table.name()
+    ))
+    .bind(id)
+    .bind(failure)
+    .bind(Timestamp::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
