@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, openPage, hydrated, signInAs, shot } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, shot } from "./support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -113,6 +113,66 @@ test("two equal payouts with unclear answers wait for a person; one decides, a s
     assert.ok(timeline.includes(action), `${action} in the timeline`);
   }
   await shot(finance.page, "payout-decided");
+  assert.deepEqual([...admin.problems, ...finance.problems, ...checker.problems], []);
+  for (const p of [admin, finance, checker]) await p.context.close();
+});
+
+/** Quotes, locks and finalizes a partner exchange from EUR; lands on its page. */
+async function exchange(page, amount) {
+  await page.goto(`${BASE_URL}/exchanges/new`);
+  await page.waitForSelector('[data-testid="exchange-form"]');
+  await hydrated(page);
+  await page.waitForSelector('[data-testid="available"] >> text=/EUR$/');
+  await page.fill("#field-amount", amount);
+  await page.click('[data-testid="exchange-form"] button[type="submit"]');
+  await page.waitForSelector('[data-testid="quote"] >> text=1 EUR = ');
+  await page.click("text=Lock rate");
+  await page.waitForURL(/\/exchanges\/[0-9a-f-]{36}$/);
+  await page.waitForSelector('[data-testid="countdown"]');
+  await hydrated(page);
+  await page.click('[data-testid="finalize"]');
+  await page.waitForSelector('[data-testid="exchange-status"] [data-exchange="unknown"]');
+}
+
+test("two equal exchanges answered P500 wait for a person; the one P100 made is decided, with a second member", async () => {
+  const admin = await openPage(browser);
+  await signInAs(admin.page, "admin");
+  const finance = await openPage(browser);
+  await signInAs(finance.page, "finance");
+
+  // P100 never makes the first; it makes the second. The page reads an exchange again after
+  // finalizing, so the one P100 made comes second: by then the first is a rival for its entry.
+  await armFault(admin.page, ["partner.exchange", "400", "P500", "no"]);
+  await exchange(finance.page, "45.67");
+  await armFault(admin.page, ["partner.exchange", "400", "P500", "yes"]);
+  await exchange(finance.page, "45.67");
+  // Looked for on each read of the page; reload until P100's history has been read.
+  for (let i = 0; i < 20 && !(await finance.page.locator('[data-testid="needs-decision"]').count()); i++) {
+    await finance.page.waitForTimeout(2_000);
+    await finance.page.reload();
+    await hydrated(finance.page);
+  }
+  assert.match(await finance.page.textContent('[data-testid="needs-decision"]'), /exchanges? that could be this one/);
+  await shot(finance.page, "exchange-needs-decision");
+  await finance.page.fill("#field-resolve_note", "P100 support confirmed this one was made.");
+  await finance.page.click('[data-testid="resolve"]');
+  await finance.page.waitForSelector('[data-testid="pending-resolution"]');
+
+  const checker = await openPage(browser);
+  await signInAs(checker.page, "finance2");
+  await checker.page.click('[data-testid="nav"] >> text=Approvals');
+  await checker.page.waitForSelector('[data-testid="awaiting"] >> text=Decide an unclear exchange');
+  await hydrated(checker.page);
+  await checker.page.click('[data-testid="awaiting"] >> text=Decide an unclear exchange');
+  await checker.page.waitForSelector('[data-testid="approve"]');
+  await hydrated(checker.page);
+  await checker.page.click('[data-testid="approve"]');
+  await checker.page.waitForSelector('[data-approval="executed"]');
+
+  await finance.page.reload();
+  await hydrated(finance.page);
+  await finance.page.waitForSelector('[data-testid="exchange-status"] [data-exchange="completed"]', { timeout: 60_000 });
+  await shot(finance.page, "exchange-decided");
   assert.deepEqual([...admin.problems, ...finance.problems, ...checker.problems], []);
   for (const p of [admin, finance, checker]) await p.context.close();
 });

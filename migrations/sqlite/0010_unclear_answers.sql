@@ -9,9 +9,11 @@ ALTER TABLE exchanges ADD COLUMN candidates TEXT;
 
 -- The sandbox's faults learn those answers: whether the request takes effect before the faulty
 -- answer (NULL: a timeout lets a money movement happen, a code or status answers before anything
--- happens; 1: applied; 0: not applied), and a 2xx whose body lacks the documented fields.
+-- happens; 1: applied; 0: not applied), a 2xx whose body lacks the documented fields, and a
+-- connection dropped in the middle of the answer.
 ALTER TABLE sandbox_faults ADD COLUMN applied BIGINT;
 ALTER TABLE sandbox_faults ADD COLUMN malformed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sandbox_faults ADD COLUMN reset BIGINT NOT NULL DEFAULT 0;
 
 -- "Never started here" reads every known user's history too: whose history showed the entry
 -- (NULL: the partner's).

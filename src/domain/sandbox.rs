@@ -27,6 +27,9 @@ pub struct Fault {
     /// Answer 2xx with a body that lacks the fields the documents promise.
     #[serde(default)]
     pub malformed: bool,
+    /// Drop the connection in the middle of the answer.
+    #[serde(default)]
+    pub reset: bool,
     pub count: u32,
 }
 

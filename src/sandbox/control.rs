@@ -82,6 +82,7 @@ pub async fn arm_fault(sandbox: &Sandbox, fault: &Fault) -> Result<(), ControlEr
         p_code: fault.p_code.clone(),
         applied: fault.applied.map(i64::from),
         malformed: i64::from(fault.malformed),
+        reset: i64::from(fault.reset),
         remaining: i64::from(fault.count),
     };
     Ok(store::set_fault(&sandbox.db, &row).await?)
@@ -223,6 +224,7 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
             p_code: f.p_code,
             applied: f.applied.map(|a| a != 0),
             malformed: f.malformed != 0,
+            reset: f.reset != 0,
             count: f.remaining as u32,
         })
         .collect();

@@ -170,6 +170,11 @@ async fn guard(
     if let Some(status) = status {
         return (status, "injected failure").into_response();
     }
+    if fault.reset != 0 {
+        // The answer starts and the connection drops: the client cannot read what P100 said.
+        let dropped = futures::stream::once(async { Err::<Bytes, _>(std::io::Error::other("injected reset")) });
+        return (StatusCode::OK, axum::body::Body::from_stream(dropped)).into_response();
+    }
     if fault.malformed != 0 {
         // A 2xx whose body has none of the documented fields (no id to follow).
         return (StatusCode::OK, Json(json!({ "accepted": true }))).into_response();

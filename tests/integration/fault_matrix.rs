@@ -231,6 +231,21 @@ fn cases() -> Vec<Case> {
             ends: "completed",
         },
         Case {
+            name: "connection dropped after applying",
+            answer: Fault(|f| {
+                f.reset = true;
+                f.applied = Some(true);
+            }),
+            at_p100: 1,
+            ends: "completed",
+        },
+        Case {
+            name: "connection dropped, not applied",
+            answer: Fault(|f| f.reset = true),
+            at_p100: 0,
+            ends: "unknown",
+        },
+        Case {
             name: "restart before the call",
             answer: RestartBeforeCall,
             at_p100: 0,

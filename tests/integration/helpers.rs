@@ -277,6 +277,7 @@ pub async fn fault(app: &TestApp, endpoint: &str, f: impl FnOnce(&mut Fault)) {
         p_code: None,
         applied: None,
         malformed: false,
+        reset: false,
         count: 1,
     };
     f(&mut fault);

@@ -72,6 +72,7 @@ fn FaultForm(
     let timeout = RwSignal::new(false);
     let applied = RwSignal::new(String::new());
     let malformed = RwSignal::new(false);
+    let reset = RwSignal::new(false);
     let count = RwSignal::new("1".to_owned());
     let armed = RwSignal::new(false);
     when_ok(arm.value(), move || armed.set(true));
@@ -90,6 +91,7 @@ fn FaultForm(
                 _ => None,
             },
             malformed: malformed.get(),
+            reset: reset.get(),
             count: count.get().trim().parse().unwrap_or(0),
         };
         arm.dispatch(ArmSandboxFault { fault });
@@ -142,6 +144,10 @@ fn FaultForm(
                     <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| malformed.set(event_target_checked(&ev)) prop:checked=move || malformed.get()/>
                     "Answer 2xx with the documented fields missing"
                 </label>
+                <label class="col-span-2 inline-flex items-center gap-2 text-sm">
+                    <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| reset.set(event_target_checked(&ev)) prop:checked=move || reset.get()/>
+                    "Drop the connection in the middle of the answer"
+                </label>
             </div>
             <div class="mt-3">
                 {move || general_error(arm.value()).get().map(|error| view! { <ErrorNotice error/> })}
@@ -168,6 +174,7 @@ fn FaultForm(
                                     f.p_code.clone(),
                                     f.timeout.then(|| "timeout".to_owned()),
                                     f.malformed.then(|| "2xx without fields".to_owned()),
+                                    f.reset.then(|| "connection dropped".to_owned()),
                                     f.applied.map(|a| if a { "applied" } else { "not applied" }.to_owned()),
                                 ].into_iter().flatten().collect::<Vec<_>>().join(", ");
                                 view! { <tr class=table::ROW><td class=format!("{} font-mono text-xs", table::TD)>{f.endpoint}</td><td class=table::TD>{what}</td><td class=table::TD>{f.count}</td></tr> }

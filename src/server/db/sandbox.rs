@@ -351,7 +351,7 @@ pub async fn transactions(
 
 /// Every column of `sandbox_faults`, `timeout` as a number (see `Flag`).
 const FAULT_COLUMNS: &str = "endpoint, latency_ms, http_status, CASE WHEN timeout THEN 1 ELSE 0 END AS timeout, p_code, \
-     applied, malformed, remaining";
+     applied, malformed, reset, remaining";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct FaultRow {
@@ -364,16 +364,18 @@ pub struct FaultRow {
     /// 1 applied, 0 not, NULL as P100 mostly does (see `domain::sandbox::Fault`).
     pub applied: Option<i64>,
     pub malformed: i64,
+    pub reset: i64,
     pub remaining: i64,
 }
 
 pub async fn set_fault(db: &Db, fault: &FaultRow) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO sandbox_faults (endpoint, latency_ms, http_status, timeout, p_code, applied, malformed, remaining)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO sandbox_faults (endpoint, latency_ms, http_status, timeout, p_code, applied, malformed, reset,
+             remaining)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (endpoint) DO UPDATE SET latency_ms = excluded.latency_ms, http_status = excluded.http_status,
            timeout = excluded.timeout, p_code = excluded.p_code, applied = excluded.applied,
-           malformed = excluded.malformed, remaining = excluded.remaining",
+           malformed = excluded.malformed, reset = excluded.reset, remaining = excluded.remaining",
     )
     .bind(&fault.endpoint)
     .bind(fault.latency_ms)
@@ -382,6 +384,7 @@ pub async fn set_fault(db: &Db, fault: &FaultRow) -> Result<(), sqlx::Error> {
     .bind(&fault.p_code)
     .bind(fault.applied)
     .bind(fault.malformed)
+    .bind(fault.reset)
     .bind(fault.remaining)
     .execute(db)
     .await
