@@ -12,7 +12,7 @@ use crate::domain::AppError;
 use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
 use crate::domain::money::Currency;
-use crate::domain::movements::Unclear;
+use crate::domain::movements::{Decision, Unclear};
 use crate::p100::api::HistoryQuery;
 use crate::p100::error::PCode;
 use crate::server::audit::{self, Event, Who};
@@ -240,17 +240,23 @@ pub async fn needs_decision(
     Ok(())
 }
 
-/// Checks a person's decision about an unknown record before a second member sees it: one of the
-/// P100 ids shown (`candidates`) that no other record holds (`held`), or "P100 never received it",
-/// which may be said only once the history around the send (`sought`) was read in full. The
-/// decision in words.
+/// Checks a person's decision about an unknown record before a second member sees it: only once the
+/// back office asked for one (`asked`: it could not settle the record itself); one of the P100 ids
+/// it showed that no other record holds (`held`), or "P100 never received it", which may be said
+/// only once the history around the send (`sought`) was read in full. The decision in words.
 pub async fn check_decision(
     state: &AppState,
-    candidates: &[String],
+    asked: Option<&Decision>,
     upstream_id: Option<&str>,
     held: bool,
     sought: &Sought,
 ) -> Result<String, AppError> {
+    let Some(asked) = asked else {
+        return Err(AppError::Refused(
+            "The back office is still looking for it at P100; a person decides once it asks for one.".into(),
+        ));
+    };
+    let candidates = &asked.candidates;
     match upstream_id {
         Some(id) if !candidates.iter().any(|c| c == id) => {
             Err(AppError::field("upstream_id", "Pick one of the P100 movements shown."))

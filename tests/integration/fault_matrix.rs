@@ -420,6 +420,11 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
     .await;
     let (second, _) = Op::SepaPartner.run(&finance, 1).await;
     assert_eq!(movement_count(app.db(), kind).await.unwrap() - before, 1);
+    // Nobody decides before the back office has looked and asked for a person.
+    let early = json!({ "input": { "subject": "movement", "id": second, "upstream_id": null, "note": "too early" } });
+    let (status, body) = finance.call("payouts/resolve", early).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("still looking"), "{body}");
     let mut candidate = String::new();
     for id in [&first, &second] {
         // P100's history may show the payout a moment after it is made.

@@ -147,6 +147,10 @@ pub fn Section(title: &'static str, children: Children) -> impl IntoView {
 }
 
 /// A white card around a part of a page, with its title.
+/// A movement P100 refused (nothing moved) / one whose outcome P100's answer left unclear.
+pub const NOTICE_FAILED: &str = "mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800";
+pub const NOTICE_UNCLEAR: &str = "mt-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900";
+
 /// What P100 left unclear about a movement, and the P100 ids that could be it, for the person who
 /// must decide.
 #[component]

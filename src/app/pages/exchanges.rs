@@ -15,7 +15,9 @@ use crate::app::components::form::{
 };
 use crate::app::components::resolve::Resolve;
 use crate::app::components::status::ExchangeBadge;
-use crate::app::components::{Card, DecisionNotice, ErrorNotice, Loading, PageHeader, load_in_browser, table};
+use crate::app::components::{
+    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, load_in_browser, table,
+};
 use crate::domain::balances::Holder;
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::Currency;
@@ -289,6 +291,8 @@ fn ExchangeDetail(x: ExchangeView, ticks: RwSignal<u32>, reload: Callback<()>) -
     let balances = view! { <HolderBalances holder=x.holder.clone() pair=[x.from.clone(), x.to.clone()]/> };
     let candidates = x.decision.clone().map(|d| d.candidates).unwrap_or_default();
     let pending = x.pending_resolution.clone();
+    // A person decides once the back office asks for one (or while a decision waits).
+    let decide = status == ExchangeStatus::Unknown && (x.decision.is_some() || pending.is_some());
     view! {
         <Title text=title.clone()/>
         <div class="mb-4 flex flex-wrap items-end justify-between gap-3">
@@ -313,17 +317,17 @@ fn ExchangeDetail(x: ExchangeView, ticks: RwSignal<u32>, reload: Callback<()>) -
                         {x.finalized_at.clone().map(|at| view! { <dt class="text-slate-500">"Finalized"</dt><dd>{at.display()} " UTC"</dd> })}
                     </dl>
                     {x.failure.clone().map(|f| view! {
-                        <div class="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="exchange-failure">{f}</div>
+                        <div class=if status == ExchangeStatus::Unknown { NOTICE_UNCLEAR } else { NOTICE_FAILED } data-testid="exchange-failure">{f}</div>
                     })}
                     {status.in_flight().then(|| view! {
                         <p class="mt-3 text-sm text-slate-600">"P100 has the funds reserved and is completing the exchange; this page follows it."</p>
                     })}
                     {(status == ExchangeStatus::Unknown).then(|| view! {
-                        <p class="mt-3 text-sm text-slate-600">"P100's answer to the finalize call did not say whether it was made. It is not sent again: the back office looks for it in the holder's P100 history and follows it once found."</p>
+                        <p class="mt-3 text-sm text-slate-600">"Do not exchange the same again before it is found at P100 or a person decides."</p>
                     })}
                     {x.decision.clone().map(|decision| view! { <DecisionNotice decision/> })}
                 </Card>
-                {(status == ExchangeStatus::Unknown).then(|| view! {
+                {decide.then(|| view! {
                     <Resolve subject=Unclear::Exchange id=x.id.clone() candidates pending reload/>
                 })}
                 {(can_act && (locked || status == ExchangeStatus::Expired)).then(|| view! {

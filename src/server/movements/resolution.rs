@@ -38,16 +38,14 @@ async fn unknown_movement(state: &AppState, id: &str) -> Result<MovementRecord, 
 pub async fn request(state: &AppState, actor: &Actor, input: &ResolveInput) -> Result<ApprovalView, AppError> {
     let record = unknown_movement(state, input.id.trim()).await?;
     let note = reason_text(&input.note, "Say how you know.").map_err(|m| AppError::field("note", m))?;
-    let candidates = Decision::from_stored(record.decision.clone(), record.candidates.as_deref())
-        .map(|d| d.candidates)
-        .unwrap_or_default();
+    let asked = Decision::from_stored(record.decision.clone(), record.candidates.as_deref());
     let upstream_id = input.upstream_id.as_deref().map(str::trim).filter(|id| !id.is_empty());
     let held = match upstream_id {
         Some(id) => store::upstream_known(&state.db, id).await?,
         None => false,
     };
     let sought = sought(state, &record, kind_of(&record)?);
-    let decided = recovery::check_decision(state, &candidates, upstream_id, held, &sought).await?;
+    let decided = recovery::check_decision(state, asked.as_ref(), upstream_id, held, &sought).await?;
     let view = super::view(record.clone(), None);
     let why = record.decision.clone().or(record.failure.clone()).unwrap_or_default();
     let payload = Payload {

@@ -10,7 +10,9 @@ use leptos_router::hooks::use_params_map;
 use crate::api::movements::fetch_movement;
 use crate::app::components::resolve::Resolve;
 use crate::app::components::status::{ApprovalBadge, MovementBadge};
-use crate::app::components::{Card, DecisionNotice, ErrorNotice, Loading, load_in_browser, table};
+use crate::app::components::{
+    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, load_in_browser, table,
+};
 use crate::app::pages::audit::{AuditHead, EntryRow};
 use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus, Unclear};
 
@@ -18,10 +20,6 @@ use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus, Unc
 /// searched for in P100's history on each read, so less often.
 const POLL: Duration = Duration::from_secs(3);
 const POLL_UNKNOWN: Duration = Duration::from_secs(15);
-
-/// P100 refused it / P100's answer left it unclear.
-const NOTICE_FAILED: &str = "mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800";
-const NOTICE_UNCLEAR: &str = "mt-3 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900";
 
 #[component]
 pub fn MovementPage() -> impl IntoView {
@@ -66,6 +64,8 @@ fn Movement(detail: MovementDetail, reload: RwSignal<u32>) -> impl IntoView {
     };
     let status = m.status;
     let candidates = m.decision.clone().map(|d| d.candidates).unwrap_or_default();
+    // A person decides once the back office asks for one (or while a decision waits).
+    let decide = status == MovementStatus::Unknown && (m.decision.is_some() || detail.pending_resolution.is_some());
     view! {
         <Title text=title.clone()/>
         <div class="mb-4 flex flex-wrap items-end justify-between gap-3">
@@ -105,7 +105,7 @@ fn Movement(detail: MovementDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </Card>
             </div>
             <div class="space-y-4">
-                {(status == MovementStatus::Unknown).then(|| view! {
+                {decide.then(|| view! {
                     <Resolve subject=Unclear::Movement id=m.id.clone() candidates=candidates
                         pending=detail.pending_resolution.clone() reload=Callback::new(move |()| reload.update(|v| *v += 1))/>
                 })}
