@@ -487,15 +487,11 @@ async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppErr
         Ok(()) => ("executed", Outcome::Success),
         Err(_) => ("failed", Outcome::Failure),
     };
-    db::approvals::finish(
-        &mut tx,
-        id,
-        "approved",
-        to,
-        outcome.as_ref().err().map(String::as_str),
-        now,
-    )
-    .await?;
+    let failure = outcome.as_ref().err().map(String::as_str);
+    if !db::approvals::finish(&mut tx, id, "approved", to, failure, now).await? {
+        // Only the caller whose decision approved it runs it, so this should never happen.
+        tracing::error!(approval = %id, to, "a request that ran was no longer approved when its result was recorded");
+    }
     let mut done = event("approvals.execute", &record, result);
     if let Err(failure) = &outcome {
         done = done.reason(failure.clone());

@@ -22,8 +22,11 @@ enum Op {
     SepaPartner,
     SepaUser,
     CryptoPartner,
+    CryptoUser,
     TransferToUser,
+    TransferToPartner,
     ExchangePartner,
+    ExchangeUser,
 }
 
 impl Op {
@@ -33,29 +36,45 @@ impl Op {
             Op::SepaPartner => ("partner.sepa_transfer", "sepa"),
             Op::SepaUser => ("user.sepa_transfer", "sepa"),
             Op::CryptoPartner => ("partner.crypto_withdrawal", "crypto_withdrawal"),
-            Op::TransferToUser => ("transfer.create", "transfer"),
+            Op::CryptoUser => ("user.crypto_withdrawal", "crypto_withdrawal"),
+            Op::TransferToUser | Op::TransferToPartner => ("transfer.create", "transfer"),
             Op::ExchangePartner => ("partner.exchange", "exchange"),
+            Op::ExchangeUser => ("user.exchange", "exchange"),
         }
+    }
+
+    fn holder(self) -> Value {
+        match self {
+            Op::SepaUser | Op::CryptoUser | Op::ExchangeUser => json!({ "User": FUNDED }),
+            _ => json!("Partner"),
+        }
+    }
+
+    fn is_exchange(self) -> bool {
+        matches!(self, Op::ExchangePartner | Op::ExchangeUser)
     }
 
     /// A distinct amount per case, so that no case's movement fits another's entries.
     fn input(self, case: usize) -> Value {
+        let holder = self.holder();
         match self {
             Op::SepaPartner | Op::SepaUser => {
-                let holder = if self == Op::SepaUser {
-                    json!({ "User": FUNDED })
-                } else {
-                    json!("Partner")
-                };
                 json!({ "Sepa": { "holder": holder, "beneficiary": "Anna Nowak", "iban": IBAN, "bic": "COBADEFFXXX",
                     "amount": format!("{}.{case:02}", 20 + case), "reference": format!("Matrix {case}") } })
             }
-            Op::CryptoPartner => json!({ "Crypto": { "holder": "Partner", "currency": "btc", "network": "btc",
-                "address": BTC_ADDRESS, "amount": format!("0.01{case:02}"), "memo": "",
+            Op::CryptoPartner | Op::CryptoUser => json!({ "Crypto": { "holder": holder, "currency": "btc",
+                "network": "btc", "address": BTC_ADDRESS, "amount": format!("0.01{case:02}"), "memo": "",
                 "beneficiary": "Anna Nowak", "wallet_type": "NON_CUSTODIAL", "receiver_type": "NATURAL" } }),
-            Op::TransferToUser => json!({ "Transfer": { "user": FUNDED, "direction": "to_user", "currency": "eur",
-                "amount": format!("{}.{case:02}", 5 + case), "note": "matrix" } }),
-            Op::ExchangePartner => json!({ "holder": "Partner", "from": "eur", "to": "ltc",
+            Op::TransferToUser | Op::TransferToPartner => {
+                let direction = if self == Op::TransferToUser {
+                    "to_user"
+                } else {
+                    "to_partner"
+                };
+                json!({ "Transfer": { "user": FUNDED, "direction": direction, "currency": "eur",
+                    "amount": format!("{}.{case:02}", 5 + case), "note": "matrix" } })
+            }
+            Op::ExchangePartner | Op::ExchangeUser => json!({ "holder": holder, "from": "eur", "to": "ltc",
                 "amount": format!("{}.{case:02}", 30 + case) }),
         }
     }
@@ -63,7 +82,7 @@ impl Op {
     /// Makes the movement (a refusal is its record's state, not an error here) and returns its id
     /// and its status right after.
     async fn run(self, client: &Client, case: usize) -> (String, String) {
-        if self == Op::ExchangePartner {
+        if self.is_exchange() {
             let (status, locked) = client
                 .call("exchanges/lock", json!({ "input": self.input(case) }))
                 .await;
@@ -86,9 +105,10 @@ impl Op {
 
     /// The record, brought up to date from P100 as its page does.
     async fn get(self, client: &Client, id: &str) -> Value {
-        let (endpoint, path): (&str, &[&str]) = match self {
-            Op::ExchangePartner => ("exchanges/get", &[]),
-            _ => ("payouts/get", &["movement"]),
+        let (endpoint, path): (&str, &[&str]) = if self.is_exchange() {
+            ("exchanges/get", &[])
+        } else {
+            ("payouts/get", &["movement"])
         };
         let (status, body) = client.call(endpoint, json!({ "id": id })).await;
         assert_eq!(status, StatusCode::OK, "{self:?} get: {body}");
@@ -96,19 +116,11 @@ impl Op {
     }
 
     fn table(self) -> &'static str {
-        if self == Op::ExchangePartner {
-            "exchanges"
-        } else {
-            "movements"
-        }
+        if self.is_exchange() { "exchanges" } else { "movements" }
     }
 
     fn audit_prefix(self) -> &'static str {
-        if self == Op::ExchangePartner {
-            "exchanges."
-        } else {
-            "payouts."
-        }
+        if self.is_exchange() { "exchanges." } else { "payouts." }
     }
 }
 
@@ -272,9 +284,10 @@ async fn cut_off(app: &TestApp, op: Op, id: &str) {
     .execute(app.db())
     .await
     .unwrap();
-    match op {
-        Op::ExchangePartner => backoffice::server::exchanges::follow_due(&app.state).await.unwrap(),
-        _ => backoffice::server::movements::follow_due(&app.state).await.unwrap(),
+    if op.is_exchange() {
+        backoffice::server::exchanges::follow_due(&app.state).await.unwrap()
+    } else {
+        backoffice::server::movements::follow_due(&app.state).await.unwrap()
     }
 }
 
@@ -295,10 +308,24 @@ async fn without_thresholds(app: &TestApp) {
         .unwrap();
 }
 
+/// The user whose money the user-side cases move holds enough for every case.
+async fn fund_the_user(app: &TestApp) {
+    for (currency, amount) in [("eur", "100000.00"), ("btc", "10.00000000")] {
+        sqlx::query("UPDATE sandbox_balances SET amount = $3 WHERE owner = $1 AND currency = $2")
+            .bind(FUNDED)
+            .bind(currency)
+            .bind(amount)
+            .execute(app.db())
+            .await
+            .unwrap();
+    }
+}
+
 async fn matrix(op: Op) {
     let app = spawn_app_with(&[("P100_TIMEOUT", "1s")]).await;
     quick(&app).await;
     without_thresholds(&app).await;
+    fund_the_user(&app).await;
     let finance = app.signed_in(Role::Finance).await;
     let (endpoint, kind) = op.endpoint();
     let mut unclear = Vec::new();
@@ -394,8 +421,23 @@ async fn transfers_to_a_user() {
 }
 
 #[tokio::test]
+async fn crypto_withdrawals_of_a_user() {
+    matrix(Op::CryptoUser).await;
+}
+
+#[tokio::test]
+async fn transfers_to_the_partner() {
+    matrix(Op::TransferToPartner).await;
+}
+
+#[tokio::test]
 async fn exchanges() {
     matrix(Op::ExchangePartner).await;
+}
+
+#[tokio::test]
+async fn exchanges_of_a_user() {
+    matrix(Op::ExchangeUser).await;
 }
 
 /// Two equal payouts to one IBAN in one minute, both unknown, only one applied at P100: neither is

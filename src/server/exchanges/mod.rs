@@ -226,6 +226,7 @@ pub async fn finalize(state: &AppState, actor: &Actor, id: &str) -> Result<Excha
     if !store::claim(&mut tx, id, &actor.staff.id, Timestamp::now()).await? {
         let lapsed = [ExchangeStatus::Locked, ExchangeStatus::Expired].map(ExchangeStatus::as_str);
         let (outcome, message) = if lapsed.contains(&record.status.as_str()) {
+            // Already `expired` when the sweep came first: nothing to change, the answer is the same.
             store::transition(&mut tx, id, "locked", "expired", &Change::default()).await?;
             let at = crate::domain::UtcTime::from(record.valid_until).display();
             (
