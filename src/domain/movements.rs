@@ -254,6 +254,9 @@ pub struct ResolveInput {
     pub note: String,
 }
 
+/// The list's status filter for unknown movements a person must decide (not a status of its own).
+pub const NEEDS_DECISION: &str = "needs_decision";
+
 /// The list's filters as the URL carries them; empty means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -493,6 +493,22 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
         );
     }
 
+    // Both are in the payouts list's "needs a decision" queue, and counted on the finance home.
+    let (status, list) = finance
+        .call("payouts/list", json!({ "filter": { "status": "needs_decision" } }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let listed: Vec<&str> = list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.contains(&first.as_str()) && listed.contains(&second.as_str()));
+    let (_, home) = finance.call("reconciliation/home", json!({})).await;
+    assert_eq!(home["needs_decision"], 2, "{home}");
+
     // A person says which one P100 made; a second member approves that exact decision.
     let resolve = |id: &str, upstream: Option<&str>| json!({ "input": { "subject": "movement", "id": id, "upstream_id": upstream, "note": "the bank statement shows one debit" } });
     let (status, body) = finance

@@ -96,7 +96,7 @@ fn Figures(f: FinanceHome) -> impl IntoView {
         <div class="grid grid-cols-2 gap-3 lg:grid-cols-5">
             {tile("Approvals waiting for you", f.pending_approvals.to_string(), "/approvals", f.pending_approvals > 0, "home-approvals")}
             {tile("Movements stuck", f.stuck.to_string(), "/payouts?status=unknown", f.stuck > 0, "home-stuck")}
-            {tile("Need a decision", f.needs_decision.to_string(), "/payouts?status=unknown", f.needs_decision > 0, "home-needs-decision")}
+            {tile("Need a decision", f.needs_decision.to_string(), "/payouts?status=needs_decision", f.needs_decision > 0, "home-needs-decision")}
             {tile("Open mismatches (30 days)", f.open_mismatches.to_string(), "/reconciliation?view=mismatch", f.open_mismatches > 0, "home-mismatches")}
             {tile("Last webhook (UTC)", f.last_webhook.as_ref().map_or_else(|| "none yet".into(), |t| t.display()), "/webhooks", false, "home-last-webhook")}
         </div>

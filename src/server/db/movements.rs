@@ -296,6 +296,8 @@ pub struct ListFilter {
     /// `Some(None)`: the partner's own; `Some(Some(id))`: one user's.
     pub user: Option<Option<String>>,
     pub maker: Option<String>,
+    /// Only unknown movements waiting for a person's decision.
+    pub decision_needed: bool,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
 }
@@ -321,6 +323,9 @@ pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<Moveme
             query.push(" AND m.external_user_id = ").push_bind(user.clone());
         }
         None => {}
+    }
+    if filter.decision_needed {
+        query.push(" AND m.decision IS NOT NULL");
     }
     if let Some(from) = filter.from {
         query.push(" AND m.created_at >= ").push_bind(from);

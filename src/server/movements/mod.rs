@@ -36,7 +36,7 @@ use crate::domain::destinations::comparable;
 use crate::domain::money::{Currency, display};
 use crate::domain::movements::{
     Direction, MovementApproval, MovementDetail, MovementFilter, MovementInput, MovementKind, MovementList,
-    MovementStatus, MovementView, PayoutContext, Review, Unclear,
+    MovementStatus, MovementView, NEEDS_DECISION, PayoutContext, Review, Unclear,
 };
 use crate::domain::{AppError, FieldErrors, Permission};
 use crate::p100::error::MoneyAnswer;
@@ -878,7 +878,12 @@ pub async fn list(state: &AppState, filter: &MovementFilter) -> Result<MovementL
     if kind.as_deref().is_some_and(|k| MovementKind::parse(k).is_none()) {
         errors.add("kind", "Choose a kind from the list.");
     }
-    let status = text(&filter.status);
+    let mut status = text(&filter.status);
+    // "Needs a decision" is an unknown movement the back office put before a person.
+    let decision_needed = status.as_deref() == Some(NEEDS_DECISION);
+    if decision_needed {
+        status = Some(MovementStatus::Unknown.as_str().to_owned());
+    }
     if status.as_deref().is_some_and(|s| MovementStatus::parse(s).is_none()) {
         errors.add("status", "Choose a status from the list.");
     }
@@ -890,6 +895,7 @@ pub async fn list(state: &AppState, filter: &MovementFilter) -> Result<MovementL
     let filter = errors.into_result(|| ListFilter {
         kind,
         status,
+        decision_needed,
         currency: currency.map(|c| c.code().to_owned()),
         user: text(&filter.user).map(|u| (u != "partner").then_some(u)),
         maker: text(&filter.maker),

@@ -13,7 +13,7 @@ use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::MovementBadge;
 use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
-use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus};
+use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus, NEEDS_DECISION};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
 
@@ -68,6 +68,7 @@ fn Filters(
     let statuses = MovementStatus::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+        .chain([(NEEDS_DECISION.to_owned(), "Needs a decision".to_owned())])
         .collect();
     let fields = vec![
         FilterField::select("kind", "Kind", kinds, "Any"),
