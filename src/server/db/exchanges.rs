@@ -207,11 +207,13 @@ pub async fn transition(
 /// Exchanges in `status` unchanged since `before`, oldest first.
 pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE e.status = $1 AND e.updated_at < $2 ORDER BY e.updated_at LIMIT $3"
+        "{SELECT} WHERE e.status = $1 AND e.updated_at < $2 AND (e.decision IS NULL OR e.updated_at < $4)
+         ORDER BY e.updated_at LIMIT $3"
     ))
     .bind(status)
     .bind(before)
     .bind(limit)
+    .bind(Timestamp::now() - super::unclear::WAITING_EVERY)
     .fetch_all(db)
     .await
 }

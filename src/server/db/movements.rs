@@ -176,11 +176,13 @@ pub async fn transition(
 /// Movements in `status` unchanged since `before`, oldest first.
 pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Result<Vec<MovementRecord>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE m.status = $1 AND m.updated_at < $2 ORDER BY m.updated_at LIMIT $3"
+        "{SELECT} WHERE m.status = $1 AND m.updated_at < $2 AND (m.decision IS NULL OR m.updated_at < $4)
+         ORDER BY m.updated_at LIMIT $3"
     ))
     .bind(status)
     .bind(before)
     .bind(limit)
+    .bind(Timestamp::now() - super::unclear::WAITING_EVERY)
     .fetch_all(db)
     .await
 }

@@ -1,7 +1,13 @@
 //! Payouts, withdrawals, transfers and exchanges whose outcome P100 left unclear and that a person
 //! must decide (`server::recovery`): the same two columns on both tables.
 
+use std::time::Duration;
+
 use super::{Db, Timestamp, Tx};
+
+/// A record waiting for a person is still looked for at P100 (it may turn up there), but this
+/// often rather than every round: the bounded load on P100 goes to records nobody waits on.
+pub const WAITING_EVERY: Duration = Duration::from_secs(600);
 
 /// Where a record lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -490,18 +490,11 @@ async fn recover(state: &AppState, record: &ExchangeRecord) -> Result<(), AppErr
         );
         return adopt(state, record, upstream_id, details, &Who::system(), &why).await;
     }
-    match recovery::undecided(
-        Unclear::Exchange,
-        &lookup,
-        &rivals,
-        sent_at,
-        state.config.unknown_deadline,
-    ) {
-        Some((words, candidates)) => {
-            recovery::needs_decision(state, Unclear::Exchange, &record.id, &words, &candidates).await
-        }
-        None => Ok(store::touch(&state.db, &record.id).await?),
+    let deadline = state.config.unknown_deadline;
+    if let Some((words, candidates)) = recovery::undecided(Unclear::Exchange, &lookup, &rivals, sent_at, deadline) {
+        recovery::needs_decision(state, Unclear::Exchange, &record.id, &words, &candidates).await?;
     }
+    Ok(store::touch(&state.db, &record.id).await?)
 }
 
 /// Takes an unknown exchange to `pending` as P100's `upstream_id` (audited by `who` with `why`),
