@@ -16,6 +16,7 @@ use crate::domain::movements::{Decision, Unclear};
 use crate::p100::api::HistoryQuery;
 use crate::p100::error::PCode;
 use crate::server::audit::{self, Event, Who};
+use crate::server::auth::Actor;
 use crate::server::db::unclear::{self, Table};
 use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
@@ -327,6 +328,39 @@ pub async fn reopen_unclear_failures(state: &AppState) -> Result<usize, AppError
         }
     }
     Ok(reopened)
+}
+
+/// Applies an approved "P100 never received it": the record ends `failed`, nothing was sent
+/// again (audited by the checker, with who decided).
+pub async fn never_received(
+    state: &AppState,
+    actor: &Actor,
+    subject: Unclear,
+    id: &str,
+    decided: &str,
+) -> Result<(), AppError> {
+    let words = format!("P100 never received it: {decided}. Nothing was sent again.");
+    let mut tx = db::begin_write(&state.db).await?;
+    if !unclear::never_received(&mut tx, table(subject), id, &words).await? {
+        return Err(AppError::Refused(format!(
+            "The {} is no longer unknown; the decision was not applied.",
+            subject.as_str()
+        )));
+    }
+    let action = match subject {
+        Unclear::Movement => "payouts.resolve",
+        Unclear::Exchange => "exchanges.resolve",
+    };
+    let event = Event::new(action, Outcome::Success)
+        .target(subject.as_str(), id)
+        .reason(words)
+        .change(
+            Some(json!({ "status": "unknown" })),
+            Some(json!({ "status": "failed" })),
+        );
+    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

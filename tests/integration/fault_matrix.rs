@@ -291,6 +291,21 @@ async fn cut_off(app: &TestApp, op: Op, id: &str) {
     }
 }
 
+/// A member's decision about an unclear payout or exchange, as its page sends it.
+async fn decide(client: &Client, subject: &str, id: &str, upstream: Option<&str>) -> (StatusCode, Value) {
+    let note = "the bank statement shows one debit";
+    let input = json!({ "subject": subject, "id": id, "upstream_id": upstream, "note": note });
+    client.call("payouts/resolve", json!({ "input": input })).await
+}
+
+/// A member approves exactly the request they were shown.
+async fn approve(client: &Client, request: &Value) -> (StatusCode, Value) {
+    let decision = json!({ "Approve": { "payload_hash": request["payload_hash"] } });
+    client
+        .call("approvals/decide", json!({ "id": request["id"], "decision": decision }))
+        .await
+}
+
 async fn audit_actions(app: &TestApp, id: &str) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log WHERE target_id = $1 ORDER BY seq")
         .bind(id)
@@ -463,8 +478,7 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
     let (second, _) = Op::SepaPartner.run(&finance, 1).await;
     assert_eq!(movement_count(app.db(), kind).await.unwrap() - before, 1);
     // Nobody decides before the back office has looked and asked for a person.
-    let early = json!({ "input": { "subject": "movement", "id": second, "upstream_id": null, "note": "too early" } });
-    let (status, body) = finance.call("payouts/resolve", early).await;
+    let (status, body) = decide(&finance, "movement", &second, None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.to_string().contains("still looking"), "{body}");
     let mut candidate = String::new();
@@ -510,23 +524,19 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
     assert_eq!(home["needs_decision"], 2, "{home}");
 
     // A person says which one P100 made; a second member approves that exact decision.
-    let resolve = |id: &str, upstream: Option<&str>| json!({ "input": { "subject": "movement", "id": id, "upstream_id": upstream, "note": "the bank statement shows one debit" } });
-    let (status, body) = finance
-        .call("payouts/resolve", resolve(&first, Some("not-a-candidate")))
-        .await;
+    let (status, body) = decide(&finance, "movement", &first, Some("not-a-candidate")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, request) = finance.call("payouts/resolve", resolve(&first, Some(&candidate))).await;
+    let (status, request) = decide(&finance, "movement", &first, Some(&candidate)).await;
     assert_eq!(status, StatusCode::OK, "{request}");
     assert_eq!(
         Op::SepaPartner.get(&finance, &first).await["status"],
         "unknown",
         "nothing until approved"
     );
-    let approve = |request: &Value| json!({ "id": request["id"], "decision": { "Approve": { "payload_hash": request["payload_hash"] } } });
-    let (status, body) = finance.call("approvals/decide", approve(&request)).await;
+    let (status, body) = approve(&finance, &request).await;
     assert_eq!(status, StatusCode::CONFLICT, "the maker cannot approve: {body}");
     let checker = app.signed_in_as("finance2").await;
-    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    let (status, body) = approve(&checker, &request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let record = eventually("the decided payout to complete", || async {
         let record = Op::SepaPartner.get(&finance, &first).await;
@@ -536,17 +546,15 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
     assert_eq!(record["upstream_id"], candidate.as_str());
 
     // The other one: P100 never received it.
-    let (status, body) = finance
-        .call("payouts/resolve", resolve(&second, Some(&candidate)))
-        .await;
+    let (status, body) = decide(&finance, "movement", &second, Some(&candidate)).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "the candidate is taken now: {body}"
     );
-    let (status, request) = finance.call("payouts/resolve", resolve(&second, None)).await;
+    let (status, request) = decide(&finance, "movement", &second, None).await;
     assert_eq!(status, StatusCode::OK, "{request}");
-    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    let (status, body) = approve(&checker, &request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let record = Op::SepaPartner.get(&finance, &second).await;
     assert_eq!(record["status"], "failed", "{record}");
@@ -683,12 +691,10 @@ async fn two_equal_unknown_exchanges_are_decided_by_people() {
         .await;
         candidate = record["decision"]["candidates"][0].as_str().unwrap().to_owned();
     }
-    let decide = |id: &str, upstream: Option<&str>| json!({ "input": { "subject": "exchange", "id": id, "upstream_id": upstream, "note": "P100 support confirmed one" } });
-    let approve = |request: &Value| json!({ "id": request["id"], "decision": { "Approve": { "payload_hash": request["payload_hash"] } } });
-    let (status, request) = finance.call("payouts/resolve", decide(&ids[0], Some(&candidate))).await;
+    let (status, request) = decide(&finance, "exchange", &ids[0], Some(&candidate)).await;
     assert_eq!(status, StatusCode::OK, "{request}");
     assert_eq!(request["action"], "exchanges.resolve");
-    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    let (status, body) = approve(&checker, &request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let done = eventually("the decided exchange to complete", || async {
         let record = op.get(&finance, &ids[0]).await;
@@ -697,9 +703,9 @@ async fn two_equal_unknown_exchanges_are_decided_by_people() {
     .await;
     assert_eq!(done["upstream_id"], candidate.as_str());
 
-    let (status, request) = finance.call("payouts/resolve", decide(&ids[1], None)).await;
+    let (status, request) = decide(&finance, "exchange", &ids[1], None).await;
     assert_eq!(status, StatusCode::OK, "{request}");
-    let (status, body) = checker.call("approvals/decide", approve(&request)).await;
+    let (status, body) = approve(&checker, &request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(op.get(&finance, &ids[1]).await["status"], "failed");
     assert!(

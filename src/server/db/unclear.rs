@@ -84,3 +84,19 @@ pub async fn reopen(tx: &mut Tx, table: Table, id: &str, failure: &str) -> Resul
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Ends an unknown record as `failed` with `failure` in words (a person decided P100 never received
+/// it); `false` when it was no longer unknown.
+pub async fn never_received(tx: &mut Tx, table: Table, id: &str, failure: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET status = 'failed', failure = $2, decision = NULL, candidates = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'unknown'",
+        table.name()
+    ))
+    .bind(id)
+    .bind(failure)
+    .bind(Timestamp::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

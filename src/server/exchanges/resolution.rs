@@ -8,15 +8,12 @@ use serde_json::json;
 use super::{adopt, sought, store};
 use crate::domain::AppError;
 use crate::domain::approvals::{ApprovalAction, ApprovalView};
-use crate::domain::audit::Outcome;
 use crate::domain::exchanges::ExchangeStatus;
-use crate::domain::movements::{Decision, ResolveInput};
+use crate::domain::movements::{Decision, ResolveInput, Unclear};
 use crate::server::approvals::{self, NewRequest, Payload, reason_text};
-use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
 use crate::server::db::approvals::ApprovalRecord;
-use crate::server::db::exchanges::{Change, ExchangeRecord};
-use crate::server::db::{self, Timestamp};
+use crate::server::db::exchanges::ExchangeRecord;
 use crate::server::recovery;
 use crate::server::state::AppState;
 
@@ -104,35 +101,6 @@ pub async fn execute(
             let why = format!("P100's exchange {upstream_id}: {decided}; not sent again");
             adopt(state, &record, upstream_id, &details, &actor.who(), &why).await
         }
-        None => never_received(state, actor, &record, &decided).await,
+        None => recovery::never_received(state, actor, Unclear::Exchange, &record.id, &decided).await,
     }
-}
-
-async fn never_received(
-    state: &AppState,
-    actor: &Actor,
-    record: &ExchangeRecord,
-    decided: &str,
-) -> Result<(), AppError> {
-    let words = format!("P100 never received it: {decided}. Nothing was sent again.");
-    let change = Change {
-        failure: Some(&words),
-        ..Change::default()
-    };
-    let mut tx = db::begin_write(&state.db).await?;
-    if !store::transition(&mut tx, &record.id, "unknown", "failed", &change).await? {
-        return Err(AppError::Refused(
-            "The exchange is no longer unknown; the decision was not applied.".into(),
-        ));
-    }
-    let event = Event::new("exchanges.resolve", Outcome::Success)
-        .target("exchange", record.id.clone())
-        .reason(words.clone())
-        .change(
-            Some(json!({ "status": "unknown" })),
-            Some(json!({ "status": "failed", "at": Timestamp::now().to_text() })),
-        );
-    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
-    tx.commit().await?;
-    Ok(())
 }

@@ -9,14 +9,11 @@ use serde_json::json;
 use super::{Settled, adopt, kind_of, read_upstream, sought};
 use crate::domain::AppError;
 use crate::domain::approvals::{ApprovalAction, ApprovalView};
-use crate::domain::audit::Outcome;
-use crate::domain::movements::{Decision, MovementStatus, ResolveInput};
+use crate::domain::movements::{Decision, MovementStatus, ResolveInput, Unclear};
 use crate::server::approvals::{self, NewRequest, Payload, reason_text};
-use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
 use crate::server::db::approvals::ApprovalRecord;
-use crate::server::db::movements::{self as store, Change, MovementRecord};
-use crate::server::db::{self, Timestamp};
+use crate::server::db::movements::{self as store, MovementRecord};
 use crate::server::recovery;
 use crate::server::state::AppState;
 
@@ -101,35 +98,6 @@ pub async fn execute(
             let why = format!("P100's movement {upstream_id}: {decided}; not sent again");
             adopt(state, &record, upstream_id, &settled, &actor.who(), &why).await
         }
-        None => never_received(state, actor, &record, &decided).await,
+        None => recovery::never_received(state, actor, Unclear::Movement, &record.id, &decided).await,
     }
-}
-
-async fn never_received(
-    state: &AppState,
-    actor: &Actor,
-    record: &MovementRecord,
-    decided: &str,
-) -> Result<(), AppError> {
-    let words = format!("P100 never received it: {decided}. Nothing was sent again.");
-    let change = Change {
-        failure: Some(&words),
-        ..Change::default()
-    };
-    let mut tx = db::begin_write(&state.db).await?;
-    if !store::transition(&mut tx, &record.id, "unknown", "failed", &change).await? {
-        return Err(AppError::Refused(
-            "The movement is no longer unknown; the decision was not applied.".into(),
-        ));
-    }
-    let event = Event::new("payouts.resolve", Outcome::Success)
-        .target("movement", record.id.clone())
-        .reason(words.clone())
-        .change(
-            Some(json!({ "status": "unknown" })),
-            Some(json!({ "status": "failed", "at": Timestamp::now().to_text() })),
-        );
-    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
-    tx.commit().await?;
-    Ok(())
 }
