@@ -522,6 +522,21 @@ async fn two_equal_unknown_payouts_and_one_entry_at_p100_wait_for_a_person() {
     assert!(listed.contains(&first.as_str()) && listed.contains(&second.as_str()));
     let (_, home) = finance.call("reconciliation/home", json!({})).await;
     assert_eq!(home["needs_decision"], 2, "{home}");
+    let (_, report) = finance.call("reconciliation/report", json!({ "filter": {} })).await;
+    let row = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == first.as_str())
+        .unwrap();
+    assert_eq!(row["verdict"], "mismatch", "{row}");
+    assert!(
+        row["findings"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Needs a decision: "),
+        "reconciliation names why: {row}"
+    );
 
     // A person says which one P100 made; a second member approves that exact decision.
     let (status, body) = decide(&finance, "movement", &first, Some("not-a-candidate")).await;

@@ -7,11 +7,11 @@ use super::{Db, Flag, Timestamp, Tx};
 
 /// Our movements and finalized exchanges in one shape (a lock never finalized moved no money).
 const OURS: &str = "SELECT id, kind, external_user_id, direction, currency, amount, status, upstream_id, created_at,
-        updated_at, submitted_at
+        updated_at, submitted_at, decision
     FROM movements
     UNION ALL
     SELECT id, 'exchange', external_user_id, NULL, currency_from, amount_from, status, upstream_id, created_at,
-        updated_at, finalized_at
+        updated_at, finalized_at, decision
     FROM exchanges WHERE status NOT IN ('locked', 'expired')";
 
 /// One of our movements with P100's latest answer and the webhooks that named it.
@@ -28,6 +28,8 @@ pub struct OursRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub submitted_at: Option<Timestamp>,
+    /// Why a person must decide what became of it (`server::recovery`).
+    pub decision: Option<String>,
     pub found: Option<Flag>,
     pub upstream_status: Option<String>,
     pub upstream_amount: Option<String>,

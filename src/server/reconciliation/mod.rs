@@ -160,6 +160,7 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
         updated_at: row.updated_at,
         upstream,
         webhooks: row.webhooks,
+        decision: row.decision.as_deref(),
     };
     let (findings, checking) = verdict::judge(&ours, now, grace);
     let covered = resolution.as_ref().map(|r| r.mismatches.as_slice());

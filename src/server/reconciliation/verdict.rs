@@ -62,6 +62,8 @@ pub struct Ours<'a> {
     pub updated_at: Timestamp,
     pub upstream: Option<Upstream>,
     pub webhooks: i64,
+    /// Set when the back office asked a person to decide what became of it.
+    pub decision: Option<&'a str>,
 }
 
 /// P100 sends webhooks for payouts, withdrawals and transfers (issue 8); WEBHOOKS.md finds none for
@@ -83,7 +85,10 @@ pub fn judge(ours: &Ours<'_>, now: Timestamp, grace: Duration) -> (Vec<Finding>,
     match ours.status {
         "unknown" => add(
             Mismatch::UpstreamMissing,
-            "P100 did not answer when it was sent, and its history does not show it yet.".into(),
+            match ours.decision {
+                Some(why) => format!("Needs a decision: {why}"),
+                None => "P100's answer did not say whether it was made, and its history does not show it yet.".into(),
+            },
         ),
         "submitting" if late(ours.sent_at) => add(
             Mismatch::UpstreamMissing,
@@ -186,6 +191,7 @@ mod tests {
             updated_at: at(30),
             upstream,
             webhooks,
+            decision: None,
         }
     }
 
