@@ -85,9 +85,12 @@ test("finance filters a user's history, opens an entry, and exports the filtered
   await page.fill("#find-user", "demo-0025");
   await page.click("text=Find user");
   await page.click('[data-testid="user-finder"] a[href="/balances/users/demo-0025"]');
+  // The partner's page has the same tables: wait for the user's page, not the one being left.
+  await page.waitForURL(/\/balances\/users\/demo-0025$/);
   await page.waitForSelector('[data-testid="balances"] tr[data-currency="usdc"]');
   await page.waitForSelector('[data-testid="transactions"] tbody tr');
   await hydrated(page);
+  await page.waitForLoadState("networkidle");
 
   await page.fill("#field-min", "lots");
   await page.click('[data-testid="history-filters"] button[type="submit"]');
