@@ -45,10 +45,12 @@ pub async fn fetch_movement(id: String) -> Result<MovementDetail, AppError> {
 #[server(endpoint = "payouts/resolve", input = leptos::server_fn::codec::Json)]
 pub async fn resolve_movement(input: ResolveInput) -> Result<ApprovalView, AppError> {
     use crate::domain::movements::Unclear;
+    use crate::server::db::{exchanges::ExchangeRecord, movements::MovementRecord};
+    use crate::server::money::resolution;
     let (request, actor) = super::ssr::guard(&[BalancesRead, PayoutsResolve]).await?;
     match input.subject {
-        Unclear::Movement => service::resolution::request(&request.state, &actor, &input).await,
-        Unclear::Exchange => crate::server::exchanges::resolution::request(&request.state, &actor, &input).await,
+        Unclear::Movement => resolution::request::<MovementRecord>(&request.state, &actor, &input).await,
+        Unclear::Exchange => resolution::request::<ExchangeRecord>(&request.state, &actor, &input).await,
     }
 }
 

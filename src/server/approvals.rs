@@ -13,6 +13,9 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, Event};
 use super::auth::Actor;
 use super::db::{self, Db, Timestamp, Tx, approvals::ApprovalRecord};
+use super::db::{exchanges::ExchangeRecord, movements::MovementRecord};
+use super::error::ExecutionError;
+use super::money::resolution;
 use super::state::AppState;
 use crate::domain::approvals::{
     ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision, PendingApproval,
@@ -47,15 +50,6 @@ fn digest(payload: &str) -> String {
     hex::encode(Sha256::digest(payload.as_bytes()))
 }
 
-fn status_of(record: &ApprovalRecord) -> ApprovalStatus {
-    ApprovalStatus::parse(&record.status).unwrap_or(ApprovalStatus::Failed)
-}
-
-fn action_of(record: &ApprovalRecord) -> Result<ApprovalAction, AppError> {
-    ApprovalAction::parse(&record.action)
-        .ok_or_else(|| super::error::internal(format!("approval {} has unknown action {}", record.id, record.action)))
-}
-
 fn may_check(actor: &Actor, action: ApprovalAction) -> bool {
     actor.permissions.has_all(action.checker_permissions())
 }
@@ -66,12 +60,12 @@ fn event(action: &'static str, record: &ApprovalRecord, outcome: Outcome) -> Eve
 
 /// A request as `actor` sees it.
 fn view(record: &ApprovalRecord, actor: &Actor) -> Result<ApprovalView, AppError> {
-    let action = action_of(record)?;
+    let action = record.action;
     let payload: Payload = serde_json::from_str(&record.payload).unwrap_or(Payload {
         upstream: Value::String(record.payload.clone()),
         review: Vec::new(),
     });
-    let status = status_of(record);
+    let status = record.status;
     let mine = record.maker_id == actor.staff.id;
     Ok(ApprovalView {
         id: record.id.clone(),
@@ -110,7 +104,16 @@ pub async fn expire_due(db: &Db) -> Result<(), AppError> {
     }
     let mut tx = db::begin_write(db).await?;
     for record in db::approvals::due_to_expire(&mut tx, now).await? {
-        if db::approvals::finish(&mut tx, &record.id, "pending", "expired", None, now).await? {
+        if db::approvals::finish(
+            &mut tx,
+            &record.id,
+            ApprovalStatus::Pending,
+            ApprovalStatus::Expired,
+            None,
+            now,
+        )
+        .await?
+        {
             let event = event("approvals.expire", &record, Outcome::Success)
                 .reason(format!("not decided by {}", record.expires_at.to_text()));
             audit::record(&mut tx, &audit::Who::system(), &Default::default(), event).await?;
@@ -132,7 +135,7 @@ fn already_pending(record: &ApprovalRecord) -> AppError {
     AppError::AlreadyPending {
         message: format!(
             "{} is already awaiting approval (asked by {} at {}).",
-            action_of(record).map_or("This", |a| a.label()),
+            record.action.label(),
             record.maker_name,
             crate::domain::UtcTime::from(record.created_at).display()
         ),
@@ -144,7 +147,7 @@ fn already_pending(record: &ApprovalRecord) -> AppError {
 pub async fn request(state: &AppState, actor: &Actor, new: NewRequest<'_>) -> Result<ApprovalView, AppError> {
     let db = &state.db;
     expire_due(db).await?;
-    let (action, target_kind, target_id) = (new.action.as_str(), new.target_kind, new.target_id.to_owned());
+    let (action, target_kind, target_id) = (new.action, new.target_kind, new.target_id.to_owned());
     if let Some(open) = db::approvals::open_for(db, action, target_kind, &target_id).await? {
         return Err(already_pending(&open));
     }
@@ -175,7 +178,7 @@ pub async fn request_in(tx: &mut Tx, state: &AppState, actor: &Actor, new: NewRe
         return Err(AppError::Forbidden);
     }
     let reason = reason_text(new.reason, "Say why.").map_err(|m| AppError::field("note", m))?;
-    let action = new.action.as_str();
+    let action = new.action;
     let payload = serde_json::to_string(&new.payload).map_err(super::error::internal)?;
     let hash = digest(&payload);
     let id = uuid::Uuid::now_v7().to_string();
@@ -221,7 +224,7 @@ pub async fn pending_for(
     target_id: &str,
 ) -> Result<Option<PendingApproval>, AppError> {
     expire_due(db).await?;
-    Ok(db::approvals::open_for(db, action.as_str(), target_kind, target_id)
+    Ok(db::approvals::open_for(db, action, target_kind, target_id)
         .await?
         .map(|r| PendingApproval {
             id: r.id,
@@ -234,10 +237,10 @@ pub async fn pending_for(
 /// How many pending requests `staff` may decide: not their own, of actions they may check.
 pub async fn awaiting_decision(db: &Db, staff: &db::staff::StaffRecord) -> Result<u32, AppError> {
     let permissions = crate::domain::Permissions::of_roles(&staff.roles);
-    let actions: Vec<&str> = ApprovalAction::ALL
+    let actions: Vec<ApprovalAction> = ApprovalAction::ALL
         .iter()
+        .copied()
         .filter(|a| permissions.has_all(a.checker_permissions()))
-        .map(|a| a.as_str())
         .collect();
     if actions.is_empty() {
         return Ok(0);
@@ -248,7 +251,7 @@ pub async fn awaiting_decision(db: &Db, staff: &db::staff::StaffRecord) -> Resul
 
 /// The requests `actor` may see: those they made, and those of actions they may decide.
 fn visible(record: &ApprovalRecord, actor: &Actor) -> bool {
-    record.maker_id == actor.staff.id || action_of(record).is_ok_and(|a| may_check(actor, a))
+    record.maker_id == actor.staff.id || may_check(actor, record.action)
 }
 
 pub async fn inbox(db: &Db, actor: &Actor, query: &ApprovalQuery) -> Result<ApprovalInbox, AppError> {
@@ -257,9 +260,7 @@ pub async fn inbox(db: &Db, actor: &Actor, query: &ApprovalQuery) -> Result<Appr
         "" => None,
         text => errors.check(
             "action",
-            ApprovalAction::parse(text)
-                .map(|a| a.as_str().to_owned())
-                .ok_or_else(|| "Choose an action from the list.".to_owned()),
+            ApprovalAction::parse(text).ok_or_else(|| "Choose an action from the list.".to_owned()),
         ),
     };
     let created_before = match query.older_than_hours.trim() {
@@ -279,11 +280,24 @@ pub async fn inbox(db: &Db, actor: &Actor, query: &ApprovalQuery) -> Result<Appr
         created_before,
     };
     expire_due(db).await?;
-    let open = db::approvals::list(db, &filter, &["pending", "approved"], true, INBOX_LIMIT).await?;
+    let open = db::approvals::list(
+        db,
+        &filter,
+        &[ApprovalStatus::Pending, ApprovalStatus::Approved],
+        true,
+        INBOX_LIMIT,
+    )
+    .await?;
     let decided = db::approvals::list(
         db,
         &filter,
-        &["executed", "failed", "rejected", "expired", "withdrawn"],
+        &[
+            ApprovalStatus::Executed,
+            ApprovalStatus::Failed,
+            ApprovalStatus::Rejected,
+            ApprovalStatus::Expired,
+            ApprovalStatus::Withdrawn,
+        ],
         false,
         INBOX_LIMIT,
     )
@@ -332,7 +346,7 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
     expire_due(db).await?;
     let mut tx = db::begin_write(db).await?;
     let record = db::approvals::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let action = action_of(&record)?;
+    let action = record.action;
     let audit_action = match decision {
         Decision::Approve { .. } => "approvals.approve",
         Decision::Reject { .. } => "approvals.reject",
@@ -344,10 +358,10 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
         ))
     } else if !may_check(actor, action) {
         Some(AppError::Forbidden)
-    } else if status_of(&record) != ApprovalStatus::Pending {
+    } else if record.status != ApprovalStatus::Pending {
         Some(AppError::Refused(format!(
             "This request is no longer awaiting a decision: {}.",
-            status_of(&record).label().to_lowercase()
+            record.status.label().to_lowercase()
         )))
     } else {
         match &decision {
@@ -368,8 +382,8 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
     }
     let now = Timestamp::now();
     let (status, approved_hash) = match &decision {
-        Decision::Approve { payload_hash } => ("approved", Some(payload_hash.as_str())),
-        Decision::Reject { .. } => ("rejected", None),
+        Decision::Approve { payload_hash } => (ApprovalStatus::Approved, Some(payload_hash.as_str())),
+        Decision::Reject { .. } => (ApprovalStatus::Rejected, None),
     };
     // Under SQLite's write lock this cannot lose; on PostgreSQL the row count decides who won.
     if !db::approvals::decide(
@@ -416,8 +430,7 @@ pub async fn resume(state: &AppState, id: &str, checker_id: &str) -> Result<(), 
     };
     // The checker decided before the stop; they must still be able to decide it now.
     let record = db::approvals::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let still_allowed =
-        !checker.staff.disabled && checker.permissions.has_all(action_of(&record)?.checker_permissions());
+    let still_allowed = !checker.staff.disabled && checker.permissions.has_all(record.action.checker_permissions());
     if !still_allowed {
         let words = format!(
             "Not run: its checker {} is disabled or no longer holds the permission to approve it.",
@@ -436,7 +449,16 @@ pub async fn resume(state: &AppState, id: &str, checker_id: &str) -> Result<(), 
 /// is cancelled with the same words (nothing was sent), so nothing is left waiting for ever.
 async fn fail_unsent(state: &AppState, record: &ApprovalRecord, words: &str) -> Result<(), AppError> {
     let mut tx = db::begin_write(&state.db).await?;
-    if db::approvals::finish(&mut tx, &record.id, "approved", "failed", Some(words), Timestamp::now()).await? {
+    if db::approvals::finish(
+        &mut tx,
+        &record.id,
+        ApprovalStatus::Approved,
+        ApprovalStatus::Failed,
+        Some(words),
+        Timestamp::now(),
+    )
+    .await?
+    {
         let done = event("approvals.execute", record, Outcome::Failure).reason(words.to_owned());
         audit::record(&mut tx, &audit::Who::system(), &Default::default(), done).await?;
         if record.target_kind == "movement" {
@@ -461,49 +483,61 @@ async fn execute(state: &AppState, actor: &Actor, id: &str) -> Result<(), AppErr
     let record = db::approvals::find(db, id).await?.ok_or(AppError::NotFound)?;
     let intact = record.approved_hash.as_deref() == Some(digest(&record.payload).as_str());
     let outcome = match serde_json::from_str::<Payload>(&record.payload) {
-        _ if !intact => Err("The stored payload no longer matches the approved one; nothing was sent.".to_owned()),
-        Err(err) => Err(format!("The stored payload cannot be read ({err}); nothing was sent.")),
-        Ok(payload) => match action_of(&record)? {
-            ApprovalAction::UserDelete => super::users::lifecycle::execute_delete(state, actor, &record, &payload)
-                .await
-                .map_err(|e| e.to_string()),
-            ApprovalAction::Payout | ApprovalAction::Transfer => {
-                super::movements::execute_approved(state, actor, &record, &payload).await
-            }
-            ApprovalAction::Resolve => super::movements::resolution::execute(state, actor, &record, &payload)
-                .await
-                .map_err(|e| e.to_string()),
-            ApprovalAction::ResolveExchange => super::exchanges::resolution::execute(state, actor, &record, &payload)
-                .await
-                .map_err(|e| e.to_string()),
-            ApprovalAction::Thresholds => super::settings::execute_thresholds(state, actor, &record, &payload)
-                .await
-                .map_err(|e| e.to_string()),
-        },
+        _ if !intact => Err(ExecutionError::Refused(
+            "The stored payload no longer matches the approved one; nothing was sent.".into(),
+        )),
+        Err(err) => Err(ExecutionError::Refused(format!(
+            "The stored payload cannot be read ({err}); nothing was sent."
+        ))),
+        Ok(payload) => run(state, actor, &record, &payload).await,
     };
     let now = Timestamp::now();
     let mut tx = db::begin_write(db).await?;
+    // Sent with an unclear answer is executed: what was sent is followed on its own record.
     let (to, result) = match &outcome {
-        Ok(()) => ("executed", Outcome::Success),
-        Err(_) => ("failed", Outcome::Failure),
+        Ok(()) | Err(ExecutionError::MaybeSent(_)) => (ApprovalStatus::Executed, Outcome::Success),
+        Err(_) => (ApprovalStatus::Failed, Outcome::Failure),
     };
-    let failure = outcome.as_ref().err().map(String::as_str);
-    if !db::approvals::finish(&mut tx, id, "approved", to, failure, now).await? {
+    let failure = match &outcome {
+        Err(err @ (ExecutionError::Refused(_) | ExecutionError::Internal { .. })) => Some(err.to_string()),
+        _ => None,
+    };
+    if !db::approvals::finish(&mut tx, id, ApprovalStatus::Approved, to, failure.as_deref(), now).await? {
         // Only the caller whose decision approved it runs it, so this should never happen.
-        tracing::error!(approval = %id, to, "a request that ran was no longer approved when its result was recorded");
+        tracing::error!(approval = %id, %to, "a request that ran was no longer approved when its result was recorded");
     }
     let mut done = event("approvals.execute", &record, result);
-    if let Err(failure) = &outcome {
-        done = done.reason(failure.clone());
+    if let Err(err) = &outcome {
+        done = done.reason(err.to_string());
     }
     audit::record(&mut tx, &actor.who(), &actor.meta, done).await?;
     // A movement the failed run never sent is cancelled with the reason, not left waiting for an
     // approval that is over (one that was sent keeps the state its answer gave it).
-    if let (Err(failure), "movement") = (&outcome, record.target_kind.as_str()) {
+    if let (Some(failure), "movement") = (&failure, record.target_kind.as_str()) {
         super::movements::cancel_unsent(&mut tx, &actor.who(), &actor.meta, &record.target_id, failure).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Runs what an approved request guards.
+async fn run(
+    state: &AppState,
+    actor: &Actor,
+    record: &ApprovalRecord,
+    payload: &Payload,
+) -> Result<(), ExecutionError> {
+    match record.action {
+        ApprovalAction::UserDelete => Ok(super::users::lifecycle::execute_delete(state, actor, record, payload).await?),
+        ApprovalAction::Payout | ApprovalAction::Transfer => {
+            super::movements::execute_approved(state, actor, record, payload).await
+        }
+        ApprovalAction::Resolve => Ok(resolution::execute::<MovementRecord>(state, actor, record, payload).await?),
+        ApprovalAction::ResolveExchange => {
+            Ok(resolution::execute::<ExchangeRecord>(state, actor, record, payload).await?)
+        }
+        ApprovalAction::Thresholds => Ok(super::settings::execute_thresholds(state, actor, record, payload).await?),
+    }
 }
 
 /// The maker takes back a request nobody has decided yet.
@@ -516,7 +550,16 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: &str) -> Result<ApprovalView, 
         Some(AppError::Refused(
             "Only the member who asked can withdraw a request.".into(),
         ))
-    } else if !db::approvals::finish(&mut tx, id, "pending", "withdrawn", None, Timestamp::now()).await? {
+    } else if !db::approvals::finish(
+        &mut tx,
+        id,
+        ApprovalStatus::Pending,
+        ApprovalStatus::Withdrawn,
+        None,
+        Timestamp::now(),
+    )
+    .await?
+    {
         Some(AppError::Refused(
             "This request is no longer awaiting a decision.".into(),
         ))
@@ -542,7 +585,7 @@ async fn closed(
     record: &ApprovalRecord,
     status: ApprovalStatus,
 ) -> Result<(), AppError> {
-    match action_of(record)? {
+    match record.action {
         // A decision nobody approved leaves the movement unknown, waiting for a person.
         ApprovalAction::UserDelete
         | ApprovalAction::Resolve

@@ -35,3 +35,33 @@ impl From<crate::p100::Failure> for AppError {
         }
     }
 }
+
+/// Why an approved action did not run to its end, as its approval records it. An internal cause is
+/// in the log under the reference; the approval and the page get only the reference.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutionError {
+    /// Nothing was done, and why in words.
+    #[error("{0}")]
+    Refused(String),
+    /// Sent, but P100's answer did not say whether it was made: what was sent is followed as
+    /// "outcome unknown" (never sent again).
+    #[error("{0}")]
+    MaybeSent(String),
+    #[error("Something went wrong on our side. Reference: {reference}")]
+    Internal { reference: String },
+}
+
+impl From<AppError> for ExecutionError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Internal { reference } => ExecutionError::Internal { reference },
+            other => ExecutionError::Refused(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ExecutionError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::from(err).into()
+    }
+}

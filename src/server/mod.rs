@@ -12,9 +12,9 @@ pub mod db;
 pub mod error;
 pub mod exchanges;
 pub mod http;
+pub mod money;
 pub mod movements;
 pub mod reconciliation;
-pub mod recovery;
 pub mod settings;
 pub mod staff;
 pub mod state;
@@ -113,27 +113,19 @@ pub async fn build(
         sandbox,
         instance: Arc::from(uuid::Uuid::new_v4().to_string()),
     };
-    let reopened = recovery::reopen_unclear_failures(&state)
-        .await
-        .map_err(StartError::Reopen)?;
+    let reopened = reopen_unclear_failures(&state).await.map_err(StartError::Reopen)?;
     if reopened > 0 {
         tracing::warn!(
             reopened,
             "payouts and exchanges recorded failed on an unclear answer are unknown again"
         );
     }
-    background::spawn(
-        state.clone(),
-        "exchanges.follow",
-        exchanges::FOLLOW_EVERY,
-        |s| async move { exchanges::follow_due(&s).await },
-    );
-    background::spawn(
-        state.clone(),
-        "movements.follow",
-        movements::FOLLOW_EVERY,
-        |s| async move { movements::follow_due(&s).await },
-    );
+    background::spawn(state.clone(), "exchanges.follow", money::FOLLOW_EVERY, |s| async move {
+        exchanges::follow_due(&s).await
+    });
+    background::spawn(state.clone(), "movements.follow", money::FOLLOW_EVERY, |s| async move {
+        movements::follow_due(&s).await
+    });
     background::spawn(
         state.clone(),
         "reconciliation.check",
@@ -179,4 +171,11 @@ pub fn init_tracing(config: &Config) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+}
+
+/// Payouts, withdrawals, transfers and exchanges an earlier version recorded `failed` on an answer
+/// that may mean "accepted" become unknown again (`money::recovery::reopen_unclear_failures`).
+pub async fn reopen_unclear_failures(state: &AppState) -> Result<usize, crate::domain::AppError> {
+    use money::recovery::reopen_unclear_failures as reopen;
+    Ok(reopen::<db::movements::MovementRecord>(state).await? + reopen::<db::exchanges::ExchangeRecord>(state).await?)
 }

@@ -759,14 +759,10 @@ async fn payouts_failed_on_an_unclear_answer_before_are_reopened_and_found() {
         .execute(app.db())
         .await
         .unwrap();
-    let reopened = backoffice::server::recovery::reopen_unclear_failures(&app.state)
-        .await
-        .unwrap();
+    let reopened = backoffice::server::reopen_unclear_failures(&app.state).await.unwrap();
     assert_eq!(reopened, 1);
     assert_eq!(
-        backoffice::server::recovery::reopen_unclear_failures(&app.state)
-            .await
-            .unwrap(),
+        backoffice::server::reopen_unclear_failures(&app.state).await.unwrap(),
         0,
         "a second run finds nothing to do"
     );

@@ -5,12 +5,13 @@
 use sqlx::FromRow;
 
 use super::{Conn, Db, Flag, Statement, Timestamp, Tx};
+use crate::domain::approvals::{ApprovalAction, ApprovalStatus};
 
 /// A request as stored, with the names of its maker and checker.
 #[derive(Debug, Clone, FromRow)]
 pub struct ApprovalRecord {
     pub id: String,
-    pub action: String,
+    pub action: ApprovalAction,
     pub target_kind: String,
     pub target_id: String,
     pub payload: String,
@@ -18,7 +19,7 @@ pub struct ApprovalRecord {
     pub reason: String,
     pub maker_id: String,
     pub maker_name: String,
-    pub status: String,
+    pub status: ApprovalStatus,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub checker_id: Option<String>,
@@ -33,7 +34,7 @@ pub struct ApprovalRecord {
 /// A new request: everything the maker decides.
 pub struct NewApproval<'a> {
     pub id: &'a str,
-    pub action: &'a str,
+    pub action: ApprovalAction,
     pub target_kind: &'a str,
     pub target_id: &'a str,
     pub payload: &'a str,
@@ -54,7 +55,7 @@ pub async fn insert(tx: &mut Tx, new: &NewApproval<'_>) -> Result<(), sqlx::Erro
     sqlx::query(
         "INSERT INTO approvals (id, action, target_kind, target_id, payload, payload_hash, reason, maker_id, status,
              created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11, $9, $10)",
     )
     .bind(new.id)
     .bind(new.action)
@@ -66,6 +67,7 @@ pub async fn insert(tx: &mut Tx, new: &NewApproval<'_>) -> Result<(), sqlx::Erro
     .bind(new.maker_id)
     .bind(new.created_at)
     .bind(new.expires_at)
+    .bind(ApprovalStatus::Pending)
     .execute(&mut **tx)
     .await
     .map(|_| ())
@@ -89,17 +91,19 @@ pub async fn find_in(tx: &mut Tx, id: &str) -> Result<Option<ApprovalRecord>, sq
 /// The open request for `action` on a target, if there is one.
 pub async fn open_for(
     db: &Db,
-    action: &str,
+    action: ApprovalAction,
     target_kind: &str,
     target_id: &str,
 ) -> Result<Option<ApprovalRecord>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE a.action = $1 AND a.target_kind = $2 AND a.target_id = $3
-             AND a.status IN ('pending', 'approved')"
+             AND a.status IN ($4, $5)"
     ))
     .bind(action)
     .bind(target_kind)
     .bind(target_id)
+    .bind(ApprovalStatus::Pending)
+    .bind(ApprovalStatus::Approved)
     .fetch_optional(db)
     .await
 }
@@ -107,7 +111,7 @@ pub async fn open_for(
 /// The inbox filters, already checked.
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub action: Option<String>,
+    pub action: Option<ApprovalAction>,
     pub maker_id: Option<String>,
     pub created_before: Option<Timestamp>,
 }
@@ -116,7 +120,7 @@ pub struct Filter {
 pub async fn list(
     db: &Db,
     filter: &Filter,
-    statuses: &[&str],
+    statuses: &[ApprovalStatus],
     oldest_first: bool,
     limit: i64,
 ) -> Result<Vec<ApprovalRecord>, sqlx::Error> {
@@ -125,7 +129,7 @@ pub async fn list(
         .push(" WHERE a.status IN (")
         .push_list(statuses.iter().copied())
         .push(")");
-    if let Some(action) = &filter.action {
+    if let Some(action) = filter.action {
         query.push(" AND a.action = ").push_bind(action);
     }
     if let Some(maker) = &filter.maker_id {
@@ -144,9 +148,16 @@ pub async fn list(
 }
 
 /// Pending, unexpired requests of `actions` made by someone other than `staff_id`.
-pub async fn count_pending(db: &Db, actions: &[&str], staff_id: &str, now: Timestamp) -> Result<i64, sqlx::Error> {
-    let mut query = Statement::new("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND expires_at > ");
+pub async fn count_pending(
+    db: &Db,
+    actions: &[ApprovalAction],
+    staff_id: &str,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let mut query = Statement::new("SELECT COUNT(*) FROM approvals WHERE status = ");
     query
+        .push_bind(ApprovalStatus::Pending)
+        .push(" AND expires_at > ")
         .push_bind(now)
         .push(" AND maker_id <> ")
         .push_bind(staff_id)
@@ -168,9 +179,10 @@ pub async fn makers(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
 /// Whether any pending request's time is up, as of `now`.
 pub async fn any_due(db: &Db, now: Timestamp) -> Result<bool, sqlx::Error> {
     let due: Flag = sqlx::query_scalar(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= $1) THEN 1 ELSE 0 END",
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM approvals WHERE status = $2 AND expires_at <= $1) THEN 1 ELSE 0 END",
     )
     .bind(now)
+    .bind(ApprovalStatus::Pending)
     .fetch_one(db)
     .await?;
     Ok(due.into())
@@ -178,8 +190,9 @@ pub async fn any_due(db: &Db, now: Timestamp) -> Result<bool, sqlx::Error> {
 
 /// Pending requests whose time is up, as of `now`.
 pub async fn due_to_expire(tx: &mut Tx, now: Timestamp) -> Result<Vec<ApprovalRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE a.status = 'pending' AND a.expires_at <= $1"))
+    sqlx::query_as(&format!("{SELECT} WHERE a.status = $2 AND a.expires_at <= $1"))
         .bind(now)
+        .bind(ApprovalStatus::Pending)
         .fetch_all(&mut **tx)
         .await
 }
@@ -189,7 +202,7 @@ pub async fn due_to_expire(tx: &mut Tx, now: Timestamp) -> Result<Vec<ApprovalRe
 pub async fn decide(
     tx: &mut Tx,
     id: &str,
-    status: &str,
+    status: ApprovalStatus,
     checker_id: &str,
     approved_hash: Option<&str>,
     reason: Option<&str>,
@@ -197,7 +210,7 @@ pub async fn decide(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE approvals SET status = $2, checker_id = $3, approved_hash = $4, decision_reason = $5, decided_at = $6
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status = $7",
     )
     .bind(id)
     .bind(status)
@@ -205,6 +218,7 @@ pub async fn decide(
     .bind(approved_hash)
     .bind(reason)
     .bind(now)
+    .bind(ApprovalStatus::Pending)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -215,8 +229,8 @@ pub async fn decide(
 pub async fn finish(
     tx: &mut Tx,
     id: &str,
-    from: &str,
-    to: &str,
+    from: ApprovalStatus,
+    to: ApprovalStatus,
     failure: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {

@@ -4,6 +4,7 @@
 use sqlx::FromRow;
 
 use super::{Conn, Db, Statement, Timestamp, Tx};
+use crate::domain::exchanges::ExchangeStatus;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ExchangeRecord {
@@ -18,7 +19,7 @@ pub struct ExchangeRecord {
     pub fee_percent: String,
     pub lock_id: String,
     pub valid_until: Timestamp,
-    pub status: String,
+    pub status: ExchangeStatus,
     pub upstream_id: Option<String>,
     pub failure: Option<String>,
     /// Why a person must decide what became of it (see `server::recovery`), and the P100 ids that fit.
@@ -57,7 +58,7 @@ pub async fn insert(tx: &mut Tx, new: &NewExchange<'_>) -> Result<(), sqlx::Erro
     sqlx::query(
         "INSERT INTO exchanges (id, external_user_id, currency_from, currency_to, amount_from, amount_to, rate, fee,
              fee_percent, lock_id, valid_until, status, started_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'locked', $12, $13, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $12, $13, $13)",
     )
     .bind(new.id)
     .bind(new.external_user_id)
@@ -72,6 +73,7 @@ pub async fn insert(tx: &mut Tx, new: &NewExchange<'_>) -> Result<(), sqlx::Erro
     .bind(new.valid_until)
     .bind(new.started_by)
     .bind(new.created_at)
+    .bind(ExchangeStatus::Locked)
     .execute(&mut **tx)
     .await
     .map(|_| ())
@@ -104,18 +106,17 @@ pub async fn find_by_upstream_in(tx: &mut Tx, upstream_id: &str) -> Result<Optio
 pub async fn unsettled_for_user(db: &Db, external_user_id: &str, now: Timestamp) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM exchanges WHERE external_user_id = $1
-             AND (status IN ('submitting', 'pending', 'unknown') OR (status = 'locked' AND valid_until > $2))
+             AND (status IN ($3, $4, $5) OR (status = $6 AND valid_until > $2))
          ORDER BY created_at",
     )
     .bind(external_user_id)
     .bind(now)
+    .bind(ExchangeStatus::Submitting)
+    .bind(ExchangeStatus::Pending)
+    .bind(ExchangeStatus::Unknown)
+    .bind(ExchangeStatus::Locked)
     .fetch_all(db)
     .await
-}
-
-/// Whether any exchange already carries `upstream_id`.
-pub async fn upstream_known(db: &Db, upstream_id: &str) -> Result<bool, sqlx::Error> {
-    Ok(find_by_upstream(db, upstream_id).await?.is_some())
 }
 
 /// The other unknown exchanges that would fit the same P100 entries as `record`: same holder,
@@ -127,7 +128,7 @@ pub async fn unknown_alike(
     to: Timestamp,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT id FROM exchanges WHERE status = 'unknown' AND id <> $1 AND COALESCE(external_user_id, '') = $2
+        "SELECT id FROM exchanges WHERE status = $8 AND id <> $1 AND COALESCE(external_user_id, '') = $2
              AND currency_from = $3 AND currency_to = $4 AND amount_from = $5
              AND COALESCE(finalized_at, created_at) BETWEEN $6 AND $7",
     )
@@ -138,93 +139,52 @@ pub async fn unknown_alike(
     .bind(&record.amount_from)
     .bind(from)
     .bind(to)
+    .bind(ExchangeStatus::Unknown)
     .fetch_all(db)
     .await
-}
-
-/// Marks an exchange as looked at now (its next look waits a round).
-pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE exchanges SET updated_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(Timestamp::now())
-        .execute(db)
-        .await
-        .map(|_| ())
 }
 
 /// Takes a locked exchange to `submitting` if its lock is still valid at `now`. `false`: someone
 /// else already did, or the lock expired.
 pub async fn claim(tx: &mut Tx, id: &str, staff_id: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE exchanges SET status = 'submitting', finalized_by = $2, finalized_at = $3, updated_at = $3
-         WHERE id = $1 AND status = 'locked' AND valid_until > $3",
+        "UPDATE exchanges SET status = $4, finalized_by = $2, finalized_at = $3, updated_at = $3
+         WHERE id = $1 AND status = $5 AND valid_until > $3",
     )
     .bind(id)
     .bind(staff_id)
     .bind(now)
+    .bind(ExchangeStatus::Submitting)
+    .bind(ExchangeStatus::Locked)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// What a status change sets besides the status; `None` keeps the stored value.
-#[derive(Debug, Default)]
-pub struct Change<'a> {
-    pub upstream_id: Option<&'a str>,
-    pub failure: Option<&'a str>,
-    pub amount_to: Option<&'a str>,
-    pub fee: Option<&'a str>,
-}
-
-/// Moves the exchange from `from` to `to`; `false` when it was no longer in `from`.
-pub async fn transition(
-    conn: &mut Conn,
-    id: &str,
-    from: &str,
-    to: &str,
-    change: &Change<'_>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE exchanges SET status = $3, upstream_id = COALESCE($4, upstream_id), failure = COALESCE($5, failure),
-             amount_to = COALESCE($6, amount_to), fee = COALESCE($7, fee), updated_at = $8,
-             decision = CASE WHEN $2 = 'unknown' THEN NULL ELSE decision END,
-             candidates = CASE WHEN $2 = 'unknown' THEN NULL ELSE candidates END
-         WHERE id = $1 AND status = $2",
-    )
-    .bind(id)
-    .bind(from)
-    .bind(to)
-    .bind(change.upstream_id)
-    .bind(change.failure)
-    .bind(change.amount_to)
-    .bind(change.fee)
-    .bind(Timestamp::now())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Exchanges in `status` unchanged since `before`, oldest first.
-pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE e.status = $1 AND e.updated_at < $2 AND (e.decision IS NULL OR e.updated_at < $4)
-         ORDER BY e.updated_at LIMIT $3"
-    ))
-    .bind(status)
-    .bind(before)
-    .bind(limit)
-    .bind(Timestamp::now() - super::unclear::WAITING_EVERY)
-    .fetch_all(db)
-    .await
+/// Exchanges in `status` unchanged since `before` (`sent::stale_clause`), oldest first.
+pub async fn stale(
+    db: &Db,
+    status: ExchangeStatus,
+    before: Timestamp,
+    limit: i64,
+) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} {}", super::sent::stale_clause("e")))
+        .bind(status)
+        .bind(before)
+        .bind(limit)
+        .bind(super::sent::waiting_before())
+        .fetch_all(db)
+        .await
 }
 
 /// Locked exchanges whose lock ran out by `now`.
 pub async fn lapsed(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE e.status = 'locked' AND e.valid_until <= $1 ORDER BY e.valid_until LIMIT $2"
+        "{SELECT} WHERE e.status = $3 AND e.valid_until <= $1 ORDER BY e.valid_until LIMIT $2"
     ))
     .bind(now)
     .bind(limit)
+    .bind(ExchangeStatus::Locked)
     .fetch_all(db)
     .await
 }
@@ -232,7 +192,7 @@ pub async fn lapsed(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<ExchangeR
 /// What the list shows; every part optional.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
-    pub status: Option<String>,
+    pub status: Option<ExchangeStatus>,
     pub currency: Option<String>,
     pub started_by: Option<String>,
     /// `Some(None)`: the partner's own; `Some(Some(id))`: one user's.
@@ -242,8 +202,8 @@ pub struct ListFilter {
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
     let mut query = Statement::new(SELECT);
     query.push(" WHERE 1 = 1");
-    if let Some(status) = &filter.status {
-        query.push(" AND e.status = ").push_bind(status.clone());
+    if let Some(status) = filter.status {
+        query.push(" AND e.status = ").push_bind(status);
     }
     if let Some(currency) = &filter.currency {
         query

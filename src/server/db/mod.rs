@@ -8,10 +8,10 @@ pub mod leases;
 pub mod movements;
 pub mod reconciliation;
 pub mod sandbox;
+pub mod sent;
 pub mod settings;
 pub mod staff;
 pub mod throttle;
-pub mod unclear;
 pub mod users;
 pub mod webhooks;
 

@@ -4,13 +4,15 @@
 use sqlx::FromRow;
 
 use super::{Conn, Db, Statement, Timestamp, Tx};
+use crate::domain::approvals::ApprovalStatus;
+use crate::domain::movements::{Direction, MovementKind, MovementStatus};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MovementRecord {
     pub id: String,
-    pub kind: String,
+    pub kind: MovementKind,
     pub external_user_id: Option<String>,
-    pub direction: Option<String>,
+    pub direction: Option<Direction>,
     pub currency: String,
     pub amount: String,
     pub fee: String,
@@ -21,7 +23,7 @@ pub struct MovementRecord {
     pub reference: Option<String>,
     pub details: String,
     pub idempotency_key: String,
-    pub status: String,
+    pub status: MovementStatus,
     pub approval_id: Option<String>,
     pub upstream_id: Option<String>,
     pub upstream_status: Option<String>,
@@ -45,9 +47,9 @@ const SELECT: &str = "SELECT m.id, m.kind, m.external_user_id, m.direction, m.cu
 /// A movement at the moment it is recorded, before anything is sent.
 pub struct NewMovement<'a> {
     pub id: &'a str,
-    pub kind: &'a str,
+    pub kind: MovementKind,
     pub external_user_id: Option<&'a str>,
-    pub direction: Option<&'a str>,
+    pub direction: Option<Direction>,
     pub currency: &'a str,
     pub amount: &'a str,
     pub fee: &'a str,
@@ -58,7 +60,7 @@ pub struct NewMovement<'a> {
     pub reference: Option<&'a str>,
     pub details: &'a str,
     pub idempotency_key: &'a str,
-    pub status: &'a str,
+    pub status: MovementStatus,
     pub created_by: &'a str,
     pub created_at: Timestamp,
     pub submitted_at: Option<Timestamp>,
@@ -133,58 +135,20 @@ pub async fn set_approval(tx: &mut Tx, id: &str, approval_id: &str) -> Result<()
         .map(|_| ())
 }
 
-/// What a status change sets besides the status; `None` keeps the stored value.
-#[derive(Debug, Default)]
-pub struct Change<'a> {
-    pub upstream_id: Option<&'a str>,
-    pub upstream_status: Option<&'a str>,
-    pub failure: Option<&'a str>,
-    pub fee: Option<&'a str>,
-    pub submitted_at: Option<Timestamp>,
-}
-
-/// Moves the movement from `from` to `to`; `false` when it was no longer in `from`.
-pub async fn transition(
-    conn: &mut Conn,
-    id: &str,
-    from: &str,
-    to: &str,
-    change: &Change<'_>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE movements SET status = $3, upstream_id = COALESCE($4, upstream_id),
-             upstream_status = COALESCE($5, upstream_status), failure = COALESCE($6, failure), fee = COALESCE($7, fee),
-             submitted_at = COALESCE($8, submitted_at), updated_at = $9,
-             decision = CASE WHEN $2 = 'unknown' THEN NULL ELSE decision END,
-             candidates = CASE WHEN $2 = 'unknown' THEN NULL ELSE candidates END
-         WHERE id = $1 AND status = $2",
-    )
-    .bind(id)
-    .bind(from)
-    .bind(to)
-    .bind(change.upstream_id)
-    .bind(change.upstream_status)
-    .bind(change.failure)
-    .bind(change.fee)
-    .bind(change.submitted_at)
-    .bind(Timestamp::now())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Movements in `status` unchanged since `before`, oldest first.
-pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Result<Vec<MovementRecord>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE m.status = $1 AND m.updated_at < $2 AND (m.decision IS NULL OR m.updated_at < $4)
-         ORDER BY m.updated_at LIMIT $3"
-    ))
-    .bind(status)
-    .bind(before)
-    .bind(limit)
-    .bind(Timestamp::now() - super::unclear::WAITING_EVERY)
-    .fetch_all(db)
-    .await
+/// Movements in `status` unchanged since `before` (`sent::stale_clause`), oldest first.
+pub async fn stale(
+    db: &Db,
+    status: MovementStatus,
+    before: Timestamp,
+    limit: i64,
+) -> Result<Vec<MovementRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} {}", super::sent::stale_clause("m")))
+        .bind(status)
+        .bind(before)
+        .bind(limit)
+        .bind(super::sent::waiting_before())
+        .fetch_all(db)
+        .await
 }
 
 /// `(approval id, checker id)` of movements still awaiting approval whose approval was granted
@@ -192,24 +156,15 @@ pub async fn stale(db: &Db, status: &str, before: Timestamp, limit: i64) -> Resu
 pub async fn approved_unsent(db: &Db, before: Timestamp, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, a.checker_id FROM movements m JOIN approvals a ON a.id = m.approval_id
-         WHERE m.status = 'awaiting_approval' AND a.status = 'approved' AND a.decided_at < $1
+         WHERE m.status = $3 AND a.status = $4 AND a.decided_at < $1
          ORDER BY a.decided_at LIMIT $2",
     )
     .bind(before)
     .bind(limit)
+    .bind(MovementStatus::AwaitingApproval)
+    .bind(ApprovalStatus::Approved)
     .fetch_all(db)
     .await
-}
-
-/// Marks a movement as looked at now (an `unknown` one whose history search found nothing), so
-/// the follower's next round takes the others first.
-pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE movements SET updated_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(Timestamp::now())
-        .execute(db)
-        .await
-        .map(|_| ())
 }
 
 /// The other unknown movements that would fit the same P100 entries as `record`: same kind, payer,
@@ -221,28 +176,29 @@ pub async fn unknown_alike(
     to: Timestamp,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT id FROM movements WHERE status = 'unknown' AND id <> $1 AND kind = $2 AND currency = $3
+        "SELECT id FROM movements WHERE status = $10 AND id <> $1 AND kind = $2 AND currency = $3
              AND amount = $4 AND destination = $5 AND COALESCE(external_user_id, '') = $6
              AND COALESCE(direction, '') = $7 AND COALESCE(submitted_at, created_at) BETWEEN $8 AND $9",
     )
     .bind(&record.id)
-    .bind(&record.kind)
+    .bind(record.kind)
     .bind(&record.currency)
     .bind(&record.amount)
     .bind(&record.destination)
     .bind(record.external_user_id.as_deref().unwrap_or_default())
-    .bind(record.direction.as_deref().unwrap_or_default())
+    .bind(record.direction.map_or("", Direction::as_str))
     .bind(from)
     .bind(to)
+    .bind(MovementStatus::Unknown)
     .fetch_all(db)
     .await
 }
 
 /// Who pays what to where, to find earlier movements alike.
 pub struct Destination<'a> {
-    pub kind: &'a str,
+    pub kind: MovementKind,
     pub user: Option<&'a str>,
-    pub direction: Option<&'a str>,
+    pub direction: Option<Direction>,
     pub currency: &'a str,
     pub destination: &'a str,
 }
@@ -257,14 +213,16 @@ pub async fn recent_to_destination(
     sqlx::query_scalar(
         "SELECT amount FROM movements WHERE kind = $1 AND COALESCE(external_user_id, '') = $2
              AND COALESCE(direction, '') = $3 AND currency = $4 AND destination = $5 AND created_at >= $6
-             AND status NOT IN ('failed', 'cancelled')",
+             AND status NOT IN ($7, $8)",
     )
     .bind(to.kind)
     .bind(to.user.unwrap_or_default())
-    .bind(to.direction.unwrap_or_default())
+    .bind(to.direction.map_or("", Direction::as_str))
     .bind(to.currency)
     .bind(to.destination)
     .bind(since)
+    .bind(MovementStatus::Failed)
+    .bind(MovementStatus::Cancelled)
     .fetch_all(db)
     .await
 }
@@ -273,27 +231,21 @@ pub async fn recent_to_destination(
 pub async fn unsettled_for_user(db: &Db, external_user_id: &str) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM movements WHERE external_user_id = $1
-             AND status NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at",
+             AND status NOT IN ($2, $3, $4) ORDER BY created_at",
     )
     .bind(external_user_id)
+    .bind(MovementStatus::Completed)
+    .bind(MovementStatus::Failed)
+    .bind(MovementStatus::Cancelled)
     .fetch_all(db)
     .await
-}
-
-/// Whether any movement already carries `upstream_id` (a history entry that is someone's already).
-pub async fn upstream_known(db: &Db, upstream_id: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM movements WHERE upstream_id = $1")
-        .bind(upstream_id)
-        .fetch_optional(db)
-        .await?;
-    Ok(found.is_some())
 }
 
 /// What the list shows; every part optional.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<MovementKind>,
+    pub status: Option<MovementStatus>,
     pub currency: Option<String>,
     /// `Some(None)`: the partner's own; `Some(Some(id))`: one user's.
     pub user: Option<Option<String>>,
@@ -307,12 +259,13 @@ pub struct ListFilter {
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<MovementRecord>, sqlx::Error> {
     let mut query = Statement::new(SELECT);
     query.push(" WHERE 1 = 1");
-    for (column, value) in [
-        ("m.kind", &filter.kind),
-        ("m.status", &filter.status),
-        ("m.currency", &filter.currency),
-        ("m.created_by", &filter.maker),
-    ] {
+    if let Some(kind) = filter.kind {
+        query.push(" AND m.kind = ").push_bind(kind);
+    }
+    if let Some(status) = filter.status {
+        query.push(" AND m.status = ").push_bind(status);
+    }
+    for (column, value) in [("m.currency", &filter.currency), ("m.created_by", &filter.maker)] {
         if let Some(value) = value {
             query.push(format!(" AND {column} = ")).push_bind(value.clone());
         }

@@ -9,7 +9,6 @@
 //! the details endpoint: it is never sent again.
 
 pub mod plan;
-pub mod resolution;
 pub mod travel_rule;
 
 use std::time::Duration;
@@ -23,33 +22,29 @@ use super::audit::{self, Event, RequestMeta, Who};
 use super::auth::Actor;
 use super::background;
 use super::db::approvals::ApprovalRecord;
-use super::db::movements::{self as store, Change, ListFilter, MovementRecord, NewMovement};
+use super::db::movements::{self as store, ListFilter, MovementRecord, NewMovement};
+use super::db::sent::{self, Change, Stage, Status, Transition};
 use super::db::{self, Db, Timestamp, Tx};
-use super::recovery::{self, Lookup, Sought};
+use super::error::ExecutionError;
+use super::money::recovery::Sought;
+use super::money::{self, Actions, Answer, FOLLOW_BATCH, Sent, Settled, Settlement};
 use super::state::AppState;
-use super::users::kyc::Applied;
-use super::webhooks::Preview;
 use crate::domain::approvals::{ApprovalAction, ApprovalStatus};
 use crate::domain::audit::{AuditEntryView, Outcome};
 use crate::domain::balances::Holder;
 use crate::domain::destinations::comparable;
 use crate::domain::money::{Currency, display};
 use crate::domain::movements::{
-    Direction, MovementApproval, MovementDetail, MovementFilter, MovementInput, MovementKind, MovementList,
+    Decision, Direction, MovementApproval, MovementDetail, MovementFilter, MovementInput, MovementKind, MovementList,
     MovementStatus, MovementView, NEEDS_DECISION, PayoutContext, Review, Unclear,
 };
 use crate::domain::{AppError, FieldErrors, Permission};
-use crate::p100::error::MoneyAnswer;
 use crate::p100::types::MovementStatus as Upstate;
 
 /// How many movements the list shows.
 const LIST_LIMIT: i64 = 200;
-/// How often movements P100 is still working on are read again when no webhook came, and how many
-/// per round: a bounded load on P100 whatever the backlog.
-pub const FOLLOW_EVERY: Duration = Duration::from_secs(15);
 /// Longer than resuming an approved payout can take (P100's timeout and the follow-up read).
 const RESUME_LEASE: Duration = Duration::from_secs(600);
-const FOLLOW_BATCH: i64 = 20;
 
 /// What a member must hold to make a movement of `kind`.
 pub fn maker_permission(kind: MovementKind) -> Permission {
@@ -64,11 +59,6 @@ fn approval_action(kind: MovementKind) -> ApprovalAction {
         MovementKind::Sepa | MovementKind::Crypto => ApprovalAction::Payout,
         MovementKind::Transfer => ApprovalAction::Transfer,
     }
-}
-
-fn kind_of(record: &MovementRecord) -> Result<MovementKind, AppError> {
-    MovementKind::parse(&record.kind)
-        .ok_or_else(|| super::error::internal(format!("movement {} has unknown kind {}", record.id, record.kind)))
 }
 
 /// `Some(threshold text)` when `plan` must wait for a second member: its amount is above the
@@ -88,9 +78,9 @@ async fn approval_above(state: &AppState, plan: &Plan) -> Result<Option<String>,
     let earlier = store::recent_to_destination(
         &state.db,
         &store::Destination {
-            kind: plan.kind.as_str(),
+            kind: plan.kind,
             user: plan.user.as_deref(),
-            direction: plan.direction.map(Direction::as_str),
+            direction: plan.direction,
             currency: plan.currency.code(),
             destination: &plan.destination,
         },
@@ -189,9 +179,9 @@ pub async fn submit(
     };
     let new = NewMovement {
         id: &id,
-        kind: plan.kind.as_str(),
+        kind: plan.kind,
         external_user_id: plan.user.as_deref(),
-        direction: plan.direction.map(Direction::as_str),
+        direction: plan.direction,
         currency: plan.currency.code(),
         amount: &plan.amount.to_string(),
         fee: &plan.fee.to_string(),
@@ -202,7 +192,7 @@ pub async fn submit(
         reference: plan.reference.as_deref(),
         details: &details,
         idempotency_key: &key,
-        status: status.as_str(),
+        status,
         created_by: &actor.staff.id,
         created_at: now,
         submitted_at: (above.is_none()).then_some(now),
@@ -227,7 +217,7 @@ pub async fn submit(
         })
         .change(
             None,
-            Some(json!({ "status": status.as_str(), "amount": amount, "fee": fee, "request": body, "key": key })),
+            Some(json!({ "status": status, "amount": amount, "fee": fee, "request": body, "key": key })),
         );
     audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
     if let Some(limit) = &above {
@@ -255,8 +245,8 @@ pub async fn submit(
     if above.is_none() {
         let record = store::find(&state.db, &id).await?.ok_or(AppError::NotFound)?;
         // A refusal is recorded on the movement; its page shows P100's words and code.
-        if let Err(err) = dispatch(state, &actor.who(), &actor.meta, &record).await {
-            tracing::info!(%id, %err, "movement refused by P100");
+        if let Answer::Refused(failure) = dispatch(state, &actor.who(), &actor.meta, &record).await? {
+            tracing::info!(%id, error = %failure.error, "movement refused by P100");
         }
     }
     detail(state, &id).await
@@ -272,11 +262,15 @@ async fn again(state: &AppState, actor: &Actor, existing: MovementRecord) -> Res
     detail(state, &existing.id).await
 }
 
-/// Sends a movement that is `submitting` (this caller moved it there) and records P100's answer.
-/// `Err` only when P100 refused it; no answer leaves it `unknown`.
-async fn dispatch(state: &AppState, who: &Who, meta: &RequestMeta, record: &MovementRecord) -> Result<(), AppError> {
-    let kind = kind_of(record)?;
-    let request = Upstream::from_json(kind, &record.details).map_err(super::error::internal)?;
+/// Sends a movement that is `submitting` (this caller moved it there) and records P100's answer
+/// (`money::answer`).
+async fn dispatch(
+    state: &AppState,
+    who: &Who,
+    meta: &RequestMeta,
+    record: &MovementRecord,
+) -> Result<Answer, AppError> {
+    let request = Upstream::from_json(record.kind, &record.details).map_err(super::error::internal)?;
     let reply = match &request {
         Upstream::Sepa(r) => state.p100.sepa_transfer(r).await.map(|r| (r.value.transfer_id, r.call)),
         Upstream::Crypto(r) => state
@@ -291,58 +285,7 @@ async fn dispatch(state: &AppState, who: &Who, meta: &RequestMeta, record: &Move
             .map(|r| (r.value.transfer_id, r.call)),
     };
     let event = Event::new("payouts.send", Outcome::Success).target("movement", record.id.clone());
-    let mut tx = db::begin_write(&state.db).await?;
-    match reply {
-        Ok((upstream_id, call)) => {
-            let change = Change {
-                upstream_id: Some(&upstream_id),
-                ..Change::default()
-            };
-            record_answer(&mut tx, &record.id, "pending", &change).await?;
-            let done = event
-                .upstream(&call)
-                .reason(format!("P100 accepted it as {upstream_id}"))
-                .change(
-                    Some(json!({ "status": "submitting" })),
-                    Some(json!({ "status": "pending", "upstreamId": upstream_id })),
-                );
-            audit::record(&mut tx, who, meta, done).await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        Err(failure) => {
-            let unknown = failure.error.money_answer() == MoneyAnswer::MaybeAccepted;
-            let status = if unknown { "unknown" } else { "failed" };
-            let words = failure.error.money_words();
-            let change = Change {
-                failure: Some(&words),
-                ..Change::default()
-            };
-            record_answer(&mut tx, &record.id, status, &change).await?;
-            let event = audit::refused_upstream(event, &failure).change(
-                Some(json!({ "status": "submitting" })),
-                Some(json!({ "status": status })),
-            );
-            audit::record(&mut tx, who, meta, event).await?;
-            tx.commit().await?;
-            if unknown { Ok(()) } else { Err(failure.into()) }
-        }
-    }
-}
-
-/// Records P100's answer to a send this caller made: the movement is `submitting`, or `unknown` if
-/// the sweep took it there meanwhile (P100's answer then replaces the guess). That no row changed
-/// is an error, logged with the ids: the answer must not be lost silently.
-async fn record_answer(tx: &mut Tx, id: &str, to: &str, change: &Change<'_>) -> Result<(), AppError> {
-    for from in ["submitting", "unknown"] {
-        if store::transition(tx, id, from, to, change).await? {
-            return Ok(());
-        }
-    }
-    tracing::error!(movement = %id, to, upstream_id = ?change.upstream_id, "P100's answer found the movement neither submitting nor unknown");
-    Err(super::error::internal(format!(
-        "movement {id} was neither submitting nor unknown when P100's answer came"
-    )))
+    money::answer::<MovementRecord>(state, who, meta, &record.id, event, reply).await
 }
 
 /// Sends an approved movement: reached once per approval. The approved payload must be the
@@ -352,43 +295,43 @@ pub async fn execute_approved(
     actor: &Actor,
     approval: &ApprovalRecord,
     payload: &Payload,
-) -> Result<(), String> {
+) -> Result<(), ExecutionError> {
+    let refused = |words: &str| ExecutionError::Refused(words.to_owned());
     let record = store::find(&state.db, &approval.target_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("The movement this approval is for no longer exists; nothing was sent.")?;
-    let recorded: Value = serde_json::from_str(&record.details).map_err(|e| e.to_string())?;
+        .await?
+        .ok_or_else(|| refused("The movement this approval is for no longer exists; nothing was sent."))?;
+    let recorded: Value = serde_json::from_str(&record.details).map_err(super::error::internal)?;
     if payload.upstream.get("request") != Some(&recorded) {
-        return Err("The approved request differs from the recorded movement; nothing was sent.".into());
-    }
-    let mut tx = db::begin_write(&state.db).await.map_err(|e| e.to_string())?;
-    let change = Change {
-        submitted_at: Some(Timestamp::now()),
-        ..Change::default()
-    };
-    let moved = store::transition(&mut tx, &record.id, "awaiting_approval", "submitting", &change)
-        .await
-        .map_err(|e| e.to_string())?;
-    if !moved {
-        return Err(format!(
-            "The movement is {}, not awaiting approval; nothing was sent.",
-            record.status
+        return Err(refused(
+            "The approved request differs from the recorded movement; nothing was sent.",
         ));
+    }
+    let (from, to) = (MovementStatus::AwaitingApproval, MovementStatus::Submitting);
+    let mut tx = db::begin_write(&state.db).await?;
+    let change = Change::default().set_time("submitted_at", Timestamp::now());
+    match sent::transition(&mut tx, &record.id, from, to, &change).await {
+        Err(Transition::Elsewhere(_)) => {
+            return Err(ExecutionError::Refused(format!(
+                "The movement is {}, not awaiting approval; nothing was sent.",
+                record.status.label().to_lowercase()
+            )));
+        }
+        moved => moved.map_err(AppError::from)?,
     }
     let event = Event::new("payouts.approved", Outcome::Success)
         .target("movement", record.id.clone())
         .reason(format!("approval {} granted; sending to P100", approval.id))
-        .change(
-            Some(json!({ "status": "awaiting_approval" })),
-            Some(json!({ "status": "submitting" })),
-        );
-    audit::record(&mut tx, &actor.who(), &actor.meta, event)
-        .await
-        .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())?;
-    dispatch(state, &actor.who(), &actor.meta, &record)
-        .await
-        .map_err(|e| e.to_string())
+        .change(Some(json!({ "status": from })), Some(json!({ "status": to })));
+    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
+    tx.commit().await?;
+    match dispatch(state, &actor.who(), &actor.meta, &record).await? {
+        Answer::Accepted => Ok(()),
+        Answer::Unclear => Err(ExecutionError::MaybeSent(
+            "Sent, but P100's answer did not say whether it was made; the movement is followed as outcome unknown."
+                .into(),
+        )),
+        Answer::Refused(failure) => Err(ExecutionError::Refused(AppError::from(failure).to_string())),
+    }
 }
 
 /// A movement's approval ended without approval (rejected, withdrawn, expired): it is not sent.
@@ -412,25 +355,20 @@ pub async fn cancel_unsent(
     movement_id: &str,
     words: &str,
 ) -> Result<(), AppError> {
-    let change = Change {
-        failure: Some(words),
-        ..Change::default()
-    };
-    if store::transition(tx, movement_id, "awaiting_approval", "cancelled", &change).await? {
+    let (from, to) = (MovementStatus::AwaitingApproval, MovementStatus::Cancelled);
+    let change = Change::default().failure(words);
+    if Transition::or_elsewhere(sent::transition(tx, movement_id, from, to, &change).await)? {
         let event = Event::new("payouts.cancel", Outcome::Success)
             .target("movement", movement_id)
             .reason(words.to_owned())
-            .change(
-                Some(json!({ "status": "awaiting_approval" })),
-                Some(json!({ "status": "cancelled" })),
-            );
+            .change(Some(json!({ "status": from })), Some(json!({ "status": to })));
         audit::record(tx, who, meta, event).await?;
     }
     Ok(())
 }
 
 /// What P100's details say about a movement.
-pub(crate) struct Settled {
+pub struct Details {
     pub status: Upstate,
     fee: Option<Decimal>,
     failure: Option<String>,
@@ -447,7 +385,7 @@ pub(crate) async fn read_upstream(
     state: &AppState,
     kind: MovementKind,
     upstream_id: &str,
-) -> Result<Settled, crate::p100::Failure> {
+) -> Result<Details, crate::p100::Failure> {
     let p100 = &state.p100;
     let failure = |e: Option<crate::p100::types::UpstreamFailure>| {
         e.map(|e| {
@@ -461,7 +399,7 @@ pub(crate) async fn read_upstream(
     Ok(match kind {
         MovementKind::Sepa => {
             let d = p100.sepa_transfer_details(upstream_id).await?.value;
-            Settled {
+            Details {
                 status: d.status,
                 fee: d.fee.map(|f| f.0.get()),
                 failure: failure(d.error),
@@ -473,7 +411,7 @@ pub(crate) async fn read_upstream(
         }
         MovementKind::Crypto => {
             let d = p100.crypto_withdrawal_details(upstream_id).await?.value;
-            Settled {
+            Details {
                 failure: (d.status == Upstate::Failed).then(|| "P100 reports the withdrawal FAILED.".to_owned()),
                 status: d.status,
                 fee: d.fee.map(|f| f.get()),
@@ -485,7 +423,7 @@ pub(crate) async fn read_upstream(
         }
         MovementKind::Transfer => {
             let d = p100.internal_transfer_details(upstream_id).await?.value;
-            Settled {
+            Details {
                 status: d.status,
                 fee: None,
                 failure: failure(d.error),
@@ -505,7 +443,7 @@ fn transfer_parties(source: Option<&str>, destination: Option<&str>) -> String {
     format!("{}>{}", source.unwrap_or("partner"), destination.unwrap_or("partner"))
 }
 
-/// Where the movement's request sends money, in the form `Settled::destination` has.
+/// Where the movement's request sends money, in the form `Details::destination` has.
 fn requested_destination(request: &Upstream) -> String {
     match request {
         Upstream::Sepa(r) => r.destination_iban.clone(),
@@ -517,92 +455,11 @@ fn requested_destination(request: &Upstream) -> String {
     }
 }
 
-/// P100's final word on a movement: our status, P100's fee at the currency's scale, and the
-/// failure in words. `None` while it is still moving.
-fn outcome(record: &MovementRecord, settled: &Settled) -> Option<(MovementStatus, Option<String>, Option<String>)> {
-    let to = match settled.status {
-        Upstate::Completed | Upstate::Successful => MovementStatus::Completed,
-        Upstate::Failed => MovementStatus::Failed,
-        _ => return None,
-    };
-    let currency = Currency::parse(&record.currency);
-    let fee = settled
-        .fee
-        .map(|f| crate::domain::money::Amount(f).at_scale_of(&currency).to_string());
-    let failure = (to == MovementStatus::Failed).then(|| {
-        settled
-            .failure
-            .clone()
-            .unwrap_or_else(|| "P100 reports it FAILED; the funds stay with the payer.".into())
-    });
-    Some((to, fee, failure))
-}
-
-/// Records P100's final word on a pending movement (audited, as the system). `false`: still moving.
-async fn apply(db: &Db, record: &MovementRecord, settled: &Settled) -> Result<bool, AppError> {
-    let Some((to, fee, failure)) = outcome(record, settled) else {
-        return Ok(false);
-    };
-    let upstream_status = settled.status.to_string();
-    let change = Change {
-        upstream_status: Some(&upstream_status),
-        failure: failure.as_deref(),
-        fee: fee.as_deref(),
-        ..Change::default()
-    };
-    let mut tx = db::begin_write(db).await?;
-    if !store::transition(&mut tx, &record.id, "pending", to.as_str(), &change).await? {
-        return Ok(false);
-    }
-    let outcome = if to == MovementStatus::Failed {
-        Outcome::Failure
-    } else {
-        Outcome::Success
-    };
-    let mut event = Event::new("payouts.status", outcome)
-        .target("movement", record.id.clone())
-        .reason(format!(
-            "P100 {} is {}",
-            record.upstream_id.as_deref().unwrap_or_default(),
-            settled.status
-        ))
-        .change(
-            Some(json!({ "status": "pending", "fee": record.fee })),
-            Some(json!({ "status": to.as_str(), "fee": fee.unwrap_or_else(|| record.fee.clone()) })),
-        );
-    if let Some(failure) = failure {
-        event = event.reason(format!("P100 reports it {}: {failure}", settled.status));
-    }
-    audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// One movement brought up to date: a pending one from its details, an unknown one searched for
-/// in the payer's history.
-pub async fn follow(state: &AppState, id: &str) -> Result<MovementDetail, AppError> {
-    let record = store::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    step(state, &record).await?;
-    detail(state, id).await
-}
-
-async fn step(state: &AppState, record: &MovementRecord) -> Result<(), AppError> {
-    let status = MovementStatus::parse(&record.status);
-    if let (Some(MovementStatus::Pending), Some(upstream_id)) = (status, &record.upstream_id) {
-        let settled = read_upstream(state, kind_of(record)?, upstream_id).await?;
-        apply(&state.db, record, &settled).await?;
-    } else if status == Some(MovementStatus::Unknown) && !recover(state, record).await? {
-        store::touch(&state.db, &record.id).await?;
-    }
-    Ok(())
-}
-
 /// The payer's balance: who P100 takes the money from.
 fn payer(record: &MovementRecord) -> Holder {
-    let user = record.external_user_id.clone();
-    match Direction::parse(record.direction.as_deref().unwrap_or_default()) {
+    match record.direction {
         Some(Direction::ToUser) => Holder::Partner,
-        _ => Holder::from_param(user),
+        _ => Holder::from_param(record.external_user_id.clone()),
     }
 }
 
@@ -615,132 +472,155 @@ fn history_kind(kind: MovementKind) -> &'static str {
     }
 }
 
-/// Looks for an unknown movement at P100 (`server::recovery`): adopted when exactly one entry of
-/// its payer's history fits (kind, currency, time, and by its details amount, destination and SEPA
-/// title) and no other unknown movement of ours could be it; put before a person when several could
-/// be, or when it is still not found past the deadline. `true` when adopted.
-async fn recover(state: &AppState, record: &MovementRecord) -> Result<bool, AppError> {
-    let kind = kind_of(record)?;
-    let request = Upstream::from_json(kind, &record.details).map_err(super::error::internal)?;
-    let wanted = Wanted {
-        amount: record.amount.parse().map_err(super::error::internal)?,
-        currency: Currency::parse(&record.currency),
-        destination: comparable(&requested_destination(&request)),
-        reference: match &request {
-            Upstream::Sepa(r) => Some(r.transfer_title.clone()),
-            _ => None,
-        },
+impl Sent for MovementRecord {
+    type Status = MovementStatus;
+    type Details = Details;
+    const SUBJECT: Unclear = Unclear::Movement;
+    const NOUN: &'static str = "payout";
+    const ACTIONS: Actions = Actions {
+        send: "payouts.send",
+        status: "payouts.status",
+        recover: "payouts.recover",
+        needs_decision: "payouts.needs_decision",
+        resolve: "payouts.resolve",
+        reopen: "payouts.reopen",
     };
-    let sought = sought(state, record, kind);
-    let (from, to) = sought.rival_span();
-    let rivals = store::unknown_alike(&state.db, record, from, to).await?;
-    let found = recovery::in_window(state, &sought).await?;
-    let lookup = recovery::conclude(
-        found,
-        rivals.len(),
-        |id| async move { Ok(store::upstream_known(&state.db, &id).await?) },
-        |id| {
-            let wanted = &wanted;
-            async move {
-                match read_upstream(state, kind, &id).await {
-                    Ok(settled) => Ok(wanted.fits(&settled).then_some(settled)),
-                    // Listed in the history but unknown to its details: not this movement.
-                    Err(failure) if failure.error.not_found() => Ok(None),
-                    Err(failure) => Err(failure.into()),
-                }
-            }
-        },
-    )
-    .await?;
-    if let Lookup::Found(upstream_id, settled) = &lookup {
-        let why = format!(
-            "found in P100's history as {upstream_id} (the only entry with the same amount, destination and \
-             time); not sent again"
-        );
-        adopt(state, record, upstream_id, settled, &Who::system(), &why).await?;
-        return Ok(true);
-    }
-    let sent_at = record.submitted_at.unwrap_or(record.created_at);
-    if let Some((words, candidates)) = recovery::undecided(
-        Unclear::Movement,
-        &lookup,
-        &rivals,
-        sent_at,
-        state.config.unknown_deadline,
-    ) {
-        recovery::needs_decision(state, Unclear::Movement, &record.id, &words, &candidates).await?;
-    }
-    Ok(false)
-}
+    const MATCHED_ON: &'static str = "amount, destination";
+    const WEBHOOK_IDS: &'static [&'static str] = &["transferId", "withdrawalId", "id"];
 
-/// Where and when to look for `record` in its payer's P100 history.
-fn sought(state: &AppState, record: &MovementRecord, kind: MovementKind) -> Sought {
-    Sought {
-        payer: payer(record),
-        history_kind: history_kind(kind),
-        currency: Currency::parse(&record.currency),
-        sent_at: record.submitted_at.unwrap_or(record.created_at),
-        within: state.config.p100_timeout,
+    fn id(&self) -> &str {
+        &self.id
     }
-}
 
-/// What the details of the movement sought must show.
-struct Wanted {
-    amount: Decimal,
-    currency: Currency,
-    /// In `comparable` form.
-    destination: String,
-    /// The SEPA transfer title; P100 may leave it out of its details.
-    reference: Option<String>,
-}
+    fn status(&self) -> MovementStatus {
+        self.status
+    }
 
-impl Wanted {
-    fn fits(&self, settled: &Settled) -> bool {
-        settled.amount == self.amount
-            && settled.currency == self.currency
-            && comparable(&settled.destination) == self.destination
-            && match (&self.reference, &settled.reference) {
-                (Some(ours), Some(theirs)) => ours.trim() == theirs.trim(),
+    fn upstream_id(&self) -> Option<&str> {
+        self.upstream_id.as_deref()
+    }
+
+    fn decision(&self) -> Option<Decision> {
+        Decision::from_stored(self.decision.clone(), self.candidates.as_deref())
+    }
+
+    fn unclear_why(&self) -> String {
+        self.decision.clone().or(self.failure.clone()).unwrap_or_default()
+    }
+
+    async fn find(db: &Db, id: &str) -> Result<Option<Self>, sqlx::Error> {
+        store::find(db, id).await
+    }
+
+    async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<Self>, sqlx::Error> {
+        store::find_by_upstream(db, upstream_id).await
+    }
+
+    async fn stale(db: &Db, status: MovementStatus, before: Timestamp, limit: i64) -> Result<Vec<Self>, sqlx::Error> {
+        store::stale(db, status, before, limit).await
+    }
+
+    async fn rivals(&self, db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<String>, sqlx::Error> {
+        store::unknown_alike(db, self, from, to).await
+    }
+
+    fn sought(&self, state: &AppState) -> Sought {
+        Sought {
+            payer: payer(self),
+            history_kind: history_kind(self.kind),
+            currency: Currency::parse(&self.currency),
+            sent_at: self.submitted_at.unwrap_or(self.created_at),
+            within: state.config.p100_timeout,
+        }
+    }
+
+    async fn details(&self, state: &AppState, upstream_id: &str) -> Result<Details, crate::p100::Failure> {
+        read_upstream(state, self.kind, upstream_id).await
+    }
+
+    /// The same amount, currency and destination (in `comparable` form); the SEPA title too, when
+    /// P100's details give it.
+    fn fits(&self, details: &Details) -> bool {
+        let Ok(request) = Upstream::from_json(self.kind, &self.details) else {
+            return false;
+        };
+        let reference = match &request {
+            Upstream::Sepa(r) => Some(r.transfer_title.trim()),
+            _ => None,
+        };
+        self.amount.parse::<Decimal>().is_ok_and(|a| a == details.amount)
+            && Currency::parse(&self.currency) == details.currency
+            && comparable(&details.destination) == comparable(&requested_destination(&request))
+            && match (reference, &details.reference) {
+                (Some(ours), Some(theirs)) => ours == theirs.trim(),
                 _ => true,
             }
     }
-}
 
-/// Takes an unknown movement to `pending` as P100's `upstream_id` (audited by `who` with `why`),
-/// then applies what its details say.
-async fn adopt(
-    state: &AppState,
-    record: &MovementRecord,
-    upstream_id: &str,
-    settled: &Settled,
-    who: &Who,
-    why: &str,
-) -> Result<(), AppError> {
-    let change = Change {
-        upstream_id: Some(upstream_id),
-        ..Change::default()
-    };
-    let mut tx = db::begin_write(&state.db).await?;
-    // Checked where it is written: another instance may have adopted the same id meanwhile.
-    if store::find_by_upstream_in(&mut tx, upstream_id).await?.is_some()
-        || !store::transition(&mut tx, &record.id, "unknown", "pending", &change).await?
-    {
-        return Ok(());
+    /// P100's final word: completed or failed, with P100's fee at the currency's scale and the
+    /// failure in words.
+    fn settled(&self, details: &Details) -> Settled {
+        let to = match details.status {
+            Upstate::Completed | Upstate::Successful => Stage::Completed,
+            Upstate::Failed => Stage::Failed,
+            _ => return Settled::Moving(details.status.to_string()),
+        };
+        let currency = Currency::parse(&self.currency);
+        let fee = details
+            .fee
+            .map(|f| crate::domain::money::Amount(f).at_scale_of(&currency).to_string());
+        let failure = (to == Stage::Failed).then(|| {
+            details
+                .failure
+                .clone()
+                .unwrap_or_else(|| "P100 reports it FAILED; the funds stay with the payer.".into())
+        });
+        let upstream_status = details.status.to_string();
+        let mut change = Change::default().set("upstream_status", upstream_status.clone());
+        let mut preview = Vec::new();
+        if let Some(fee) = &fee {
+            change = change.set("fee", fee.clone());
+            preview.push(("fee", self.fee.clone(), fee.clone()));
+        }
+        let reason = match &failure {
+            Some(failure) => {
+                change = change.failure(failure);
+                preview.push(("failure", String::new(), failure.clone()));
+                format!("P100 reports it {upstream_status}: {failure}")
+            }
+            None => format!(
+                "P100 {} is {upstream_status}",
+                self.upstream_id.as_deref().unwrap_or_default()
+            ),
+        };
+        Settled::Final(Settlement {
+            to,
+            before: json!({ "status": self.status, "fee": self.fee }),
+            after: json!({ "status": MovementStatus::of(to), "fee": fee.unwrap_or_else(|| self.fee.clone()) }),
+            upstream_status,
+            change,
+            reason,
+            preview,
+        })
     }
-    let event = Event::new("payouts.recover", Outcome::Success)
-        .target("movement", record.id.clone())
-        .reason(why.to_owned())
-        .change(
-            Some(json!({ "status": "unknown" })),
-            Some(json!({ "status": "pending", "upstreamId": upstream_id })),
-        );
-    audit::record(&mut tx, who, &Default::default(), event).await?;
-    tx.commit().await?;
-    let record = store::find(&state.db, &record.id).await?.ok_or(AppError::NotFound)?;
-    apply(&state.db, &record, settled).await?;
-    Ok(())
+
+    fn review(&self) -> Vec<(String, String)> {
+        let view = view(self.clone(), None);
+        vec![
+            (
+                "Movement".into(),
+                format!("{} of {} to {}", view.kind.label(), view.amount, view.to),
+            ),
+            ("From".into(), view.from),
+            (
+                "Sent (UTC)".into(),
+                view.submitted_at.map(|t| t.display()).unwrap_or_default(),
+            ),
+        ]
+    }
 }
 
+/// Resumes approvals granted before a stop, then runs the engine's round for movements.
 pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
     // Approved, then the server stopped before the send began: the movement never left
@@ -755,96 +635,15 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
             tracing::warn!(%approval, %err, "resuming an approved payout");
         }
     }
-    for record in store::stale(&state.db, "submitting", now - state.config.send_grace, FOLLOW_BATCH).await? {
-        let words = "The call to P100 was cut off before its answer was recorded. It is not sent again: \
-                     the back office looks for it in P100's history.";
-        let change = Change {
-            failure: Some(words),
-            ..Change::default()
-        };
-        let mut tx = db::begin_write(&state.db).await?;
-        if store::transition(&mut tx, &record.id, "submitting", "unknown", &change).await? {
-            let event = Event::new("payouts.status", Outcome::Failure)
-                .target("movement", record.id.clone())
-                .reason(words)
-                .change(
-                    Some(json!({ "status": "submitting" })),
-                    Some(json!({ "status": "unknown" })),
-                );
-            audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
-        }
-        tx.commit().await?;
-    }
-    for status in ["pending", "unknown"] {
-        for record in store::stale(&state.db, status, now - FOLLOW_EVERY, FOLLOW_BATCH).await? {
-            if let Err(err) = step(state, &record).await {
-                tracing::warn!(id = %record.id, %err, "following a payout");
-            }
-        }
-    }
-    Ok(())
+    money::follow_due::<MovementRecord>(state).await
 }
 
-/// The movement a SEPA, crypto withdrawal or transfer webhook is about, if it is pending here.
-async fn webhook_target(state: &AppState, payload: &Value) -> Result<Result<MovementRecord, String>, String> {
-    let Some(upstream_id) = ["transferId", "withdrawalId", "id"]
-        .iter()
-        .find_map(|k| payload.get(*k).and_then(Value::as_str))
-    else {
-        return Ok(Err("no transfer or withdrawal id in the event".into()));
-    };
-    let record = store::find_by_upstream(&state.db, upstream_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(match record {
-        None => Err(format!("{upstream_id} was not started here")),
-        Some(r) if r.status != MovementStatus::Pending.as_str() => Err(format!("movement already {}", r.status)),
-        Some(r) => Ok(r),
-    })
-}
-
-/// The SEPA, crypto withdrawal and transfer webhooks. Like every event they are hints: the details
-/// endpoint says what happened.
-pub async fn apply_webhook(state: &AppState, payload: &Value) -> Result<Applied, String> {
-    match webhook_target(state, payload).await? {
-        Err(reason) => Ok(Applied::Ignored(reason)),
-        Ok(record) => {
-            step(state, &record).await.map_err(|e| e.to_string())?;
-            Ok(Applied::Done)
-        }
-    }
-}
-
-/// What `apply_webhook` would change now, read from P100 but not written (the log's dry run).
-pub async fn preview_webhook(state: &AppState, payload: &Value) -> Result<Preview, String> {
-    let record = match webhook_target(state, payload).await? {
-        Err(reason) => return Ok(Preview::nothing(reason)),
-        Ok(record) => record,
-    };
-    let upstream_id = record.upstream_id.clone().unwrap_or_default();
-    let kind = kind_of(&record).map_err(|e| e.to_string())?;
-    let settled = read_upstream(state, kind, &upstream_id)
-        .await
-        .map_err(|f| f.error.to_string())?;
-    let Some((to, fee, failure)) = outcome(&record, &settled) else {
-        return Ok(Preview::nothing(format!(
-            "P100 still reports {} {}",
-            upstream_id, settled.status
-        )));
-    };
-    let target = format!("payout {}", record.id);
-    let mut preview = Preview::new(format!(
-        "P100 reports {upstream_id} {}: the payout becomes {to}.",
-        settled.status
-    ))
-    .change(&target, "status", &record.status, to.as_str());
-    if let Some(fee) = fee {
-        preview = preview.change(&target, "fee", &record.fee, &fee);
-    }
-    if let Some(failure) = failure {
-        preview = preview.change(&target, "failure", "", &failure);
-    }
-    Ok(preview)
+/// One movement brought up to date: a pending one from its details, an unknown one searched for
+/// in the payer's history.
+pub async fn follow(state: &AppState, id: &str) -> Result<MovementDetail, AppError> {
+    let record = store::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    money::step(state, &record).await?;
+    detail(state, id).await
 }
 
 pub async fn detail(state: &AppState, id: &str) -> Result<MovementDetail, AppError> {
@@ -874,19 +673,26 @@ pub async fn detail(state: &AppState, id: &str) -> Result<MovementDetail, AppErr
 pub async fn list(state: &AppState, filter: &MovementFilter) -> Result<MovementList, AppError> {
     let text = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
     let mut errors = FieldErrors::default();
-    let kind = text(&filter.kind);
-    if kind.as_deref().is_some_and(|k| MovementKind::parse(k).is_none()) {
-        errors.add("kind", "Choose a kind from the list.");
-    }
-    let mut status = text(&filter.status);
+    let kind = text(&filter.kind).and_then(|k| {
+        let kind = MovementKind::parse(&k);
+        if kind.is_none() {
+            errors.add("kind", "Choose a kind from the list.");
+        }
+        kind
+    });
     // "Needs a decision" is an unknown movement the back office put before a person.
-    let decision_needed = status.as_deref() == Some(NEEDS_DECISION);
-    if decision_needed {
-        status = Some(MovementStatus::Unknown.as_str().to_owned());
-    }
-    if status.as_deref().is_some_and(|s| MovementStatus::parse(s).is_none()) {
-        errors.add("status", "Choose a status from the list.");
-    }
+    let decision_needed = filter.status.trim() == NEEDS_DECISION;
+    let status = match text(&filter.status) {
+        _ if decision_needed => Some(MovementStatus::Unknown),
+        None => None,
+        Some(s) => {
+            let status = MovementStatus::parse(&s);
+            if status.is_none() {
+                errors.add("status", "Choose a status from the list.");
+            }
+            status
+        }
+    };
     let currency = text(&filter.currency).map(|c| Currency::parse(&c));
     if let Some(Currency::Unknown(code)) = &currency {
         errors.add("currency", format!("{code} is not a currency P100 holds."));
@@ -912,7 +718,7 @@ pub async fn list(state: &AppState, filter: &MovementFilter) -> Result<MovementL
 fn view(r: MovementRecord, approval: Option<&ApprovalRecord>) -> MovementView {
     let currency = Currency::parse(&r.currency);
     let money = |text: &str| display(text.parse().unwrap_or_default(), &currency);
-    let kind = MovementKind::parse(&r.kind).unwrap_or(MovementKind::Sepa);
+    let kind = r.kind;
     let from = match kind {
         MovementKind::Transfer => payer(&r).label(),
         _ => Holder::from_param(r.external_user_id.clone()).label(),
@@ -935,14 +741,14 @@ fn view(r: MovementRecord, approval: Option<&ApprovalRecord>) -> MovementView {
         beneficiary: r.beneficiary,
         bic: r.bic,
         reference: r.reference,
-        status: MovementStatus::parse(&r.status).unwrap_or(MovementStatus::Unknown),
+        status: r.status,
         upstream_id: r.upstream_id,
         upstream_status: r.upstream_status,
         failure: r.failure,
-        decision: crate::domain::movements::Decision::from_stored(r.decision, r.candidates.as_deref()),
+        decision: Decision::from_stored(r.decision, r.candidates.as_deref()),
         approval: approval.map(|a| MovementApproval {
             id: a.id.clone(),
-            status: ApprovalStatus::parse(&a.status).unwrap_or(ApprovalStatus::Failed),
+            status: a.status,
             checker: a.checker_name.clone(),
             decided_at: a.decided_at.map(Into::into),
         }),

@@ -407,7 +407,7 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
     Ok(FinanceHome {
         pending_approvals: i64::from(super::approvals::awaiting_decision(db, &actor.staff).await?),
         stuck: store::stuck(db, now - grace).await?,
-        needs_decision: db::unclear::waiting(db).await?,
+        needs_decision: db::sent::waiting(db).await?,
         open_mismatches,
         today: totals(&completed_today),
         last_webhook: db::webhooks::last_received(db).await?.map(Into::into),

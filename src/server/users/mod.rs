@@ -105,7 +105,7 @@ pub async fn moving_user(db: &Db, external_user_id: &str) -> Result<UserRecord, 
             "User {external_user_id} is suspended: P100 moves no money for a suspended user. Lift the suspension first."
         )));
     }
-    let delete = ApprovalAction::UserDelete.as_str();
+    let delete = ApprovalAction::UserDelete;
     if let Some(request) = db::approvals::open_for(db, delete, "user", external_user_id).await? {
         return Err(AppError::Refused(format!(
             "User {external_user_id} is waiting to be deleted (request {}): no money moves for them. \

@@ -14,7 +14,10 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::db::exchanges::ExchangeRecord;
+use super::db::movements::MovementRecord;
 use super::db::{self, Timestamp, webhooks::EventRow};
+use super::money;
 use super::state::AppState;
 use super::users::kyc::Applied;
 use crate::domain::reconciliation::FieldChange;
@@ -160,6 +163,12 @@ impl Preview {
     }
 }
 
+/// An error as the event log shows it: in words (an internal cause is in the log, under the
+/// reference the words give).
+fn words<T>(result: Result<T, crate::domain::AppError>) -> Result<T, String> {
+    result.map_err(|e| e.to_string())
+}
+
 fn payload_of(event: &EventRow) -> Result<Value, String> {
     serde_json::from_str(&event.payload).map_err(|e| format!("stored payload unreadable: {e}"))
 }
@@ -176,8 +185,10 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
         "kyc_status" | "poa_status" | "user_status" => {
             super::users::kyc::preview_webhook(&state.db, &event.kind, &payload).await
         }
-        "exchange" => super::exchanges::preview_webhook(state, &payload).await,
-        "sepa_transfer" | "crypto_withdrawal" | "transfer" => super::movements::preview_webhook(state, &payload).await,
+        "exchange" => words(money::preview_webhook::<ExchangeRecord>(state, &payload).await),
+        "sepa_transfer" | "crypto_withdrawal" | "transfer" => {
+            words(money::preview_webhook::<MovementRecord>(state, &payload).await)
+        }
         _ => Ok(Preview::nothing(format!(
             "no area follows {} events; it is kept as received",
             event.kind
@@ -192,8 +203,10 @@ async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
         "kyc_status" | "poa_status" | "user_status" => {
             super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await
         }
-        "exchange" => super::exchanges::apply_webhook(state, &payload).await,
-        "sepa_transfer" | "crypto_withdrawal" | "transfer" => super::movements::apply_webhook(state, &payload).await,
+        "exchange" => words(money::apply_webhook::<ExchangeRecord>(state, &payload).await),
+        "sepa_transfer" | "crypto_withdrawal" | "transfer" => {
+            words(money::apply_webhook::<MovementRecord>(state, &payload).await)
+        }
         _ => Ok(Applied::Done),
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::Sent;
 use crate::domain::AppError;
 use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
@@ -17,7 +18,7 @@ use crate::p100::api::HistoryQuery;
 use crate::p100::error::PCode;
 use crate::server::audit::{self, Event, Who};
 use crate::server::auth::Actor;
-use crate::server::db::unclear::{self, Table};
+use crate::server::db::sent::{self, Change, Stage, Status, Transition};
 use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 
@@ -159,20 +160,6 @@ where
     })
 }
 
-fn table(subject: Unclear) -> Table {
-    match subject {
-        Unclear::Movement => Table::Movements,
-        Unclear::Exchange => Table::Exchanges,
-    }
-}
-
-fn audit_action(subject: Unclear) -> &'static str {
-    match subject {
-        Unclear::Movement => "payouts.needs_decision",
-        Unclear::Exchange => "exchanges.needs_decision",
-    }
-}
-
 fn nouns(subject: Unclear) -> (&'static str, &'static str) {
     match subject {
         Unclear::Movement => ("a movement", "movements"),
@@ -221,18 +208,17 @@ pub fn undecided<T>(
 
 /// Puts an unknown record before a person, with why and the P100 ids that fit (audited once per
 /// reason, as the system).
-pub async fn needs_decision(
+pub async fn needs_decision<K: Sent>(
     state: &AppState,
-    subject: Unclear,
     id: &str,
     words: &str,
     candidates: &[String],
 ) -> Result<(), AppError> {
     let listed = serde_json::to_string(candidates).map_err(crate::server::error::internal)?;
     let mut tx = db::begin_write(&state.db).await?;
-    if unclear::set_decision(&mut tx, table(subject), id, words, &listed).await? {
-        let event = Event::new(audit_action(subject), Outcome::Failure)
-            .target(subject.as_str(), id)
+    if sent::set_decision::<K::Status>(&mut tx, id, words, &listed).await? {
+        let event = Event::new(K::ACTIONS.needs_decision, Outcome::Failure)
+            .target(K::SUBJECT.as_str(), id)
             .reason(words.to_owned())
             .change(None, Some(json!({ "decision": words, "candidates": candidates })));
         audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
@@ -294,69 +280,58 @@ fn unclear_code(code: &str) -> bool {
     }
 }
 
-/// Takes back to `unknown` every payout, withdrawal, transfer and exchange an earlier version
-/// recorded `failed` on an answer that may mean "accepted" (P500/P501 on HTTP 400, an unknown
-/// code, a 429): the money may have left, so the record is looked for at P100 like any unknown
-/// one. Audited per record; run at start, and a second run (or instance) finds nothing to do.
-pub async fn reopen_unclear_failures(state: &AppState) -> Result<usize, AppError> {
+/// Takes back to `unknown` every record of kind `K` an earlier version recorded `failed` on an
+/// answer that may mean "accepted" (P500/P501 on HTTP 400, an unknown code, a 429): the money may
+/// have left, so the record is looked for at P100 like any unknown one. Audited per record; run at
+/// start, and a second run (or instance) finds nothing to do.
+pub async fn reopen_unclear_failures<K: Sent>(state: &AppState) -> Result<usize, AppError> {
+    let (from, to) = (K::Status::of(Stage::Failed), K::Status::of(Stage::Unknown));
     let mut reopened = 0;
-    for (subject, action) in [
-        (Unclear::Movement, "payouts.reopen"),
-        (Unclear::Exchange, "exchanges.reopen"),
-    ] {
-        for (id, failure) in unclear::failed_unsent(&state.db, table(subject)).await? {
-            let Some(code) = recorded_code(&failure).filter(|c| unclear_code(c)) else {
-                continue;
-            };
-            let words = format!(
-                "P100 answered {code}, which does not say whether it was made (it was recorded failed before this \
-                 was known). It is not sent again; the back office looks for it in P100's history."
-            );
-            let mut tx = db::begin_write(&state.db).await?;
-            if unclear::reopen(&mut tx, table(subject), &id, &words).await? {
-                let event = Event::new(action, Outcome::Success)
-                    .target(subject.as_str(), id.clone())
-                    .reason(words.clone())
-                    .change(
-                        Some(json!({ "status": "failed", "failure": failure })),
-                        Some(json!({ "status": "unknown" })),
-                    );
-                audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
-                reopened += 1;
-            }
-            tx.commit().await?;
+    for (id, failure) in sent::failed_unsent::<K::Status>(&state.db).await? {
+        let Some(code) = recorded_code(&failure).filter(|c| unclear_code(c)) else {
+            continue;
+        };
+        let words = format!(
+            "P100 answered {code}, which does not say whether it was made (it was recorded failed before this was \
+             known). It is not sent again; the back office looks for it in P100's history."
+        );
+        let mut tx = db::begin_write(&state.db).await?;
+        let change = Change::default().failure(&words);
+        if Transition::or_elsewhere(sent::transition(&mut tx, &id, from, to, &change).await)? {
+            let event = Event::new(K::ACTIONS.reopen, Outcome::Success)
+                .target(K::SUBJECT.as_str(), id.clone())
+                .reason(words.clone())
+                .change(
+                    Some(json!({ "status": from.text(), "failure": failure })),
+                    Some(json!({ "status": to.text() })),
+                );
+            audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
+            reopened += 1;
         }
+        tx.commit().await?;
     }
     Ok(reopened)
 }
 
 /// Applies an approved "P100 never received it": the record ends `failed`, nothing was sent
 /// again (audited by the checker, with who decided).
-pub async fn never_received(
-    state: &AppState,
-    actor: &Actor,
-    subject: Unclear,
-    id: &str,
-    decided: &str,
-) -> Result<(), AppError> {
+pub async fn never_received<K: Sent>(state: &AppState, actor: &Actor, id: &str, decided: &str) -> Result<(), AppError> {
     let words = format!("P100 never received it: {decided}. Nothing was sent again.");
+    let (from, to) = (K::Status::of(Stage::Unknown), K::Status::of(Stage::Failed));
     let mut tx = db::begin_write(&state.db).await?;
-    if !unclear::never_received(&mut tx, table(subject), id, &words).await? {
+    let change = Change::default().failure(&words);
+    if !Transition::or_elsewhere(sent::transition(&mut tx, id, from, to, &change).await)? {
         return Err(AppError::Refused(format!(
             "The {} is no longer unknown; the decision was not applied.",
-            subject.as_str()
+            K::SUBJECT
         )));
     }
-    let action = match subject {
-        Unclear::Movement => "payouts.resolve",
-        Unclear::Exchange => "exchanges.resolve",
-    };
-    let event = Event::new(action, Outcome::Success)
-        .target(subject.as_str(), id)
+    let event = Event::new(K::ACTIONS.resolve, Outcome::Success)
+        .target(K::SUBJECT.as_str(), id)
         .reason(words)
         .change(
-            Some(json!({ "status": "unknown" })),
-            Some(json!({ "status": "failed" })),
+            Some(json!({ "status": from.text() })),
+            Some(json!({ "status": to.text() })),
         );
     audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
     tx.commit().await?;
