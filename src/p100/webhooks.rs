@@ -73,6 +73,11 @@ impl Route {
         }
     }
 
+    /// The route an event was stored as (`kind`).
+    pub fn of_kind(kind: &str) -> Option<Route> {
+        Route::ALL.into_iter().find(|r| r.kind() == kind)
+    }
+
     pub fn from_path(path: &str) -> Option<Route> {
         let path = path.trim_matches('/');
         Route::ALL.into_iter().find(|r| r.path() == path)
@@ -140,6 +145,7 @@ mod tests {
     fn routes_round_trip_and_payloads_are_recognised() {
         for route in Route::ALL {
             assert_eq!(Route::from_path(&format!("/{}", route.path())), Some(route));
+            assert_eq!(Route::of_kind(route.kind()), Some(route));
         }
         let faq = json!({ "event_type": "crypto_deposit.status_changed", "data": { "cryptoDepositId": "dep_123", "status": "WAITING_FOR_TR_DATA" } });
         let event = unwrap_envelope(faq);

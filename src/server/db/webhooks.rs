@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Db, Flag, Statement, Timestamp};
+use crate::domain::reconciliation::EventStatus;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EventRow {
@@ -13,7 +14,7 @@ pub struct EventRow {
     pub payload: String,
     #[sqlx(try_from = "Flag")]
     pub authenticated: bool,
-    pub status: String,
+    pub status: EventStatus,
     pub error: Option<String>,
     pub deliveries: i64,
     pub received_at: Timestamp,
@@ -42,7 +43,7 @@ pub async fn insert_once(db: &Db, event: &EventRow) -> Result<bool, sqlx::Error>
     .bind(&event.dedup_key)
     .bind(&event.payload)
     .bind(event.authenticated)
-    .bind(&event.status)
+    .bind(event.status)
     .bind(&event.error)
     .bind(event.received_at)
     .bind(&event.subject)
@@ -69,7 +70,7 @@ pub async fn event(db: &Db, id: &str) -> Result<Option<EventRow>, sqlx::Error> {
 pub async fn finish(
     db: &Db,
     id: &str,
-    status: &str,
+    status: EventStatus,
     error: Option<&str>,
     at: Timestamp,
     again: bool,
@@ -92,7 +93,7 @@ pub async fn finish(
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub kind: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
     pub subject: Option<String>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
@@ -101,11 +102,10 @@ pub struct ListFilter {
 /// The newest deliveries matching `filter`.
 pub async fn list(db: &Db, filter: &ListFilter, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     let mut query = Statement::new(format!("SELECT {COLUMNS} FROM webhook_events WHERE 1 = 1"));
-    for (column, value) in [
-        ("kind", &filter.kind),
-        ("status", &filter.status),
-        ("subject", &filter.subject),
-    ] {
+    if let Some(status) = filter.status {
+        query.push(" AND status = ").push_bind(status);
+    }
+    for (column, value) in [("kind", &filter.kind), ("subject", &filter.subject)] {
         if let Some(value) = value {
             query.push(format!(" AND {column} = ")).push_bind(value.clone());
         }

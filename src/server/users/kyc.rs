@@ -12,6 +12,7 @@ use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMe
 use crate::domain::{AppError, FieldErrors};
 use crate::p100::api::{FilePart, FileUpload};
 use crate::p100::types::{AddVerificationRequest, DocumentType, KycStatus};
+use crate::p100::webhooks::Route;
 use crate::p100::{P100Error, PCode};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
@@ -344,7 +345,7 @@ pub enum Applied {
 }
 
 /// What `apply_webhook` would change in the registry now (the webhook log's dry run).
-pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Preview, String> {
+pub async fn preview_webhook(db: &Db, route: Route, payload: &Value) -> Result<Preview, String> {
     let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
     let Some(user) = text("externalUserId") else {
         return Err("the event names no externalUserId".into());
@@ -352,8 +353,8 @@ pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Pre
     let Some(record) = db::users::find(db, &user).await.map_err(|e| e.to_string())? else {
         return Ok(Preview::nothing(format!("user {user} is not in the registry")));
     };
-    let fields = match kind {
-        "kyc_status" => vec![
+    let fields = match route {
+        Route::KycStatus => vec![
             (
                 "verification status",
                 Some(record.verification_status),
@@ -362,8 +363,8 @@ pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Pre
             ("attempt status", record.attempt_status, text("attemptStatus")),
             ("rejection reason", record.rejection_reason, text("rejectionReason")),
         ],
-        "poa_status" => vec![("proof of address", record.poa_status, text("status"))],
-        "user_status" => vec![("account status", Some(record.account_status), text("status"))],
+        Route::PoaStatus => vec![("proof of address", record.poa_status, text("status"))],
+        Route::UserStatus => vec![("account status", Some(record.account_status), text("status"))],
         _ => Vec::new(),
     };
     let target = format!("user {user}");
@@ -382,7 +383,7 @@ pub async fn preview_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Pre
 }
 
 /// Applies a KYC, POA or user-status webhook to the registry.
-pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Applied, String> {
+pub async fn apply_webhook(db: &Db, route: Route, payload: &Value) -> Result<Applied, String> {
     let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
     let Some(user) = text("externalUserId") else {
         return Err("the event names no externalUserId".into());
@@ -392,17 +393,17 @@ pub async fn apply_webhook(db: &Db, kind: &str, payload: &Value) -> Result<Appli
         if db::users::find_in(&mut tx, &user).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        match kind {
-            "kyc_status" => {
+        match route {
+            Route::KycStatus => {
                 let status: KycStatus =
                     serde_json::from_value(payload.clone()).map_err(|e| AppError::BadRequest(e.to_string()))?;
                 apply_kyc(&mut tx, &user, &status, "webhook").await?;
             }
-            "poa_status" => {
+            Route::PoaStatus => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
                 set_status(&mut tx, &user, Followed::ProofOfAddress, &status, "webhook", None).await?;
             }
-            "user_status" => {
+            Route::UserStatus => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
                 set_status(&mut tx, &user, Followed::Account, &status, "webhook", None).await?;
             }

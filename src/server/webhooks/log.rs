@@ -17,7 +17,7 @@ const LIST_LIMIT: i64 = 200;
 
 fn view(r: EventRow) -> WebhookEvent {
     WebhookEvent {
-        status: EventStatus::parse(&r.status).unwrap_or(EventStatus::Received),
+        status: r.status,
         id: r.id,
         route: r.route,
         kind: r.kind,
@@ -34,10 +34,13 @@ fn view(r: EventRow) -> WebhookEvent {
 pub async fn list(db: &Db, filter: &WebhookFilter) -> Result<WebhookList, AppError> {
     let text = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
     let mut errors = FieldErrors::default();
-    let status = text(&filter.status);
-    if status.as_deref().is_some_and(|s| EventStatus::parse(s).is_none()) {
-        errors.add("status", "Choose a status from the list.");
-    }
+    let status = text(&filter.status).and_then(|s| {
+        let status = EventStatus::parse(&s);
+        if status.is_none() {
+            errors.add("status", "Choose a status from the list.");
+        }
+        status
+    });
     let (from, to) = crate::domain::parse_day_range(&mut errors, &filter.from, &filter.to);
     let filter = errors.into_result(|| ListFilter {
         kind: text(&filter.kind),

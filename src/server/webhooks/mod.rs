@@ -20,7 +20,7 @@ use super::db::{self, Timestamp, webhooks::EventRow};
 use super::money;
 use super::state::AppState;
 use super::users::kyc::Applied;
-use crate::domain::reconciliation::FieldChange;
+use crate::domain::reconciliation::{EventStatus, FieldChange};
 use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
@@ -67,7 +67,11 @@ pub async fn receive(
         dedup_key,
         payload: event.to_string(),
         authenticated,
-        status: if authenticated { "received" } else { "rejected" }.to_owned(),
+        status: if authenticated {
+            EventStatus::Received
+        } else {
+            EventStatus::Rejected
+        },
         error: (!authenticated).then(|| "missing or wrong Authorization token".to_owned()),
         deliveries: 1,
         received_at: Timestamp::now(),
@@ -116,7 +120,7 @@ async fn process(state: AppState, id: String) {
     };
     let (status, error) = status_of(&outcome);
     if let Some(error) = error {
-        tracing::warn!(%id, %error, status, "webhook not applied");
+        tracing::warn!(%id, %error, %status, "webhook not applied");
     }
     if let Err(err) = db::webhooks::finish(&state.db, &id, status, error, Timestamp::now(), false).await {
         tracing::error!(%err, %id, "webhook outcome could not be recorded");
@@ -124,11 +128,11 @@ async fn process(state: AppState, id: String) {
 }
 
 /// The event's status and error text after processing.
-fn status_of(outcome: &Result<Applied, String>) -> (&'static str, Option<&str>) {
+fn status_of(outcome: &Result<Applied, String>) -> (EventStatus, Option<&str>) {
     match outcome {
-        Ok(Applied::Done) => ("processed", None),
-        Ok(Applied::Ignored(reason)) => ("ignored", Some(reason.as_str())),
-        Err(error) => ("failed", Some(error.as_str())),
+        Ok(Applied::Done) => (EventStatus::Processed, None),
+        Ok(Applied::Ignored(reason)) => (EventStatus::Ignored, Some(reason.as_str())),
+        Err(error) => (EventStatus::Failed, Some(error.as_str())),
     }
 }
 
@@ -181,12 +185,12 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
         ));
     }
     let payload = payload_of(event)?;
-    match event.kind.as_str() {
-        "kyc_status" | "poa_status" | "user_status" => {
-            super::users::kyc::preview_webhook(&state.db, &event.kind, &payload).await
+    match Route::of_kind(&event.kind) {
+        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus)) => {
+            super::users::kyc::preview_webhook(&state.db, route, &payload).await
         }
-        "exchange" => words(money::preview_webhook::<ExchangeRecord>(state, &payload).await),
-        "sepa_transfer" | "crypto_withdrawal" | "transfer" => {
+        Some(Route::Exchange) => words(money::preview_webhook::<ExchangeRecord>(state, &payload).await),
+        Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
             words(money::preview_webhook::<MovementRecord>(state, &payload).await)
         }
         _ => Ok(Preview::nothing(format!(
@@ -199,12 +203,12 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
 /// What each kind of event changes. Kinds no area follows yet are stored and marked processed.
 async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
     let payload = payload_of(event)?;
-    match event.kind.as_str() {
-        "kyc_status" | "poa_status" | "user_status" => {
-            super::users::kyc::apply_webhook(&state.db, &event.kind, &payload).await
+    match Route::of_kind(&event.kind) {
+        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus)) => {
+            super::users::kyc::apply_webhook(&state.db, route, &payload).await
         }
-        "exchange" => words(money::apply_webhook::<ExchangeRecord>(state, &payload).await),
-        "sepa_transfer" | "crypto_withdrawal" | "transfer" => {
+        Some(Route::Exchange) => words(money::apply_webhook::<ExchangeRecord>(state, &payload).await),
+        Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
             words(money::apply_webhook::<MovementRecord>(state, &payload).await)
         }
         _ => Ok(Applied::Done),
