@@ -1,14 +1,16 @@
 //! partner-backoffice: the staff back office of a P100 partner.
 //!
 //! `app` (pages) and `domain` (shared types) build for both the server and the browser; `api`
-//! holds the server functions; `server`, `p100` (the upstream client) and `sandbox` (its
-//! simulator) exist only in the `ssr` build.
+//! holds the server functions; `server`, `p100` (the upstream client), `sandbox` (its simulator)
+//! and `kernel` (what server and sandbox both stand on) exist only in the `ssr` build.
 
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod kernel;
 #[cfg(feature = "ssr")]
 pub mod p100;
 #[cfg(feature = "ssr")]

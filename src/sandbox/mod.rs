@@ -62,7 +62,7 @@ impl Sandbox {
     }
 
     fn key_matches(&self, presented: &str) -> bool {
-        crate::server::webhooks::constant_time_eq(presented.as_bytes(), self.api_key.expose_secret().as_bytes())
+        crate::kernel::constant_time_eq(presented.as_bytes(), self.api_key.expose_secret().as_bytes())
     }
 
     pub fn db(&self) -> &Db {
