@@ -17,14 +17,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::store::{self, LockRow, MovementRow, PARTNER, UserRow};
 use super::{Refusal, Sandbox, ledger, market};
 use crate::domain::money::{Amount, Currency};
 use crate::domain::sandbox::HistoryShape;
+use crate::kernel::db::{self, Timestamp, Tx};
 use crate::p100::endpoints::{self as ep, Effect, Endpoint};
 use crate::p100::error::PCode;
 use crate::p100::types::*;
-use crate::server::db::sandbox::{self as store, LockRow, MovementRow, PARTNER, UserRow};
-use crate::server::db::{self, Timestamp, Tx};
 use crate::server::exchanges::{Price, price};
 
 type Answer = Result<Response, Refusal>;
@@ -131,7 +131,7 @@ async fn guard(
         }
         Some(_) => {}
     }
-    let fault = match db::sandbox::take_fault(&sandbox.db, endpoint.name).await {
+    let fault = match store::take_fault(&sandbox.db, endpoint.name).await {
         Ok(fault) => fault,
         Err(err) => return Refusal::from(err).into_response(),
     };
@@ -153,7 +153,7 @@ async fn guard(
     };
     if fault.timeout {
         // The client has given up by now: what it would have read no longer matters.
-        tokio::time::sleep(sandbox.millis(super::control::TIMEOUT_MS, 30_000).await).await;
+        tokio::time::sleep(sandbox.millis(super::TIMEOUT_MS, 30_000).await).await;
         return match ran {
             Ok(response) => response,
             Err(_) => (StatusCode::GATEWAY_TIMEOUT, "injected timeout").into_response(),
@@ -586,7 +586,7 @@ async fn user_deposit_info(State(sandbox): Shared, Path(user): Path<String>) -> 
 }
 
 async fn contacts(sandbox: &Sandbox, owner: &str) -> Answer {
-    let list = db::sandbox::setting(&sandbox.db, &format!("contacts:{owner}")).await?;
+    let list = store::setting(&sandbox.db, &super::contacts_key(owner)).await?;
     let contacts: Vec<SepaContact> = list.and_then(|l| serde_json::from_str(&l).ok()).unwrap_or_default();
     ok(contacts)
 }

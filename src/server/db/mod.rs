@@ -8,7 +8,6 @@ pub mod exchanges;
 pub mod leases;
 pub mod movements;
 pub mod reconciliation;
-pub mod sandbox;
 pub mod settings;
 pub mod staff;
 pub mod throttle;
