@@ -25,7 +25,6 @@ use crate::kernel::db::{self, Timestamp, Tx};
 use crate::p100::endpoints::{self as ep, Effect, Endpoint};
 use crate::p100::error::PCode;
 use crate::p100::types::*;
-use crate::server::exchanges::{Price, price};
 
 type Answer = Result<Response, Refusal>;
 type Shared = State<Arc<Sandbox>>;
@@ -478,18 +477,13 @@ async fn exchange(State(sandbox): Shared, bytes: Bytes) -> Answer {
         return Err(Refusal::invalid("lockId has expired; create a new lock"));
     }
     let locked: RateLock = serde_json::from_str(&lock.payload).map_err(Refusal::internal)?;
-    let Some(Price {
-        rate,
-        fee,
-        receive: received,
-    }) = price(
+    let Some(market::Fill { rate, fee, proceeds }) = market::execute(
         amount,
         &locked.rates,
         &request.currency_from,
         &request.currency_to,
         locked.fee_percentage.0.get(),
-    )
-    else {
+    ) else {
         return Err(Refusal::code(PCode::P410, "invalid-currency", "No rate for this pair"));
     };
 
@@ -503,7 +497,7 @@ async fn exchange(State(sandbox): Shared, bytes: Bytes) -> Answer {
         currency_from: request.currency_from,
         currency_to: request.currency_to,
         amount_from: amount.into(),
-        amount_to: received.into(),
+        amount_to: proceeds.into(),
         rate: Num(rate.round_dp(8).normalize().into()),
         fee: fee.into(),
         created_at: Timestamp::now().to_text(),
