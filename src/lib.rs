@@ -18,6 +18,9 @@ pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+#[cfg(all(test, feature = "ssr"))]
+mod boundaries;
+
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
