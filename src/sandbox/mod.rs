@@ -1,7 +1,10 @@
 //! A stateful simulator of the P100 Partner API, mounted at `/sandbox/p100` when no P100
 //! credentials are configured. The app's client talks to it over real HTTP exactly as it would to
 //! P100: same paths (from `p100::endpoints`), same JSON, same P-codes and state machines. State
-//! lives in the app's database; a clock moves movements, KYC and orders on and delivers webhooks.
+//! lives in its own `sandbox_*` tables of the app's database (`store`), its prices come from its
+//! own market model (`market`), and a clock moves movements, KYC and orders on and delivers
+//! webhooks. It is a black box: it stands on `kernel` only and imports nothing from `server`
+//! (`boundaries` checks both ways).
 
 mod clock;
 pub mod control;
