@@ -1,8 +1,8 @@
 //! partner-backoffice: the staff back office of a P100 partner.
 //!
 //! `app` (pages) and `domain` (shared types) build for both the server and the browser; `api`
-//! holds the server functions; `server`, `p100` (the upstream client) and `sandbox` (its
-//! simulator) exist only in the `ssr` build.
+//! holds the server functions; `server`, `p100` (the upstream client), `sandbox` (its simulator)
+//! and `kernel` (what server and sandbox both stand on) exist only in the `ssr` build.
 
 #![recursion_limit = "256"]
 
@@ -10,11 +10,16 @@ pub mod api;
 pub mod app;
 pub mod domain;
 #[cfg(feature = "ssr")]
+pub mod kernel;
+#[cfg(feature = "ssr")]
 pub mod p100;
 #[cfg(feature = "ssr")]
 pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(all(test, feature = "ssr"))]
+mod boundaries;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

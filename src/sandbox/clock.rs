@@ -10,10 +10,10 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Refusal, Sandbox, control, ledger};
+use super::store::{self, MovementRow, PARTNER, UserRow};
+use super::{KYC_NEXT, LOSE_WEBHOOKS, Refusal, Sandbox, WEBHOOK_RETRY_BASE_MS, ledger};
 use crate::domain::money::Currency;
-use crate::server::db::sandbox::{self as store, MovementRow, PARTNER, UserRow};
-use crate::server::db::{self, Timestamp, Tx};
+use crate::kernel::db::{self, Timestamp, Tx};
 
 pub use crate::p100::webhooks::Route;
 
@@ -41,10 +41,10 @@ pub fn spawn(sandbox: Arc<Sandbox>) {
 /// One the controls said to lose is dropped here.
 pub async fn webhook<T: Serialize>(tx: &mut Tx, route: Route, payload: &T) -> Result<(), Refusal> {
     let payload = serde_json::to_string(payload).map_err(Refusal::internal)?;
-    if let Some(lose) = store::take_setting(tx, control::LOSE_WEBHOOKS).await? {
+    if let Some(lose) = store::take_setting(tx, LOSE_WEBHOOKS).await? {
         let left = lose.parse::<u32>().unwrap_or(0);
         if left > 0 {
-            store::set_setting(tx, control::LOSE_WEBHOOKS, &(left - 1).to_string()).await?;
+            store::set_setting(tx, LOSE_WEBHOOKS, &(left - 1).to_string()).await?;
             tracing::info!(route = route.path(), "sandbox: webhook lost on purpose");
             return Ok(());
         }
@@ -352,7 +352,7 @@ async fn step_kyc(
         user.attempt_status = Some("VERIFICATION".into());
         ("VERIFICATION", Some(next_step))
     } else {
-        let planned = store::take_setting(tx, control::KYC_NEXT)
+        let planned = store::take_setting(tx, KYC_NEXT)
             .await?
             .unwrap_or_else(|| "approve".into());
         let approve = match outcome {
@@ -380,7 +380,7 @@ async fn step_kyc(
 }
 
 async fn deliver_due(sandbox: &Sandbox) -> Result<(), sqlx::Error> {
-    let base = sandbox.millis(control::WEBHOOK_RETRY_BASE_MS, 8_000).await;
+    let base = sandbox.millis(WEBHOOK_RETRY_BASE_MS, 8_000).await;
     for hook in store::due_webhooks(&sandbox.db, Timestamp::now()).await? {
         if !store::claim_webhook(&sandbox.db, &hook, Timestamp::now() + DELIVERY_LEASE).await? {
             continue;

@@ -14,27 +14,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::clock::{self, Outcome};
-use super::{Refusal, Sandbox};
+use super::store::{self, FaultRow};
+use super::{
+    HISTORY_SHAPE, KYC_NEXT, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS,
+};
 pub use crate::domain::sandbox::{Amendment, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
+use crate::kernel::db::{self, Timestamp};
 use crate::p100::endpoints;
 use crate::p100::error::PCode;
-use crate::server::db;
-use crate::server::db::sandbox::{self as store, FaultRow};
-
-/// How long a movement waits before its next step (ms).
-pub const SETTLE_MS: &str = "settle_ms";
-/// The first webhook retry delay (ms); P100 waits ~8 s, doubling.
-pub const WEBHOOK_RETRY_BASE_MS: &str = "webhook_retry_base_ms";
-/// How long an injected timeout holds the answer (ms).
-pub const TIMEOUT_MS: &str = "timeout_ms";
-/// How long a rate lock lasts (ms); P100's is 40 s.
-pub const LOCK_TTL_MS: &str = "lock_ttl_ms";
-/// The next KYC outcome: `approve` or `reject:<reason>`.
-pub const KYC_NEXT: &str = "kyc_next";
-/// How many of the next webhooks are lost (never delivered).
-pub const LOSE_WEBHOOKS: &str = "lose_webhooks";
-/// How history entries are written (`HistoryShape`).
-pub const HISTORY_SHAPE: &str = "history_shape";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -174,7 +161,7 @@ pub async fn amend(sandbox: &Sandbox, id: &str, amendment: &Amendment) -> Result
         movement.settle_at = None;
     }
     movement.details = details.to_string();
-    movement.updated_at = crate::server::db::Timestamp::now();
+    movement.updated_at = Timestamp::now();
     store::update_movement(&mut tx, &movement).await?;
     tx.commit().await?;
     Ok(movement.status)

@@ -6,9 +6,9 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::Refusal;
+use super::store::{self, BalanceRow, TransactionRow};
 use crate::domain::money::Currency;
-use crate::server::db::sandbox::{self as store, BalanceRow, TransactionRow};
-use crate::server::db::{Timestamp, Tx};
+use crate::kernel::db::{Timestamp, Tx};
 
 /// Adds `delta` (negative to take) to `owner`'s balance and writes a history line of `kind`.
 /// Taking more than there is refuses with P433 and changes nothing.

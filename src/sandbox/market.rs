@@ -1,4 +1,7 @@
-//! The sandbox's market: rates that move deterministically, network settings and fees.
+//! The sandbox's market: a mid-market value that moves deterministically, the spread P100 quotes
+//! around it, the execution of exchanges at a lock's rates, network settings and fees. Its pricing
+//! is its own, written apart from the app's, so the app's quote is checked against an independent
+//! answer.
 
 use std::collections::BTreeMap;
 
@@ -6,7 +9,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 
 use crate::domain::money::Currency;
-use crate::p100::types::{DepositLimits, NetworkConfig, Num, WithdrawalLimits};
+use crate::p100::types::{DepositLimits, NetworkConfig, Num, Rates, WithdrawalLimits};
 
 /// EUR value of one unit at the top of each hour.
 fn base_rate(currency: &Currency) -> Decimal {
@@ -24,9 +27,19 @@ fn base_rate(currency: &Currency) -> Decimal {
     }
 }
 
-/// The EUR value of one unit at `unix_seconds`: a triangle wave of +-1% over 20 minutes, shifted
-/// per currency. Integer arithmetic only, so the same second always gives the same rate.
-pub fn rate(currency: &Currency, unix_seconds: i64) -> Decimal {
+/// Half of the bid/ask spread around the mid: 0.25% on volatile coins, 0.1% on stablecoins.
+fn half_spread(currency: &Currency) -> Decimal {
+    match currency {
+        Currency::Eur | Currency::Unknown(_) => Decimal::ZERO,
+        Currency::Usdc | Currency::Usdt | Currency::Eurt => dec!(0.001),
+        _ => dec!(0.0025),
+    }
+}
+
+/// The mid-market EUR value of one unit at `unix_seconds`: a triangle wave of +-1% over 20
+/// minutes, shifted per currency. Integer arithmetic only, so the same second always gives the
+/// same value.
+fn mid(currency: &Currency, unix_seconds: i64) -> Decimal {
     if matches!(currency, Currency::Eur) {
         return Decimal::ONE;
     }
@@ -39,7 +52,18 @@ pub fn rate(currency: &Currency, unix_seconds: i64) -> Decimal {
         .normalize()
 }
 
-pub fn rates(unix_seconds: i64) -> BTreeMap<Currency, Num> {
+/// The EUR value P100 quotes for one unit at `unix_seconds`: its bid, the mid less half the
+/// spread, rounded down to 8 places. P100's sheet holds one value per currency for both directions
+/// of an exchange, so the spread shows against EUR. Balances, the rates endpoints and every lock
+/// quote this one market; an exchange then executes at the lock's values, with nothing added.
+pub fn rate(currency: &Currency, unix_seconds: i64) -> Decimal {
+    (mid(currency, unix_seconds) * (Decimal::ONE - half_spread(currency)))
+        .round_dp_with_strategy(8, RoundingStrategy::ToZero)
+        .normalize()
+}
+
+/// The whole sheet at `unix_seconds`, as the rates endpoints and a rate lock return it.
+pub fn rates(unix_seconds: i64) -> Rates {
     Currency::KNOWN
         .iter()
         .map(|c| (c.clone(), Num(rate(c, unix_seconds).into())))
@@ -48,6 +72,36 @@ pub fn rates(unix_seconds: i64) -> BTreeMap<Currency, Num> {
 
 /// Standard exchange fee, in percent (REFERENCE.md 1.9).
 pub const EXCHANGE_FEE_PERCENT: Decimal = dec!(1.49);
+
+/// What an exchange executed at a lock's rates delivers: the cross rate (units of `to` per unit of
+/// `from`), P100's fee and the proceeds, both in `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    pub rate: Decimal,
+    pub fee: Decimal,
+    pub proceeds: Decimal,
+}
+
+/// Exchanges `amount` of `from` into `to` at the lock's `rates` (EUR per unit) and fee percentage.
+/// The cross rate comes first (P100 reports it in the exchange's details) and the gross is the
+/// amount at it; the fee is `fee_percent` of the gross, rounded up to `to`'s decimals, and the
+/// proceeds are the gross less the fee, rounded down, so rounding never gives money away. The
+/// app prices a lock the same way on its side; the two must agree to the last decimal. `None` when
+/// the sheet has no value for either currency.
+pub fn execute(amount: Decimal, rates: &Rates, from: &Currency, to: &Currency, fee_percent: Decimal) -> Option<Fill> {
+    let eur_value = |currency: &Currency| {
+        rates
+            .get(currency)
+            .map(|value| value.0.get())
+            .filter(|value| !value.is_zero())
+    };
+    let rate = eur_value(from)?.checked_div(eur_value(to)?)?;
+    let gross = amount.checked_mul(rate)?;
+    let fee =
+        (gross * fee_percent / Decimal::ONE_HUNDRED).round_dp_with_strategy(to.scale(), RoundingStrategy::AwayFromZero);
+    let proceeds = (gross - fee).round_dp_with_strategy(to.scale(), RoundingStrategy::ToZero);
+    Some(Fill { rate, fee, proceeds })
+}
 
 /// SEPA payout fee: 0.1%, at least EUR 1.00.
 pub fn sepa_fee(amount: Decimal) -> Decimal {
@@ -113,19 +167,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rates_are_deterministic_and_stay_within_one_percent() {
+    fn mid_rates_are_deterministic_and_stay_within_one_percent() {
         for currency in Currency::KNOWN {
             let base = base_rate(&currency);
             for t in (0..7200).step_by(60) {
-                let r = rate(&currency, t);
-                assert_eq!(r, rate(&currency, t));
+                let r = mid(&currency, t);
+                assert_eq!(r, mid(&currency, t));
                 assert!(
                     (r - base).abs() <= base / dec!(100) + dec!(0.00000001),
                     "{currency} at {t}: {r}"
                 );
             }
         }
-        assert_eq!(rate(&Currency::Eur, 123), Decimal::ONE);
+        assert_eq!(mid(&Currency::Eur, 123), Decimal::ONE);
+    }
+
+    #[test]
+    fn quotes_are_the_bid_below_the_mid() {
+        // At 240 s BTC's wave is at its centre: the mid is the base value, and the quote is
+        // 55647.81453411 x (1 - 0.0025) = 55508.694997774725, rounded down to 8 places.
+        assert_eq!(mid(&Currency::Btc, 240), dec!(55647.81453411));
+        assert_eq!(rate(&Currency::Btc, 240), dec!(55508.69499777));
+        assert_eq!(rate(&Currency::Eur, 240), Decimal::ONE);
+        for currency in Currency::KNOWN.iter().filter(|c| !c.is_fiat()) {
+            assert!(rate(currency, 240) < mid(currency, 240), "{currency}");
+        }
+    }
+
+    /// Worked by hand from a lock's sheet, so a pricing change on either side (the app prices the
+    /// same lock in `server::exchanges`) is caught by this test or by the integration tests.
+    #[test]
+    fn exchanges_execute_at_the_lock_with_its_fee() {
+        let sheet: Rates = [
+            (Currency::Eur, dec!(1)),
+            (Currency::Btc, dec!(55508.69499777)),
+            (Currency::Eth, dec!(2182.98242409)),
+        ]
+        .into_iter()
+        .map(|(currency, value)| (currency, Num(value.into())))
+        .collect();
+
+        // 0.01 BTC -> EUR: gross 555.0869499777; fee 1.49% = 8.2707955546... -> 8.28 (up);
+        // proceeds 546.8069499777 -> 546.80 (down).
+        let sell = execute(dec!(0.01), &sheet, &Currency::Btc, &Currency::Eur, dec!(1.49)).unwrap();
+        assert_eq!(sell.rate, dec!(55508.69499777));
+        assert_eq!((sell.fee, sell.proceeds), (dec!(8.28), dec!(546.80)));
+
+        // 250 EUR -> ETH: rate 1 / 2182.98242409 = 0.000458088892...; gross 0.1145222230...;
+        // fee 0.0017063811228... -> 0.00170639; proceeds 0.1128158330... -> 0.11281583.
+        let buy = execute(dec!(250), &sheet, &Currency::Eur, &Currency::Eth, dec!(1.49)).unwrap();
+        assert_eq!(buy.rate.round_dp(8), dec!(0.00045809));
+        assert_eq!((buy.fee, buy.proceeds), (dec!(0.00170639), dec!(0.11281583)));
+
+        // 0.5 BTC -> ETH under a negotiated 0.5% fee: rate 25.4279165902...; gross 12.7139582951...;
+        // fee 0.0635697914... -> 0.06356980; proceeds 12.6503884951... -> 12.65038849.
+        let cross = execute(dec!(0.5), &sheet, &Currency::Btc, &Currency::Eth, dec!(0.5)).unwrap();
+        assert_eq!(cross.rate.round_dp(8), dec!(25.42791659));
+        assert_eq!((cross.fee, cross.proceeds), (dec!(0.06356980), dec!(12.65038849)));
+
+        assert_eq!(
+            execute(dec!(1), &sheet, &Currency::Btc, &Currency::Usdc, dec!(1.49)),
+            None,
+            "no value for USDC on the sheet"
+        );
     }
 
     #[test]

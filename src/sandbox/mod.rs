@@ -1,7 +1,10 @@
 //! A stateful simulator of the P100 Partner API, mounted at `/sandbox/p100` when no P100
 //! credentials are configured. The app's client talks to it over real HTTP exactly as it would to
 //! P100: same paths (from `p100::endpoints`), same JSON, same P-codes and state machines. State
-//! lives in the app's database; a clock moves movements, KYC and orders on and delivers webhooks.
+//! lives in its own `sandbox_*` tables of the app's database (`store`), its prices come from its
+//! own market model (`market`), and a clock moves movements, KYC and orders on and delivers
+//! webhooks. It is a black box: it stands on `kernel` only and imports nothing from `server`
+//! (`boundaries` checks both ways).
 
 mod clock;
 pub mod control;
@@ -9,6 +12,10 @@ mod handlers;
 mod ledger;
 pub mod market;
 pub mod seed;
+mod store;
+
+/// How many movements of a kind P100 holds: tests count what reached it with this.
+pub use store::movement_count;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,11 +27,35 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::kernel::db::{Db, Timestamp};
 use crate::p100::error::PCode;
-use crate::server::db::{self, Db, Timestamp};
 
 /// Where the sandbox lives on the app's own server.
 pub const MOUNT: &str = "/sandbox/p100";
+
+// ---- Setting keys (rows of `sandbox_settings`) --------------------------------------------
+
+/// How long a movement waits before its next step (ms).
+const SETTLE_MS: &str = "settle_ms";
+/// The first webhook retry delay (ms); P100 waits ~8 s, doubling.
+const WEBHOOK_RETRY_BASE_MS: &str = "webhook_retry_base_ms";
+/// How long an injected timeout holds the answer (ms).
+const TIMEOUT_MS: &str = "timeout_ms";
+/// How long a rate lock lasts (ms); P100's is 40 s.
+const LOCK_TTL_MS: &str = "lock_ttl_ms";
+/// The next KYC outcome: `approve` or `reject:<reason>`.
+const KYC_NEXT: &str = "kyc_next";
+/// How many of the next webhooks are lost (never delivered).
+const LOSE_WEBHOOKS: &str = "lose_webhooks";
+/// How history entries are written (`HistoryShape`).
+const HISTORY_SHAPE: &str = "history_shape";
+/// When the demo world was seeded (present once it was).
+const SEEDED: &str = "seeded";
+
+/// The SEPA contacts (a JSON list) of `owner`.
+fn contacts_key(owner: &str) -> String {
+    format!("contacts:{owner}")
+}
 
 pub struct Sandbox {
     db: Db,
@@ -57,12 +88,17 @@ impl Sandbox {
         Ok(())
     }
 
+    /// The users P100 holds, for the registry to import at start (see `seed::users`).
+    pub async fn seeded_users(&self) -> Result<Vec<seed::SeededUser>, sqlx::Error> {
+        seed::users(&self.db).await
+    }
+
     pub fn router(self: &Arc<Self>) -> Router {
         handlers::router(self.clone()).merge(control::router(self.clone()))
     }
 
     fn key_matches(&self, presented: &str) -> bool {
-        crate::server::webhooks::constant_time_eq(presented.as_bytes(), self.api_key.expose_secret().as_bytes())
+        crate::kernel::constant_time_eq(presented.as_bytes(), self.api_key.expose_secret().as_bytes())
     }
 
     pub fn db(&self) -> &Db {
@@ -76,7 +112,7 @@ impl Sandbox {
 
     /// A tunable of the simulation (see `control::Settings`), in milliseconds.
     async fn millis(&self, key: &str, default: u64) -> Duration {
-        let value = db::sandbox::setting(&self.db, key)
+        let value = store::setting(&self.db, key)
             .await
             .ok()
             .flatten()
@@ -85,12 +121,12 @@ impl Sandbox {
     }
 
     async fn settle_delay(&self) -> Duration {
-        self.millis(control::SETTLE_MS, 2_000).await
+        self.millis(SETTLE_MS, 2_000).await
     }
 
     /// How long a rate lock lasts: 40 s, as P100 documents.
     async fn lock_ttl(&self) -> Duration {
-        self.millis(control::LOCK_TTL_MS, 40_000).await
+        self.millis(LOCK_TTL_MS, 40_000).await
     }
 
     async fn settle_at(&self) -> Timestamp {

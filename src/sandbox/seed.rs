@@ -10,13 +10,12 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::json;
 
-use super::ledger;
+use super::store::{self, MovementRow, PARTNER, TransactionRow, UserRow};
+use super::{SEEDED, contacts_key, ledger};
 use crate::domain::money::Currency;
+use crate::kernel::db::{self, Db, Timestamp, Tx};
 use crate::p100::types::CreateUserRequest;
-use crate::server::db::sandbox::{self as store, MovementRow, PARTNER, TransactionRow, UserRow};
-use crate::server::db::{self, Db, Timestamp, Tx};
 
-const SEEDED: &str = "seeded";
 pub const USERS: usize = 200;
 
 /// First and last names of the demo people (also used by `examples/seed_users.rs`).
@@ -58,6 +57,48 @@ pub const LAST: [&str; 16] = [
 ];
 pub const COUNTRIES: [&str; 8] = ["PL", "DE", "LT", "FR", "ES", "IT", "NL", "CZ"];
 
+/// A user P100 holds, with what the app's registry imports of it in sandbox mode.
+#[derive(Debug, Clone)]
+pub struct SeededUser {
+    pub external_user_id: String,
+    pub user_id: String,
+    pub profile: CreateUserRequest,
+    pub status: String,
+    pub verification_status: String,
+    pub attempt_status: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub poa_status: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Every user the sandbox holds, oldest first: the seeded people, and any created through its API
+/// since. One whose stored profile does not read is left out, with a warning.
+pub async fn users(db: &Db) -> Result<Vec<SeededUser>, sqlx::Error> {
+    let rows = store::all_users(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let Ok(profile) = serde_json::from_str(&row.profile) else {
+                tracing::warn!(user = %row.external_user_id, "sandbox user profile unreadable; not imported");
+                return None;
+            };
+            Some(SeededUser {
+                external_user_id: row.external_user_id,
+                user_id: row.user_id,
+                profile,
+                status: row.status,
+                verification_status: row.verification_status,
+                attempt_status: row.attempt_status,
+                rejection_reason: row.rejection_reason,
+                poa_status: row.poa_status,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect())
+}
+
 /// Seeds the world unless it already exists.
 pub async fn seed(db: &Db) -> Result<(), sqlx::Error> {
     if store::setting(db, SEEDED).await?.is_some() {
@@ -80,7 +121,7 @@ pub async fn seed(db: &Db) -> Result<(), sqlx::Error> {
         set_amount(&mut tx, PARTNER, currency, *amount, Some(&iban_for(PARTNER))).await?;
     }
     let contacts = json!([{ "iban": "DE89370400440532013000", "name": "Partner Operations GmbH", "createdAt": Timestamp::now().to_text() }]);
-    store::set_setting(&mut tx, &format!("contacts:{PARTNER}"), &contacts.to_string()).await?;
+    store::set_setting(&mut tx, &contacts_key(PARTNER), &contacts.to_string()).await?;
 
     let start = Timestamp::now() - Duration::from_secs(120 * 86_400);
     for i in 0..USERS {
@@ -227,7 +268,7 @@ async fn seed_user(tx: &mut Tx, rng: &mut StdRng, i: usize, start: Timestamp) ->
         }
         seed_history(tx, rng, &external_user_id, 12, created).await?;
         let contacts = json!([{ "iban": iban_for(&format!("{external_user_id}-own")), "name": format!("{first} {last}"), "createdAt": created.to_text() }]);
-        store::set_setting(tx, &format!("contacts:{external_user_id}"), &contacts.to_string()).await?;
+        store::set_setting(tx, &contacts_key(&external_user_id), &contacts.to_string()).await?;
     }
     if i % 33 == 5 && status == "ACTIVE" {
         // A deposit stopped for travel-rule data, for the travel-rule form.

@@ -97,7 +97,7 @@ pub async fn build(
             let webhooks = origin.join(webhooks::BASE_PATH).expect("a path joins");
             let sandbox = Sandbox::new(db.clone(), key.clone(), webhooks, webhook_token);
             sandbox.start().await?;
-            let imported = users::import_sandbox_users(&db).await?;
+            let imported = users::import_sandbox_users(&db, sandbox.seeded_users().await?).await?;
             if imported > 0 {
                 tracing::info!(imported, "sandbox users added to the registry");
             }

@@ -6,7 +6,7 @@
 
 use backoffice::domain::Role;
 use backoffice::sandbox::control::Fault;
-use backoffice::server::db::sandbox::movement_count;
+use backoffice::sandbox::movement_count;
 use backoffice::server::reconciliation::check;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use backoffice::domain::Role;
+use backoffice::sandbox::movement_count;
 use backoffice::server::audit::{self, Verdict};
-use backoffice::server::db::sandbox::movement_count;
 use backoffice::server::db::{self, Timestamp};
 use reqwest::StatusCode;
 use serde_json::json;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backoffice::domain::Role;
 use backoffice::domain::sandbox::Settings;
 use backoffice::sandbox::control;
-use backoffice::server::db::sandbox::movement_count;
+use backoffice::sandbox::movement_count;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};

@@ -508,7 +508,7 @@ async fn reads_are_retried_on_5xx_and_timeouts_but_money_never_is() {
     assert_eq!(reply.call.attempts, 2, "a read that timed out is read again");
 
     // A money movement that fails is not sent again...
-    let before = db::sandbox::movement_count(app.db(), "sepa").await.unwrap();
+    let before = backoffice::sandbox::movement_count(app.db(), "sepa").await.unwrap();
     fault(&app, "partner.sepa_transfer", |f| f.http_status = Some(503)).await;
     let payout = SepaTransferRequest {
         source_external_user_id: None,
@@ -526,7 +526,10 @@ async fn reads_are_retried_on_5xx_and_timeouts_but_money_never_is() {
         (failure.error, failure.call.attempts),
         (P100Error::Unavailable { status: 503 }, 1)
     );
-    assert_eq!(db::sandbox::movement_count(app.db(), "sepa").await.unwrap(), before);
+    assert_eq!(
+        backoffice::sandbox::movement_count(app.db(), "sepa").await.unwrap(),
+        before
+    );
 
     // ...and one whose answer never came is "outcome unknown": it did happen upstream, once.
     fault(&app, "partner.sepa_transfer", |f| f.timeout = true).await;
@@ -539,7 +542,10 @@ async fn reads_are_retried_on_5xx_and_timeouts_but_money_never_is() {
     );
     assert_eq!(failure.call.attempts, 1);
     assert!(failure.error.staff_message().contains("check its status"));
-    assert_eq!(db::sandbox::movement_count(app.db(), "sepa").await.unwrap(), before + 1);
+    assert_eq!(
+        backoffice::sandbox::movement_count(app.db(), "sepa").await.unwrap(),
+        before + 1
+    );
 }
 
 #[tokio::test]

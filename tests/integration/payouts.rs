@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use backoffice::domain::Role;
-use backoffice::server::db::sandbox::movement_count;
+use backoffice::sandbox::movement_count;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};

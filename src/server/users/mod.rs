@@ -248,16 +248,16 @@ pub async fn add_note(db: &Db, actor: &Actor, external_user_id: &str, body: &str
     Ok(())
 }
 
-/// Sandbox mode: the simulator's seeded users join the registry (once; later runs add only new ones).
-pub async fn import_sandbox_users(db: &Db) -> Result<usize, sqlx::Error> {
-    let seeded = db::sandbox::all_users(db).await?;
+/// Sandbox mode: the simulator's seeded users (from `Sandbox::seeded_users`) join the registry
+/// (once; later runs add only new ones).
+pub async fn import_sandbox_users(
+    db: &Db,
+    seeded: Vec<crate::sandbox::seed::SeededUser>,
+) -> Result<usize, sqlx::Error> {
     let mut tx = db::begin_write(db).await?;
     let mut added = 0;
     for seeded in seeded {
-        let Ok(profile) = serde_json::from_str::<crate::p100::types::CreateUserRequest>(&seeded.profile) else {
-            tracing::warn!(user = %seeded.external_user_id, "sandbox user profile unreadable; not imported");
-            continue;
-        };
+        let profile = seeded.profile;
         let record = UserRecord {
             external_user_id: seeded.external_user_id.clone(),
             p100_user_id: Some(seeded.user_id.clone()),

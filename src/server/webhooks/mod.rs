@@ -21,16 +21,11 @@ use super::money;
 use super::state::AppState;
 use super::users::kyc::Applied;
 use crate::domain::reconciliation::{EventStatus, FieldChange};
+use crate::kernel::constant_time_eq;
 use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
 pub const BASE_PATH: &str = "/webhooks/p100";
-
-/// Compares secrets without an early exit, so timing does not reveal how much matched.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
 
 /// `GET|POST /webhooks/p100/webhook/health`: P100 may check that we are reachable.
 pub async fn health() -> Json<Value> {
@@ -212,17 +207,5 @@ async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
             words(money::apply_webhook::<MovementRecord>(state, &payload).await)
         }
         _ => Ok(Applied::Done),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn secrets_compare_exactly() {
-        assert!(constant_time_eq(b"token-1", b"token-1"));
-        assert!(!constant_time_eq(b"token-1", b"token-2"));
-        assert!(!constant_time_eq(b"token", b"token-1"));
     }
 }

@@ -1,8 +1,9 @@
-//! The built-in P100 sandbox's state. Only `crate::sandbox` calls these.
+//! The sandbox's storage: every SQL statement on its `sandbox_*` tables. Only the sandbox calls
+//! these; the app sees its state through its HTTP API alone.
 
 use sqlx::FromRow;
 
-use super::{Db, Flag, Timestamp, Tx};
+use crate::kernel::db::{Db, Flag, Timestamp, Tx, begin_write};
 
 pub const PARTNER: &str = "partner";
 
@@ -77,7 +78,7 @@ pub async fn user(tx: &mut Tx, external_user_id: &str) -> Result<Option<UserRow>
         .await
 }
 
-/// Every sandbox user, oldest first (the registry imports them).
+/// Every sandbox user, oldest first.
 pub async fn all_users(db: &Db) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as("SELECT * FROM sandbox_users ORDER BY created_at, external_user_id")
         .fetch_all(db)
@@ -101,14 +102,6 @@ pub async fn update_user(tx: &mut Tx, user: &UserRow) -> Result<(), sqlx::Error>
     .execute(&mut **tx)
     .await
     .map(|_| ())
-}
-
-/// Users whose KYC attempt the clock should move on.
-pub async fn users_with_attempt(db: &Db, attempt_status: &str) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM sandbox_users WHERE attempt_status = $1 AND status <> 'DELETED'")
-        .bind(attempt_status)
-        .fetch_all(db)
-        .await
 }
 
 pub async fn user_count(db: &Db) -> Result<i64, sqlx::Error> {
@@ -393,7 +386,7 @@ pub async fn set_fault(db: &Db, fault: &FaultRow) -> Result<(), sqlx::Error> {
 
 /// Uses up one call of the fault on `endpoint`, if one is armed.
 pub async fn take_fault(db: &Db, endpoint: &str) -> Result<Option<FaultRow>, sqlx::Error> {
-    let mut tx = super::begin_write(db).await?;
+    let mut tx = begin_write(db).await?;
     let fault: Option<FaultRow> = sqlx::query_as(
         &format!("UPDATE sandbox_faults SET remaining = remaining - 1 WHERE endpoint = $1 AND remaining > 0 RETURNING {FAULT_COLUMNS}"),
     )
