@@ -96,3 +96,55 @@ fn the_server_names_no_sandbox_table() {
         found.join("\n")
     );
 }
+
+/// The texts of the statuses the app's tables hold: every `=> "text"` of the `named_enum!`
+/// declarations named `MovementStatus`, `ExchangeStatus`, `ApprovalStatus` and `EventStatus`.
+fn status_texts() -> BTreeSet<String> {
+    const ENUMS: [&str; 4] = [
+        "MovementStatus {",
+        "ExchangeStatus {",
+        "ApprovalStatus {",
+        "EventStatus {",
+    ];
+    let mut texts = BTreeSet::new();
+    for path in files("src/domain", "rs") {
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let mut inside = false;
+        for line in text.lines().map(str::trim) {
+            if ENUMS.contains(&line) {
+                inside = true;
+            } else if inside && line.starts_with('}') {
+                inside = false;
+            } else if let Some((_, quoted)) = line.split_once("=> \"").filter(|_| inside) {
+                texts.insert(quoted.trim_end_matches(',').trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    texts
+}
+
+/// A status is written once, in its enum: code outside `src/domain` names the variant, never its
+/// text, so renaming one or adding one is a change the compiler follows everywhere.
+#[test]
+fn no_status_is_written_as_text_outside_its_enum() {
+    let texts = status_texts();
+    assert!(
+        texts.len() >= 15,
+        "too few status texts found ({texts:?}): this test would check little"
+    );
+    let mut found = Vec::new();
+    // `src/p100` is left out: P100's statuses are its own vocabulary, typed there.
+    for dir in ["src/server", "src/api", "src/app", "src/sandbox"] {
+        found.extend(offences(dir, |line| {
+            texts
+                .iter()
+                .find(|text| line.contains(&format!("\"{text}\"")))
+                .map(|text| format!("writes the status \"{text}\" as text"))
+        }));
+    }
+    assert!(
+        found.is_empty(),
+        "use the status enums (MovementStatus, ExchangeStatus, ApprovalStatus, EventStatus) instead:\n{}",
+        found.join("\n")
+    );
+}

@@ -198,7 +198,7 @@ pub async fn lock(state: &AppState, actor: &Actor, input: &ExchangeInput) -> Res
         ))
         .change(
             None,
-            Some(json!({ "status": "locked", "validUntil": lock.valid_until })),
+            Some(json!({ "status": ExchangeStatus::Locked, "validUntil": lock.valid_until })),
         );
     let mut tx = db::begin_write(&state.db).await?;
     store::insert(&mut tx, &new).await?;

@@ -3,16 +3,26 @@
 
 use sqlx::FromRow;
 
+use super::sent::{Stage, Status};
 use super::{Db, Flag, Timestamp, Tx};
+use crate::domain::exchanges::ExchangeStatus;
+use crate::domain::movements::MovementStatus;
 
-/// Our movements and finalized exchanges in one shape (a lock never finalized moved no money).
-const OURS: &str = "SELECT id, kind, external_user_id, direction, currency, amount, status, upstream_id, created_at,
-        updated_at, submitted_at, decision
-    FROM movements
-    UNION ALL
-    SELECT id, 'exchange', external_user_id, NULL, currency_from, amount_from, status, upstream_id, created_at,
-        updated_at, finalized_at, decision
-    FROM exchanges WHERE status NOT IN ('locked', 'expired')";
+/// Our movements and finalized exchanges in one shape (a lock never finalized moved no money). The
+/// statuses are the enums' own texts, written into the statement (they are code, not input).
+fn ours_sql() -> String {
+    format!(
+        "SELECT id, kind, external_user_id, direction, currency, amount, status, upstream_id, created_at,
+            updated_at, submitted_at, decision
+        FROM movements
+        UNION ALL
+        SELECT id, 'exchange', external_user_id, NULL, currency_from, amount_from, status, upstream_id, created_at,
+            updated_at, finalized_at, decision
+        FROM exchanges WHERE status NOT IN ('{}', '{}')",
+        ExchangeStatus::Locked,
+        ExchangeStatus::Expired
+    )
+}
 
 /// One of our movements with P100's latest answer and the webhooks that named it.
 #[derive(Debug, Clone, FromRow)]
@@ -49,7 +59,10 @@ const JUDGED: &str = "SELECT x.*, CASE WHEN c.found THEN 1 WHEN NOT c.found THEN
     FROM (";
 
 fn judged(filter: &str) -> String {
-    format!("{JUDGED}{OURS}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id {filter}")
+    format!(
+        "{JUDGED}{}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id {filter}",
+        ours_sql()
+    )
 }
 
 /// Ours made in `[from, to)`, newest first.
@@ -83,10 +96,11 @@ pub struct Due {
 pub async fn due(db: &Db, since: Timestamp, checked_before: Timestamp, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT x.id, x.kind, x.upstream_id
-         FROM ({OURS}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id
+         FROM ({}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id
          WHERE x.upstream_id IS NOT NULL AND x.created_at >= $1
              AND (c.checked_at IS NULL OR c.checked_at < $2 OR c.checked_at < x.updated_at)
-         ORDER BY c.checked_at IS NOT NULL, c.checked_at >= x.updated_at, c.checked_at, x.created_at DESC LIMIT $3"
+         ORDER BY c.checked_at IS NOT NULL, c.checked_at >= x.updated_at, c.checked_at, x.created_at DESC LIMIT $3",
+        ours_sql()
     ))
     .bind(since)
     .bind(checked_before)
@@ -304,8 +318,13 @@ pub async fn resolutions_of(db: &Db, subject_id: &str) -> Result<Vec<ResolutionR
 /// Ours in flight (sending, at P100, or unknown) since before `before`.
 pub async fn stuck(db: &Db, before: Timestamp) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM ({OURS}) x
-         WHERE x.status IN ('submitting', 'pending', 'unknown') AND COALESCE(x.submitted_at, x.created_at) < $1"
+        "SELECT COUNT(*) FROM ({}) x
+         WHERE x.status IN ('{}', '{}', '{}') AND COALESCE(x.submitted_at, x.created_at) < $1",
+        ours_sql(),
+        // The in-flight stages have the same text in both tables.
+        MovementStatus::of(Stage::Submitting),
+        MovementStatus::of(Stage::Pending),
+        MovementStatus::of(Stage::Unknown),
     ))
     .bind(before)
     .fetch_one(db)

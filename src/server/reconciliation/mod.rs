@@ -15,11 +15,13 @@ use serde_json::json;
 use super::audit::{self, Event};
 use super::auth::Actor;
 use super::db::reconciliation::{self as store, ForeignRow, NewResolution, OursRow, ResolutionRow};
+use super::db::sent::Status;
 use super::db::{self, Db, Timestamp};
 use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
+use crate::domain::exchanges::ExchangeStatus;
 use crate::domain::money::{Amount, Currency};
-use crate::domain::movements::Direction;
+use crate::domain::movements::{Direction, MovementStatus};
 use crate::domain::reconciliation::{
     FinanceHome, Finding, Mismatch, Report, ReportFilter, ReportRow, Resolution, ResolveInput, Subject, Total, Verdict,
 };
@@ -150,9 +152,14 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
         currency: row.upstream_currency.clone(),
         checked_at,
     });
+    let sent = match kind {
+        Subject::Exchange => ExchangeStatus::parse(&row.status).and_then(Status::stage),
+        _ => MovementStatus::parse(&row.status).and_then(Status::stage),
+    };
     let ours = Ours {
         kind,
         status: &row.status,
+        sent,
         amount,
         currency: &row.currency,
         upstream_id: row.upstream_id.as_deref(),
@@ -402,7 +409,10 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
     let open_mismatches = rows.iter().filter(|r| r.verdict == Verdict::Mismatch).count();
     let completed_today: Vec<ReportRow> = rows
         .into_iter()
-        .filter(|r| r.ours.as_deref() == Some("completed") && r.created_at.0.starts_with(&today.to_string()))
+        .filter(|r| {
+            r.ours.as_deref() == Some(MovementStatus::Completed.as_str())
+                && r.created_at.0.starts_with(&today.to_string())
+        })
         .collect();
     Ok(FinanceHome {
         pending_approvals: i64::from(super::approvals::awaiting_decision(db, &actor.staff).await?),

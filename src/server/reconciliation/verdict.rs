@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use crate::domain::reconciliation::{Finding, Mismatch, Subject, Verdict};
 use crate::p100::types::MovementStatus as Upstate;
 use crate::server::db::Timestamp;
+use crate::server::db::sent::Stage as Sent;
 
 /// Where a movement stands, on either side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,13 +19,14 @@ enum Stage {
     Failed,
 }
 
-fn ours_stage(status: &str, upstream_id: Option<&str>) -> Stage {
-    match status {
-        "completed" => Stage::Completed,
-        "failed" if upstream_id.is_some() => Stage::Failed,
-        // Refused by P100 at once, cancelled, or waiting for a second member: nothing exists there.
-        "failed" | "cancelled" | "awaiting_approval" => Stage::NotSent,
-        _ => Stage::InFlight,
+fn ours_stage(sent: Option<Sent>, upstream_id: Option<&str>) -> Stage {
+    match sent {
+        Some(Sent::Completed) => Stage::Completed,
+        Some(Sent::Failed) if upstream_id.is_some() => Stage::Failed,
+        // Refused by P100 at once, or never sent (cancelled, waiting for a second member, a lock
+        // that ran out): nothing exists there.
+        Some(Sent::Failed) | None => Stage::NotSent,
+        Some(Sent::Submitting | Sent::Pending | Sent::Unknown) => Stage::InFlight,
     }
 }
 
@@ -52,7 +54,10 @@ pub struct Upstream {
 #[derive(Debug, Clone)]
 pub struct Ours<'a> {
     pub kind: Subject,
+    /// Its status as stored, for the words.
     pub status: &'a str,
+    /// Its stage in the money engine; `None` before it was sent.
+    pub sent: Option<Sent>,
     pub amount: Decimal,
     /// Lower-case code.
     pub currency: &'a str,
@@ -81,16 +86,16 @@ pub fn judge(ours: &Ours<'_>, now: Timestamp, grace: Duration) -> (Vec<Finding>,
     let mut findings = Vec::new();
     let mut add = |mismatch, detail: String| findings.push(Finding { mismatch, detail });
     let late = |at: Timestamp| at + grace <= now;
-    let stage = ours_stage(ours.status, ours.upstream_id);
-    match ours.status {
-        "unknown" => add(
+    let stage = ours_stage(ours.sent, ours.upstream_id);
+    match ours.sent {
+        Some(Sent::Unknown) => add(
             Mismatch::UpstreamMissing,
             match ours.decision {
                 Some(why) => format!("Needs a decision: {why}"),
                 None => "P100's answer did not say whether it was made, and its history does not show it yet.".into(),
             },
         ),
-        "submitting" if late(ours.sent_at) => add(
+        Some(Sent::Submitting) if late(ours.sent_at) => add(
             Mismatch::UpstreamMissing,
             format!("Sending for over {} minutes with no answer from P100.", minutes(grace)),
         ),
@@ -173,6 +178,8 @@ pub fn verdict(findings: &[Finding], checking: bool, resolved: Option<&[Mismatch
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::movements::MovementStatus;
+    use crate::server::db::sent::Status;
 
     const GRACE: Duration = Duration::from_secs(15 * 60);
 
@@ -180,10 +187,11 @@ mod tests {
         Timestamp::now() - Duration::from_secs(minutes_ago * 60)
     }
 
-    fn sepa(status: &'static str, upstream: Option<Upstream>, webhooks: i64) -> Ours<'static> {
+    fn sepa(status: MovementStatus, upstream: Option<Upstream>, webhooks: i64) -> Ours<'static> {
         Ours {
             kind: Subject::Sepa,
-            status,
+            status: status.as_str(),
+            sent: status.stage(),
             amount: Decimal::new(25000, 2),
             currency: "eur",
             upstream_id: Some("tr-1"),
@@ -215,24 +223,27 @@ mod tests {
 
     #[test]
     fn agreeing_sides_match() {
-        let ours = sepa("completed", said("COMPLETED", 25000), 1);
+        let ours = sepa(MovementStatus::Completed, said("COMPLETED", 25000), 1);
         assert_eq!(judge(&ours, Timestamp::now(), GRACE), (vec![], false));
         assert_eq!(verdict(&[], false, None), Verdict::Matched);
-        assert_eq!(codes(&sepa("completed", said("SUCCESSFUL", 25000), 2)), vec![]);
+        assert_eq!(
+            codes(&sepa(MovementStatus::Completed, said("SUCCESSFUL", 25000), 2)),
+            vec![]
+        );
     }
 
     #[test]
     fn each_mismatch_is_named() {
         assert_eq!(
-            codes(&sepa("completed", said("FAILED", 25000), 1)),
+            codes(&sepa(MovementStatus::Completed, said("FAILED", 25000), 1)),
             vec![Mismatch::StateDiffers]
         );
         assert_eq!(
-            codes(&sepa("completed", said("COMPLETED", 26000), 1)),
+            codes(&sepa(MovementStatus::Completed, said("COMPLETED", 26000), 1)),
             vec![Mismatch::AmountDiffers]
         );
         assert_eq!(
-            codes(&sepa("completed", said("COMPLETED", 25000), 0)),
+            codes(&sepa(MovementStatus::Completed, said("COMPLETED", 25000), 0)),
             vec![Mismatch::NoWebhook]
         );
         let missing = Some(Upstream {
@@ -242,11 +253,14 @@ mod tests {
             currency: None,
             checked_at: at(1),
         });
-        assert_eq!(codes(&sepa("pending", missing, 1)), vec![Mismatch::UpstreamMissing]);
-        let mut unknown = sepa("unknown", None, 0);
+        assert_eq!(
+            codes(&sepa(MovementStatus::Pending, missing, 1)),
+            vec![Mismatch::UpstreamMissing]
+        );
+        let mut unknown = sepa(MovementStatus::Unknown, None, 0);
         unknown.upstream_id = None;
         assert_eq!(codes(&unknown), vec![Mismatch::UpstreamMissing]);
-        let mut other_currency = sepa("completed", said("COMPLETED", 25000), 1);
+        let mut other_currency = sepa(MovementStatus::Completed, said("COMPLETED", 25000), 1);
         other_currency.currency = "btc";
         assert_eq!(codes(&other_currency), vec![Mismatch::CurrencyDiffers]);
     }
@@ -254,42 +268,47 @@ mod tests {
     #[test]
     fn recent_gaps_are_not_yet_mismatches() {
         // Sent a minute ago: no webhook yet is normal, and P100's final word is being applied.
-        let mut fresh = sepa("pending", said("COMPLETED", 25000), 0);
+        let mut fresh = sepa(MovementStatus::Pending, said("COMPLETED", 25000), 0);
         fresh.sent_at = at(1);
         fresh.updated_at = at(1);
         assert_eq!(codes(&fresh), vec![]);
         // Still pending here long after P100 finished: the follower did not apply it.
         assert_eq!(
-            codes(&sepa("pending", said("COMPLETED", 25000), 1)),
+            codes(&sepa(MovementStatus::Pending, said("COMPLETED", 25000), 1)),
             vec![Mismatch::StateDiffers]
         );
         // P100 read before our last change (a transfer read while settling): read again first.
-        let mut read_before = sepa("completed", said("PENDING", 25000), 1);
+        let mut read_before = sepa(MovementStatus::Completed, said("PENDING", 25000), 1);
         read_before.updated_at = at(0);
         let (findings, checking) = judge(&read_before, Timestamp::now(), GRACE);
         assert!(findings.is_empty() && checking, "{findings:?}");
         // Unchecked rows are waiting, not matched.
-        let (findings, checking) = judge(&sepa("pending", None, 1), Timestamp::now(), GRACE);
+        let (findings, checking) = judge(&sepa(MovementStatus::Pending, None, 1), Timestamp::now(), GRACE);
         assert!(findings.is_empty() && checking);
         assert_eq!(verdict(&findings, checking, None), Verdict::Checking);
     }
 
     #[test]
     fn exchanges_need_no_webhook_and_unsent_movements_need_nothing() {
-        let mut exchange = sepa("completed", said("COMPLETED", 25000), 0);
+        let mut exchange = sepa(MovementStatus::Completed, said("COMPLETED", 25000), 0);
         exchange.kind = Subject::Exchange;
         assert_eq!(codes(&exchange), vec![]);
-        let mut waiting = sepa("awaiting_approval", None, 0);
+        let mut waiting = sepa(MovementStatus::AwaitingApproval, None, 0);
         waiting.upstream_id = None;
         assert_eq!(judge(&waiting, Timestamp::now(), GRACE), (vec![], false));
-        let mut refused = sepa("failed", None, 0);
+        let mut refused = sepa(MovementStatus::Failed, None, 0);
         refused.upstream_id = None;
         assert_eq!(codes(&refused), vec![]);
     }
 
     #[test]
     fn a_resolution_covers_only_what_it_saw() {
-        let findings = judge(&sepa("completed", said("FAILED", 26000), 1), Timestamp::now(), GRACE).0;
+        let findings = judge(
+            &sepa(MovementStatus::Completed, said("FAILED", 26000), 1),
+            Timestamp::now(),
+            GRACE,
+        )
+        .0;
         assert_eq!(verdict(&findings, false, None), Verdict::Mismatch);
         assert_eq!(
             verdict(&findings, false, Some(&[Mismatch::StateDiffers])),

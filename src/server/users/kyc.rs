@@ -45,7 +45,8 @@ fn sniffed_type(bytes: &[u8]) -> Option<&'static str> {
 /// Type (by content) and size of each file, each message under its own field.
 fn check_files(files: &[Document], errors: &mut FieldErrors) {
     for file in files {
-        let mime = sniffed_type(&file.bytes).unwrap_or("unknown");
+        // Content no signature identifies is plain bytes to the type check.
+        let mime = sniffed_type(&file.bytes).unwrap_or("application/octet-stream");
         if let Err(message) = upload::check(mime, file.bytes.len()) {
             errors.add(&file.field, message);
         }

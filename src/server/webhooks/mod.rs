@@ -47,7 +47,7 @@ pub async fn receive(
     let event = unwrap_envelope(payload);
     let kind = Route::from_path(&route)
         .or_else(|| Route::from_payload(&event))
-        .map_or("unknown", Route::kind);
+        .map_or("unrecognised", Route::kind);
     // Rejected deliveries are kept for the log under a key of their own, so they can never
     // shadow the real event that may follow.
     let dedup_key = if authenticated {

@@ -329,7 +329,7 @@ fn BulkSuspend(
                     </div>
                     <ul class="space-y-1 text-sm">
                         {list.into_iter().map(|o| view! {
-                            <li class="flex gap-2" data-outcome=if o.ok { "ok" } else { "failed" }>
+                            <li class="flex gap-2" data-outcome=if o.ok { "ok" } else { "error" }>
                                 <a class="font-mono text-xs text-indigo-700 hover:underline" href=format!("/users/{}", o.external_user_id)>{o.external_user_id.clone()}</a>
                                 <span>{o.name}</span>
                                 <span class=if o.ok { "text-emerald-700" } else { "text-red-700" }>{o.message}</span>
