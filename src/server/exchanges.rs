@@ -278,7 +278,6 @@ pub async fn follow(state: &AppState, id: &str) -> Result<ExchangeView, AppError
 }
 
 impl Sent for ExchangeRecord {
-    type Status = ExchangeStatus;
     type Details = ExchangeDetails;
     const SUBJECT: Unclear = Unclear::Exchange;
     const NOUN: &'static str = "exchange";
@@ -292,38 +291,6 @@ impl Sent for ExchangeRecord {
     };
     const MATCHED_ON: &'static str = "currencies, amount";
     const WEBHOOK_IDS: &'static [&'static str] = &["exchangeId", "id"];
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn status(&self) -> ExchangeStatus {
-        self.status
-    }
-
-    fn upstream_id(&self) -> Option<&str> {
-        self.upstream_id.as_deref()
-    }
-
-    fn decision(&self) -> Option<Decision> {
-        Decision::from_stored(self.decision.clone(), self.candidates.as_deref())
-    }
-
-    fn unclear_why(&self) -> String {
-        self.decision.clone().or(self.failure.clone()).unwrap_or_default()
-    }
-
-    async fn find(db: &Db, id: &str) -> Result<Option<Self>, sqlx::Error> {
-        store::find(db, id).await
-    }
-
-    async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<Self>, sqlx::Error> {
-        store::find_by_upstream(db, upstream_id).await
-    }
-
-    async fn stale(db: &Db, status: ExchangeStatus, before: Timestamp, limit: i64) -> Result<Vec<Self>, sqlx::Error> {
-        store::stale(db, status, before, limit).await
-    }
 
     async fn rivals(&self, db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<String>, sqlx::Error> {
         store::unknown_alike(db, self, from, to).await

@@ -3,7 +3,8 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, Db, Statement, Timestamp, Tx};
+use super::sent;
+use super::{Db, Statement, Timestamp, Tx};
 use crate::domain::exchanges::ExchangeStatus;
 
 #[derive(Debug, Clone, FromRow)]
@@ -79,27 +80,14 @@ pub async fn insert(tx: &mut Tx, new: &NewExchange<'_>) -> Result<(), sqlx::Erro
     .map(|_| ())
 }
 
-async fn find_on(conn: &mut Conn, column: &str, value: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE e.{column} = $1"))
-        .bind(value)
-        .fetch_optional(conn)
-        .await
-}
+sent::stored!(ExchangeRecord, ExchangeStatus, SELECT, "e");
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
-    find_on(&mut *db.acquire().await?, "id", id).await
+    sent::find(db, id).await
 }
 
 pub async fn find_in(tx: &mut Tx, id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
-    find_on(tx, "id", id).await
-}
-
-pub async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
-    find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
-}
-
-pub async fn find_by_upstream_in(tx: &mut Tx, upstream_id: &str) -> Result<Option<ExchangeRecord>, sqlx::Error> {
-    find_on(tx, "upstream_id", upstream_id).await
+    sent::find_on(tx, "id", id).await
 }
 
 /// The user's exchanges that are not final (a valid lock, being sent, at P100, unknown).
@@ -159,22 +147,6 @@ pub async fn claim(tx: &mut Tx, id: &str, staff_id: &str, now: Timestamp) -> Res
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Exchanges in `status` unchanged since `before` (`sent::stale_clause`), oldest first.
-pub async fn stale(
-    db: &Db,
-    status: ExchangeStatus,
-    before: Timestamp,
-    limit: i64,
-) -> Result<Vec<ExchangeRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} {}", super::sent::stale_clause("e")))
-        .bind(status)
-        .bind(before)
-        .bind(limit)
-        .bind(super::sent::waiting_before())
-        .fetch_all(db)
-        .await
 }
 
 /// Locked exchanges whose lock ran out by `now`.

@@ -3,7 +3,8 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, Db, Statement, Timestamp, Tx};
+use super::sent;
+use super::{Db, Statement, Timestamp, Tx};
 use crate::domain::approvals::ApprovalStatus;
 use crate::domain::movements::{Direction, MovementKind, MovementStatus};
 
@@ -95,35 +96,18 @@ pub async fn insert(tx: &mut Tx, new: &NewMovement<'_>) -> Result<(), sqlx::Erro
     .map(|_| ())
 }
 
-async fn find_on(conn: &mut Conn, column: &str, value: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE m.{column} = $1"))
-        .bind(value)
-        .fetch_optional(conn)
-        .await
-}
+sent::stored!(MovementRecord, MovementStatus, SELECT, "m");
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    find_on(&mut *db.acquire().await?, "id", id).await
-}
-
-pub async fn find_in(tx: &mut Tx, id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    find_on(tx, "id", id).await
+    sent::find(db, id).await
 }
 
 pub async fn find_by_key(db: &Db, key: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    find_on(&mut *db.acquire().await?, "idempotency_key", key).await
-}
-
-pub async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
-}
-
-pub async fn find_by_upstream_in(tx: &mut Tx, upstream_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    find_on(tx, "upstream_id", upstream_id).await
+    sent::find_on(&mut *db.acquire().await?, "idempotency_key", key).await
 }
 
 pub async fn find_by_approval(tx: &mut Tx, approval_id: &str) -> Result<Option<MovementRecord>, sqlx::Error> {
-    find_on(tx, "approval_id", approval_id).await
+    sent::find_on(tx, "approval_id", approval_id).await
 }
 
 pub async fn set_approval(tx: &mut Tx, id: &str, approval_id: &str) -> Result<(), sqlx::Error> {
@@ -133,22 +117,6 @@ pub async fn set_approval(tx: &mut Tx, id: &str, approval_id: &str) -> Result<()
         .execute(&mut **tx)
         .await
         .map(|_| ())
-}
-
-/// Movements in `status` unchanged since `before` (`sent::stale_clause`), oldest first.
-pub async fn stale(
-    db: &Db,
-    status: MovementStatus,
-    before: Timestamp,
-    limit: i64,
-) -> Result<Vec<MovementRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} {}", super::sent::stale_clause("m")))
-        .bind(status)
-        .bind(before)
-        .bind(limit)
-        .bind(super::sent::waiting_before())
-        .fetch_all(db)
-        .await
 }
 
 /// `(approval id, checker id)` of movements still awaiting approval whose approval was granted

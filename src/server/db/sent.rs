@@ -154,6 +154,87 @@ impl Change {
     }
 }
 
+/// A record the engine runs, as its table stores it.
+pub trait Stored: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Sync + Unpin + 'static {
+    type Status: Status;
+    /// `SELECT ... FROM <table> <ALIAS> ...` with its joins, to which a `WHERE` is added.
+    const SELECT: &'static str;
+    const ALIAS: &'static str;
+    fn columns(&self) -> Columns<'_, Self::Status>;
+}
+
+/// The columns every kind's table has for the engine.
+pub struct Columns<'a, S> {
+    pub id: &'a str,
+    pub status: S,
+    pub upstream_id: Option<&'a str>,
+    pub failure: Option<&'a str>,
+    /// Why a person must decide what became of it, and the P100 ids that fit (a JSON list).
+    pub decision: Option<&'a str>,
+    pub candidates: Option<&'a str>,
+}
+
+/// `Stored` for a record struct with the engine's columns as fields of the same names.
+macro_rules! stored {
+    ($record:ident, $status:ident, $select:expr, $alias:literal) => {
+        impl $crate::server::db::sent::Stored for $record {
+            type Status = $status;
+            const SELECT: &'static str = $select;
+            const ALIAS: &'static str = $alias;
+            fn columns(&self) -> $crate::server::db::sent::Columns<'_, $status> {
+                $crate::server::db::sent::Columns {
+                    id: &self.id,
+                    status: self.status,
+                    upstream_id: self.upstream_id.as_deref(),
+                    failure: self.failure.as_deref(),
+                    decision: self.decision.as_deref(),
+                    candidates: self.candidates.as_deref(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use stored;
+
+/// The record of `R`'s table whose `column` (named by the code) holds `value`.
+pub async fn find_on<R: Stored>(conn: &mut Conn, column: &'static str, value: &str) -> Result<Option<R>, sqlx::Error> {
+    sqlx::query_as(&format!("{} WHERE {}.{column} = $1", R::SELECT, R::ALIAS))
+        .bind(value)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find<R: Stored>(db: &Db, id: &str) -> Result<Option<R>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "id", id).await
+}
+
+pub async fn find_by_upstream<R: Stored>(db: &Db, upstream_id: &str) -> Result<Option<R>, sqlx::Error> {
+    find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
+}
+
+/// Records in `status` unchanged since `before`, oldest first, at most `limit`: what a follower
+/// takes in one round. One waiting for a person is taken only every `WAITING_EVERY`.
+pub async fn stale<R: Stored>(
+    db: &Db,
+    status: R::Status,
+    before: Timestamp,
+    limit: i64,
+) -> Result<Vec<R>, sqlx::Error> {
+    let alias = R::ALIAS;
+    sqlx::query_as(&format!(
+        "{} WHERE {alias}.status = $1 AND {alias}.updated_at < $2
+             AND ({alias}.decision IS NULL OR {alias}.updated_at < $4)
+         ORDER BY {alias}.updated_at LIMIT $3",
+        R::SELECT
+    ))
+    .bind(status.text())
+    .bind(before)
+    .bind(limit)
+    .bind(Timestamp::now() - WAITING_EVERY)
+    .fetch_all(db)
+    .await
+}
+
 /// Moves record `id` of `S`'s table from `from` to `to` with `change`; leaving `unknown` clears the
 /// decision a person was asked for. `Transition::Elsewhere` when it was no longer in `from`.
 pub async fn transition<S: Status>(
@@ -200,21 +281,6 @@ pub async fn touch(db: &Db, table: Table, id: &str) -> Result<(), sqlx::Error> {
         .execute(db)
         .await
         .map(|_| ())
-}
-
-/// The condition on `alias`'s rows in status `$1` unchanged since `$2` (one waiting for a person only
-/// every `WAITING_EVERY`), oldest first, at most `$3`: what a follower takes in one round. The
-/// caller binds the status, the time and the limit, then `waiting_before()`.
-pub fn stale_clause(alias: &str) -> String {
-    format!(
-        "WHERE {alias}.status = $1 AND {alias}.updated_at < $2 AND ({alias}.decision IS NULL OR {alias}.updated_at < $4)
-         ORDER BY {alias}.updated_at LIMIT $3"
-    )
-}
-
-/// The time before which a record waiting for a person is looked at again (`stale_clause`'s `$4`).
-pub fn waiting_before() -> Timestamp {
-    Timestamp::now() - WAITING_EVERY
 }
 
 /// Whether any record of the table already carries `upstream_id` (a P100 entry that is someone's).

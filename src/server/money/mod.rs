@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use self::recovery::{Lookup, Sought};
 use super::audit::{self, Event, RequestMeta, Who};
-use super::db::sent::{self, Change, Stage, Status, Transition};
+use super::db::sent::{self, Change, Stage, Status, Stored, Transition};
 use super::db::{self, Db, Timestamp};
 use super::state::AppState;
 use super::users::kyc::Applied;
@@ -81,9 +81,8 @@ pub struct Settlement {
     pub preview: Vec<(&'static str, String, String)>,
 }
 
-/// A kind of record the engine runs.
-pub trait Sent: Sized + Send + Sync + 'static {
-    type Status: Status;
+/// A kind of record the engine runs: stored with the engine's columns (`Stored`), and what differs.
+pub trait Sent: Stored {
     type Details: Send + Sync;
     const SUBJECT: Unclear;
     /// What staff call one (`payout`, `exchange`), in the webhook log's words.
@@ -94,22 +93,29 @@ pub trait Sent: Sized + Send + Sync + 'static {
     /// The keys of a webhook body that may carry P100's id of it.
     const WEBHOOK_IDS: &'static [&'static str];
 
-    fn id(&self) -> &str;
-    fn status(&self) -> Self::Status;
-    fn upstream_id(&self) -> Option<&str>;
-    fn decision(&self) -> Option<Decision>;
-    /// Why its outcome is unclear, in words (the decision asked for, or the failure recorded).
-    fn unclear_why(&self) -> String;
+    fn id(&self) -> &str {
+        self.columns().id
+    }
 
-    fn find(db: &Db, id: &str) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
-    fn find_by_upstream(db: &Db, upstream_id: &str) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
-    /// Records in `status` unchanged since `before` (`sent::stale_clause`), oldest first.
-    fn stale(
-        db: &Db,
-        status: Self::Status,
-        before: Timestamp,
-        limit: i64,
-    ) -> impl Future<Output = Result<Vec<Self>, sqlx::Error>> + Send;
+    fn status(&self) -> Self::Status {
+        self.columns().status
+    }
+
+    fn upstream_id(&self) -> Option<&str> {
+        self.columns().upstream_id
+    }
+
+    fn decision(&self) -> Option<Decision> {
+        let columns = self.columns();
+        Decision::from_stored(columns.decision.map(str::to_owned), columns.candidates)
+    }
+
+    /// Why its outcome is unclear, in words (the decision asked for, or the failure recorded).
+    fn unclear_why(&self) -> String {
+        let columns = self.columns();
+        columns.decision.or(columns.failure).unwrap_or_default().to_owned()
+    }
+
     /// The other unknown records that would fit the same P100 entries, sent between `from` and `to`.
     fn rivals(
         &self,
@@ -219,11 +225,11 @@ async fn record_answer<K: Sent>(tx: &mut db::Tx, id: &str, to: Stage, change: &C
 pub async fn follow_due<K: Sent>(state: &AppState) -> Result<(), AppError> {
     let now = Timestamp::now();
     let submitting = K::Status::of(Stage::Submitting);
-    for record in K::stale(&state.db, submitting, now - state.config.send_grace, FOLLOW_BATCH).await? {
+    for record in sent::stale::<K>(&state.db, submitting, now - state.config.send_grace, FOLLOW_BATCH).await? {
         cut_off(state, &record).await?;
     }
     for stage in [Stage::Pending, Stage::Unknown] {
-        for record in K::stale(&state.db, K::Status::of(stage), now - FOLLOW_EVERY, FOLLOW_BATCH).await? {
+        for record in sent::stale::<K>(&state.db, K::Status::of(stage), now - FOLLOW_EVERY, FOLLOW_BATCH).await? {
             if let Err(err) = step(state, &record).await {
                 tracing::warn!(subject = %K::SUBJECT, id = %record.id(), %err, "following");
             }
@@ -375,7 +381,9 @@ pub async fn adopt<K: Sent>(
         );
     audit::record(&mut tx, who, meta, event).await?;
     tx.commit().await?;
-    let record = K::find(&state.db, record.id()).await?.ok_or(AppError::NotFound)?;
+    let record = sent::find::<K>(&state.db, record.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
     settle(&state.db, &record, details).await?;
     Ok(true)
 }
@@ -388,7 +396,7 @@ async fn webhook_target<K: Sent>(db: &Db, payload: &Value) -> Result<Result<K, S
     else {
         return Ok(Err(format!("no {} id in the event", K::SUBJECT)));
     };
-    Ok(match K::find_by_upstream(db, upstream_id).await? {
+    Ok(match sent::find_by_upstream::<K>(db, upstream_id).await? {
         None => Err(format!("{} {upstream_id} was not started here", K::SUBJECT)),
         Some(r) if r.status().stage() != Some(Stage::Pending) => {
             Err(format!("{} {upstream_id} is already {}", K::SUBJECT, r.status()))

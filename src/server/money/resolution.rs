@@ -13,7 +13,7 @@ use crate::domain::movements::ResolveInput;
 use crate::server::approvals::{self, NewRequest, Payload, reason_text};
 use crate::server::auth::Actor;
 use crate::server::db::approvals::ApprovalRecord;
-use crate::server::db::sent::{Stage, Status};
+use crate::server::db::sent::{self, Stage, Status};
 use crate::server::state::AppState;
 
 /// The approval action that guards a decision about kind `K`.
@@ -30,7 +30,7 @@ fn call<K: Sent>() -> String {
 }
 
 async fn unknown<K: Sent>(state: &AppState, id: &str) -> Result<K, AppError> {
-    let record = K::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let record = sent::find::<K>(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if record.status().stage() != Some(Stage::Unknown) {
         return Err(AppError::Refused(format!(
             "Only a {subject} whose outcome is unknown is decided by a person; this one is {}.",

@@ -473,7 +473,6 @@ fn history_kind(kind: MovementKind) -> &'static str {
 }
 
 impl Sent for MovementRecord {
-    type Status = MovementStatus;
     type Details = Details;
     const SUBJECT: Unclear = Unclear::Movement;
     const NOUN: &'static str = "payout";
@@ -487,38 +486,6 @@ impl Sent for MovementRecord {
     };
     const MATCHED_ON: &'static str = "amount, destination";
     const WEBHOOK_IDS: &'static [&'static str] = &["transferId", "withdrawalId", "id"];
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn status(&self) -> MovementStatus {
-        self.status
-    }
-
-    fn upstream_id(&self) -> Option<&str> {
-        self.upstream_id.as_deref()
-    }
-
-    fn decision(&self) -> Option<Decision> {
-        Decision::from_stored(self.decision.clone(), self.candidates.as_deref())
-    }
-
-    fn unclear_why(&self) -> String {
-        self.decision.clone().or(self.failure.clone()).unwrap_or_default()
-    }
-
-    async fn find(db: &Db, id: &str) -> Result<Option<Self>, sqlx::Error> {
-        store::find(db, id).await
-    }
-
-    async fn find_by_upstream(db: &Db, upstream_id: &str) -> Result<Option<Self>, sqlx::Error> {
-        store::find_by_upstream(db, upstream_id).await
-    }
-
-    async fn stale(db: &Db, status: MovementStatus, before: Timestamp, limit: i64) -> Result<Vec<Self>, sqlx::Error> {
-        store::stale(db, status, before, limit).await
-    }
 
     async fn rivals(&self, db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<String>, sqlx::Error> {
         store::unknown_alike(db, self, from, to).await
