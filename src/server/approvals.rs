@@ -334,6 +334,35 @@ async fn refuse(db: &Db, actor: &Actor, event: Event, error: AppError) -> AppErr
     }
 }
 
+/// Why `actor` may not make `decision` on `record` now, if they may not: they made it, may not
+/// check its action, it is no longer pending, or (approving) its payload is not the one reviewed.
+fn why_not(actor: &Actor, record: &ApprovalRecord, action: ApprovalAction, decision: &Decision) -> Option<AppError> {
+    if record.maker_id == actor.staff.id {
+        return Some(AppError::Refused(
+            "You asked for this, so a second person must decide it.".into(),
+        ));
+    }
+    if !may_check(actor, action) {
+        return Some(AppError::Forbidden);
+    }
+    if record.status != ApprovalStatus::Pending {
+        return Some(AppError::Refused(format!(
+            "This request is no longer awaiting a decision: {}.",
+            record.status.label().to_lowercase()
+        )));
+    }
+    match decision {
+        Decision::Approve { payload_hash }
+            if *payload_hash != record.payload_hash || digest(&record.payload) != record.payload_hash =>
+        {
+            Some(AppError::Refused(
+                "The request is not the one you reviewed (its payload changed). Reload it and review it again.".into(),
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// A checker approves (and so runs) or rejects a request.
 pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decision) -> Result<ApprovalView, AppError> {
     let db = &state.db;
@@ -352,30 +381,7 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
         Decision::Reject { .. } => "approvals.reject",
     };
     let attempt = event(audit_action, &record, Outcome::Success);
-    let refusal = if record.maker_id == actor.staff.id {
-        Some(AppError::Refused(
-            "You asked for this, so a second person must decide it.".into(),
-        ))
-    } else if !may_check(actor, action) {
-        Some(AppError::Forbidden)
-    } else if record.status != ApprovalStatus::Pending {
-        Some(AppError::Refused(format!(
-            "This request is no longer awaiting a decision: {}.",
-            record.status.label().to_lowercase()
-        )))
-    } else {
-        match &decision {
-            Decision::Approve { payload_hash }
-                if *payload_hash != record.payload_hash || digest(&record.payload) != record.payload_hash =>
-            {
-                Some(AppError::Refused(
-                    "The request is not the one you reviewed (its payload changed). Reload it and review it again."
-                        .into(),
-                ))
-            }
-            _ => None,
-        }
-    };
+    let refusal = why_not(actor, &record, action, &decision);
     if let Some(error) = refusal {
         drop(tx);
         return Err(refuse(db, actor, attempt, error).await);

@@ -166,16 +166,46 @@ pub async fn submit(
     }
     let plan = plan::plan(state, input).await?;
     let above = approval_above(state, &plan).await?;
+    let id = match record(state, actor, &plan, above.as_deref(), &key).await? {
+        Recorded::New(id) => id,
+        Recorded::Already(existing) => return again(state, actor, *existing).await,
+    };
+    if above.is_none() {
+        let record = store::find(&state.db, &id).await?.ok_or(AppError::NotFound)?;
+        // A refusal is recorded on the movement; its page shows P100's words and code.
+        if let Answer::Refused(failure) = dispatch(state, &actor.who(), &actor.meta, &record).await? {
+            tracing::info!(%id, error = %failure.error, "movement refused by P100");
+        }
+    }
+    detail(state, &id).await
+}
+
+/// What recording a submission did.
+enum Recorded {
+    /// Recorded now, with this id.
+    New(String),
+    /// The same review submitted twice at once: the first one recorded it.
+    Already(Box<MovementRecord>),
+}
+
+/// Records `plan` under `key` with its audit row, `submitting`, or `awaiting_approval` with its
+/// four-eyes request when it is `above` the threshold: all in one transaction, before anything is
+/// sent.
+async fn record(
+    state: &AppState,
+    actor: &Actor,
+    plan: &Plan,
+    above: Option<&str>,
+    key: &str,
+) -> Result<Recorded, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     let body = plan.request.to_json();
     let details = body.to_string();
     let amount = plan.money(plan.amount);
-    let fee = display(plan.fee.into(), &plan.currency);
     let now = Timestamp::now();
-    let status = if above.is_some() {
-        MovementStatus::AwaitingApproval
-    } else {
-        MovementStatus::Submitting
+    let status = match above {
+        Some(_) => MovementStatus::AwaitingApproval,
+        None => MovementStatus::Submitting,
     };
     let new = NewMovement {
         id: &id,
@@ -191,27 +221,27 @@ pub async fn submit(
         bic: plan.bic.as_deref(),
         reference: plan.reference.as_deref(),
         details: &details,
-        idempotency_key: &key,
+        idempotency_key: key,
         status,
         created_by: &actor.staff.id,
         created_at: now,
-        submitted_at: (above.is_none()).then_some(now),
+        submitted_at: above.is_none().then_some(now),
     };
     let summary = format!("{} {amount} to {}", plan.kind.label(), plan.destination);
     let mut tx = db::begin_write(&state.db).await?;
     if let Err(err) = store::insert(&mut tx, &new).await {
         drop(tx);
-        // The same review submitted twice at once: the first one recorded it.
         if db::is_unique_violation(&err)
-            && let Some(existing) = store::find_by_key(&state.db, &key).await?
+            && let Some(existing) = store::find_by_key(&state.db, key).await?
         {
-            return again(state, actor, existing).await;
+            return Ok(Recorded::Already(Box::new(existing)));
         }
         return Err(err.into());
     }
+    let fee = display(plan.fee.into(), &plan.currency);
     let event = Event::new("payouts.submit", Outcome::Success)
         .target("movement", id.clone())
-        .reason(match &above {
+        .reason(match above {
             Some(limit) => format!("{summary}; above {limit}, so it waits for a second member"),
             None => format!("{summary}; sending to P100"),
         })
@@ -220,36 +250,24 @@ pub async fn submit(
             Some(json!({ "status": status, "amount": amount, "fee": fee, "request": body, "key": key })),
         );
     audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
-    if let Some(limit) = &above {
+    if let Some(limit) = above {
         let mut review = plan.lines.clone();
         review.push(("Approval needed".to_owned(), format!("above {limit}")));
-        let approval_id = approvals::request_in(
-            &mut tx,
-            state,
-            actor,
-            NewRequest {
-                action: approval_action(plan.kind),
-                target_kind: "movement",
-                target_id: &id,
-                payload: Payload {
-                    upstream: json!({ "movement": id, "kind": plan.kind.as_str(), "request": body }),
-                    review,
-                },
-                reason: &summary,
+        let request = NewRequest {
+            action: approval_action(plan.kind),
+            target_kind: "movement",
+            target_id: &id,
+            payload: Payload {
+                upstream: json!({ "movement": id, "kind": plan.kind, "request": body }),
+                review,
             },
-        )
-        .await?;
+            reason: &summary,
+        };
+        let approval_id = approvals::request_in(&mut tx, state, actor, request).await?;
         store::set_approval(&mut tx, &id, &approval_id).await?;
     }
     tx.commit().await?;
-    if above.is_none() {
-        let record = store::find(&state.db, &id).await?.ok_or(AppError::NotFound)?;
-        // A refusal is recorded on the movement; its page shows P100's words and code.
-        if let Answer::Refused(failure) = dispatch(state, &actor.who(), &actor.meta, &record).await? {
-            tracing::info!(%id, error = %failure.error, "movement refused by P100");
-        }
-    }
-    detail(state, &id).await
+    Ok(Recorded::New(id))
 }
 
 /// A submission whose key was already used: the same member retrying gets the movement back.
