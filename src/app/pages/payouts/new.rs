@@ -145,44 +145,89 @@ fn context(holder: &Holder) -> ReadSignal<Option<Result<PayoutContext, crate::do
     load_in_browser(move || fetch_payout_context(holder.clone()))
 }
 
+/// The SEPA payout and crypto withdrawal forms' fields, one signal each (the form shows those of
+/// its kind).
+#[derive(Clone, Copy)]
+struct PayoutFields {
+    beneficiary: RwSignal<String>,
+    iban: RwSignal<String>,
+    bic: RwSignal<String>,
+    amount: RwSignal<String>,
+    reference: RwSignal<String>,
+    currency: RwSignal<String>,
+    network: RwSignal<String>,
+    address: RwSignal<String>,
+    memo: RwSignal<String>,
+    wallet_type: RwSignal<String>,
+    receiver_type: RwSignal<String>,
+}
+
+impl PayoutFields {
+    fn new() -> Self {
+        let field = |value: &str| RwSignal::new(value.to_owned());
+        PayoutFields {
+            beneficiary: field(""),
+            iban: field(""),
+            bic: field(""),
+            amount: field(""),
+            reference: field(""),
+            currency: field("btc"),
+            network: field("btc"),
+            address: field(""),
+            memo: field(""),
+            wallet_type: field("NON_CUSTODIAL"),
+            receiver_type: field("NATURAL"),
+        }
+    }
+
+    /// What the form says now: a SEPA payout (`sepa`) or a crypto withdrawal from `holder`.
+    fn input(self, sepa: bool, holder: &Holder) -> MovementInput {
+        if sepa {
+            MovementInput::Sepa(SepaInput {
+                holder: holder.clone(),
+                beneficiary: self.beneficiary.get(),
+                iban: self.iban.get(),
+                bic: self.bic.get(),
+                amount: self.amount.get(),
+                reference: self.reference.get(),
+            })
+        } else {
+            MovementInput::Crypto(CryptoInput {
+                holder: holder.clone(),
+                currency: self.currency.get(),
+                network: self.network.get(),
+                address: self.address.get(),
+                amount: self.amount.get(),
+                memo: self.memo.get(),
+                beneficiary: self.beneficiary.get(),
+                wallet_type: self.wallet_type.get(),
+                receiver_type: self.receiver_type.get(),
+            })
+        }
+    }
+}
+
 /// A SEPA payout or a crypto withdrawal from the partner's balance or a user's.
 #[component]
 fn PayoutForm(kind: MovementKind, holder: Holder) -> impl IntoView {
     let sepa = kind == MovementKind::Sepa;
-    let fields = |n: usize| (0..n).map(|_| RwSignal::new(String::new())).collect::<Vec<_>>();
-    let f = fields(9);
-    let (beneficiary, iban, bic, amount, reference) = (f[0], f[1], f[2], f[3], f[4]);
-    let (currency, network, address, memo) = (f[5], f[6], f[7], f[8]);
-    let wallet_type = RwSignal::new("NON_CUSTODIAL".to_owned());
-    let receiver_type = RwSignal::new("NATURAL".to_owned());
-    currency.set("btc".into());
-    network.set("btc".into());
+    let fields = PayoutFields::new();
+    let PayoutFields {
+        beneficiary,
+        iban,
+        bic,
+        amount,
+        reference,
+        currency,
+        network,
+        address,
+        memo,
+        wallet_type,
+        receiver_type,
+    } = fields;
     let current = {
         let holder = holder.clone();
-        Signal::derive(move || {
-            if sepa {
-                MovementInput::Sepa(SepaInput {
-                    holder: holder.clone(),
-                    beneficiary: beneficiary.get(),
-                    iban: iban.get(),
-                    bic: bic.get(),
-                    amount: amount.get(),
-                    reference: reference.get(),
-                })
-            } else {
-                MovementInput::Crypto(CryptoInput {
-                    holder: holder.clone(),
-                    currency: currency.get(),
-                    network: network.get(),
-                    address: address.get(),
-                    amount: amount.get(),
-                    memo: memo.get(),
-                    beneficiary: beneficiary.get(),
-                    wallet_type: wallet_type.get(),
-                    receiver_type: receiver_type.get(),
-                })
-            }
-        })
+        Signal::derive(move || fields.input(sepa, &holder))
     };
     let Reviewing { review, reviewed, ask } = reviewing(current);
     let error = move |name: &'static str| field_error(review.value(), name);
