@@ -36,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
-    ) && let Ok(csp) = axum::http::HeaderValue::from_str(&crate::server::http::page_csp(&nonce))
+    ) && let Ok(csp) = axum::http::HeaderValue::from_str(&crate::kernel::page_csp(&nonce))
     {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, csp);
     }

@@ -1,5 +1,6 @@
-//! What the app's server and its P100 sandbox both stand on, and nothing else: the database
-//! (`db`) and the comparison of secrets. Neither side is imported from here.
+//! What the app's server, its pages' shell and its P100 sandbox stand on, and nothing else: the
+//! database (`db`), the comparison of secrets and the pages' Content-Security-Policy. Nothing here
+//! imports either side.
 
 pub mod db;
 
@@ -7,6 +8,16 @@ pub mod db;
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// The Content-Security-Policy of pages. Scripts need this response's nonce (the hydration
+/// bootstrap is inline); WebAssembly needs 'wasm-unsafe-eval'.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
 }
 
 #[cfg(test)]

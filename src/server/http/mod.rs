@@ -6,8 +6,6 @@ mod security;
 pub mod sessions;
 mod uploads;
 
-pub use security::page_csp;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 

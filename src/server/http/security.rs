@@ -36,16 +36,6 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// The Content-Security-Policy of pages. Scripts need this response's nonce (the hydration
-/// bootstrap is inline); WebAssembly needs 'wasm-unsafe-eval'.
-pub fn page_csp(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-         frame-ancestors 'none'"
-    )
-}
-
 /// Security headers on every response. Pages set their own CSP (with a nonce) first; everything
 /// else gets one that allows nothing.
 pub fn with_default_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {

@@ -43,7 +43,7 @@ pub fn SuspendFields<T: Send + Sync + 'static>(
 }
 
 #[component]
-pub fn AccountCard(detail: UserDetail, reload: super::detail::Reload) -> impl IntoView {
+pub fn AccountCard(detail: UserDetail, reload: super::Reload) -> impl IntoView {
     let me = expect_context::<Me>();
     let id = detail.summary.external_user_id.clone();
     let status = AccountState::parse(&detail.summary.account_status);

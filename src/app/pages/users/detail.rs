@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::Reload;
 use super::account::AccountCard;
 use super::kyc::KycPanel;
 use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user};
@@ -18,10 +19,6 @@ use crate::domain::Permission;
 use crate::domain::balances::Holder;
 use crate::domain::staff::Me;
 use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, account_label};
-
-/// Reads the user again after a change. The page's cards render anew from what comes back, so a
-/// confirmation given here is shown above them and outlives that re-render.
-pub type Reload = Callback<Option<&'static str>>;
 
 #[component]
 pub fn UserPage() -> impl IntoView {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::detail::Reload;
+use super::Reload;
 use crate::api::users::{AddUserVerification, HostedKycLink, RefreshUserKyc, StartHostedKyc};
 use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, field_error, when_ok,

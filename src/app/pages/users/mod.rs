@@ -21,6 +21,11 @@ use crate::domain::staff::Me;
 use crate::domain::users::{AccountState, BulkOutcome, KycState, SuspendInput, UserList, UserQuery, UserSort};
 use crate::domain::{AppError, FieldErrors, Permission};
 
+/// Reads the user again after a change (the user page's cards call it). The page's cards render
+/// anew from what comes back, so a confirmation given here is shown above them and outlives that
+/// re-render.
+pub type Reload = Callback<Option<&'static str>>;
+
 fn users_href(query: &UserQuery) -> String {
     let qs = query.query_string(Url::escape);
     if qs.is_empty() {
