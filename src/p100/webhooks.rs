@@ -1,8 +1,12 @@
-//! The webhooks P100 sends (../shared/p100-api/WEBHOOKS.md): their routes under the base URL the
-//! partner registers, and how to tell them apart. The sandbox sends to these routes and the
-//! intake receives on them, so both change together here.
+//! The webhooks P100 sends (../shared/p100-api/WEBHOOKS.md, REFERENCE.md §0 C3-C5, C7): which
+//! event a delivery is, from the path it came to under the registered base URL when that path is
+//! one P100 names, else from its body. The sandbox sends these and the intake receives them, so
+//! both change together here.
 
-/// One kind of event. Only the user-status and POA routes are documented; the rest are INFERRED.
+use serde_json::Value;
+
+/// One kind of event. Route paths are documented for user status and POA only; the rest, and every
+/// body shape marked so below, are INFERRED.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     UserStatus,
@@ -11,30 +15,46 @@ pub enum Route {
     KycStatus,
     PoaStatus,
     SepaTransfer,
+    /// REFERENCE §0 C5: a SEPA deposit received and credited (body INFERRED).
+    SepaDeposit,
     CryptoWithdrawal,
     CryptoDeposit,
     IbanStatus,
     Card3ds,
-    /// INFERRED: WEBHOOKS.md found no exchange webhook; the intake follows one if P100 sends it.
+    /// REFERENCE §0 C4: the page exists, its body was not readable (INFERRED: `exchangeId`).
     Exchange,
-    /// INFERRED: the internal (P2P) transfer webhook, like the exchange one.
+    /// The P2P (internal) transfer webhook, §0 C4 (INFERRED: `transferId`).
     Transfer,
+    /// Order status, §0 C4 (INFERRED: `orderId`).
+    Order,
+    /// Payment link, §0 C4 (INFERRED: `paymentLinkId`).
+    PaymentLink,
 }
 
+/// The documented status values that tell apart bodies with the same keys (`externalUserId` and
+/// `status`; REFERENCE §0 C3). User statuses beyond `ACTIVE` are INFERRED.
+const USER_STATUSES: &[&str] = &["ACTIVE", "WAITING_FOR_ACTIVATION", "SUSPENDED", "DELETED"];
+const KYC_FILE_STATUSES: &[&str] = &["ADDED", "ERROR"];
+const POA_STATUSES: &[&str] = &["WAITING", "APPROVED", "REJECTED", "QUESTIONED"];
+const IBAN_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED"];
+
 impl Route {
-    pub const ALL: [Route; 12] = [
+    pub const ALL: [Route; 15] = [
         Route::UserStatus,
         Route::UserBalanceGeneration,
         Route::KycFileAdded,
         Route::KycStatus,
         Route::PoaStatus,
         Route::SepaTransfer,
+        Route::SepaDeposit,
         Route::CryptoWithdrawal,
         Route::CryptoDeposit,
         Route::IbanStatus,
         Route::Card3ds,
         Route::Exchange,
         Route::Transfer,
+        Route::Order,
+        Route::PaymentLink,
     ];
 
     /// The path under the registered base, without a leading slash.
@@ -46,12 +66,15 @@ impl Route {
             Route::KycStatus => "webhook/kyc-verification/status",
             Route::PoaStatus => "webhook/poa-verification/status",
             Route::SepaTransfer => "webhook/sepa-transfer",
+            Route::SepaDeposit => "webhook/sepa-deposit",
             Route::CryptoWithdrawal => "webhook/crypto-withdrawal",
             Route::CryptoDeposit => "webhook/crypto-deposit",
             Route::IbanStatus => "webhook/iban/status",
             Route::Card3ds => "webhook/card/3ds",
             Route::Exchange => "webhook/exchange",
             Route::Transfer => "webhook/transfer",
+            Route::Order => "webhook/order/status",
+            Route::PaymentLink => "webhook/payment-link",
         }
     }
 
@@ -64,12 +87,15 @@ impl Route {
             Route::KycStatus => "kyc_status",
             Route::PoaStatus => "poa_status",
             Route::SepaTransfer => "sepa_transfer",
+            Route::SepaDeposit => "sepa_deposit",
             Route::CryptoWithdrawal => "crypto_withdrawal",
             Route::CryptoDeposit => "crypto_deposit",
             Route::IbanStatus => "iban_status",
             Route::Card3ds => "card_3ds",
             Route::Exchange => "exchange",
             Route::Transfer => "transfer",
+            Route::Order => "order",
+            Route::PaymentLink => "payment_link",
         }
     }
 
@@ -83,30 +109,54 @@ impl Route {
         Route::ALL.into_iter().find(|r| r.path() == path)
     }
 
-    /// When everything arrives on one URL, the payload's keys tell the kind (WEBHOOKS.md section 5).
-    pub fn from_payload(payload: &serde_json::Value) -> Option<Route> {
+    /// The event a delivery is: by the path it came to when P100 names that path (the base URL
+    /// itself, or a path P100 does not name, says nothing), else by its body.
+    pub fn classify(path: &str, body: &Value) -> Option<Route> {
+        Route::from_path(path).or_else(|| Route::from_payload(body))
+    }
+
+    /// The event a body is, by its keys, then by the documented status value sets for bodies with
+    /// the same keys (KYC File Added is never read as a user status; an order, which names a wallet
+    /// address, is never read as a crypto withdrawal). `None`: no event this table knows.
+    pub fn from_payload(payload: &Value) -> Option<Route> {
         let has = |key: &str| payload.get(key).is_some();
-        if has("exchangeId") {
-            Some(Route::Exchange)
-        } else if has("transferId") {
-            Some(Route::Transfer)
+        let status = payload.get("status").and_then(Value::as_str).unwrap_or_default();
+        let status_in = |set: &[&str]| set.contains(&status);
+        Some(if has("exchangeId") {
+            Route::Exchange
+        } else if has("orderId") {
+            Route::Order
+        } else if has("paymentLinkId") {
+            Route::PaymentLink
         } else if has("cryptoDepositId") {
-            Some(Route::CryptoDeposit)
+            Route::CryptoDeposit
+        } else if has("sepaDepositId") {
+            Route::SepaDeposit
         } else if has("verificationStatus") {
-            Some(Route::KycStatus)
+            Route::KycStatus
+        } else if has("transferId") {
+            Route::Transfer
         } else if has("transferTitle") || has("destinationIban") {
-            Some(Route::SepaTransfer)
-        } else if has("walletAddress") {
-            Some(Route::CryptoWithdrawal)
-        } else if has("iban") && has("status") {
-            Some(Route::IbanStatus)
+            Route::SepaTransfer
+        } else if has("withdrawalId") || has("walletAddress") {
+            Route::CryptoWithdrawal
+        } else if has("iban") && status_in(IBAN_STATUSES) {
+            Route::IbanStatus
         } else if has("cardId") {
-            Some(Route::Card3ds)
-        } else if has("externalUserId") && has("status") {
-            Some(Route::UserStatus)
+            Route::Card3ds
+        } else if !has("externalUserId") {
+            return None;
+        } else if has("fiatBalances") || has("cryptoBalances") {
+            Route::UserBalanceGeneration
+        } else if status_in(KYC_FILE_STATUSES) {
+            Route::KycFileAdded
+        } else if status_in(POA_STATUSES) {
+            Route::PoaStatus
+        } else if status_in(USER_STATUSES) {
+            Route::UserStatus
         } else {
-            None
-        }
+            return None;
+        })
     }
 }
 
@@ -115,6 +165,9 @@ impl Route {
 pub fn subject_of(event: &serde_json::Value) -> Option<String> {
     [
         "exchangeId",
+        "orderId",
+        "paymentLinkId",
+        "sepaDepositId",
         "transferId",
         "withdrawalId",
         "cryptoDepositId",
@@ -167,5 +220,28 @@ mod tests {
             Some("u-1")
         );
         assert_eq!(subject_of(&json!({ "status": "ACTIVE" })), None);
+    }
+
+    #[test]
+    fn bodies_with_the_same_keys_are_told_apart_by_their_status_values() {
+        let user = |status: &str| Route::from_payload(&json!({ "externalUserId": "u-1", "status": status }));
+        assert_eq!(user("ADDED"), Some(Route::KycFileAdded));
+        assert_eq!(user("ERROR"), Some(Route::KycFileAdded));
+        assert_eq!(user("REJECTED"), Some(Route::PoaStatus));
+        assert_eq!(user("QUESTIONED"), Some(Route::PoaStatus));
+        assert_eq!(user("SUSPENDED"), Some(Route::UserStatus));
+        assert_eq!(user("SOMETHING_NEW"), None);
+        // The path decides when P100 names it: a KYC file body delivered to the user-status route.
+        let added = json!({ "externalUserId": "u-1", "status": "ADDED" });
+        assert_eq!(
+            Route::classify("webhook/kyc-file/added", &added),
+            Some(Route::KycFileAdded)
+        );
+        assert_eq!(Route::classify("", &added), Some(Route::KycFileAdded));
+        assert_eq!(Route::classify("/", &json!({ "x": 1 })), None);
+        let order = json!({ "orderId": "o-1", "walletAddress": "0xabc", "status": "PENDING" });
+        assert_eq!(Route::from_payload(&order), Some(Route::Order));
+        let iban = json!({ "externalUserId": "u-1", "iban": "LT12", "status": "APPROVED" });
+        assert_eq!(Route::from_payload(&iban), Some(Route::IbanStatus));
     }
 }

@@ -72,6 +72,9 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
             &format!("{}/webhook/health", webhooks::BASE_PATH),
             get(webhooks::health).post(webhooks::health),
         )
+        // P100 may deliver to the registered base URL itself or to any path below it (REFERENCE §0 C7).
+        .route(webhooks::BASE_PATH, post(webhooks::receive_at_base))
+        .route(&format!("{}/", webhooks::BASE_PATH), post(webhooks::receive_at_base))
         .route(&format!("{}/{{*route}}", webhooks::BASE_PATH), post(webhooks::receive))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

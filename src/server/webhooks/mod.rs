@@ -26,10 +26,17 @@ use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
 pub const BASE_PATH: &str = "/webhooks/p100";
+/// The kind stored for a delivery the route table cannot place: kept, shown, counted, answered 2xx.
+pub const UNRECOGNISED: &str = "unrecognised";
 
 /// `GET|POST /webhooks/p100/webhook/health`: P100 may check that we are reachable.
 pub async fn health() -> Json<Value> {
     Json(json!({}))
+}
+
+/// `POST /webhooks/p100`: the registered base URL itself.
+pub async fn receive_at_base(state: State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    receive(state, Path(String::new()), headers, body).await
 }
 
 /// `POST /webhooks/p100/{*route}`.
@@ -45,9 +52,7 @@ pub async fn receive(
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": "body must be JSON" }))).into_response();
     };
     let event = unwrap_envelope(payload);
-    let kind = Route::from_path(&route)
-        .or_else(|| Route::from_payload(&event))
-        .map_or("unrecognised", Route::kind);
+    let kind = Route::classify(&route, &event).map_or(UNRECOGNISED, Route::kind);
     // Rejected deliveries are kept for the log under a key of their own, so they can never
     // shadow the real event that may follow.
     let dedup_key = if authenticated {
