@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
-use crate::domain::sandbox::{Fault, HistoryShape, Overview};
+use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -92,6 +92,16 @@ pub async fn set_sandbox_history_shape(shape: HistoryShape) -> Result<(), AppErr
     let (request, actor, sandbox) = ssr::controls().await?;
     let event = Event::new("sandbox.history_shape", crate::domain::audit::Outcome::Success).reason(shape.as_str());
     let result = crate::sandbox::control::set_history_shape(&sandbox, shape).await;
+    ssr::audited(&request, &actor, event, result).await
+}
+
+/// How the sandbox delivers webhooks from now on, or what happens to the next one.
+#[server(endpoint = "sandbox/delivery", input = leptos::server_fn::codec::Json)]
+pub async fn set_sandbox_delivery(mode: DeliveryMode) -> Result<(), AppError> {
+    use crate::server::audit::Event;
+    let (request, actor, sandbox) = ssr::controls().await?;
+    let event = Event::new("sandbox.delivery", crate::domain::audit::Outcome::Success).reason(mode.as_str());
+    let result = crate::sandbox::control::set_delivery(&sandbox, mode).await;
     ssr::audited(&request, &actor, event, result).await
 }
 

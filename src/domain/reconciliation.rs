@@ -202,6 +202,10 @@ pub struct FinanceHome {
     /// Completed today (UTC) per currency: (currency, count, amount).
     pub today: Vec<Total>,
     pub last_webhook: Option<UtcTime>,
+    /// Webhook events the route table could not place (kept, shown on the log).
+    pub unrecognised_webhooks: i64,
+    /// Webhook events received and still not applied after a few minutes.
+    pub stuck_webhooks: i64,
     pub as_of: UtcTime,
 }
 

@@ -59,6 +59,8 @@ pub struct Overview {
     pub faults: Vec<Fault>,
     pub kyc_next: String,
     pub history_shape: HistoryShape,
+    /// Whether webhooks go to each event's route (else to the registered base URL itself).
+    pub webhooks_to_routes: bool,
     pub webhooks: Vec<WebhookDelivery>,
     /// What a fault can name: every endpoint, every documented P-code.
     pub endpoints: Vec<String>,
@@ -74,6 +76,31 @@ pub struct WebhookDelivery {
     pub delivered_at: Option<UtcTime>,
     pub next_attempt_at: Option<UtcTime>,
     pub created_at: UtcTime,
+}
+
+named_enum!(
+    /// How the sandbox delivers the webhooks it owes, as P100 may: to the registered base URL (the
+    /// default) or to each event's route; and for the next one, twice, out of order (after the one
+    /// that follows it), or again an hour later (the same body, a new event).
+    DeliveryMode {
+        BaseUrl => "base_url",
+        Routes => "routes",
+        NextTwice => "next_twice",
+        NextOutOfOrder => "next_out_of_order",
+        NextAgainInAnHour => "next_again_in_an_hour",
+    }
+);
+
+impl DeliveryMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryMode::BaseUrl => "All to the base URL",
+            DeliveryMode::Routes => "Each to its route",
+            DeliveryMode::NextTwice => "Next one twice",
+            DeliveryMode::NextOutOfOrder => "Next one out of order",
+            DeliveryMode::NextAgainInAnHour => "Next one again in an hour",
+        }
+    }
 }
 
 named_enum!(

@@ -138,6 +138,9 @@ impl Route {
             Route::Transfer
         } else if has("transferTitle") || has("destinationIban") {
             Route::SepaTransfer
+        } else if has("id") && has("error") && status == "FAILED" {
+            // A failed SEPA transfer's body is minimal, centred on its error (WEBHOOKS.md §4.2).
+            Route::SepaTransfer
         } else if has("withdrawalId") || has("walletAddress") {
             Route::CryptoWithdrawal
         } else if has("iban") && status_in(IBAN_STATUSES) {
@@ -241,6 +244,8 @@ mod tests {
         assert_eq!(Route::classify("/", &json!({ "x": 1 })), None);
         let order = json!({ "orderId": "o-1", "walletAddress": "0xabc", "status": "PENDING" });
         assert_eq!(Route::from_payload(&order), Some(Route::Order));
+        let failed = json!({ "id": "t-1", "status": "FAILED", "error": { "description": "x" } });
+        assert_eq!(Route::from_payload(&failed), Some(Route::SepaTransfer));
         let iban = json!({ "externalUserId": "u-1", "iban": "LT12", "status": "APPROVED" });
         assert_eq!(Route::from_payload(&iban), Some(Route::IbanStatus));
     }

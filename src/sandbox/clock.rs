@@ -11,7 +11,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::store::{self, MovementRow, PARTNER, UserRow};
-use super::{KYC_NEXT, LOSE_WEBHOOKS, Refusal, Sandbox, WEBHOOK_RETRY_BASE_MS, ledger};
+use super::{
+    KYC_NEXT, LOSE_WEBHOOKS, Refusal, Sandbox, WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS,
+    WEBHOOK_ROUTES, WEBHOOK_TWICE, ledger,
+};
 use crate::domain::money::Currency;
 use crate::kernel::db::{self, Timestamp, Tx};
 
@@ -37,19 +40,53 @@ pub fn spawn(sandbox: Arc<Sandbox>) {
     });
 }
 
-/// Queues a webhook to the app, sent by the clock (in the caller's transaction).
-/// One the controls said to lose is dropped here.
+/// Queues a webhook to the app, sent by the clock (in the caller's transaction): to the registered
+/// base URL itself, or to the event's route when so set; lost, doubled, held back or repeated later
+/// when the Sandbox page asked for it.
 pub async fn webhook<T: Serialize>(tx: &mut Tx, route: Route, payload: &T) -> Result<(), Refusal> {
     let payload = serde_json::to_string(payload).map_err(Refusal::internal)?;
-    if let Some(lose) = store::take_setting(tx, LOSE_WEBHOOKS).await? {
-        let left = lose.parse::<u32>().unwrap_or(0);
-        if left > 0 {
-            store::set_setting(tx, LOSE_WEBHOOKS, &(left - 1).to_string()).await?;
-            tracing::info!(route = route.path(), "sandbox: webhook lost on purpose");
-            return Ok(());
-        }
+    if take_one(tx, LOSE_WEBHOOKS).await? {
+        tracing::info!(route = route.path(), "sandbox: webhook lost on purpose");
+        return Ok(());
     }
-    Ok(store::enqueue_webhook(tx, route.path(), &payload, Timestamp::now()).await?)
+    let path = match store::setting_on(tx, WEBHOOK_ROUTES).await? {
+        Some(_) => route.path(),
+        None => "",
+    };
+    let now = Timestamp::now();
+    let id = store::enqueue_webhook(tx, path, &payload, now).await?;
+    if take_one(tx, WEBHOOK_TWICE).await? {
+        store::enqueue_webhook(tx, path, &payload, now).await?;
+    }
+    match store::take_setting(tx, WEBHOOK_HOLD).await?.as_deref() {
+        // Asked for: this one waits until the next is queued.
+        Some("next") => {
+            store::reschedule_webhook(tx, &id, now + Duration::from_secs(365 * 24 * 3600)).await?;
+            store::set_setting(tx, WEBHOOK_HOLD, &id).await?;
+        }
+        // The one held goes out just after this one.
+        Some(held) => store::reschedule_webhook(tx, held, now + Duration::from_secs(1)).await?,
+        None => {}
+    }
+    if let Some(seconds) = store::take_setting(tx, WEBHOOK_AGAIN_AFTER_S).await?
+        && let Ok(seconds) = seconds.parse::<u64>()
+    {
+        let again = store::enqueue_webhook(tx, path, &payload, now).await?;
+        store::reschedule_webhook(tx, &again, now + Duration::from_secs(seconds)).await?;
+    }
+    Ok(())
+}
+
+/// Takes one from the count kept under `key`: whether there was one.
+async fn take_one(tx: &mut Tx, key: &str) -> Result<bool, sqlx::Error> {
+    let left = store::take_setting(tx, key)
+        .await?
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    if left > 1 {
+        store::set_setting(tx, key, &(left - 1).to_string()).await?;
+    }
+    Ok(left > 0)
 }
 
 /// The KYC verification status event and Get KYC Status answer for `user`.
@@ -136,7 +173,16 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
             webhook(tx, Route::CryptoDeposit, &details).await?;
             result
         }
-        "order" => step_order(tx, &movement, &mut details, outcome, next_step).await?,
+        "order" => {
+            let result = step_order(tx, &movement, &mut details, outcome, next_step).await?;
+            webhook(
+                tx,
+                Route::Order,
+                &json!({ "orderId": movement.id, "status": details["status"] }),
+            )
+            .await?;
+            result
+        }
         "kyc" => step_kyc(tx, &movement, outcome, next_step).await?,
         "poa" => {
             let status = if outcome == Outcome::Fail {
@@ -385,7 +431,11 @@ async fn deliver_due(sandbox: &Sandbox) -> Result<(), sqlx::Error> {
         if !store::claim_webhook(&sandbox.db, &hook, Timestamp::now() + DELIVERY_LEASE).await? {
             continue;
         }
-        let url = format!("{}/{}", sandbox.webhook_base.as_str().trim_end_matches('/'), hook.route);
+        let app = sandbox.webhook_base.as_str().trim_end_matches('/');
+        let url = match hook.route.as_str() {
+            "" => app.to_owned(),
+            route => format!("{app}/{route}"),
+        };
         let response = sandbox
             .http
             .post(&url)

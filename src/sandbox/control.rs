@@ -16,9 +16,10 @@ use serde_json::json;
 use super::clock::{self, Outcome};
 use super::store::{self, FaultRow};
 use super::{
-    HISTORY_SHAPE, KYC_NEXT, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS,
+    HISTORY_SHAPE, KYC_NEXT, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS,
+    WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS, WEBHOOK_ROUTES, WEBHOOK_TWICE,
 };
-pub use crate::domain::sandbox::{Amendment, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
+pub use crate::domain::sandbox::{Amendment, DeliveryMode, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
 use crate::kernel::db::{self, Timestamp};
 use crate::p100::endpoints;
 use crate::p100::error::PCode;
@@ -96,6 +97,22 @@ pub async fn set_kyc_next(sandbox: &Sandbox, outcome: &str) -> Result<(), Contro
 pub async fn set_history_shape(sandbox: &Sandbox, shape: HistoryShape) -> Result<(), ControlError> {
     let mut tx = db::begin_write(&sandbox.db).await?;
     store::set_setting(&mut tx, HISTORY_SHAPE, shape.as_str()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How webhooks are delivered from now on, or what happens to the next one (`DeliveryMode`).
+pub async fn set_delivery(sandbox: &Sandbox, mode: DeliveryMode) -> Result<(), ControlError> {
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    match mode {
+        DeliveryMode::BaseUrl => {
+            store::take_setting(&mut tx, WEBHOOK_ROUTES).await?;
+        }
+        DeliveryMode::Routes => store::set_setting(&mut tx, WEBHOOK_ROUTES, "1").await?,
+        DeliveryMode::NextTwice => store::set_setting(&mut tx, WEBHOOK_TWICE, "1").await?,
+        DeliveryMode::NextOutOfOrder => store::set_setting(&mut tx, WEBHOOK_HOLD, "next").await?,
+        DeliveryMode::NextAgainInAnHour => store::set_setting(&mut tx, WEBHOOK_AGAIN_AFTER_S, "3600").await?,
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -234,6 +251,7 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
             .await?
             .unwrap_or_else(|| "approve".into()),
         history_shape: history_shape(sandbox).await?,
+        webhooks_to_routes: store::setting(&sandbox.db, WEBHOOK_ROUTES).await?.is_some(),
         webhooks,
         endpoints: endpoints::ALL.iter().map(|e| e.name.to_owned()).collect(),
         p_codes: PCode::DOCUMENTED.iter().map(|c| c.as_str().to_owned()).collect(),

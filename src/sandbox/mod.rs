@@ -47,6 +47,15 @@ const LOCK_TTL_MS: &str = "lock_ttl_ms";
 const KYC_NEXT: &str = "kyc_next";
 /// How many of the next webhooks are lost (never delivered).
 const LOSE_WEBHOOKS: &str = "lose_webhooks";
+/// Set: webhooks go to the route P100 names for each event; unset, to the base URL itself.
+const WEBHOOK_ROUTES: &str = "webhook_routes";
+/// How many of the next webhooks are delivered twice.
+const WEBHOOK_TWICE: &str = "webhook_twice";
+/// Set: the next webhook is held back until the one after it was queued (out of order); then the
+/// id of the one held.
+const WEBHOOK_HOLD: &str = "webhook_hold";
+/// The next webhook is delivered again this many seconds later (the same body, a new event).
+const WEBHOOK_AGAIN_AFTER_S: &str = "webhook_again_after_s";
 /// How history entries are written (`HistoryShape`).
 const HISTORY_SHAPE: &str = "history_shape";
 /// When the demo world was seeded (present once it was).

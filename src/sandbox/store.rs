@@ -3,16 +3,20 @@
 
 use sqlx::FromRow;
 
-use crate::kernel::db::{Db, Flag, Timestamp, Tx, begin_write};
+use crate::kernel::db::{Conn, Db, Flag, Timestamp, Tx, begin_write};
 
 pub const PARTNER: &str = "partner";
 
 // ---- Settings -------------------------------------------------------------------------------
 
 pub async fn setting(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {
+    setting_on(&mut *db.acquire().await?, key).await
+}
+
+pub async fn setting_on(conn: &mut Conn, key: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT value FROM sandbox_settings WHERE key = $1")
         .bind(key)
-        .fetch_optional(db)
+        .fetch_optional(conn)
         .await
 }
 
@@ -424,18 +428,30 @@ pub struct WebhookRow {
     pub created_at: Timestamp,
 }
 
-pub async fn enqueue_webhook(tx: &mut Tx, route: &str, payload: &str, now: Timestamp) -> Result<(), sqlx::Error> {
+/// Queues a delivery due at `now`; its id.
+pub async fn enqueue_webhook(tx: &mut Tx, route: &str, payload: &str, now: Timestamp) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO sandbox_webhooks (id, route, payload, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, 0, $4, $4)",
     )
-    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(&id)
     .bind(route)
     .bind(payload)
     .bind(now)
     .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(id)
+}
+
+/// Moves a queued delivery to `at` (held back, or sent again later).
+pub async fn reschedule_webhook(tx: &mut Tx, id: &str, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sandbox_webhooks SET next_attempt_at = $2 WHERE id = $1 AND delivered_at IS NULL")
+        .bind(id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }
 
 pub async fn due_webhooks(db: &Db, now: Timestamp) -> Result<Vec<WebhookRow>, sqlx::Error> {

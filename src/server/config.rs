@@ -56,6 +56,8 @@ pub struct Config {
     pub approval_window: Duration,
     /// A movement still unknown this long after it was sent waits for a person to decide.
     pub unknown_deadline: Duration,
+    /// How long received webhook events are kept before the worker prunes them.
+    pub webhook_retention: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -171,6 +173,7 @@ impl Config {
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
             approval_ttl: parse_duration(&get, "APPROVAL_TTL", "24h")?,
             unknown_deadline: parse_duration(&get, "UNKNOWN_DEADLINE", "24h")?,
+            webhook_retention: parse_duration(&get, "WEBHOOK_RETENTION", "400d")?,
             approval_window: parse_duration(&get, "APPROVAL_WINDOW", "24h")?,
             log_level,
             log_format,

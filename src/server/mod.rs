@@ -112,6 +112,7 @@ pub async fn build(
         p100,
         sandbox,
         instance: Arc::from(uuid::Uuid::new_v4().to_string()),
+        webhook_limits: Arc::default(),
     };
     let reopened = reopen_unclear_failures(&state).await.map_err(StartError::Reopen)?;
     if reopened > 0 {
@@ -120,6 +121,7 @@ pub async fn build(
             "payouts and exchanges recorded failed on an unclear answer are unknown again"
         );
     }
+    background::spawn(state.clone(), "webhooks.work", webhooks::WORK_EVERY, webhooks::work);
     background::spawn(state.clone(), "exchanges.follow", money::FOLLOW_EVERY, |s| async move {
         exchanges::follow_due(&s).await
     });

@@ -20,4 +20,6 @@ pub struct AppState {
     /// This instance among those sharing the database (random per start): the holder of the
     /// leases it takes (`server::background`).
     pub instance: Arc<str>,
+    /// The webhook intake's per-source rate limits (this instance's).
+    pub webhook_limits: Arc<super::webhooks::Limits>,
 }

@@ -6,7 +6,7 @@ use backoffice::p100::api::{FilePart, FileUpload, HistoryQuery};
 use backoffice::p100::endpoints;
 use backoffice::p100::types::*;
 use backoffice::p100::{Client, P100Error, PCode};
-use backoffice::sandbox::control::{self, Settings};
+use backoffice::sandbox::control::{self, DeliveryMode, Settings};
 use backoffice::server::db;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -721,8 +721,15 @@ async fn the_sandbox_sends_webhooks_and_the_intake_stores_them_once() {
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
-    let rejected = webhook_events(&app).await.into_iter().filter(|e| !e.2).count();
-    assert_eq!(rejected, 2, "refused deliveries are kept for the log, not processed");
+    assert!(
+        webhook_events(&app).await.iter().all(|e| e.2),
+        "a refused delivery's body is not kept"
+    );
+    let refused: i64 = sqlx::query_scalar("SELECT SUM(refused) FROM webhook_refusals WHERE source = '127.0.0.1'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(refused, 2, "refused deliveries are counted by source");
 
     // The FAQ's envelope, on a route that does not say what it is.
     let envelope = json!({ "event_type": "crypto_deposit.status_changed", "data": { "cryptoDepositId": "dep_123", "status": "WAITING_FOR_TR_DATA", "amount": "0.05", "currency": "btc" } });
@@ -745,6 +752,9 @@ async fn undelivered_webhooks_follow_p100s_retry_schedule() {
     let app = spawn_app().await;
     quick(&app).await;
     // The intake cannot store anything: it answers 503, and the sandbox must retry, five times in all.
+    control::set_delivery(sandbox(&app), DeliveryMode::Routes)
+        .await
+        .unwrap();
     sqlx::query("DROP TABLE webhook_events")
         .execute(app.db())
         .await

@@ -63,6 +63,11 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             json!({ "shape": "plain" }),
         ),
         (
+            "sandbox/delivery",
+            Some(&[SandboxControl]),
+            json!({ "mode": "base_url" }),
+        ),
+        (
             "sandbox/force",
             Some(&[SandboxControl]),
             json!({ "id": "no-such-movement", "complete": true }),

@@ -93,12 +93,14 @@ fn Figures(f: FinanceHome) -> impl IntoView {
             .join(" · ")
     };
     view! {
-        <div class="grid grid-cols-2 gap-3 lg:grid-cols-5">
+        <div class="grid grid-cols-2 gap-3 lg:grid-cols-7">
             {tile("Approvals waiting for you", f.pending_approvals.to_string(), "/approvals", f.pending_approvals > 0, "home-approvals")}
             {tile("Movements stuck", f.stuck.to_string(), "/payouts?status=unknown", f.stuck > 0, "home-stuck")}
             {tile("Need a decision", f.needs_decision.to_string(), "/payouts?status=needs_decision", f.needs_decision > 0, "home-needs-decision")}
             {tile("Open mismatches (30 days)", f.open_mismatches.to_string(), "/reconciliation?view=mismatch", f.open_mismatches > 0, "home-mismatches")}
             {tile("Last webhook (UTC)", f.last_webhook.as_ref().map_or_else(|| "none yet".into(), |t| t.display()), "/webhooks", false, "home-last-webhook")}
+            {tile("Unrecognised webhooks", f.unrecognised_webhooks.to_string(), "/webhooks?kind=unrecognised", f.unrecognised_webhooks > 0, "home-unrecognised")}
+            {tile("Webhooks not applied", f.stuck_webhooks.to_string(), "/webhooks?status=received", f.stuck_webhooks > 0, "home-webhooks-waiting")}
         </div>
         <p class="mt-2 text-sm text-slate-600" data-testid="home-today">"Completed today (UTC): " {today}</p>
         <p class="mt-1 text-xs text-slate-400">"As of " {f.as_of.display()} " UTC; refreshes every 10 seconds."</p>

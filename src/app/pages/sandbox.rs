@@ -4,15 +4,15 @@
 use leptos::prelude::*;
 
 use crate::api::sandbox::{
-    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, SetSandboxHistoryShape, SetSandboxKycNext,
-    sandbox_overview,
+    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, SetSandboxDelivery, SetSandboxHistoryShape,
+    SetSandboxKycNext, sandbox_overview,
 };
 use crate::app::components::form::{
     BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, TextField, field_error, general_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
-use crate::domain::sandbox::{Fault, HistoryShape, Overview};
+use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview};
 
 const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
 const CARD: &str = "rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
@@ -24,6 +24,7 @@ pub fn SandboxPage() -> impl IntoView {
     let kyc = ServerAction::<SetSandboxKycNext>::new();
     let force = ServerAction::<ForceSandboxMovement>::new();
     let shape = ServerAction::<SetSandboxHistoryShape>::new();
+    let delivery = ServerAction::<SetSandboxDelivery>::new();
     let overview = Resource::new(
         move || {
             (
@@ -32,6 +33,7 @@ pub fn SandboxPage() -> impl IntoView {
                 kyc.version().get(),
                 force.version().get(),
                 shape.version().get(),
+                delivery.version().get(),
             )
         },
         |_| sandbox_overview(),
@@ -49,6 +51,7 @@ pub fn SandboxPage() -> impl IntoView {
                                 <KycOutcome kyc current=data.kyc_next.clone()/>
                                 <MovementControl force/>
                                 <HistoryShapeControl shape current=data.history_shape/>
+                                <DeliveryControl delivery to_routes=data.webhooks_to_routes/>
                             </div>
                         </div>
                         <Webhooks data/>
@@ -243,6 +246,31 @@ fn HistoryShapeControl(shape: ServerAction<SetSandboxHistoryShape>, current: His
                 {HistoryShape::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
             </select>
             {move || general_error(shape.value()).get().map(|error| view! { <ErrorNotice error/> })}
+        </div>
+    }
+}
+
+#[component]
+fn DeliveryControl(delivery: ServerAction<SetSandboxDelivery>, to_routes: bool) -> impl IntoView {
+    let button = move |mode: DeliveryMode| {
+        view! {
+            <button type="button" class=BUTTON_SECONDARY data-mode=mode.as_str()
+                on:click=move |_| { delivery.dispatch(SetSandboxDelivery { mode }); }>
+                {mode.label()}
+            </button>
+        }
+    };
+    view! {
+        <div class=CARD data-testid="webhook-delivery">
+            <h2 class="mb-1 font-medium">"Webhook delivery"</h2>
+            <p class="mb-3 text-slate-600">
+                "Now: " <span class="font-medium" data-testid="delivery-now">{if to_routes { "each event to its route" } else { "all to the registered base URL" }}</span>
+                ". P100 may also deliver one event twice, out of order, or the same body again later."
+            </p>
+            <div class="flex flex-wrap gap-2">
+                {DeliveryMode::ALL.iter().map(|m| button(*m)).collect_view()}
+            </div>
+            {move || general_error(delivery.value()).get().map(|error| view! { <ErrorNotice error/> })}
         </div>
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::money::{Amount, Currency};
 use crate::kernel::db::Timestamp;
 use crate::p100::types::*;
 use crate::sandbox::store::{self, LockRow, PARTNER};
-use crate::sandbox::{MOUNT, Refusal, market};
+use crate::sandbox::{MOUNT, Refusal, clock, market};
 
 pub(super) async fn order_lock(State(sandbox): Shared, bytes: Bytes) -> Answer {
     let request: OrderLockRequest = body(&bytes)?;
@@ -109,6 +109,8 @@ pub(super) async fn payment_link(State(sandbox): Shared, bytes: Bytes) -> Answer
     };
     let mut tx = begin(&sandbox).await?;
     new_movement(&mut tx, &id, "payment_link", PARTNER, "PENDING", &details, None).await?;
+    let event = json!({ "paymentLinkId": id, "status": "PENDING" });
+    clock::webhook(&mut tx, clock::Route::PaymentLink, &event).await?;
     tx.commit().await?;
     ok(PaymentLinkCreated {
         id,

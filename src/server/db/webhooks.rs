@@ -21,42 +21,141 @@ pub struct EventRow {
     pub processed_at: Option<Timestamp>,
     pub subject: Option<String>,
     pub reprocessed: i64,
+    /// Times the worker tried to apply it, and when it may try next (also its claim while it runs).
+    pub attempts: i64,
+    pub next_attempt_at: Option<Timestamp>,
 }
 
 /// Every column of `webhook_events`, `authenticated` as a number (see `Flag`).
 const COLUMNS: &str = "id, route, kind, dedup_key, payload, CASE WHEN authenticated THEN 1 ELSE 0 END AS authenticated,
-    status, error, deliveries, received_at, processed_at, subject, reprocessed";
+    status, error, deliveries, received_at, processed_at, subject, reprocessed, attempts, next_attempt_at";
 
-/// Stores a delivery. `false` when an identical one was stored before: its delivery count goes up
-/// and nothing else happens.
-pub async fn insert_once(db: &Db, event: &EventRow) -> Result<bool, sqlx::Error> {
+/// Stores an authenticated delivery: `false` when the same route and body arrived since
+/// `redelivered_after` (P100 retrying), whose delivery count then goes up and nothing else happens.
+pub async fn store(db: &Db, event: &EventRow, redelivered_after: Timestamp) -> Result<bool, sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
-    let inserted: Option<String> = sqlx::query_scalar(
-        "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries,
-             received_at, subject)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)
-         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+    let earlier: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM webhook_events WHERE dedup_key = $1 AND received_at >= $2 ORDER BY received_at DESC LIMIT 1",
     )
-    .bind(&event.id)
-    .bind(&event.route)
-    .bind(&event.kind)
     .bind(&event.dedup_key)
-    .bind(&event.payload)
-    .bind(event.authenticated)
-    .bind(event.status)
-    .bind(&event.error)
-    .bind(event.received_at)
-    .bind(&event.subject)
+    .bind(redelivered_after)
     .fetch_optional(&mut *tx)
     .await?;
-    if inserted.is_none() {
-        sqlx::query("UPDATE webhook_events SET deliveries = deliveries + 1 WHERE dedup_key = $1")
-            .bind(&event.dedup_key)
+    if let Some(earlier) = &earlier {
+        sqlx::query("UPDATE webhook_events SET deliveries = deliveries + 1 WHERE id = $1")
+            .bind(earlier)
             .execute(&mut *tx)
             .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries,
+                 received_at, subject)
+             VALUES ($1, $2, $3, $4, $5, TRUE, $6, NULL, 1, $7, $8)",
+        )
+        .bind(&event.id)
+        .bind(&event.route)
+        .bind(&event.kind)
+        .bind(&event.dedup_key)
+        .bind(&event.payload)
+        .bind(event.status)
+        .bind(event.received_at)
+        .bind(&event.subject)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
-    Ok(inserted.is_some())
+    Ok(earlier.is_none())
+}
+
+/// Events the worker may take now, oldest first: `received`, not claimed or retried later.
+pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM webhook_events WHERE status = $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+         ORDER BY received_at, id LIMIT $3"
+    ))
+    .bind(EventStatus::Received)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Claims a due event for one attempt until `until` (then it is due again, should this instance
+/// stop mid-way): `false` when another worker claimed it first.
+pub async fn claim(db: &Db, event: &EventRow, until: Timestamp) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE webhook_events SET next_attempt_at = $3, attempts = attempts + 1
+         WHERE id = $1 AND status = $4 AND attempts = $2",
+    )
+    .bind(&event.id)
+    .bind(event.attempts)
+    .bind(until)
+    .bind(EventStatus::Received)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An attempt that failed and will be tried again at `at`, with why.
+pub async fn retry_at(db: &Db, id: &str, error: &str, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE webhook_events SET error = $2, next_attempt_at = $3 WHERE id = $1 AND status = $4")
+        .bind(id)
+        .bind(error)
+        .bind(at)
+        .bind(EventStatus::Received)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Counts a delivery refused for its token, by source address and minute (its body is not kept).
+pub async fn count_refusal(db: &Db, source: &str, minute: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_refusals (source, minute, refused) VALUES ($1, $2, 1)
+         ON CONFLICT (source, minute) DO UPDATE SET refused = webhook_refusals.refused + 1",
+    )
+    .bind(source)
+    .bind(minute)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// `(source, refused)` since `minute` (a `YYYY-MM-DDTHH:MM` text), most refused first.
+pub async fn refusals_since(db: &Db, minute: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT source, SUM(refused) FROM webhook_refusals WHERE minute >= $1 GROUP BY source ORDER BY 2 DESC, 1 LIMIT 20",
+    )
+    .bind(minute)
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes events received before `before` and refusal counts older than it: how many events.
+pub async fn prune(tx: &mut super::Tx, before: Timestamp) -> Result<u64, sqlx::Error> {
+    let events = sqlx::query("DELETE FROM webhook_events WHERE received_at < $1")
+        .bind(before)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM webhook_refusals WHERE minute < $1")
+        .bind(before.to_text())
+        .execute(&mut **tx)
+        .await?;
+    Ok(events.rows_affected())
+}
+
+/// Authenticated events the route table could not place, and events still waiting to be applied
+/// since before `stuck_before`.
+pub async fn attention(db: &Db, unrecognised: &str, stuck_before: Timestamp) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM webhook_events WHERE kind = $1 AND authenticated),
+                (SELECT COUNT(*) FROM webhook_events WHERE status = $2 AND received_at < $3)",
+    )
+    .bind(unrecognised)
+    .bind(EventStatus::Received)
+    .bind(stuck_before)
+    .fetch_one(db)
+    .await
 }
 
 pub async fn event(db: &Db, id: &str) -> Result<Option<EventRow>, sqlx::Error> {
@@ -76,7 +175,7 @@ pub async fn finish(
     again: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4, reprocessed = reprocessed + $5
+        "UPDATE webhook_events SET status = $2, error = $3, processed_at = $4, reprocessed = reprocessed + $5, next_attempt_at = NULL
          WHERE id = $1",
     )
     .bind(id)

@@ -414,6 +414,8 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
                 && r.created_at.0.starts_with(&today.to_string())
         })
         .collect();
+    let (unrecognised_webhooks, stuck_webhooks) =
+        db::webhooks::attention(db, super::webhooks::UNRECOGNISED, now - super::webhooks::STUCK_AFTER).await?;
     Ok(FinanceHome {
         pending_approvals: i64::from(super::approvals::awaiting_decision(db, &actor.staff).await?),
         stuck: store::stuck(db, now - grace).await?,
@@ -421,6 +423,8 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
         open_mismatches,
         today: totals(&completed_today),
         last_webhook: db::webhooks::last_received(db).await?.map(Into::into),
+        unrecognised_webhooks,
+        stuck_webhooks,
         as_of: now.into(),
     })
 }

@@ -1,25 +1,37 @@
-//! Webhook intake (WEBHOOKS.md): check the token, store the raw event once, answer 200 at once,
-//! then process. A repeated delivery is acknowledged and not processed again; a processing error
-//! is recorded on the event. Events are hints: handlers re-read details where P100 has them.
-//! `log` is the event log staff read, with re-processing and its dry run.
+//! Webhook intake (WEBHOOKS.md, REFERENCE.md §0 C3-C7): deliveries to the registered base URL or
+//! any path below it; a per-source rate limit; the token checked before anything is kept (a refused
+//! delivery is only counted, by source and minute); the event stored once (a redelivery within
+//! P100's retry schedule is the same event, the same body later is a new one) and answered 200 at
+//! once. A worker (one instance at a time) then applies stored events in order, with retries and
+//! backoff, and prunes them after the retention. Events are hints: handlers re-read details where
+//! P100 has them, and every change they make is a forward-only conditional update, so applying an
+//! event twice changes nothing the second time. `log` is the event log staff read.
 
 pub mod log;
 
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::audit::{self, Event, Who};
 use super::db::exchanges::ExchangeRecord;
 use super::db::movements::MovementRecord;
 use super::db::{self, Timestamp, webhooks::EventRow};
 use super::money;
 use super::state::AppState;
 use super::users::kyc::Applied;
+use crate::domain::AppError;
+use crate::domain::audit::Outcome;
 use crate::domain::reconciliation::{EventStatus, FieldChange};
 use crate::kernel::constant_time_eq;
 use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
@@ -28,6 +40,39 @@ use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 pub const BASE_PATH: &str = "/webhooks/p100";
 /// The kind stored for a delivery the route table cannot place: kept, shown, counted, answered 2xx.
 pub const UNRECOGNISED: &str = "unrecognised";
+/// P100 retries over about two minutes (WEBHOOKS.md §3): the same route and body within this
+/// window is a redelivery, later it is a new event.
+pub const REDELIVERY_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// How often the worker looks for events to apply, and how many it takes per round.
+pub const WORK_EVERY: Duration = Duration::from_millis(500);
+const WORK_BATCH: i64 = 50;
+/// How long one attempt may take before the event is due again (another instance takes it over).
+const ATTEMPT_LEASE: Duration = Duration::from_secs(120);
+/// Attempts before an event is `failed` for a person to look at (the log processes it again).
+const MAX_ATTEMPTS: i64 = 6;
+/// A received event waiting longer than this is "stuck" on the finance home.
+pub const STUCK_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// Per-source limits: every delivery, and (stricter) deliveries refused for their token, whose
+/// count is written to the database. Beyond them the answer is 429 and nothing is written.
+pub struct Limits {
+    all: DefaultKeyedRateLimiter<IpAddr>,
+    refused: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let quota = |per_second: u32, burst: u32| {
+            Quota::per_second(NonZeroU32::new(per_second).expect("non-zero"))
+                .allow_burst(NonZeroU32::new(burst).expect("non-zero"))
+        };
+        Limits {
+            // P100 delivers at most a burst of events with its retries; this leaves it room.
+            all: RateLimiter::keyed(quota(200, 1000)),
+            refused: RateLimiter::keyed(quota(2, 20)),
+        }
+    }
+}
 
 /// `GET|POST /webhooks/p100/webhook/health`: P100 may check that we are reachable.
 pub async fn health() -> Json<Value> {
@@ -35,66 +80,72 @@ pub async fn health() -> Json<Value> {
 }
 
 /// `POST /webhooks/p100`: the registered base URL itself.
-pub async fn receive_at_base(state: State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    receive(state, Path(String::new()), headers, body).await
+pub async fn receive_at_base(
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(state, Path(String::new()), peer, headers, body).await
 }
 
 /// `POST /webhooks/p100/{*route}`.
 pub async fn receive(
     State(state): State<AppState>,
     Path(route): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authenticated = authenticated(&state, &headers);
-    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
-        tracing::warn!(%route, "webhook body is not JSON");
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "body must be JSON" }))).into_response();
-    };
-    let event = unwrap_envelope(payload);
-    let kind = Route::classify(&route, &event).map_or(UNRECOGNISED, Route::kind);
-    // Rejected deliveries are kept for the log under a key of their own, so they can never
-    // shadow the real event that may follow.
-    let dedup_key = if authenticated {
-        hex::encode(Sha256::digest([route.as_bytes(), b"\n", &body].concat()))
-    } else {
-        format!("rejected:{}", uuid::Uuid::new_v4())
+    let source = peer.ip();
+    if state.webhook_limits.all.check_key(&source).is_err() {
+        return StatusCode::TOO_MANY_REQUESTS.into_response();
+    }
+    if !authenticated(&state, &headers) {
+        if state.webhook_limits.refused.check_key(&source).is_err() {
+            return StatusCode::TOO_MANY_REQUESTS.into_response();
+        }
+        let minute = Timestamp::now().to_text()[..16].to_owned();
+        if let Err(err) = db::webhooks::count_refusal(&state.db, &source.to_string(), &minute).await {
+            tracing::error!(%err, "webhook refusal could not be counted");
+        }
+        tracing::warn!(%route, %source, "webhook refused: wrong or missing token");
+        return (StatusCode::UNAUTHORIZED, Json(json!({}))).into_response();
+    }
+    // A body that is not JSON is still an event P100 sent: kept as received, unrecognised.
+    let event = serde_json::from_slice::<Value>(&body).map(unwrap_envelope);
+    let kind = match &event {
+        Ok(event) => Route::classify(&route, event).map_or(UNRECOGNISED, Route::kind),
+        Err(_) => UNRECOGNISED,
     };
     let row = EventRow {
         id: uuid::Uuid::now_v7().to_string(),
         route: route.clone(),
         kind: kind.to_owned(),
-        dedup_key,
-        payload: event.to_string(),
-        authenticated,
-        status: if authenticated {
-            EventStatus::Received
-        } else {
-            EventStatus::Rejected
+        dedup_key: hex::encode(Sha256::digest([route.as_bytes(), b"\n", &body].concat())),
+        payload: match &event {
+            Ok(event) => event.to_string(),
+            Err(_) => String::from_utf8_lossy(&body).into_owned(),
         },
-        error: (!authenticated).then(|| "missing or wrong Authorization token".to_owned()),
+        authenticated: true,
+        status: EventStatus::Received,
+        error: None,
         deliveries: 1,
         received_at: Timestamp::now(),
         processed_at: None,
-        subject: subject_of(&event),
+        subject: event.as_ref().ok().and_then(subject_of),
         reprocessed: 0,
+        attempts: 0,
+        next_attempt_at: None,
     };
-    let new = match db::webhooks::insert_once(&state.db, &row).await {
-        Ok(new) => new,
+    match db::webhooks::store(&state.db, &row, row.received_at - REDELIVERY_WINDOW).await {
+        Ok(true) => {}
+        Ok(false) => tracing::info!(%route, kind, "webhook redelivered; already stored"),
         Err(err) => {
             // Not stored, so not acknowledged: P100 will deliver it again.
             tracing::error!(%err, %route, "webhook could not be stored");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
-    };
-    if !authenticated {
-        tracing::warn!(%route, "webhook refused: wrong or missing token");
-        return (StatusCode::UNAUTHORIZED, Json(json!({}))).into_response();
-    }
-    if new {
-        tokio::spawn(process(state, row.id));
-    } else {
-        tracing::info!(%route, kind, "webhook redelivered; already stored");
     }
     Json(json!({})).into_response()
 }
@@ -111,20 +162,53 @@ fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
     constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes())
 }
 
-/// Processes a stored event after the answer went out; the outcome is recorded on the event.
-async fn process(state: AppState, id: String) {
-    let outcome = match db::webhooks::event(&state.db, &id).await {
-        Ok(Some(event)) => handle(&state, &event).await,
-        Ok(None) => Err("the event vanished before it was processed".into()),
-        Err(err) => Err(format!("database: {err}")),
-    };
-    let (status, error) = status_of(&outcome);
-    if let Some(error) = error {
-        tracing::warn!(%id, %error, %status, "webhook not applied");
+/// One round of the worker: applies due events in the order received, each claimed for one
+/// attempt; a failed attempt is tried again after a doubling delay, and after `MAX_ATTEMPTS` the
+/// event is `failed` with the reason. Then prunes events older than the retention.
+pub async fn work(state: AppState) -> Result<(), AppError> {
+    for event in db::webhooks::due(&state.db, Timestamp::now(), WORK_BATCH).await? {
+        if !db::webhooks::claim(&state.db, &event, Timestamp::now() + ATTEMPT_LEASE).await? {
+            continue;
+        }
+        let attempts = event.attempts + 1;
+        let outcome = handle(&state, &event).await;
+        match &outcome {
+            Err(error) if attempts < MAX_ATTEMPTS => {
+                let delay = Duration::from_secs(2) * 2u32.pow(attempts as u32 - 1);
+                tracing::warn!(id = %event.id, attempts, %error, "webhook not applied; tried again later");
+                db::webhooks::retry_at(&state.db, &event.id, error, Timestamp::now() + delay).await?;
+            }
+            _ => {
+                let (status, error) = status_of(&outcome);
+                if let Some(error) = error {
+                    tracing::warn!(id = %event.id, %error, %status, "webhook not applied");
+                }
+                db::webhooks::finish(&state.db, &event.id, status, error, Timestamp::now(), false).await?;
+            }
+        }
     }
-    if let Err(err) = db::webhooks::finish(&state.db, &id, status, error, Timestamp::now(), false).await {
-        tracing::error!(%err, %id, "webhook outcome could not be recorded");
+    state.webhook_limits.all.retain_recent();
+    state.webhook_limits.refused.retain_recent();
+    prune(&state).await
+}
+
+/// Deletes events older than the retention (audited with how many, as the system).
+async fn prune(state: &AppState) -> Result<(), AppError> {
+    let retention = state.config.webhook_retention;
+    let mut tx = db::begin_write(&state.db).await?;
+    let pruned = db::webhooks::prune(&mut tx, Timestamp::now() - retention).await?;
+    if pruned > 0 {
+        let event = Event::new("webhooks.prune", Outcome::Success)
+            .target("webhook_event", "retention")
+            .reason(format!(
+                "{pruned} webhook event{} older than {} deleted",
+                if pruned == 1 { "" } else { "s" },
+                humantime::format_duration(retention)
+            ));
+        audit::record(&mut tx, &Who::system(), &Default::default(), event).await?;
     }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The event's status and error text after processing.
