@@ -187,6 +187,24 @@ impl Contract {
     }
 }
 
+/// A request as a table row: (route, path parameters, query, body).
+type Request<'a> = (
+    &'static Endpoint,
+    &'a [&'a str],
+    &'a [(&'a str, &'a str)],
+    Option<Value>,
+);
+
+/// A refusal as a table row: (case, route, path parameters, body, status, errorCode if checked).
+type Refusal<'a> = (
+    &'a str,
+    &'static Endpoint,
+    &'a [&'a str],
+    Option<Value>,
+    StatusCode,
+    Option<&'a str>,
+);
+
 fn user_body(id: &str) -> Value {
     json!({
         "externalUserId": id, "email": format!("{id}@example.com"), "phone": "486012334567", "firstName": "Jan",
@@ -222,8 +240,8 @@ async fn every_sandbox_route_matches_openapi_yaml() {
     };
     use endpoints::*;
 
-    // Routes that need nothing made before them: (route, path parameters, query, body).
-    let plain: [(&'static Endpoint, &[&str], &[(&str, &str)], Option<Value>); 8] = [
+    // Routes that need nothing made before them.
+    let plain: [Request; 8] = [
         (&PARTNER_BALANCES, &[], &[], None),
         (&PARTNER_TRANSACTIONS, &[], &[("page", "2"), ("limit", "10")], None),
         (&PARTNER_CREATE_WALLET, &[], &[], Some(json!({ "currency": "ltc" }))),
@@ -367,17 +385,10 @@ async fn every_sandbox_route_matches_openapi_yaml() {
     c.ok(&PAYMENT_LINK_DETAILS, &[link["id"].as_str().unwrap()], &[], None)
         .await;
 
-    // Refusals have the documented shapes too: (case, route, path parameters, body, status, errorCode).
+    // Refusals have the documented shapes too.
     let mut invalid = user_body("contract-invalid");
     invalid["country"] = json!("Poland");
-    let refusals: [(
-        &str,
-        &'static Endpoint,
-        &[&str],
-        Option<Value>,
-        StatusCode,
-        Option<&str>,
-    ); 3] = [
+    let refusals: [Refusal; 3] = [
         (
             "the card module is suspended",
             &CARD_DETAILS,

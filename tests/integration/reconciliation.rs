@@ -74,6 +74,9 @@ async fn set_grace(app: &TestApp, minutes: &str) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// A case's row as the report must show it: (case, subject, its mismatches, other fields and their values).
+type ExpectedRow<'a> = (&'a str, &'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+
 #[tokio::test]
 async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
     let app = spawn_app().await;
@@ -138,8 +141,7 @@ async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
         listed.then_some(all)
     })
     .await;
-    // Each case's row: (case, its subject, the mismatches found, fields of the row and their values).
-    let cases: [(&str, &str, &[&str], &[(&str, &str)]); 7] = [
+    let cases: [ExpectedRow; 7] = [
         (
             "a matched payout",
             &matched,
