@@ -169,7 +169,41 @@ impl Contract {
         }
         panic!("{} {id} did not settle", endpoint.name);
     }
+
+    /// Makes a movement at `endpoint` and waits for `details` to show it `status`.
+    async fn moved(
+        &mut self,
+        endpoint: &'static Endpoint,
+        body: Value,
+        id_field: &str,
+        details: &'static Endpoint,
+        status: &str,
+    ) {
+        let made = self.ok(endpoint, &[], &[], Some(body)).await;
+        let id = made[id_field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: no {id_field} in {made}", endpoint.name));
+        self.settled(details, id, "status", &[status]).await;
+    }
 }
+
+/// A request as a table row: (route, path parameters, query, body).
+type Request<'a> = (
+    &'static Endpoint,
+    &'a [&'a str],
+    &'a [(&'a str, &'a str)],
+    Option<Value>,
+);
+
+/// A refusal as a table row: (case, route, path parameters, body, status, errorCode if checked).
+type Refusal<'a> = (
+    &'a str,
+    &'static Endpoint,
+    &'a [&'a str],
+    Option<Value>,
+    StatusCode,
+    Option<&'a str>,
+);
 
 fn user_body(id: &str) -> Value {
     json!({
@@ -206,51 +240,52 @@ async fn every_sandbox_route_matches_openapi_yaml() {
     };
     use endpoints::*;
 
-    c.ok(&PARTNER_BALANCES, &[], &[], None).await;
-    c.ok(&PARTNER_TRANSACTIONS, &[], &[("page", "2"), ("limit", "10")], None)
-        .await;
-    c.ok(&PARTNER_CREATE_WALLET, &[], &[], Some(json!({ "currency": "ltc" })))
-        .await;
-    c.ok(&EXCHANGE_RATES, &[], &[], None).await;
-    c.ok(&ORDER_RATES, &[], &[], None).await;
+    // Routes that need nothing made before them.
+    let plain: [Request; 8] = [
+        (&PARTNER_BALANCES, &[], &[], None),
+        (&PARTNER_TRANSACTIONS, &[], &[("page", "2"), ("limit", "10")], None),
+        (&PARTNER_CREATE_WALLET, &[], &[], Some(json!({ "currency": "ltc" }))),
+        (&EXCHANGE_RATES, &[], &[], None),
+        (&ORDER_RATES, &[], &[], None),
+        (&PARTNER_SEPA_DEPOSIT_INFO, &[], &[], None),
+        (&PARTNER_SEPA_CONTACTS, &[], &[], None),
+        (&NETWORK_FEE, &[], &[("currency", "usdc"), ("network", "polygon")], None),
+    ];
+    for (endpoint, params, query, body) in plain {
+        c.ok(endpoint, params, query, body).await;
+    }
 
+    // The partner's movements, each followed to its end: (route, body, id field, details route, final status).
     let lock = c.ok(&PARTNER_EXCHANGE_LOCK, &[], &[], None).await;
-    let body = json!({ "amount": 0.25, "currencyFrom": "eth", "currencyTo": "eur", "lockId": lock["id"] });
-    let exchange = c.ok(&PARTNER_EXCHANGE, &[], &[], Some(body)).await;
-    c.settled(
-        &EXCHANGE_DETAILS,
-        exchange["exchangeId"].as_str().unwrap(),
-        "status",
-        &["COMPLETED"],
-    )
-    .await;
-
-    c.ok(&PARTNER_SEPA_DEPOSIT_INFO, &[], &[], None).await;
-    c.ok(&PARTNER_SEPA_CONTACTS, &[], &[], None).await;
-    let payout = json!({ "amount": "25.00", "currency": "eur", "destinationIban": "DE89370400440532013000", "transferTitle": "Contract" });
-    let sepa = c.ok(&PARTNER_SEPA_TRANSFER, &[], &[], Some(payout)).await;
-    c.settled(
-        &SEPA_TRANSFER_DETAILS,
-        sepa["transferId"].as_str().unwrap(),
-        "status",
-        &["SUCCESSFUL"],
-    )
-    .await;
-
-    c.ok(&NETWORK_FEE, &[], &[("currency", "usdc"), ("network", "polygon")], None)
-        .await;
-    let withdrawal = json!({
-        "currency": "eth", "amount": 0.05, "walletAddress": "0x2e90ca5bbe46d5ae23f2df90457d020391b92673",
-        "name": "Treasury", "walletType": "CUSTODIAL", "receiverType": "LEGAL"
-    });
-    let w = c.ok(&PARTNER_CRYPTO_WITHDRAWAL, &[], &[], Some(withdrawal)).await;
-    c.settled(
-        &CRYPTO_WITHDRAWAL_DETAILS,
-        w["withdrawalId"].as_str().unwrap(),
-        "status",
-        &["SUCCESSFUL"],
-    )
-    .await;
+    let moves: [(&'static Endpoint, Value, &str, &'static Endpoint, &str); 3] = [
+        (
+            &PARTNER_EXCHANGE,
+            json!({ "amount": 0.25, "currencyFrom": "eth", "currencyTo": "eur", "lockId": lock["id"] }),
+            "exchangeId",
+            &EXCHANGE_DETAILS,
+            "COMPLETED",
+        ),
+        (
+            &PARTNER_SEPA_TRANSFER,
+            json!({ "amount": "25.00", "currency": "eur", "destinationIban": "DE89370400440532013000", "transferTitle": "Contract" }),
+            "transferId",
+            &SEPA_TRANSFER_DETAILS,
+            "SUCCESSFUL",
+        ),
+        (
+            &PARTNER_CRYPTO_WITHDRAWAL,
+            json!({
+                "currency": "eth", "amount": 0.05, "walletAddress": "0x2e90ca5bbe46d5ae23f2df90457d020391b92673",
+                "name": "Treasury", "walletType": "CUSTODIAL", "receiverType": "LEGAL"
+            }),
+            "withdrawalId",
+            &CRYPTO_WITHDRAWAL_DETAILS,
+            "SUCCESSFUL",
+        ),
+    ];
+    for (endpoint, body, id, details, status) in moves {
+        c.moved(endpoint, body, id, details, status).await;
+    }
 
     // A user through onboarding, KYC and every account action.
     let user = "contract-user";
@@ -282,19 +317,17 @@ async fn every_sandbox_route_matches_openapi_yaml() {
         Some(json!({ "externalUserId": user, "phone": "486012334568" })),
     )
     .await;
-    c.ok(&USER_BALANCES, &[user], &[], None).await;
-    c.ok(&USER_TRANSACTIONS, &[user], &[], None).await;
-    c.ok(&USER_SEPA_DEPOSIT_INFO, &[user], &[], None).await;
-    c.ok(&USER_SEPA_CONTACTS, &[user], &[], None).await;
+    for endpoint in [
+        &USER_BALANCES,
+        &USER_TRANSACTIONS,
+        &USER_SEPA_DEPOSIT_INFO,
+        &USER_SEPA_CONTACTS,
+    ] {
+        c.ok(endpoint, &[user], &[], None).await;
+    }
     let funding = json!({ "destinationExternalUserId": user, "currency": "eur", "amount": "300.00" });
-    let t = c.ok(&CREATE_TRANSFER, &[], &[], Some(funding)).await;
-    c.settled(
-        &TRANSFER_DETAILS,
-        t["transferId"].as_str().unwrap(),
-        "status",
-        &["SUCCESSFUL"],
-    )
-    .await;
+    c.moved(&CREATE_TRANSFER, funding, "transferId", &TRANSFER_DETAILS, "SUCCESSFUL")
+        .await;
     let lock = c.ok(&USER_EXCHANGE_LOCK, &[user], &[], None).await;
     let body = json!({ "sourceExternalUserId": user, "amount": 50, "currencyFrom": "eur", "currencyTo": "btc", "lockId": lock["id"] });
     c.ok(&USER_EXCHANGE, &[], &[], Some(body)).await;
@@ -302,14 +335,8 @@ async fn every_sandbox_route_matches_openapi_yaml() {
     c.ok(&USER_SEPA_TRANSFER, &[], &[], Some(payout)).await;
     let lock_id = c.ok(&USER_EXCHANGE_LOCK, &[user], &[], None).await["id"].clone();
     let back = json!({ "sourceExternalUserId": user, "amount": 100, "currencyFrom": "eur", "currencyTo": "usdc", "lockId": lock_id });
-    let usdc = c.ok(&USER_EXCHANGE, &[], &[], Some(back)).await;
-    c.settled(
-        &EXCHANGE_DETAILS,
-        usdc["exchangeId"].as_str().unwrap(),
-        "status",
-        &["COMPLETED"],
-    )
-    .await;
+    c.moved(&USER_EXCHANGE, back, "exchangeId", &EXCHANGE_DETAILS, "COMPLETED")
+        .await;
     let withdrawal = json!({
         "sourceExternalUserId": user, "currency": "usdc", "amount": 6, "network": "polygon",
         "walletAddress": "0x2e90ca5bbe46d5ae23f2df90457d020391b92673", "name": "Jan Kowalski",
@@ -337,16 +364,9 @@ async fn every_sandbox_route_matches_openapi_yaml() {
             Some(json!({ "currency": "usdc", "amount": "346.59", "network": "polygon" })),
         )
         .await;
-    let order = c
-        .ok(&ORDER_CREATE, &[], &[], Some(json!({ "lockId": lock["lockId"] })))
+    let order = json!({ "lockId": lock["lockId"] });
+    c.moved(&ORDER_CREATE, order, "orderId", &ORDER_DETAILS, "COMPLETED")
         .await;
-    c.settled(
-        &ORDER_DETAILS,
-        order["orderId"].as_str().unwrap(),
-        "status",
-        &["COMPLETED"],
-    )
-    .await;
     let link = c
         .ok(
             &PAYMENT_LINK,
@@ -364,24 +384,54 @@ async fn every_sandbox_route_matches_openapi_yaml() {
     .await;
     c.ok(&PAYMENT_LINK_DETAILS, &[link["id"].as_str().unwrap()], &[], None)
         .await;
-    let (status, _) = c.call(&CARD_DETAILS, &[user, "card-1"], &[], None).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "the card module is suspended");
 
     // Refusals have the documented shapes too.
     let mut invalid = user_body("contract-invalid");
     invalid["country"] = json!("Poland");
-    let (status, refusal) = c.call(&CREATE_USER, &[], &[], Some(invalid)).await;
-    assert_eq!(
-        (status, refusal["errorCode"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("P403"))
-    );
-    let (status, _) = c.call(&SEPA_TRANSFER_DETAILS, &["no-such-transfer"], &[], None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "P428");
+    let refusals: [Refusal; 3] = [
+        (
+            "the card module is suspended",
+            &CARD_DETAILS,
+            &[user, "card-1"],
+            None,
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "a country that is no ISO code",
+            &CREATE_USER,
+            &[],
+            Some(invalid),
+            StatusCode::BAD_REQUEST,
+            Some("P403"),
+        ),
+        (
+            "P428: no such transfer",
+            &SEPA_TRANSFER_DETAILS,
+            &["no-such-transfer"],
+            None,
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+    ];
+    for (case, endpoint, params, body, status, code) in refusals {
+        let (got, refusal) = c.call(endpoint, params, &[], body).await;
+        assert_eq!(got, status, "{case} ({}): {refusal}", endpoint.name);
+        if code.is_some() {
+            assert_eq!(
+                refusal["errorCode"].as_str(),
+                code,
+                "{case} ({}): {refusal}",
+                endpoint.name
+            );
+        }
+    }
     c.key = "wrong".into();
     let (status, denied) = c.call(&PARTNER_BALANCES, &[], &[], None).await;
     assert_eq!(
         (status, denied),
-        (StatusCode::UNAUTHORIZED, json!("Access Denied. xo2"))
+        (StatusCode::UNAUTHORIZED, json!("Access Denied. xo2")),
+        "a wrong key"
     );
 
     let all: BTreeSet<&str> = endpoints::ALL.iter().map(|e| e.name).collect();

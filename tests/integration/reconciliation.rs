@@ -74,6 +74,9 @@ async fn set_grace(app: &TestApp, minutes: &str) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// A case's row as the report must show it: (case, subject, its mismatches, other fields and their values).
+type ExpectedRow<'a> = (&'a str, &'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+
 #[tokio::test]
 async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
     let app = spawn_app().await;
@@ -138,28 +141,45 @@ async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
         listed.then_some(all)
     })
     .await;
-    assert_eq!(row(&all, &matched)["verdict"], "matched", "{}", row(&all, &matched));
-    assert_eq!(row(&all, &matched)["upstream"], "SUCCESSFUL");
-    assert_eq!(mismatches(row(&all, &lost_webhook)), ["no_webhook"]);
-    assert_eq!(mismatches(row(&all, &unanswered)), ["upstream_missing"]);
-    assert_eq!(mismatches(row(&all, &amount_changed)), ["amount_differs"]);
+    let cases: [ExpectedRow; 7] = [
+        (
+            "a matched payout",
+            &matched,
+            &[],
+            &[("verdict", "matched"), ("upstream", "SUCCESSFUL")],
+        ),
+        ("a webhook lost", &lost_webhook, &["no_webhook"], &[]),
+        ("no answer from P100", &unanswered, &["upstream_missing"], &[]),
+        ("P100 changed the amount", &amount_changed, &["amount_differs"], &[]),
+        ("P100 changed the status", &state_changed, &["state_differs"], &[]),
+        (
+            "P100 has no record",
+            &forgotten,
+            &["upstream_missing"],
+            &[("upstream", "not found")],
+        ),
+        // Its amount as the history shows it: with P100's 1.00 fee.
+        (
+            "made at P100 by another system",
+            &foreign,
+            &["never_started"],
+            &[("kind", "foreign"), ("amount", "108.00")],
+        ),
+    ];
+    for (case, subject, expected, fields) in cases {
+        let row = row(&all, subject);
+        assert_eq!(mismatches(row), expected, "{case}: {row}");
+        for (field, value) in fields {
+            assert_eq!(row[field], *value, "{case}: {field} in {row}");
+        }
+    }
+    let changed = row(&all, &amount_changed);
     assert!(
-        row(&all, &amount_changed)["findings"][0]["detail"]
+        changed["findings"][0]["detail"]
             .as_str()
             .unwrap()
             .contains("P100 says 140"),
-        "{}",
-        row(&all, &amount_changed)
-    );
-    assert_eq!(mismatches(row(&all, &state_changed)), ["state_differs"]);
-    assert_eq!(mismatches(row(&all, &forgotten)), ["upstream_missing"]);
-    assert_eq!(row(&all, &forgotten)["upstream"], "not found");
-    let foreign_row = row(&all, &foreign);
-    assert_eq!(foreign_row["kind"], "foreign");
-    assert_eq!(mismatches(foreign_row), ["never_started"]);
-    assert_eq!(
-        foreign_row["amount"], "108.00",
-        "as the history shows it: with P100's 1.00 fee"
+        "P100 changed the amount: {changed}"
     );
     assert_eq!(all["mismatched"], 6);
     assert_eq!(all["matching"], 7, "all seven rows fit one page");
@@ -171,16 +191,16 @@ async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
         totals
             .iter()
             .find(|t| t["currency"] == "EUR" && t["status"] == status)
-            .cloned()
+            .unwrap_or_else(|| panic!("no EUR total {status} in {totals:?}"))
     };
-    assert_eq!(total("completed").unwrap()["count"], 5);
-    assert_eq!(
-        total("completed").unwrap()["amount"],
-        "518.00",
-        "101 + 102 + 104 + 105 + 106"
-    );
-    assert_eq!(total("unknown").unwrap()["amount"], "103.00");
-    assert_eq!(total("never started here").unwrap()["amount"], "108.00");
+    assert_eq!(total("completed")["count"], 5);
+    for (status, amount, why) in [
+        ("completed", "518.00", "101 + 102 + 104 + 105 + 106"),
+        ("unknown", "103.00", "the unanswered payout"),
+        ("never started here", "108.00", "the foreign payout"),
+    ] {
+        assert_eq!(total(status)["amount"], amount, "EUR {status}: {why}");
+    }
 
     // The queue alone.
     let queue = report(&finance, json!({ "view": "mismatch" })).await;
@@ -223,14 +243,14 @@ async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
     assert!(row(&after, &amount_changed)["resolution"]["by"].is_string());
 
     // Nothing to resolve on a matched or already resolved row; other roles may not.
-    for subject in [&matched, &amount_changed] {
+    for (case, subject) in [("a matched row", &matched), ("a resolved row", &amount_changed)] {
         let (status, body) = finance
             .call(
                 "reconciliation/resolve",
                 json!({ "input": { "subject": subject, "note": "again" } }),
             )
             .await;
-        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(status, StatusCode::CONFLICT, "{case}: {body}");
     }
     let compliance = app.signed_in(Role::Compliance).await;
     let (status, _) = compliance
@@ -264,10 +284,15 @@ async fn each_kind_of_mismatch_reaches_the_queue_and_a_note_resolves_it() {
         .unwrap();
     check_all(&app).await;
     let again = report(&finance, json!({})).await;
-    assert_eq!(row(&again, &amount_changed)["verdict"], "mismatch");
+    let reopened = row(&again, &amount_changed);
     assert_eq!(
-        mismatches(row(&again, &amount_changed)),
-        ["state_differs", "amount_differs"]
+        reopened["verdict"], "mismatch",
+        "a resolved row changed again: {reopened}"
+    );
+    assert_eq!(
+        mismatches(reopened),
+        ["state_differs", "amount_differs"],
+        "a resolved row changed again: {reopened}"
     );
 
     // Filters are checked on their fields.
