@@ -16,7 +16,8 @@ use serde_json::json;
 use super::clock::{self, Outcome};
 use super::store::{self, FaultRow};
 use super::{
-    HISTORY_SHAPE, KYC_NEXT, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS,
+    HISTORY_SHAPE, KYC_NEXT, KYC_REDIRECT_JSON, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS,
+    WEBHOOK_RETRY_BASE_MS,
 };
 pub use crate::domain::sandbox::{Amendment, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
 use crate::kernel::db::{self, Timestamp};
@@ -108,8 +109,16 @@ pub async fn history_shape(sandbox: &Sandbox) -> Result<HistoryShape, sqlx::Erro
         .unwrap_or(HistoryShape::Plain))
 }
 
+/// Whether Method B answers with a JSON `{url}` instead of P100's HTML page.
+pub async fn redirect_as_json(sandbox: &Sandbox) -> Result<bool, sqlx::Error> {
+    Ok(store::setting(&sandbox.db, KYC_REDIRECT_JSON).await?.as_deref() == Some("true"))
+}
+
 pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<(), ControlError> {
     let mut tx = db::begin_write(&sandbox.db).await?;
+    if let Some(json) = settings.kyc_redirect_json {
+        store::set_setting(&mut tx, KYC_REDIRECT_JSON, &json.to_string()).await?;
+    }
     for (key, value) in [
         (SETTLE_MS, settings.settle_ms),
         (WEBHOOK_RETRY_BASE_MS, settings.webhook_retry_base_ms),

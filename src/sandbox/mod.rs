@@ -49,6 +49,8 @@ const KYC_NEXT: &str = "kyc_next";
 const LOSE_WEBHOOKS: &str = "lose_webhooks";
 /// How history entries are written (`HistoryShape`).
 const HISTORY_SHAPE: &str = "history_shape";
+/// `true`: Method B answers with a JSON `{url}` rather than P100's HTML page.
+const KYC_REDIRECT_JSON: &str = "kyc_redirect_json";
 /// When the demo world was seeded (present once it was).
 const SEEDED: &str = "seeded";
 
