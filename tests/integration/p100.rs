@@ -99,7 +99,10 @@ async fn every_endpoint_answers_through_the_client() {
     assert_eq!(wallet.currency, Currency::Eurt);
     eventually("the EURT wallet to exist", || async {
         let balances = p100.partner_balances().await.unwrap().value;
-        let eurt = balances.crypto_balances.into_iter().find(|b| b.name == Currency::Eurt)?;
+        let eurt = balances
+            .crypto_balances
+            .into_iter()
+            .find(|b| b.name == Currency::Eurt)?;
         eurt.wallet.filter(|w| w.starts_with("0x"))
     })
     .await;
