@@ -53,7 +53,13 @@ pub struct BalanceSheet {
     pub rates_at: UtcTime,
     /// Crypto currencies without a deposit wallet yet (the partner can create one).
     pub without_wallet: Vec<Currency>,
+    /// `false`: a user whose balances P100 has not opened yet; they open after Add User
+    /// Verification (REFERENCE §0 C2), which is normal, not an error.
+    pub opened: bool,
 }
+
+/// What every page that reads a user's balances says before they exist.
+pub const NOT_OPENED: &str = "This user has no balances yet: P100 opens them after Add User Verification (the identity document's data on the KYC panel).";
 
 impl BalanceSheet {
     pub fn line(&self, currency: &Currency) -> Option<&BalanceLine> {

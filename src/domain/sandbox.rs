@@ -41,6 +41,9 @@ pub struct Settings {
     pub timeout_ms: Option<u64>,
     #[serde(default)]
     pub lock_ttl_ms: Option<u64>,
+    /// Method B answers with a JSON `{url}` (`true`) or, as P100 does, an HTML page (`false`).
+    #[serde(default)]
+    pub kyc_redirect_json: Option<bool>,
 }
 
 /// A change P100 makes to its own record of a movement (`None`: left as it is).

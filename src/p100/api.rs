@@ -151,8 +151,23 @@ impl Client {
         };
         self.json(&CREATE_KYC_VERIFICATION, &[], &request).await
     }
+    /// Method B's link. P100 answers with an HTML page (REFERENCE §0 C1) or, perhaps, JSON; when
+    /// neither names the provider's page, the link is P100's redirect page itself.
     pub async fn kyc_redirect(&self, external_user_id: &str) -> Result<KycRedirect> {
-        self.plain(&KYC_REDIRECT, &[external_user_id]).await
+        let params = [external_user_id];
+        let reply = self
+            .call_reading(&KYC_REDIRECT, &params, &[], NO_BODY, |body| {
+                Ok(KycRedirect::target_in(body))
+            })
+            .await?;
+        let url = match reply.value {
+            Some(url) => url,
+            None => self.url_of(&KYC_REDIRECT, &params).to_string(),
+        };
+        Ok(Reply {
+            value: KycRedirect { url },
+            call: reply.call,
+        })
     }
     pub async fn kyc_status(&self, external_user_id: &str) -> Result<KycStatus> {
         self.plain(&KYC_STATUS, &[external_user_id]).await

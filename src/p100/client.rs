@@ -112,14 +112,32 @@ impl Client {
         query: &[(&str, &str)],
         body: Body<'_, B>,
     ) -> Result<Reply<T>, Failure> {
-        let started = Instant::now();
-        let request_id = uuid::Uuid::new_v4().to_string();
+        self.call_reading(endpoint, params, query, body, read_json).await
+    }
+
+    /// The address of `endpoint` at P100.
+    pub fn url_of(&self, endpoint: &Endpoint, params: &[&str]) -> Url {
         let mut url = self.base.clone();
         url.set_path(&format!(
             "{}{}",
             self.base.path().trim_end_matches('/'),
             endpoint.path(params)
         ));
+        url
+    }
+
+    /// Calls `endpoint` and reads its 2xx answer with `read` (for answers that are not JSON).
+    pub async fn call_reading<T, B: Serialize>(
+        &self,
+        endpoint: &Endpoint,
+        params: &[&str],
+        query: &[(&str, &str)],
+        body: Body<'_, B>,
+        read: fn(&[u8]) -> Result<T, String>,
+    ) -> Result<Reply<T>, Failure> {
+        let started = Instant::now();
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut url = self.url_of(endpoint, params);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -132,7 +150,7 @@ impl Client {
         let mut attempt = 0;
         let outcome = loop {
             attempt += 1;
-            let result = self.attempt::<T, B>(endpoint, &url, &request_id, &body).await;
+            let result = self.attempt::<T, B>(endpoint, &url, &request_id, &body, read).await;
             let retry_in = match &result {
                 Err((error, _)) if attempt < attempts_allowed && error.transient() => {
                     Some(self.backoff(attempt, error))
@@ -182,12 +200,13 @@ impl Client {
 
     /// One HTTP exchange. On failure, also the status and P100's request id if an answer came.
     #[allow(clippy::type_complexity)]
-    async fn attempt<T: DeserializeOwned, B: Serialize>(
+    async fn attempt<T, B: Serialize>(
         &self,
         endpoint: &Endpoint,
         url: &Url,
         request_id: &str,
         body: &Body<'_, B>,
+        read: fn(&[u8]) -> Result<T, String>,
     ) -> Result<(T, u16, Option<String>), (P100Error, Option<(u16, Option<String>)>)> {
         let mut key = HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| {
             (
@@ -225,19 +244,13 @@ impl Client {
         let answer = Some((status, upstream_id.clone()));
 
         if (200..300).contains(&status) {
-            // An empty 2xx body reads as JSON `null`, which suits `()` and `Option` answers.
-            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-                b"null"
-            } else {
-                &bytes
-            };
-            return serde_json::from_slice(text)
+            return read(&bytes)
                 .map(|value| (value, status, upstream_id))
-                .map_err(|err| {
+                .map_err(|detail| {
                     (
                         P100Error::Unexpected {
                             endpoint: endpoint.name,
-                            detail: err.to_string(),
+                            detail,
                         },
                         answer,
                     )
@@ -279,6 +292,16 @@ impl Client {
         let jitter = rand::random_range(0..=base.as_millis() as u64 / 2);
         base + Duration::from_millis(jitter)
     }
+}
+
+/// A JSON answer. An empty body reads as JSON `null`, which suits `()` and `Option` answers.
+fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(text).map_err(|err| err.to_string())
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -131,7 +131,7 @@ upstream_enum!(DocumentType { IdCard => "ID_CARD", Passport => "PASSPORT", Resid
 
 // ---- Balances -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Balances {
     pub fiat_balances: Vec<FiatBalance>,
@@ -139,6 +139,11 @@ pub struct Balances {
 }
 
 impl Balances {
+    /// No balance at all: a user's before Add User Verification (REFERENCE §0 C2).
+    pub fn is_empty(&self) -> bool {
+        self.fiat_balances.is_empty() && self.crypto_balances.is_empty()
+    }
+
     /// Every balance, fiat then crypto, as its currency and amount.
     pub fn amounts(&self) -> impl Iterator<Item = (&Currency, Amount)> {
         let fiat = self.fiat_balances.iter().map(|b| (&b.name, b.amount));
@@ -280,10 +285,13 @@ pub struct CreateWallet {
     pub network: Option<String>,
 }
 
+/// Create Wallet's answer (INFERRED). The address may come later, with the wallet created webhook,
+/// so it is optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Wallet {
     pub currency: Currency,
-    pub wallet: String,
+    #[serde(default)]
+    pub wallet: Option<String>,
 }
 
 // ---- Exchange -------------------------------------------------------------------------------
@@ -530,9 +538,82 @@ pub struct KycVerification {
     pub url: Option<String>,
 }
 
+/// The link to hand the user for a hosted verification: the provider's page when Method B's answer
+/// names it, else P100's redirect page itself (which sends the browser on).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KycRedirect {
     pub url: String,
+}
+
+impl KycRedirect {
+    /// Where Method B's answer sends the user, if it says (REFERENCE §0 C1: `200 text/html`, a page
+    /// that redirects "through embedded logic" to the provider, e.g. `ui.idenfy.com`). The page's
+    /// markup is not documented; the shapes read here are INFERRED, tried in this order:
+    /// a JSON `{ "url": ... }` (the first edition's reading); an HTML
+    /// `<meta http-equiv="refresh" content="0;url=...">`; a script's `location.href = "..."`,
+    /// `window.location = "..."`, `location.replace("...")` or `location.assign("...")`; the first
+    /// `https://` address on the provider's host, else in an `href`.
+    pub fn target_in(body: &[u8]) -> Option<String> {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            return value.get("url").and_then(|u| u.as_str()).and_then(web_address);
+        }
+        let text = String::from_utf8_lossy(body);
+        // ASCII lower-casing keeps every byte offset, so positions found in `lower` index `text`.
+        let lower = text.to_ascii_lowercase();
+        let quoted_after = |at: usize| {
+            let rest = text[at..].trim_start_matches([' ', '\t', '\n', '\r', '=', '(']);
+            let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
+            rest[1..].split(quote).next().and_then(web_address)
+        };
+        let meta = lower.match_indices("<meta").find_map(|(at, _)| {
+            let tag = &lower[at..at + lower[at..].find('>')?];
+            if !tag.contains("refresh") {
+                return None;
+            }
+            let start = at + tag.find("url=")? + 4;
+            let end = start + text[start..].find(['"', '\'', '>'])?;
+            web_address(text[start..end].trim())
+        });
+        let script = || {
+            [
+                "location.href",
+                "location.replace",
+                "location.assign",
+                "window.location",
+                "document.location",
+            ]
+            .into_iter()
+            .flat_map(|call| {
+                lower
+                    .match_indices(call)
+                    .map(|(at, m)| at + m.len())
+                    .collect::<Vec<_>>()
+            })
+            .find_map(quoted_after)
+        };
+        let link = || {
+            let addresses = || {
+                lower.match_indices("https://").filter_map(|(at, _)| {
+                    let end = at
+                        + text[at..]
+                            .find(['"', '\'', '<', '>', ' ', '\n', ')', '`'])
+                            .unwrap_or(text.len() - at);
+                    Some((at, web_address(&text[at..end])?))
+                })
+            };
+            let provider = addresses().find(|(_, url)| url.contains("idenfy.com"));
+            provider
+                .or_else(|| addresses().find(|(at, _)| lower[..*at].trim_end_matches(['"', '\'']).ends_with("href=")))
+                .map(|(_, url)| url)
+        };
+        meta.or_else(script).or_else(link)
+    }
+}
+
+/// `text` as a web address a user can open (HTML's `&amp;` undone), if it is one.
+fn web_address(text: &str) -> Option<String> {
+    let url = url::Url::parse(&text.trim().replace("&amp;", "&")).ok()?;
+    matches!(url.scheme(), "https" | "http").then(|| url.to_string())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -728,5 +809,37 @@ mod tests {
         assert_eq!(status, MovementStatus::Completed);
         let status: MovementStatus = serde_json::from_str(r#""ON_HOLD""#).unwrap();
         assert_eq!(status, MovementStatus::Unknown("ON_HOLD".into()));
+    }
+
+    #[test]
+    fn method_b_answers_give_the_link_to_hand_out() {
+        let read = |body: &str| KycRedirect::target_in(body.as_bytes());
+        let idenfy = "https://ui.idenfy.com/?authToken=abc&lang=en";
+        assert_eq!(
+            read(r#"{"url":"https://ui.idenfy.com/?authToken=abc&lang=en"}"#).as_deref(),
+            Some(idenfy)
+        );
+        assert_eq!(read(r#"{"id":"x"}"#), None);
+        let meta = r#"<html><head><META HTTP-EQUIV="refresh" content="0; URL=https://ui.idenfy.com/?authToken=abc&amp;lang=en"></head></html>"#;
+        assert_eq!(read(meta).as_deref(), Some(idenfy));
+        let script = r#"<html><script src="https://cdn.example.com/a.js"></script><script>window.location.href = 'https://ui.idenfy.com/?authToken=abc&lang=en';</script></html>"#;
+        assert_eq!(read(script).as_deref(), Some(idenfy));
+        let replace = r#"<script>location.replace("http://127.0.0.1:3000/sandbox/p100/hosted-kyc/u-1")</script>"#;
+        assert_eq!(
+            read(replace).as_deref(),
+            Some("http://127.0.0.1:3000/sandbox/p100/hosted-kyc/u-1")
+        );
+        let assigned = "<script>window.location = `https://ui.idenfy.com/?authToken=abc&lang=en`;</script>";
+        assert_eq!(read(assigned).as_deref(), Some(idenfy));
+        // No redirect that can be read: the provider's address anywhere, else a link.
+        let computed = r#"<script>var t = "https://ui.idenfy.com/?authToken=abc&lang=en"; go(t);</script>"#;
+        assert_eq!(read(computed).as_deref(), Some(idenfy));
+        let linked = r#"<link rel="stylesheet" href="/s.css"><script src="https://cdn.example.com/a.js"></script><a href="https://verify.example.com/s/1">Continue</a>"#;
+        assert_eq!(read(linked).as_deref(), Some("https://verify.example.com/s/1"));
+        assert_eq!(read("<html><script>go(token)</script></html>"), None);
+        assert_eq!(
+            read(r#"<meta http-equiv="refresh" content="0;url=javascript:alert(1)">"#),
+            None
+        );
     }
 }

@@ -29,6 +29,10 @@ pub enum Route {
     Order,
     /// Payment link, §0 C4 (INFERRED: `paymentLinkId`).
     PaymentLink,
+    /// A wallet Create Wallet asked for now has its address (path and body INFERRED:
+    /// `{ "currency", "network"?, "wallet", "externalUserId"? }`; `wallet` at the top level is
+    /// this event's own key: a crypto withdrawal's is `walletAddress`, a balance's `wallet` is nested).
+    WalletCreated,
 }
 
 /// The documented status values that tell apart bodies with the same keys (`externalUserId` and
@@ -39,7 +43,7 @@ const POA_STATUSES: &[&str] = &["WAITING", "APPROVED", "REJECTED", "QUESTIONED"]
 const IBAN_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED"];
 
 impl Route {
-    pub const ALL: [Route; 15] = [
+    pub const ALL: [Route; 16] = [
         Route::UserStatus,
         Route::UserBalanceGeneration,
         Route::KycFileAdded,
@@ -55,6 +59,7 @@ impl Route {
         Route::Transfer,
         Route::Order,
         Route::PaymentLink,
+        Route::WalletCreated,
     ];
 
     /// The path under the registered base, without a leading slash.
@@ -75,6 +80,7 @@ impl Route {
             Route::Transfer => "webhook/transfer",
             Route::Order => "webhook/order/status",
             Route::PaymentLink => "webhook/payment-link",
+            Route::WalletCreated => "webhook/wallet/created",
         }
     }
 
@@ -96,6 +102,7 @@ impl Route {
             Route::Transfer => "transfer",
             Route::Order => "order",
             Route::PaymentLink => "payment_link",
+            Route::WalletCreated => "wallet_created",
         }
     }
 
@@ -141,6 +148,8 @@ impl Route {
         } else if has("id") && has("error") && status == "FAILED" {
             // A failed SEPA transfer's body is minimal, centred on its error (WEBHOOKS.md §4.2).
             Route::SepaTransfer
+        } else if has("wallet") {
+            Route::WalletCreated
         } else if has("withdrawalId") || has("walletAddress") {
             Route::CryptoWithdrawal
         } else if has("iban") && status_in(IBAN_STATUSES) {
@@ -248,5 +257,11 @@ mod tests {
         assert_eq!(Route::from_payload(&failed), Some(Route::SepaTransfer));
         let iban = json!({ "externalUserId": "u-1", "iban": "LT12", "status": "APPROVED" });
         assert_eq!(Route::from_payload(&iban), Some(Route::IbanStatus));
+        let wallet = json!({ "currency": "ltc", "wallet": "tltc1qabc" });
+        assert_eq!(Route::from_payload(&wallet), Some(Route::WalletCreated));
+        let withdrawal = json!({ "withdrawalId": "w-1", "walletAddress": "0xabc", "status": "PENDING" });
+        assert_eq!(Route::from_payload(&withdrawal), Some(Route::CryptoWithdrawal));
+        let opened = json!({ "externalUserId": "u-1", "fiatBalances": [], "cryptoBalances": [{ "wallet": null }] });
+        assert_eq!(Route::from_payload(&opened), Some(Route::UserBalanceGeneration));
     }
 }

@@ -173,6 +173,7 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
             webhook(tx, Route::CryptoDeposit, &details).await?;
             result
         }
+        "wallet" => create_wallet(tx, &movement, &details).await?,
         "order" => {
             let result = step_order(tx, &movement, &mut details, outcome, next_step).await?;
             webhook(
@@ -210,6 +211,26 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
     movement.details = details.to_string();
     movement.updated_at = Timestamp::now();
     Ok(store::update_movement(tx, &movement).await?)
+}
+
+/// The address Create Wallet answered without, and the wallet created webhook that brings it.
+async fn create_wallet(
+    tx: &mut Tx,
+    movement: &MovementRow,
+    details: &Value,
+) -> Result<(String, Option<Timestamp>), Refusal> {
+    let currency = Currency::parse(details["currency"].as_str().unwrap_or_default());
+    if let Some(mut row) = store::balance(tx, &movement.owner, currency.code()).await? {
+        let wallet = row
+            .wallet
+            .clone()
+            .unwrap_or_else(|| ledger::wallet_address(&currency, &row.id));
+        row.wallet = Some(wallet.clone());
+        store::update_balance(tx, &row).await?;
+        let event = json!({ "currency": currency, "network": details["network"], "wallet": wallet });
+        webhook(tx, Route::WalletCreated, &event).await?;
+    }
+    Ok(("CREATED".to_owned(), None))
 }
 
 fn decimal(value: &Value) -> Result<Decimal, Refusal> {

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::clock::{self, Outcome};
 use super::store::{self, FaultRow};
 use super::{
-    HISTORY_SHAPE, KYC_NEXT, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS,
+    HISTORY_SHAPE, KYC_NEXT, KYC_REDIRECT_JSON, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS,
     WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS, WEBHOOK_ROUTES, WEBHOOK_TWICE,
 };
 pub use crate::domain::sandbox::{Amendment, DeliveryMode, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
@@ -125,8 +125,16 @@ pub async fn history_shape(sandbox: &Sandbox) -> Result<HistoryShape, sqlx::Erro
         .unwrap_or(HistoryShape::Plain))
 }
 
+/// Whether Method B answers with a JSON `{url}` instead of P100's HTML page.
+pub async fn redirect_as_json(sandbox: &Sandbox) -> Result<bool, sqlx::Error> {
+    Ok(store::setting(&sandbox.db, KYC_REDIRECT_JSON).await?.as_deref() == Some("true"))
+}
+
 pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<(), ControlError> {
     let mut tx = db::begin_write(&sandbox.db).await?;
+    if let Some(json) = settings.kyc_redirect_json {
+        store::set_setting(&mut tx, KYC_REDIRECT_JSON, &json.to_string()).await?;
+    }
     for (key, value) in [
         (SETTLE_MS, settings.settle_ms),
         (WEBHOOK_RETRY_BASE_MS, settings.webhook_retry_base_ms),

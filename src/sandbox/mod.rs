@@ -58,6 +58,8 @@ const WEBHOOK_HOLD: &str = "webhook_hold";
 const WEBHOOK_AGAIN_AFTER_S: &str = "webhook_again_after_s";
 /// How history entries are written (`HistoryShape`).
 const HISTORY_SHAPE: &str = "history_shape";
+/// `true`: Method B answers with a JSON `{url}` rather than P100's HTML page.
+const KYC_REDIRECT_JSON: &str = "kyc_redirect_json";
 /// When the demo world was seeded (present once it was).
 const SEEDED: &str = "seeded";
 

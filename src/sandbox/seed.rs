@@ -235,7 +235,11 @@ async fn seed_user(tx: &mut Tx, rng: &mut StdRng, i: usize, start: Timestamp) ->
         updated_at: created,
     };
     store::insert_user(tx, &user).await?;
-    ledger::open_balances(tx, &external_user_id).await?;
+    // Balances exist once Add User Verification was submitted (REFERENCE §0 C2): every user past
+    // activation has them, one still waiting for it has none.
+    if status != "WAITING_FOR_ACTIVATION" {
+        ledger::open_balances(tx, &external_user_id).await?;
+    }
     if verification == "VERIFIED" && status != "DELETED" {
         let eur = Decimal::new(rng.random_range(0..2_500_000), 2);
         set_amount(

@@ -3,18 +3,23 @@
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use rust_decimal::Decimal;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::domain::audit::Outcome;
-use crate::domain::balances::{BalanceLine, BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder};
+use crate::domain::balances::{BalanceLine, BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, NOT_OPENED};
 use crate::domain::money::{Amount, Currency, display, rate_text};
 use crate::domain::{AppError, FieldErrors};
 use crate::p100::api::HistoryQuery;
 use crate::p100::types::{Balances, CreateWallet, Transaction};
+use crate::p100::webhooks::Route;
+use crate::p100::{P100Error, PCode};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
-use crate::server::db::Timestamp;
+use crate::server::db::users::EventRecord;
+use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
+use crate::server::users::kyc::Applied;
+use crate::server::webhooks::Preview;
 
 /// Entries per page of the history table.
 pub const PAGE_SIZE: usize = 25;
@@ -30,19 +35,37 @@ pub async fn sheet(state: &AppState, holder: &Holder) -> Result<BalanceSheet, Ap
     Ok(to_sheet(holder, balances))
 }
 
-/// P100's balances of `holder`, after checking a user is one of ours.
+/// P100's balances of `holder`, after checking a user is one of ours. A user's are empty until Add
+/// User Verification (REFERENCE §0 C2): P100 may answer with empty lists or with P459 (user not
+/// verified), and both read as no balances.
 pub async fn live_balances(state: &AppState, holder: &Holder) -> Result<Balances, AppError> {
     let reply = match holder {
         Holder::Partner => state.p100.partner_balances().await?,
         Holder::User(id) => {
             super::users::find(&state.db, id).await?;
-            state.p100.user_balances(id).await?
+            match state.p100.user_balances(id).await {
+                Ok(reply) => reply,
+                Err(failure) if matches!(failure.error, P100Error::Refused { code: PCode::P459, .. }) => {
+                    return Ok(Balances::default());
+                }
+                Err(failure) => return Err(failure.into()),
+            }
         }
     };
     Ok(reply.value)
 }
 
+/// The balances money would move from or to: a user's must be open, else the form says why.
+pub async fn balances_to_move(state: &AppState, holder: &Holder) -> Result<Balances, AppError> {
+    let balances = live_balances(state, holder).await?;
+    if holder.user().is_some() && balances.is_empty() {
+        return Err(AppError::Refused(NOT_OPENED.to_owned()));
+    }
+    Ok(balances)
+}
+
 fn to_sheet(holder: &Holder, balances: Balances) -> BalanceSheet {
+    let opened = holder.user().is_none() || !balances.is_empty();
     let mut total = Decimal::ZERO;
     let mut line = |currency: Currency, amount: Amount, rate: Decimal, account, status| {
         let eur = (amount.get() * rate).round_dp(2);
@@ -78,6 +101,7 @@ fn to_sheet(holder: &Holder, balances: Balances) -> BalanceSheet {
         rates_at: Timestamp::now().into(),
         without_wallet,
         lines,
+        opened,
     }
 }
 
@@ -102,7 +126,114 @@ pub async fn create_wallet(state: &AppState, actor: &Actor, currency: &str) -> R
         .upstream(&reply.call)
         .change(None, Some(json!({ "wallet": reply.value.wallet })));
     audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await?;
-    sheet(state, &Holder::Partner).await
+    let mut sheet = sheet(state, &Holder::Partner).await?;
+    // P100 may answer before the wallet exists; the wallet created webhook brings the address.
+    if sheet.line(&currency).is_some_and(|l| l.account.is_none()) {
+        sheet.without_wallet.retain(|c| c != &currency);
+        sheet
+            .lines
+            .iter_mut()
+            .filter(|l| l.currency == currency)
+            .for_each(|l| l.status = Some(WALLET_BEING_CREATED.to_owned()));
+    }
+    Ok(sheet)
+}
+
+const WALLET_BEING_CREATED: &str = "wallet being created";
+
+/// What the User Balance Generation and wallet created webhooks change. Balances are read live
+/// from P100, so neither is copied: the first notes in the user's history that the balances
+/// opened (once), the second has nothing local to fill (the next read shows the address).
+pub async fn apply_webhook(state: &AppState, route: Route, payload: &Value) -> Result<Applied, String> {
+    match opened_user(state, route, payload).await? {
+        Err(ignored) => Ok(ignored),
+        Ok(None) => Ok(Applied::Done),
+        Ok(Some(user)) => {
+            let record = async {
+                let mut tx = db::begin_write(&state.db).await?;
+                if !db::users::has_event(&mut tx, &user, BALANCES_EVENT, "OPENED").await? {
+                    let event = EventRecord {
+                        kind: BALANCES_EVENT.into(),
+                        status: "OPENED".into(),
+                        detail: Some(opened_detail(payload)),
+                        source: "webhook".into(),
+                        at: Timestamp::now(),
+                    };
+                    db::users::add_event(&mut tx, &user, &event).await?;
+                }
+                tx.commit().await?;
+                Ok::<_, AppError>(())
+            };
+            record.await.map_err(|e| e.to_string())?;
+            Ok(Applied::Done)
+        }
+    }
+}
+
+/// What `apply_webhook` would change now.
+pub async fn preview_webhook(state: &AppState, route: Route, payload: &Value) -> Result<Preview, String> {
+    match opened_user(state, route, payload).await? {
+        Err(Applied::Ignored(reason)) => Ok(Preview::nothing(reason)),
+        Err(Applied::Done) | Ok(None) => Ok(Preview::nothing(
+            "balances and wallets are read live from P100, so the next read shows the new wallet",
+        )),
+        Ok(Some(user)) => {
+            let mut tx = db::begin_write(&state.db).await.map_err(|e| e.to_string())?;
+            let seen = db::users::has_event(&mut tx, &user, BALANCES_EVENT, "OPENED")
+                .await
+                .map_err(|e| e.to_string())?;
+            if seen {
+                return Ok(Preview::nothing(format!(
+                    "user {user}'s history already shows the balances opened"
+                )));
+            }
+            Ok(
+                Preview::new(format!("User {user}'s history notes that P100 opened the balances.")).change(
+                    &format!("user {user}"),
+                    "balances",
+                    "not opened",
+                    &opened_detail(payload),
+                ),
+            )
+        }
+    }
+}
+
+const BALANCES_EVENT: &str = "balances";
+
+/// The user whose balances opened (`Ok(Some)`), `Ok(None)` for a wallet event, or why the event is
+/// ignored.
+async fn opened_user(
+    state: &AppState,
+    route: Route,
+    payload: &Value,
+) -> Result<Result<Option<String>, Applied>, String> {
+    if route != Route::UserBalanceGeneration {
+        return Ok(Ok(None));
+    }
+    let Some(user) = payload.get("externalUserId").and_then(Value::as_str) else {
+        return Err("the event names no externalUserId".into());
+    };
+    match db::users::find(&state.db, user).await.map_err(|e| e.to_string())? {
+        Some(_) => Ok(Ok(Some(user.to_owned()))),
+        None => Ok(Err(Applied::Ignored(format!("user {user} is not in the registry")))),
+    }
+}
+
+/// The currencies the event opened, as the history shows them.
+fn opened_detail(payload: &Value) -> String {
+    let codes: Vec<String> = ["fiatBalances", "cryptoBalances"]
+        .iter()
+        .filter_map(|k| payload.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|b| b.get("name").and_then(Value::as_str))
+        .map(str::to_uppercase)
+        .collect();
+    if codes.is_empty() {
+        "opened".to_owned()
+    } else {
+        format!("opened: {}", codes.join(", "))
+    }
 }
 
 /// The filters, checked.

@@ -8,7 +8,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::audit::Outcome;
-use crate::domain::balances::Holder;
+use crate::domain::balances::{Holder, NOT_OPENED};
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::{Amount, Currency, display, parse_amount, rate_text};
 use crate::domain::movements::{Decision, Unclear};
@@ -97,7 +97,11 @@ async fn checked(state: &AppState, input: &ExchangeInput) -> Result<(Order, Amou
         super::balances::sheet(state, &order.holder),
         state.p100.exchange_rates()
     );
-    let available = sheet?.line(&order.from).map_or(Amount::ZERO, |l| l.amount);
+    let sheet = sheet?;
+    if !sheet.opened {
+        return Err(AppError::Refused(NOT_OPENED.to_owned()));
+    }
+    let available = sheet.line(&order.from).map_or(Amount::ZERO, |l| l.amount);
     if order.amount > available.get() {
         return Err(AppError::field(
             "amount",

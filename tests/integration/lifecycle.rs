@@ -7,9 +7,9 @@ use backoffice::domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, TestApp, fault, field_message, spawn_app, spawn_app_with};
+use crate::helpers::{Client, TestApp, eventually, fault, field_message, quick, spawn_app, spawn_app_with};
 
-/// Seeded sandbox users (see `sandbox::seed`): not verified, so every balance is zero...
+/// Seeded sandbox users (see `sandbox::seed`): not verified, so they have no balances yet...
 const UNFUNDED: [&str; 4] = ["demo-0011", "demo-0012", "demo-0021", "demo-0022"];
 /// ...and active with money on the account.
 const FUNDED: &str = "demo-0007";
@@ -43,6 +43,27 @@ async fn email_of(app: &TestApp, id: &str) -> String {
         .fetch_one(app.db())
         .await
         .unwrap()
+}
+
+/// Takes a seeded unverified user through hosted KYC and Add User Verification, which opens their
+/// balances (REFERENCE §0 C2), all at zero.
+async fn open_balances(app: &TestApp, id: &str) {
+    quick(app).await;
+    let agent = app.signed_in(Role::Onboarding).await;
+    let (status, body) = agent.call("users/start_hosted_kyc", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eventually("KYC to pass", || async {
+        let verified: String = sqlx::query_scalar("SELECT verification_status FROM users WHERE external_user_id = $1")
+            .bind(id)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+        (verified == "VERIFIED").then_some(())
+    })
+    .await;
+    let verify = json!({ "id": id, "kind": "PASSPORT", "number": "ZX1234567" });
+    let (status, body) = agent.call("users/add_verification", verify).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn request_delete(client: &Client, app: &TestApp, id: &str) -> (StatusCode, Value) {
@@ -384,6 +405,7 @@ async fn a_user_whose_money_is_moving_is_not_deleted_and_one_being_deleted_moves
     let maker = app.signed_in(Role::Compliance).await;
     let finance = app.signed_in(Role::Finance).await;
     let transfer = |user: &str| json!({ "input": { "Transfer": { "user": user, "direction": "to_user", "currency": "eur", "amount": "5", "note": "bonus" } } });
+    open_balances(&app, UNFUNDED[0]).await;
 
     // A transfer to the user whose outcome P100 left unclear: the user's money may be moving.
     fault(&app, "transfer.create", |f| {

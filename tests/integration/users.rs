@@ -402,3 +402,113 @@ async fn a_user_page_renders_completely_from_a_link() {
         );
     }
 }
+
+/// REFERENCE §0 C1 and C2: Method B answered as HTML or JSON gives staff a link and its QR code; a
+/// new user has no balances, and every page that reads them says so, until Add User Verification;
+/// then the User Balance Generation webhook arrives and the balances show.
+#[tokio::test]
+async fn balances_open_after_verification_and_method_b_gives_a_link_either_way() {
+    let app = spawn_app().await;
+    quick(&app).await;
+    let agent = app.signed_in(Role::Onboarding).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let compliance = app.signed_in(Role::Compliance).await;
+    let id = "bal-new";
+    let holder = json!({ "holder": { "User": id } });
+    create(&agent, id).await;
+
+    // No balances yet: the card says why, not an error; so does it when P100 answers P459.
+    let (status, sheet) = finance.call("balances/sheet", holder.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{sheet}");
+    assert_eq!(
+        (sheet["opened"].as_bool(), sheet["lines"].as_array().map(Vec::len)),
+        (Some(false), Some(0))
+    );
+    fault(&app, "user.balances", |f| {
+        f.http_status = Some(400);
+        f.p_code = Some("P459".into());
+    })
+    .await;
+    let (status, sheet) = finance.call("balances/sheet", holder.clone()).await;
+    assert_eq!(
+        (status, sheet["opened"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{sheet}"
+    );
+    // Exchanges and payouts from the user say so next to the form.
+    let exchange = json!({ "input": { "holder": { "User": id }, "from": "eur", "to": "btc", "amount": "10.00" } });
+    let (status, body) = finance.call("exchanges/quote", exchange).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["Refused"].as_str().unwrap().contains("Add User Verification"),
+        "{body}"
+    );
+
+    // Method B: the link and its QR code, from P100's HTML page and from a JSON answer alike.
+    let (status, started) = agent.call("users/start_hosted_kyc", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let (status, from_html) = agent.call("users/hosted_kyc_link", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK, "{from_html}");
+    assert!(
+        from_html["url"].as_str().unwrap().contains(&format!("hosted-kyc/{id}")),
+        "{from_html}"
+    );
+    assert!(from_html["qr_svg"].as_str().unwrap().contains("<svg"));
+    let json_answers = backoffice::sandbox::control::Settings {
+        kyc_redirect_json: Some(true),
+        ..Default::default()
+    };
+    backoffice::sandbox::control::apply_settings(sandbox(&app), &json_answers)
+        .await
+        .unwrap();
+    let (status, from_json) = agent.call("users/hosted_kyc_link", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK, "{from_json}");
+    assert_eq!(from_json["url"], from_html["url"]);
+    eventually("method B approved by webhook", || async {
+        (registry(&app, id).await.unwrap().1 == "verified").then_some(())
+    })
+    .await;
+
+    // Deletion of a user without balances is not blocked by them.
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE external_user_id = $1")
+        .bind(id)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    let delete = json!({ "id": id, "input": { "confirm_email": email, "note": "a duplicate account" } });
+    let (status, body) = compliance.call("users/request_delete", delete).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Add User Verification opens the balances; the webhook notes it in the user's history.
+    let verify = json!({ "id": id, "kind": "PASSPORT", "number": "ZX1234567" });
+    let (status, body) = agent.call("users/add_verification", verify).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eventually("balances opened by webhook", || async {
+        let (_, detail) = compliance.call("users/detail", json!({ "id": id })).await;
+        detail["events"]
+            .as_array()?
+            .iter()
+            .any(|e| e["kind"] == "balances" && e["status"] == "OPENED")
+            .then_some(())
+    })
+    .await;
+    let (status, sheet) = finance.call("balances/sheet", holder).await;
+    assert_eq!(status, StatusCode::OK, "{sheet}");
+    assert_eq!(sheet["opened"], true);
+    assert!(
+        sheet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["currency"] == "eur"),
+        "{sheet}"
+    );
+    let events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhook_events WHERE kind = 'user_balance_generation' AND subject = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(events, 1);
+}

@@ -13,7 +13,8 @@ use crate::app::components::form::{ActionError, BUTTON_SECONDARY, INPUT, currenc
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
 use crate::domain::balances::{
-    BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, TRANSACTION_KINDS, TRANSACTION_STATUSES, kind_label,
+    BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, NOT_OPENED, TRANSACTION_KINDS, TRANSACTION_STATUSES,
+    kind_label,
 };
 use crate::domain::staff::Me;
 use crate::domain::users::UserQuery;
@@ -137,6 +138,9 @@ fn BalancesCard(holder: Holder) -> impl IntoView {
             {move || match sheet.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                Some(Ok(sheet)) if !sheet.opened => view! {
+                    <p class="text-sm text-slate-600" data-testid="balances-not-opened">{NOT_OPENED}</p>
+                }.into_any(),
                 Some(Ok(sheet)) => view! { <BalanceTable sheet create=can_wallet.then_some(create)/> }.into_any(),
             }}
         </Card>

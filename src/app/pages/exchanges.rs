@@ -18,7 +18,7 @@ use crate::app::components::status::ExchangeBadge;
 use crate::app::components::{
     Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, load_in_browser, table,
 };
-use crate::domain::balances::Holder;
+use crate::domain::balances::{Holder, NOT_OPENED};
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
 use crate::domain::money::Currency;
 use crate::domain::movements::Unclear;
@@ -181,6 +181,7 @@ pub fn NewExchangePage() -> impl IntoView {
     let available = move || {
         let code = from.get();
         balances.with(|b| match b {
+            Some(Ok(sheet)) if !sheet.opened => NOT_OPENED.to_owned(),
             Some(Ok(sheet)) => sheet
                 .line(&Currency::parse(&code))
                 .map_or_else(|| "none".to_owned(), |l| l.shown.clone()),

@@ -8,22 +8,30 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use serde_json::json;
 
-use super::{Answer, Shared, begin, body, known, live_user, now_unix, ok};
+use super::{Answer, Shared, begin, body, known, live_user, new_movement, now_unix, ok};
 use crate::domain::money::{Amount, Currency};
 use crate::domain::sandbox::HistoryShape;
-use crate::kernel::db::Timestamp;
+use crate::kernel::db::{Timestamp, Tx};
 use crate::p100::error::PCode;
 use crate::p100::types::*;
 use crate::sandbox::store::{self, PARTNER};
-use crate::sandbox::{Refusal, Sandbox, control, ledger, market};
+use crate::sandbox::{Refusal, Sandbox, control, market};
 
 async fn balances_of(sandbox: &Sandbox, owner: &str) -> Result<Balances, Refusal> {
     let mut tx = begin(sandbox).await?;
     if owner != PARTNER {
         live_user(&mut tx, owner).await?;
     }
-    let rows = store::balances(&mut tx, owner).await?;
+    let balances = balances_in(&mut tx, owner).await?;
     tx.commit().await?;
+    Ok(balances)
+}
+
+/// `owner`'s balances as P100 reports them. A user has none before Add User Verification (REFERENCE
+/// §0 C2); the sandbox then answers with empty lists (P100 may answer P459 instead: a fault on
+/// `user.balances` produces that shape).
+pub(super) async fn balances_in(tx: &mut Tx, owner: &str) -> Result<Balances, Refusal> {
+    let rows = store::balances(tx, owner).await?;
     let now = now_unix();
     let mut balances = Balances {
         fiat_balances: vec![],
@@ -151,18 +159,20 @@ pub(super) async fn create_wallet(State(sandbox): Shared, bytes: Bytes) -> Answe
         return Err(Refusal::invalid("currency must be a crypto currency"));
     }
     let mut tx = begin(&sandbox).await?;
-    let mut row = store::balance(&mut tx, PARTNER, request.currency.code())
+    let row = store::balance(&mut tx, PARTNER, request.currency.code())
         .await?
         .ok_or_else(|| Refusal::code(PCode::P410, "invalid-currency", "Currency not found"))?;
-    let wallet = row
-        .wallet
-        .clone()
-        .unwrap_or_else(|| ledger::wallet_address(&request.currency, &row.id));
-    row.wallet = Some(wallet.clone());
-    store::update_balance(&mut tx, &row).await?;
+    // Like P100 may, it answers before the wallet exists: the clock makes the address and sends
+    // the wallet created webhook (`clock::create_wallet`).
+    if row.wallet.is_none() {
+        let id = format!("wallet:{}:{}", request.currency.code(), uuid::Uuid::new_v4());
+        let details = json!({ "currency": request.currency, "network": request.network });
+        let settle_at = Some(sandbox.settle_at().await);
+        new_movement(&mut tx, &id, "wallet", PARTNER, "PENDING", &details, settle_at).await?;
+    }
     tx.commit().await?;
     ok(Wallet {
         currency: request.currency,
-        wallet,
+        wallet: row.wallet,
     })
 }

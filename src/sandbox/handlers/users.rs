@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -14,7 +15,7 @@ use crate::kernel::db::{Timestamp, Tx};
 use crate::p100::error::PCode;
 use crate::p100::types::*;
 use crate::sandbox::store::{self, UserRow};
-use crate::sandbox::{MOUNT, Refusal, Sandbox, clock, ledger, seed};
+use crate::sandbox::{MOUNT, Refusal, Sandbox, clock, control, ledger, seed};
 
 fn validate_user(request: &CreateUserRequest) -> Result<(), Refusal> {
     let mut problems = Vec::new();
@@ -89,8 +90,8 @@ pub(super) async fn create_user(State(sandbox): Shared, bytes: Bytes) -> Answer 
         created_at: now,
         updated_at: now,
     };
+    // No balances yet: they open with Add User Verification (REFERENCE §0 C2).
     store::insert_user(&mut tx, &user).await?;
-    ledger::open_balances(&mut tx, &user.external_user_id).await?;
     tx.commit().await?;
     ok(UserCreated {
         user_id: user.user_id,
@@ -169,9 +170,16 @@ pub(super) async fn kyc_redirect(State(sandbox): Shared, Path(user): Path<String
     if user.attempt_status.is_none() {
         return Err(Refusal::code(PCode::P445, "kyc-not-found", "KYC not found"));
     }
-    ok(KycRedirect {
-        url: hosted_kyc_url(&sandbox, &user.external_user_id),
-    })
+    let url = hosted_kyc_url(&sandbox, &user.external_user_id);
+    if control::redirect_as_json(&sandbox).await? {
+        return ok(KycRedirect { url });
+    }
+    // As P100 answers (REFERENCE §0 C1): a page that sends the browser on by embedded logic.
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={url}\">\
+         <title>Redirecting to verification</title></head><body><script>window.location.replace(\"{url}\");</script></body></html>"
+    );
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
 }
 
 pub(super) async fn kyc_status(State(sandbox): Shared, Path(user): Path<String>) -> Answer {
@@ -203,17 +211,31 @@ pub(super) async fn add_verification(State(sandbox): Shared, bytes: Bytes) -> An
         user.status = "ACTIVE".into();
         user.updated_at = Timestamp::now();
         store::update_user(&mut tx, &user).await?;
-        let mut eur = store::balance(&mut tx, &user.external_user_id, "eur")
-            .await?
-            .ok_or_else(|| Refusal::internal("no EUR balance"))?;
-        eur.iban = Some(seed::iban_for(&user.external_user_id));
-        eur.status = "ACTIVE".into();
-        store::update_balance(&mut tx, &eur).await?;
         let event = json!({ "externalUserId": user.external_user_id, "status": "ACTIVE" });
         clock::webhook(&mut tx, clock::Route::UserStatus, &event).await?;
+        open_balances(&mut tx, &user.external_user_id).await?;
     }
     tx.commit().await?;
     ok(json!({}))
+}
+
+/// Add User Verification generates the user's balances (REFERENCE §0 C2), the EUR account with
+/// its IBAN, and P100 announces them with the User Balance Generation webhook (body INFERRED:
+/// `externalUserId` and the balances as Get User Balances gives them).
+async fn open_balances(tx: &mut Tx, external_user_id: &str) -> Result<(), Refusal> {
+    if store::balances(tx, external_user_id).await?.is_empty() {
+        ledger::open_balances(tx, external_user_id).await?;
+    }
+    let mut eur = store::balance(tx, external_user_id, "eur")
+        .await?
+        .ok_or_else(|| Refusal::internal("no EUR balance"))?;
+    eur.iban = Some(seed::iban_for(external_user_id));
+    eur.status = "ACTIVE".into();
+    store::update_balance(tx, &eur).await?;
+    let balances = super::balances::balances_in(tx, external_user_id).await?;
+    let mut event = serde_json::to_value(balances).map_err(Refusal::internal)?;
+    event["externalUserId"] = json!(external_user_id);
+    clock::webhook(tx, clock::Route::UserBalanceGeneration, &event).await
 }
 
 pub(super) async fn poa_file(

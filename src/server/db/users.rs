@@ -426,6 +426,18 @@ pub async fn add_event(tx: &mut Tx, external_user_id: &str, event: &EventRecord)
     .map(|_| ())
 }
 
+/// Whether the user's history already has an event of `kind` with `status`.
+pub async fn has_event(tx: &mut Tx, external_user_id: &str, kind: &str, status: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM user_events WHERE external_user_id = $1 AND kind = $2 AND status = $3 LIMIT 1")
+            .bind(external_user_id)
+            .bind(kind)
+            .bind(status)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(found.is_some())
+}
+
 pub async fn events(db: &Db, external_user_id: &str) -> Result<Vec<EventRecord>, sqlx::Error> {
     sqlx::query_as(
         "SELECT kind, status, detail, source, at FROM user_events WHERE external_user_id = $1 ORDER BY at, id",

@@ -294,7 +294,7 @@ async fn sepa(state: &AppState, input: &SepaInput) -> Result<Plan, AppError> {
     // Fields first: a typo is reported without asking P100 anything.
     let order = order.map_err(AppError::Invalid)?;
     let fee = sepa_fee(order.amount);
-    let balances = crate::server::balances::live_balances(state, &input.holder).await?;
+    let balances = crate::server::balances::balances_to_move(state, &input.holder).await?;
     let have = available(&balances, &Currency::Eur);
     covered(have, order.amount + fee, &Currency::Eur)?;
     Ok(order.plan(&input.holder, user, fee, have))
@@ -492,7 +492,7 @@ async fn crypto(state: &AppState, input: &CryptoInput) -> Result<Plan, AppError>
     let user = payer_user(state, &input.holder).await?;
     let mut order = order.map_err(AppError::Invalid)?;
     // The network and its limits come from the holder's live balances.
-    let balances = crate::server::balances::live_balances(state, &input.holder).await?;
+    let balances = crate::server::balances::balances_to_move(state, &input.holder).await?;
     let limits = order.limits(&balances)?;
     let fees = (limits.fee_withdrawal.0.get(), order.network_fee(state).await?);
     let have = available(&balances, &order.currency);
@@ -615,8 +615,11 @@ async fn transfer(state: &AppState, input: &TransferInput) -> Result<Plan, AppEr
             return Err(AppError::Invalid(errors));
         }
     };
-    let (payer, _) = order.parties(&user);
-    let balances = crate::server::balances::live_balances(state, &payer).await?;
+    let (payer, payee) = order.parties(&user);
+    let balances = crate::server::balances::balances_to_move(state, &payer).await?;
+    if payee.user().is_some() {
+        crate::server::balances::balances_to_move(state, &payee).await?;
+    }
     let have = available(&balances, &order.currency);
     covered(have, order.amount, &order.currency)?;
     Ok(order.plan(user, have))

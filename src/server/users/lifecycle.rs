@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{find, live_user, set_status};
 use crate::domain::approvals::{ApprovalAction, ApprovalView};
 use crate::domain::audit::Outcome;
+use crate::domain::balances::Holder;
 use crate::domain::money::display;
 use crate::domain::users::{
     AccountState, BULK_MAX, BulkOutcome, DeleteInput, KycState, SuspendInput, SuspendReason, mask_email,
@@ -182,9 +183,11 @@ pub async fn bulk_suspend(
     Ok(outcomes)
 }
 
-/// The user's non-zero balances as P100 reports them now, in words ("12.50 EUR").
+/// The user's non-zero balances as P100 reports them now, in words ("12.50 EUR"). A user whose
+/// balances are not open yet holds nothing.
 async fn held_funds(state: &AppState, external_user_id: &str) -> Result<Vec<String>, AppError> {
-    let balances = state.p100.user_balances(external_user_id).await?.value;
+    let holder = Holder::User(external_user_id.to_owned());
+    let balances = crate::server::balances::live_balances(state, &holder).await?;
     let fiat = balances.fiat_balances.into_iter().map(|b| (b.amount, b.name));
     let crypto = balances.crypto_balances.into_iter().map(|b| (b.amount, b.name));
     Ok(fiat

@@ -273,6 +273,9 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
         Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus)) => {
             super::users::kyc::preview_webhook(&state.db, route, &payload).await
         }
+        Some(route @ (Route::UserBalanceGeneration | Route::WalletCreated)) => {
+            super::balances::preview_webhook(state, route, &payload).await
+        }
         Some(Route::Exchange) => words(money::preview_webhook::<ExchangeRecord>(state, &payload).await),
         Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
             words(money::preview_webhook::<MovementRecord>(state, &payload).await)
@@ -290,6 +293,9 @@ async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
     match Route::of_kind(&event.kind) {
         Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus)) => {
             super::users::kyc::apply_webhook(&state.db, route, &payload).await
+        }
+        Some(route @ (Route::UserBalanceGeneration | Route::WalletCreated)) => {
+            super::balances::apply_webhook(state, route, &payload).await
         }
         Some(Route::Exchange) => words(money::apply_webhook::<ExchangeRecord>(state, &payload).await),
         Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {

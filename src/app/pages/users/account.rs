@@ -192,6 +192,7 @@ fn DeleteForm(id: String, done: Callback<()>) -> impl IntoView {
             })
         })
     };
+    let opened = move || money.with(|r| !matches!(r, Some(Ok(sheet)) if !sheet.opened));
     view! {
         <form class=FORM on:submit=submit novalidate data-testid="delete-form">
             <p class="mb-2 text-sm text-slate-700">"Deleting is irreversible. The user disappears from P100; here the record, its history and the audit trail stay and the personal data is erased. A second member must approve."</p>
@@ -199,6 +200,9 @@ fn DeleteForm(id: String, done: Callback<()>) -> impl IntoView {
                 {move || match held() {
                     None => view! { <Loading/> }.into_any(),
                     Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                    Some(Ok(_)) if !opened() => view! {
+                        <p class="text-emerald-700">"No balances yet (P100 opens them after verification), so nothing is held."</p>
+                    }.into_any(),
                     Some(Ok(held)) if held.is_empty() => view! {
                         <p class="text-emerald-700">"Every balance is zero (live from P100)."</p>
                     }.into_any(),
