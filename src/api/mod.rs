@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod balances;
+pub mod deposits;
 pub mod exchanges;
 pub mod movements;
 pub mod reconciliation;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
-use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview};
+use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview, SepaDepositInput};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -39,6 +39,10 @@ mod ssr {
             Err(ControlError::NoMovement(id)) => (
                 event.outcome(Outcome::Failure).reason("no such movement"),
                 Err(AppError::field("id", format!("No movement with id {id}."))),
+            ),
+            Err(ControlError::Field(field, message)) => (
+                event.outcome(Outcome::Failure).reason(message.clone()),
+                Err(AppError::field(field, message)),
             ),
             Err(ControlError::Database(err)) => return Err(err.into()),
         };
@@ -121,5 +125,16 @@ pub async fn force_sandbox_movement(id: String, complete: bool) -> Result<String
     };
     let event = Event::new(action, crate::domain::audit::Outcome::Success).target("movement", id.clone());
     let result = crate::sandbox::control::force(&sandbox, &id, complete).await;
+    ssr::audited(&request, &actor, event, result).await
+}
+
+/// A SEPA deposit arrives at P100 for the partner or a user; returns P100's deposit id.
+#[server(endpoint = "sandbox/sepa_deposit", input = leptos::server_fn::codec::Json)]
+pub async fn make_sandbox_sepa_deposit(input: SepaDepositInput) -> Result<String, AppError> {
+    use crate::server::audit::Event;
+    let (request, actor, sandbox) = ssr::controls().await?;
+    let event = Event::new("sandbox.sepa_deposit", crate::domain::audit::Outcome::Success)
+        .change(None, serde_json::to_value(&input).ok());
+    let result = crate::sandbox::control::sepa_deposit(&sandbox, &input).await;
     ssr::audited(&request, &actor, event, result).await
 }

@@ -12,6 +12,7 @@ pub enum Area {
     Users,
     KycQueue,
     Payouts,
+    Deposits,
     Exchanges,
     Balances,
     Approvals,
@@ -24,10 +25,11 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 12] = [
+    pub const ALL: [Area; 13] = [
         Area::Users,
         Area::KycQueue,
         Area::Payouts,
+        Area::Deposits,
         Area::Exchanges,
         Area::Balances,
         Area::Approvals,
@@ -44,6 +46,7 @@ impl Area {
             Area::Users => "/users",
             Area::KycQueue => "/kyc",
             Area::Payouts => "/payouts",
+            Area::Deposits => "/deposits",
             Area::Exchanges => "/exchanges",
             Area::Balances => "/balances",
             Area::Approvals => "/approvals",
@@ -61,6 +64,7 @@ impl Area {
             Area::Users => "Users",
             Area::KycQueue => "KYC queue",
             Area::Payouts => "Payouts",
+            Area::Deposits => "Deposits",
             Area::Exchanges => "Exchanges",
             Area::Balances => "Balances",
             Area::Approvals => "Approvals",
@@ -78,7 +82,7 @@ impl Area {
         match self {
             Area::Users => Permission::UsersRead,
             Area::KycQueue => Permission::KycReview,
-            Area::Payouts | Area::Exchanges | Area::Balances => Permission::BalancesRead,
+            Area::Payouts | Area::Deposits | Area::Exchanges | Area::Balances => Permission::BalancesRead,
             Area::Approvals => Permission::ApprovalsDecide,
             Area::Reconciliation => Permission::ReconciliationManage,
             Area::Webhooks => Permission::WebhooksRead,
@@ -94,6 +98,7 @@ impl Area {
             Area::Users => "Find any user, onboard new ones, run KYC and manage their accounts.",
             Area::KycQueue => "Every verification that is not final, oldest first, with its SLA.",
             Area::Payouts => "SEPA payouts, crypto withdrawals and partner-user transfers.",
+            Area::Deposits => "SEPA and crypto deposits for the partner and its users.",
             Area::Exchanges => "Quote, lock and finalize currency exchanges.",
             Area::Balances => "Partner and user balances with their transaction history.",
             Area::Approvals => "Four-eyes decisions on deletions and large payouts.",

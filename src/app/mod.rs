@@ -14,6 +14,7 @@ use areas::Area;
 use layout::{AreaRoute, Layout};
 use pages::approvals::{ApprovalPage, ApprovalsPage};
 use pages::balances::{BalancesPage, UserBalancesPage};
+use pages::deposits::DepositsPage;
 use pages::exchanges::{ExchangePage, ExchangesPage, NewExchangePage};
 use pages::payouts::{PayoutsPage, detail::MovementPage, new::NewMovementPage, travel_rule::TravelRulePage};
 use pages::reconciliation::ReconciliationPage;
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("payouts/new") view={Lazy::<NewMovementRoute>::new()}/>
                         <Route path=path!("payouts/travel-rule") view={Lazy::<TravelRuleRoute>::new()}/>
                         <Route path=path!("payouts/:id") view={Lazy::<MovementRoute>::new()}/>
+                        <Route path=path!("deposits") view={Lazy::<DepositsRoute>::new()}/>
                         <Route path=path!("exchanges") view={Lazy::<ExchangesRoute>::new()}/>
                         <Route path=path!("exchanges/new") view={Lazy::<NewExchangeRoute>::new()}/>
                         <Route path=path!("exchanges/:id") view={Lazy::<ExchangeRoute>::new()}/>
@@ -142,4 +144,5 @@ lazy_page!(PayoutsRoute, Area::Payouts, PayoutsPage);
 lazy_page!(NewMovementRoute, Area::Payouts, NewMovementPage);
 lazy_page!(TravelRuleRoute, Area::Payouts, TravelRulePage);
 lazy_page!(MovementRoute, Area::Payouts, MovementPage);
+lazy_page!(DepositsRoute, Area::Deposits, DepositsPage);
 lazy_page!(SettingsRoute, Area::Settings, SettingsPage);

@@ -72,6 +72,7 @@ pub mod approvals;
 pub mod audit;
 pub mod balances;
 pub mod contact;
+pub mod deposits;
 #[cfg(feature = "ssr")]
 pub mod destinations;
 pub mod error;

@@ -54,6 +54,14 @@ pub struct Amendment {
     pub status: Option<String>,
 }
 
+/// "A SEPA deposit of `amount` EUR arrives for `holder`" (a user's id, or `partner` / empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SepaDepositInput {
+    pub holder: String,
+    pub amount: String,
+}
+
 /// What the Sandbox page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

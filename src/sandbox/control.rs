@@ -14,15 +14,19 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::clock::{self, Outcome};
-use super::store::{self, FaultRow};
+use super::store::{self, FaultRow, PARTNER};
 use super::{
     HISTORY_SHAPE, KYC_NEXT, KYC_REDIRECT_JSON, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS,
-    WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS, WEBHOOK_ROUTES, WEBHOOK_TWICE,
+    WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS, WEBHOOK_ROUTES, WEBHOOK_TWICE, ledger, seed,
 };
-pub use crate::domain::sandbox::{Amendment, DeliveryMode, Fault, HistoryShape, Overview, Settings, WebhookDelivery};
+use crate::domain::money::{Currency, parse_amount};
+pub use crate::domain::sandbox::{
+    Amendment, DeliveryMode, Fault, HistoryShape, Overview, SepaDepositInput, Settings, WebhookDelivery,
+};
 use crate::kernel::db::{self, Timestamp};
 use crate::p100::endpoints;
 use crate::p100::error::PCode;
+use crate::p100::types::Num;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -30,6 +34,9 @@ pub enum ControlError {
     Invalid(String),
     #[error("no movement with id {0}")]
     NoMovement(String),
+    /// A value of the control's form that cannot be used, and why (shown next to that field).
+    #[error("{1}")]
+    Field(&'static str, String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -224,6 +231,74 @@ pub async fn force(sandbox: &Sandbox, id: &str, complete: bool) -> Result<String
     Ok(after.status)
 }
 
+/// Who pays the partner in a simulated SEPA deposit.
+const PARTNER_PAYER: &str = "Sandbox Payer GmbH";
+
+/// A SEPA deposit of `input.amount` EUR arrives for the partner or a user: their EUR balance is
+/// credited (a `sepa_deposit` line in their history), P100 keeps the deposit, and the SEPA Deposit
+/// webhook follows (REFERENCE.md §0 C5; body INFERRED), for a user after the IBAN Status webhook
+/// that approves the payer (WEBHOOKS.md §4.2: the payer is the user, by name). Returns P100's id.
+pub async fn sepa_deposit(sandbox: &Sandbox, input: &SepaDepositInput) -> Result<String, ControlError> {
+    let amount = parse_amount(&input.amount, &Currency::Eur).map_err(|m| ControlError::Field("amount", m))?;
+    let holder = input.holder.trim();
+    let mut tx = db::begin_write(&sandbox.db).await?;
+    let (owner, user, payer, payer_iban) = if holder.is_empty() || holder == PARTNER {
+        (
+            PARTNER.to_owned(),
+            None,
+            PARTNER_PAYER.to_owned(),
+            seed::iban_for("sandbox-payer"),
+        )
+    } else {
+        let user = store::user(&mut tx, holder)
+            .await?
+            .ok_or_else(|| ControlError::Field("holder", format!("P100 has no user {holder}.")))?;
+        let profile: serde_json::Value = serde_json::from_str(&user.profile).unwrap_or_default();
+        let name = ["firstName", "lastName"]
+            .map(|k| profile[k].as_str().unwrap_or_default())
+            .join(" ");
+        let iban = seed::iban_for(&format!("{holder}-own"));
+        (holder.to_owned(), Some(user.external_user_id), name, iban)
+    };
+    let account = store::balance(&mut tx, &owner, Currency::Eur.code()).await?;
+    if account.is_none_or(|a| a.iban.is_none()) {
+        return Err(ControlError::Field(
+            "holder",
+            format!("{holder} has no active EUR account (IBAN) to receive a SEPA deposit."),
+        ));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = Timestamp::now();
+    ledger::adjust(&mut tx, &owner, &Currency::Eur, amount.get(), "sepa_deposit", &id).await?;
+    // The amount as a JSON number, as P100 writes amounts in its webhooks' examples.
+    let mut event = json!({
+        "sepaDepositId": id, "amount": Num(amount), "currency": "eur", "senderIban": payer_iban,
+        "senderName": payer, "status": "SUCCESSFUL", "createdAt": now.to_text(),
+    });
+    if let Some(user) = &user {
+        event["externalUserId"] = json!(user);
+        let check = json!({
+            "externalUserId": user, "iban": payer_iban, "amount": Num(amount), "currency": "eur",
+            "status": "APPROVED", "createdAt": now.to_text(),
+        });
+        clock::webhook(&mut tx, clock::Route::IbanStatus, &check).await?;
+    }
+    let row = store::MovementRow {
+        id: id.clone(),
+        kind: "sepa_deposit".into(),
+        owner,
+        status: "SUCCESSFUL".into(),
+        details: event.to_string(),
+        settle_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert_movement(&mut tx, &row).await?;
+    clock::webhook(&mut tx, clock::Route::SepaDeposit, &event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
     let faults = store::faults(&sandbox.db)
         .await?
@@ -279,6 +354,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .route("/movements/{id}/amend", post(http_amend))
         .route("/movements/{id}", delete(http_forget))
         .route("/lose-webhooks", post(http_lose_webhooks))
+        .route("/sepa-deposits", post(http_sepa_deposit))
         .route("/state", get(http_overview))
         .layer(middleware::from_fn_with_state(sandbox.clone(), require_key))
         .with_state(sandbox);
@@ -300,7 +376,7 @@ async fn require_key(State(sandbox): State<Arc<Sandbox>>, request: Request, next
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         let status = match self {
-            ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ControlError::Invalid(_) | ControlError::Field(..) => StatusCode::BAD_REQUEST,
             ControlError::NoMovement(_) => StatusCode::NOT_FOUND,
             ControlError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -377,4 +453,13 @@ async fn http_lose_webhooks(State(sandbox): Shared, Json(lose): Json<Count>) -> 
 
 async fn http_overview(State(sandbox): Shared) -> Result<Json<Overview>, ControlError> {
     overview(&sandbox).await.map(Json)
+}
+
+async fn http_sepa_deposit(
+    State(sandbox): Shared,
+    Json(input): Json<SepaDepositInput>,
+) -> Result<Json<serde_json::Value>, ControlError> {
+    sepa_deposit(&sandbox, &input)
+        .await
+        .map(|id| Json(json!({ "sepaDepositId": id })))
 }

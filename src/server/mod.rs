@@ -9,6 +9,7 @@ pub mod balances;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod deposits;
 pub mod error;
 pub mod exchanges;
 pub mod http;

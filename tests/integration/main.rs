@@ -7,6 +7,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod contract;
+mod deposits;
 mod fault_matrix;
 mod http;
 mod instances;

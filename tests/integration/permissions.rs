@@ -72,6 +72,11 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             Some(&[SandboxControl]),
             json!({ "id": "no-such-movement", "complete": true }),
         ),
+        (
+            "sandbox/sepa_deposit",
+            Some(&[SandboxControl]),
+            json!({ "input": { "holder": "partner", "amount": "not-an-amount" } }),
+        ),
         ("users/search", Some(&[UsersRead]), json!({ "query": { "q": "anna" } })),
         ("users/detail", Some(&[UsersRead]), json!({ "id": USER })),
         ("users/reveal", Some(&[UsersRead, PiiView]), json!({ "id": USER })),
@@ -196,6 +201,8 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<&'static [Permission]>, 
             json!({ "id": "no-such-movement" }),
         ),
         ("payouts/list", Some(&[BalancesRead]), json!({ "filter": {} })),
+        ("deposits/list", Some(&[BalancesRead]), json!({ "filter": {} })),
+        ("deposits/of_user", Some(&[BalancesRead]), json!({ "id": USER })),
         (
             "payouts/resolve",
             Some(&[BalancesRead, PayoutsResolve]),
@@ -262,6 +269,10 @@ const ROUTES: &[(&str, &[Permission])] = &[
     (
         "/exports/reconciliation.csv",
         &[Permission::ReconciliationManage, Permission::ExportsCreate],
+    ),
+    (
+        "/exports/deposits.csv",
+        &[Permission::BalancesRead, Permission::ExportsCreate],
     ),
 ];
 

@@ -351,7 +351,7 @@ async fn the_report_and_the_queue_export_as_csv() {
     );
 }
 
-async fn post_webhook(app: &TestApp, route: &str, body: &Value, token: Option<&str>) -> StatusCode {
+pub async fn post_webhook(app: &TestApp, route: &str, body: &Value, token: Option<&str>) -> StatusCode {
     let mut request = reqwest::Client::new()
         .post(app.url(&format!("/webhooks/p100/{route}")))
         .json(body);

@@ -1,6 +1,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod balances;
+pub mod deposits;
 pub mod errors;
 pub mod exchanges;
 pub mod home;

@@ -4,15 +4,15 @@
 use leptos::prelude::*;
 
 use crate::api::sandbox::{
-    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, SetSandboxDelivery, SetSandboxHistoryShape,
-    SetSandboxKycNext, sandbox_overview,
+    ArmSandboxFault, ClearSandboxFaults, ForceSandboxMovement, MakeSandboxSepaDeposit, SetSandboxDelivery,
+    SetSandboxHistoryShape, SetSandboxKycNext, sandbox_overview,
 };
 use crate::app::components::form::{
     BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, TextField, field_error, general_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
-use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview};
+use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview, SepaDepositInput};
 
 const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
 const CARD: &str = "rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
@@ -25,6 +25,7 @@ pub fn SandboxPage() -> impl IntoView {
     let force = ServerAction::<ForceSandboxMovement>::new();
     let shape = ServerAction::<SetSandboxHistoryShape>::new();
     let delivery = ServerAction::<SetSandboxDelivery>::new();
+    let deposit = ServerAction::<MakeSandboxSepaDeposit>::new();
     let overview = Resource::new(
         move || {
             (
@@ -34,6 +35,7 @@ pub fn SandboxPage() -> impl IntoView {
                 force.version().get(),
                 shape.version().get(),
                 delivery.version().get(),
+                deposit.version().get(),
             )
         },
         |_| sandbox_overview(),
@@ -50,6 +52,7 @@ pub fn SandboxPage() -> impl IntoView {
                             <div class="space-y-4">
                                 <KycOutcome kyc current=data.kyc_next.clone()/>
                                 <MovementControl force/>
+                                <SepaDepositControl deposit/>
                                 <HistoryShapeControl shape current=data.history_shape/>
                                 <DeliveryControl delivery to_routes=data.webhooks_to_routes/>
                             </div>
@@ -226,6 +229,36 @@ fn MovementControl(force: ServerAction<ForceSandboxMovement>) -> impl IntoView {
                 <button class=BUTTON_DANGER on:click=move |_| { force.dispatch(ForceSandboxMovement { id: id.get(), complete: false }); }>"Fail now"</button>
             </div>
         </div>
+    }
+}
+
+#[component]
+fn SepaDepositControl(deposit: ServerAction<MakeSandboxSepaDeposit>) -> impl IntoView {
+    let holder = RwSignal::new("partner".to_owned());
+    let amount = RwSignal::new(String::new());
+    let result = deposit.value();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = SepaDepositInput {
+            holder: holder.get(),
+            amount: amount.get(),
+        };
+        deposit.dispatch(MakeSandboxSepaDeposit { input });
+    };
+    view! {
+        <form class=CARD on:submit=submit novalidate data-testid="sepa-deposit-control">
+            <h2 class="mb-1 font-medium">"A SEPA deposit arrives"</h2>
+            <p class="mb-3 text-slate-600">"P100 credits the holder's EUR balance and sends the SEPA Deposit webhook (for a user, after an IBAN status approving the payer)."</p>
+            <div class="grid grid-cols-2 gap-x-3">
+                <TextField label="Amount (EUR)" name="amount" value=amount error=field_error(result, "amount") placeholder="250.00"/>
+                <TextField label="For holder (user id or partner)" name="holder" value=holder error=field_error(result, "holder")/>
+            </div>
+            {move || general_error(result).get().map(|error| view! { <ErrorNotice error/> })}
+            {move || result.get().and_then(Result::ok).map(|id| view! {
+                <div data-testid="sepa-deposit-done"><SuccessNotice message=format!("Deposit {id} arrived.")/></div>
+            })}
+            <button type="submit" class=BUTTON_PRIMARY disabled=move || deposit.pending().get()>"Send deposit"</button>
+        </form>
     }
 }
 

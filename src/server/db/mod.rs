@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod deposits;
 pub mod exchanges;
 pub mod leases;
 pub mod movements;

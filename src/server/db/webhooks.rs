@@ -234,14 +234,3 @@ pub async fn last_received(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
         .fetch_one(db)
         .await
 }
-
-/// The newest authenticated deliveries of one kind.
-pub async fn of_kind(db: &Db, kind: &str, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        &format!("SELECT {COLUMNS} FROM webhook_events WHERE kind = $1 AND authenticated ORDER BY received_at DESC, id DESC LIMIT $2"),
-    )
-    .bind(kind)
-    .bind(limit)
-    .fetch_all(db)
-    .await
-}

@@ -13,12 +13,14 @@ use tower_sessions::Session;
 
 use crate::domain::audit::{AuditFilter, Outcome};
 use crate::domain::balances::{HistoryFilter, Holder};
+use crate::domain::deposits::DepositFilter;
 use crate::domain::reconciliation::{ReportFilter, Verdict};
 use crate::domain::{AppError, Permission};
 use crate::server::audit::{self, Event};
 use crate::server::auth::{Actor, authorize};
 use crate::server::balances::{self, HistoryCriteria};
 use crate::server::db::{self, Timestamp};
+use crate::server::deposits;
 use crate::server::reconciliation;
 use crate::server::state::AppState;
 
@@ -160,6 +162,49 @@ pub async fn transactions_csv(
         .user()
         .map_or_else(|| "partner".to_owned(), |id| format!("user-{id}"));
     csv_download(&format!("transactions-{name}"), &balances::CSV_COLUMNS, rows)
+}
+
+/// The deposits matching the Deposits page's filters, newest first, streamed in batches.
+pub async fn deposits_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<HashMap<String, String>>,
+    request: Parts,
+) -> Response {
+    let required = [Permission::BalancesRead, Permission::ExportsCreate];
+    let actor = match authorize_download(&state, &session, &request, &required).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let filter = DepositFilter::from_pairs(|k| params.get(k).map(String::as_str));
+    let criteria = match deposits::criteria(&filter) {
+        Ok(criteria) => criteria,
+        Err(err) => return error_response(err),
+    };
+    let event = Event::new("deposits.export", Outcome::Success).reason(format!(
+        "filters: {}",
+        serde_json::to_string(&filter).unwrap_or_default()
+    ));
+    if let Err(err) = audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await {
+        return error_response(err.into());
+    }
+    let batches = stream::try_unfold(Some(None), move |cursor: Option<Option<(Timestamp, String)>>| {
+        let (db, criteria) = (state.db.clone(), criteria.clone());
+        async move {
+            let Some(before) = cursor else {
+                return Ok(None);
+            };
+            let rows = db::deposits::page(&db, &criteria, before, deposits::EXPORT_BATCH).await?;
+            let next = (rows.len() as i64 == deposits::EXPORT_BATCH)
+                .then(|| rows.last().map(|r| (r.received_at, r.id.clone())));
+            let out: Vec<u8> = rows
+                .into_iter()
+                .flat_map(|r| csv_line(deposits::csv_cells(r)))
+                .collect();
+            Ok::<_, sqlx::Error>(Some((Bytes::from(out), next)))
+        }
+    });
+    csv_download("deposits", &deposits::CSV_COLUMNS, batches)
 }
 
 /// The reconciliation report as the page's filters show it (with `view=mismatch`: the queue).

@@ -68,6 +68,7 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
         .route("/exports/audit.csv", get(exports::audit_csv))
         .route("/exports/transactions.csv", get(exports::transactions_csv))
         .route("/exports/reconciliation.csv", get(exports::reconciliation_csv))
+        .route("/exports/deposits.csv", get(exports::deposits_csv))
         .route(
             &format!("{}/webhook/health", webhooks::BASE_PATH),
             get(webhooks::health).post(webhooks::health),

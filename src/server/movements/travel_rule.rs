@@ -1,9 +1,8 @@
 //! Crypto deposits P100 holds in `WAITING_FOR_TR_DATA` until the partner sends the sender's travel
-//! rule data. P100 has no list of deposits: the crypto deposit webhooks are the index.
+//! rule data. P100 has no list of deposits: the deposits index (`server::deposits`, kept by the
+//! crypto deposit webhooks) is where they are found.
 
-use std::collections::BTreeMap;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::plan::choice;
 use crate::domain::audit::Outcome;
@@ -12,52 +11,23 @@ use crate::domain::{AppError, FieldErrors, required_text};
 use crate::p100::types::{ReceiverType, TravelRuleUpdate, WalletType};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
-use crate::server::db;
+use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 
-const WAITING: &str = "WAITING_FOR_TR_DATA";
-/// How many deposit events are read to find the waiting ones.
-const EVENTS_READ: i64 = 1000;
+/// How many held deposits the page lists.
+const LIMIT: i64 = 1000;
 
 /// Deposits whose latest event says they wait for travel rule data and for which none was sent yet.
 pub async fn waiting(state: &AppState) -> Result<Vec<WaitingDeposit>, AppError> {
-    let events = db::webhooks::of_kind(&state.db, "crypto_deposit", EVENTS_READ).await?;
-    // Newest first: the first event seen for a deposit is its latest.
-    let mut latest: BTreeMap<String, (Value, db::Timestamp)> = BTreeMap::new();
-    for event in events {
-        let Ok(payload) = serde_json::from_str::<Value>(&event.payload) else {
-            continue;
-        };
-        if let Some(id) = payload.get("cryptoDepositId").and_then(Value::as_str) {
-            latest.entry(id.to_owned()).or_insert((payload, event.received_at));
-        }
-    }
-    latest.retain(|_, (p, _)| p.get("status").and_then(Value::as_str) == Some(WAITING));
-    let ids: Vec<&str> = latest.keys().map(String::as_str).collect();
-    let sent: Vec<String> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        db::audit::about(&state.db, &ids, 10_000)
-            .await?
-            .into_iter()
-            .filter(|r| r.action == "travel_rule.submit" && r.outcome == Outcome::Success.as_str())
-            .filter_map(|r| r.target_id)
-            .collect()
-    };
-    let text = |p: &Value, k: &str| match p.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    Ok(latest
+    Ok(db::deposits::waiting_for_travel_rule(&state.db, LIMIT)
+        .await?
         .into_iter()
-        .filter(|(id, _)| !sent.contains(id))
-        .map(|(id, (p, at))| WaitingDeposit {
-            user: p.get("externalUserId").and_then(Value::as_str).map(str::to_owned),
-            currency: text(&p, "currency").to_uppercase(),
-            amount: text(&p, "amount"),
-            received_at: at.into(),
-            id,
+        .map(|d| WaitingDeposit {
+            id: d.upstream_id,
+            user: d.external_user_id,
+            currency: d.currency.to_uppercase(),
+            amount: d.amount,
+            received_at: d.received_at.into(),
         })
         .collect())
 }
@@ -102,6 +72,7 @@ pub async fn submit(state: &AppState, actor: &Actor, input: &TravelRuleInput) ->
         Ok(reply) => {
             let event = event.upstream(&reply.call).reason("P100 accepted the sender's data");
             audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await?;
+            db::deposits::set_travel_rule_sent(&state.db, deposit, Timestamp::now()).await?;
             Ok(())
         }
         Err(failure) => Err(audit::upstream_failure(&state.db, &actor.who(), &actor.meta, event, failure).await),

@@ -280,6 +280,9 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
         Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
             words(money::preview_webhook::<MovementRecord>(state, &payload).await)
         }
+        Some(route @ (Route::SepaDeposit | Route::CryptoDeposit | Route::IbanStatus)) => {
+            super::deposits::preview_webhook(state, route, &payload).await
+        }
         _ => Ok(Preview::nothing(format!(
             "no area follows {} events; it is kept as received",
             event.kind
@@ -300,6 +303,9 @@ async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
         Some(Route::Exchange) => words(money::apply_webhook::<ExchangeRecord>(state, &payload).await),
         Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
             words(money::apply_webhook::<MovementRecord>(state, &payload).await)
+        }
+        Some(route @ (Route::SepaDeposit | Route::CryptoDeposit | Route::IbanStatus)) => {
+            super::deposits::apply_webhook(state, route, &payload).await
         }
         _ => Ok(Applied::Done),
     }

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::Reload;
 use super::account::AccountCard;
 use super::kyc::KycPanel;
+use crate::api::deposits::fetch_user_deposits;
 use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user};
 use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
@@ -15,6 +16,7 @@ use crate::app::components::form::{
 use crate::app::components::status::{AccountBadge, KycBadge};
 use crate::app::components::{Card, ErrorNotice, Loading, SuccessNotice};
 use crate::app::pages::balances::HolderMoney;
+use crate::app::pages::deposits::{DepositBadge, DepositRows};
 use crate::domain::Permission;
 use crate::domain::balances::Holder;
 use crate::domain::staff::Me;
@@ -86,6 +88,7 @@ fn UserView(detail: UserDetail, reload: Reload) -> impl IntoView {
                 }}
                 <KycPanel detail=detail.clone() reload/>
                 {(me.can(Permission::BalancesRead) && !detail.deleted()).then(|| view! { <HolderMoney holder=Holder::User(id.clone())/> })}
+                {me.can(Permission::BalancesRead).then(|| view! { <DepositsCard id=id.clone()/> })}
             </div>
             <div class="space-y-4">
                 <AccountCard detail=detail.clone() reload/>
@@ -241,7 +244,42 @@ fn event_label(event: &UserEvent) -> String {
         ),
         "account" => format!("Account · {}", account_label(&event.status)),
         "poa" => format!("Proof of address · {}", event.status.to_lowercase()),
+        "iban" => format!("IBAN status · {}", event.status.to_lowercase()),
         other => format!("{other} · {}", event.status),
+    }
+}
+
+/// Money that arrived for the user, and P100's IBAN status for the IBANs it came from.
+#[component]
+fn DepositsCard(id: String) -> impl IntoView {
+    let deposits = Resource::new(move || id.clone(), fetch_user_deposits);
+    view! {
+        <Card title="Deposits">
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match deposits.await {
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        Ok(data) => view! {
+                            <div data-testid="user-deposits"><DepositRows rows=data.deposits holder=false/></div>
+                            <h3 class="mb-1 mt-3 text-xs font-medium text-slate-600">"IBAN status"</h3>
+                            {if data.ibans.is_empty() {
+                                view! { <p class="text-sm text-slate-500" data-testid="no-iban-status">"P100 has reported no IBAN status for this user."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <dl class="grid grid-cols-[1fr_auto_auto] items-center gap-x-3 gap-y-1 text-sm" data-testid="iban-status">
+                                        {data.ibans.into_iter().map(|c| view! {
+                                            <dt class="font-mono text-xs">{c.iban}</dt>
+                                            <dd><DepositBadge status=c.status/></dd>
+                                            <dd class="text-xs text-slate-500">{c.updated_at.display()}</dd>
+                                        }).collect_view()}
+                                    </dl>
+                                }.into_any()
+                            }}
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Card>
     }
 }
 
