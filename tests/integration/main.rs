@@ -20,3 +20,4 @@ mod reconciliation;
 mod schema;
 mod staff;
 mod users;
+mod webhooks;

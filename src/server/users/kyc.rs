@@ -365,6 +365,7 @@ pub async fn preview_webhook(db: &Db, route: Route, payload: &Value) -> Result<P
             ("rejection reason", record.rejection_reason, text("rejectionReason")),
         ],
         Route::PoaStatus => vec![("proof of address", record.poa_status, text("status"))],
+        Route::KycFileAdded => vec![("KYC file", None, text("status"))],
         Route::UserStatus => vec![("account status", Some(record.account_status), text("status"))],
         _ => Vec::new(),
     };
@@ -403,6 +404,17 @@ pub async fn apply_webhook(db: &Db, route: Route, payload: &Value) -> Result<App
             Route::PoaStatus => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
                 set_status(&mut tx, &user, Followed::ProofOfAddress, &status, "webhook", None).await?;
+            }
+            Route::KycFileAdded => {
+                let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
+                let event = EventRecord {
+                    kind: "kyc_file".into(),
+                    status,
+                    detail: None,
+                    source: "webhook".into(),
+                    at: db::Timestamp::now(),
+                };
+                db::users::add_event(&mut tx, &user, &event).await?;
             }
             Route::UserStatus => {
                 let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;

@@ -40,14 +40,17 @@ use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 pub const BASE_PATH: &str = "/webhooks/p100";
 /// The kind stored for a delivery the route table cannot place: kept, shown, counted, answered 2xx.
 pub const UNRECOGNISED: &str = "unrecognised";
+/// Why such an event changes nothing.
+const UNPLACED: &str = "an event the back office cannot place yet; it is kept for the log";
 /// P100 retries over about two minutes (WEBHOOKS.md §3): the same route and body within this
 /// window is a redelivery, later it is a new event.
 pub const REDELIVERY_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// How often the worker looks for events to apply, and how many it takes per round.
 pub const WORK_EVERY: Duration = Duration::from_millis(500);
 const WORK_BATCH: i64 = 50;
-/// How long one attempt may take before the event is due again (another instance takes it over).
-const ATTEMPT_LEASE: Duration = Duration::from_secs(120);
+/// How many P100 timeouts one attempt may take (a handler reads P100's details once, with the
+/// client's retries) before the event is due again and another instance may take it over.
+const ATTEMPT_LEASE_TIMEOUTS: u32 = 6;
 /// Attempts before an event is `failed` for a person to look at (the log processes it again).
 const MAX_ATTEMPTS: i64 = 6;
 /// A received event waiting longer than this is "stuck" on the finance home.
@@ -167,7 +170,8 @@ fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
 /// event is `failed` with the reason. Then prunes events older than the retention.
 pub async fn work(state: AppState) -> Result<(), AppError> {
     for event in db::webhooks::due(&state.db, Timestamp::now(), WORK_BATCH).await? {
-        if !db::webhooks::claim(&state.db, &event, Timestamp::now() + ATTEMPT_LEASE).await? {
+        let lease = state.config.p100_timeout * ATTEMPT_LEASE_TIMEOUTS;
+        if !db::webhooks::claim(&state.db, &event, Timestamp::now() + lease).await? {
             continue;
         }
         let attempts = event.attempts + 1;
@@ -268,9 +272,12 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
             "the delivery was not authenticated, so it is never processed",
         ));
     }
+    if Route::of_kind(&event.kind).is_none() {
+        return Ok(Preview::nothing(UNPLACED));
+    }
     let payload = payload_of(event)?;
     match Route::of_kind(&event.kind) {
-        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus)) => {
+        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus | Route::KycFileAdded)) => {
             super::users::kyc::preview_webhook(&state.db, route, &payload).await
         }
         Some(route @ (Route::UserBalanceGeneration | Route::WalletCreated)) => {
@@ -292,9 +299,12 @@ async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> 
 
 /// What each kind of event changes. Kinds no area follows yet are stored and marked processed.
 async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
+    if Route::of_kind(&event.kind).is_none() {
+        return Ok(Applied::Ignored(UNPLACED.into()));
+    }
     let payload = payload_of(event)?;
     match Route::of_kind(&event.kind) {
-        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus)) => {
+        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus | Route::KycFileAdded)) => {
             super::users::kyc::apply_webhook(&state.db, route, &payload).await
         }
         Some(route @ (Route::UserBalanceGeneration | Route::WalletCreated)) => {
