@@ -240,6 +240,9 @@ impl WebhookFilter {
     }
 }
 
+/// The kind stored for a webhook delivery the route table cannot place: kept, shown, counted.
+pub const UNRECOGNISED: &str = "unrecognised";
+
 named_enum!(
     /// Where a stored delivery stands.
     EventStatus {

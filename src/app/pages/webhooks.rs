@@ -10,7 +10,9 @@ use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY};
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, table};
-use crate::domain::reconciliation::{EventStatus, Reprocess, WebhookDetail, WebhookEvent, WebhookFilter, WebhookList};
+use crate::domain::reconciliation::{
+    EventStatus, Reprocess, UNRECOGNISED, WebhookDetail, WebhookEvent, WebhookFilter, WebhookList,
+};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
 
@@ -31,6 +33,15 @@ pub fn WebhooksPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// An event's kind; one the route table could not place stands out, for someone to look at.
+fn kind_cell(kind: &str) -> AnyView {
+    if kind == UNRECOGNISED {
+        view! { <Badge tone=Tone::Warn>"Unrecognised"</Badge> }.into_any()
+    } else {
+        kind.replace('_', " ").into_any()
     }
 }
 
@@ -92,11 +103,11 @@ fn EventTable(list: WebhookList) -> impl IntoView {
                 <tbody>
                     {empty.then(|| view! { <tr><td colspan="7" class="p-3 text-center text-slate-500">"No deliveries match."</td></tr> })}
                     {list.rows.into_iter().map(|e| view! {
-                        <tr class=table::ROW data-event-id=e.id.clone()>
+                        <tr class=table::ROW data-event-id=e.id.clone() data-kind=e.kind.clone()>
                             <td class=format!("{} whitespace-nowrap", table::TD)>
                                 <a href=format!("/webhooks/{}", e.id) class="text-indigo-700 hover:underline">{e.received_at.display()}</a>
                             </td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{e.kind.replace('_', " ")}</td>
+                            <td class=format!("{} whitespace-nowrap", table::TD)>{kind_cell(&e.kind)}</td>
                             <td class=format!("{} max-w-56 truncate font-mono text-xs", table::TD) title=e.subject.clone()>{e.subject.clone()}</td>
                             <td class=format!("{} whitespace-nowrap", table::TD)>{auth_badge(e.authenticated)}</td>
                             <td class=format!("{} whitespace-nowrap", table::TD)>{status_badge(e.status)}</td>

@@ -32,14 +32,13 @@ use super::state::AppState;
 use super::users::kyc::Applied;
 use crate::domain::AppError;
 use crate::domain::audit::Outcome;
+pub use crate::domain::reconciliation::UNRECOGNISED;
 use crate::domain::reconciliation::{EventStatus, FieldChange};
 use crate::kernel::constant_time_eq;
 use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
 pub const BASE_PATH: &str = "/webhooks/p100";
-/// The kind stored for a delivery the route table cannot place: kept, shown, counted, answered 2xx.
-pub const UNRECOGNISED: &str = "unrecognised";
 /// Why such an event changes nothing.
 const UNPLACED: &str = "an event the back office cannot place yet; it is kept for the log";
 /// P100 retries over about two minutes (WEBHOOKS.md §3): the same route and body within this
@@ -70,8 +69,9 @@ impl Default for Limits {
                 .allow_burst(NonZeroU32::new(burst).expect("non-zero"))
         };
         Limits {
-            // P100 delivers at most a burst of events with its retries; this leaves it room.
-            all: RateLimiter::keyed(quota(200, 1000)),
+            // Far above what P100 sends (bench/webhooks.sh: the intake stores ~this many a second),
+            // low enough that one source cannot fill the disk faster than the retention empties it.
+            all: RateLimiter::keyed(quota(1000, 2000)),
             refused: RateLimiter::keyed(quota(2, 20)),
         }
     }
