@@ -4,18 +4,20 @@
 # a redelivery), then answered 200; the worker applies them meanwhile, as in production.
 # Target: p99 <= 20 ms on this 2-core machine. A second run sends deliveries without our token (401
 # and a count per source, or 429 once the source is over its limit).
-# Usage: bash bench/webhooks.sh   (BENCH_SKIP_BUILD=1 to reuse the current release build)
+# Usage: bash bench/webhooks.sh   (BENCH_SKIP_BUILD=1 to reuse the current release build;
+#        BENCH_BIN=target/debug/backoffice to measure another build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
 [ "${BENCH_SKIP_BUILD:-}" = 1 ] || cargo build --release --locked --features ssr --bin backoffice
+bin=${BENCH_BIN:-target/release/backoffice}
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/bench.db" LOG_LEVEL=error P100_WEBHOOK_SECRET=bench-token \
-  target/release/backoffice serve >"$work/server.log" 2>&1 &
+  "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 240); do curl -sf -o /dev/null "$base/readyz" && break; sleep 0.25; done

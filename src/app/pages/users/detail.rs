@@ -14,7 +14,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
 };
 use crate::app::components::status::{AccountBadge, KycBadge};
-use crate::app::components::{Card, ErrorNotice, Loading, SuccessNotice};
+use crate::app::components::{Card, ErrorNotice, Loading, SuccessNotice, load_in_browser};
 use crate::app::pages::balances::HolderMoney;
 use crate::app::pages::deposits::{DepositBadge, DepositRows};
 use crate::domain::Permission;
@@ -249,36 +249,34 @@ fn event_label(event: &UserEvent) -> String {
     }
 }
 
-/// Money that arrived for the user, and P100's IBAN status for the IBANs it came from.
+/// Money that arrived for the user, and P100's IBAN status for the IBANs it came from (read once the
+/// page shows, like the page's other secondary cards).
 #[component]
 fn DepositsCard(id: String) -> impl IntoView {
-    let deposits = Resource::new(move || id.clone(), fetch_user_deposits);
+    let deposits = load_in_browser(move || fetch_user_deposits(id.clone()));
     view! {
         <Card title="Deposits">
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match deposits.await {
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                        Ok(data) => view! {
-                            <div data-testid="user-deposits"><DepositRows rows=data.deposits holder=false/></div>
-                            <h3 class="mb-1 mt-3 text-xs font-medium text-slate-600">"IBAN status"</h3>
-                            {if data.ibans.is_empty() {
-                                view! { <p class="text-sm text-slate-500" data-testid="no-iban-status">"P100 has reported no IBAN status for this user."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <dl class="grid grid-cols-[1fr_auto_auto] items-center gap-x-3 gap-y-1 text-sm" data-testid="iban-status">
-                                        {data.ibans.into_iter().map(|c| view! {
-                                            <dt class="font-mono text-xs">{c.iban}</dt>
-                                            <dd><DepositBadge status=c.status/></dd>
-                                            <dd class="text-xs text-slate-500">{c.updated_at.display()}</dd>
-                                        }).collect_view()}
-                                    </dl>
-                                }.into_any()
-                            }}
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match deposits.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                Some(Ok(data)) => view! {
+                    <div data-testid="user-deposits"><DepositRows rows=data.deposits holder=false/></div>
+                    <h3 class="mb-1 mt-3 text-xs font-medium text-slate-600">"IBAN status"</h3>
+                    {if data.ibans.is_empty() {
+                        view! { <p class="text-sm text-slate-500" data-testid="no-iban-status">"P100 has reported no IBAN status for this user."</p> }.into_any()
+                    } else {
+                        view! {
+                            <dl class="grid grid-cols-[1fr_auto_auto] items-center gap-x-3 gap-y-1 text-sm" data-testid="iban-status">
+                                {data.ibans.into_iter().map(|c| view! {
+                                    <dt class="font-mono text-xs">{c.iban}</dt>
+                                    <dd><DepositBadge status=c.status/></dd>
+                                    <dd class="text-xs text-slate-500">{c.updated_at.display()}</dd>
+                                }).collect_view()}
+                            </dl>
+                        }.into_any()
+                    }}
+                }.into_any(),
+            }}
         </Card>
     }
 }
