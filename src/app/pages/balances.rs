@@ -16,6 +16,7 @@ use crate::domain::balances::{
     BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, NOT_OPENED, TRANSACTION_KINDS, TRANSACTION_STATUSES,
     kind_label,
 };
+use crate::domain::money::Currency;
 use crate::domain::staff::Me;
 use crate::domain::users::UserQuery;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -118,6 +119,18 @@ fn BalancesCard(holder: Holder) -> impl IntoView {
     });
     let create = ServerAction::<CreateWallet>::new();
     when_ok(create.value(), move || version.update(|v| *v += 1));
+    // Create Wallet may answer before the wallet exists (P100's webhook says when it does): the
+    // balances are read again every 2 s while a wallet asked for here has no address yet.
+    let requested = RwSignal::new(Vec::<Currency>::new());
+    Effect::new(move |_| {
+        let waiting = sheet.with(|s| match s {
+            Some(Ok(sheet)) => requested.with(|r| r.iter().any(|c| sheet.without_wallet.contains(c))),
+            _ => false,
+        });
+        if waiting {
+            set_timeout(move || version.update(|v| *v += 1), std::time::Duration::from_secs(2));
+        }
+    });
     let exchange_href = match holder.user() {
         Some(id) => format!("/exchanges/new?user={}", Url::escape(id)),
         None => "/exchanges/new".to_owned(),
@@ -141,14 +154,18 @@ fn BalancesCard(holder: Holder) -> impl IntoView {
                 Some(Ok(sheet)) if !sheet.opened => view! {
                     <p class="text-sm text-slate-600" data-testid="balances-not-opened">{NOT_OPENED}</p>
                 }.into_any(),
-                Some(Ok(sheet)) => view! { <BalanceTable sheet create=can_wallet.then_some(create)/> }.into_any(),
+                Some(Ok(sheet)) => view! { <BalanceTable sheet create=can_wallet.then_some((create, requested))/> }.into_any(),
             }}
         </Card>
     }
 }
 
 #[component]
-fn BalanceTable(sheet: BalanceSheet, create: Option<ServerAction<CreateWallet>>) -> impl IntoView {
+fn BalanceTable(
+    sheet: BalanceSheet,
+    /// The create-wallet action and the currencies asked for on this page, when the member may.
+    create: Option<(ServerAction<CreateWallet>, RwSignal<Vec<Currency>>)>,
+) -> impl IntoView {
     let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
     let th_num = format!("{} text-right", table::TH);
     let missing = sheet.without_wallet.clone();
@@ -179,13 +196,22 @@ fn BalanceTable(sheet: BalanceSheet, create: Option<ServerAction<CreateWallet>>)
                                 <td class=format!("{} max-w-64 truncate font-mono text-xs text-slate-500", table::TD) title=title>
                                     {match (line.account, create.filter(|_| needs_wallet)) {
                                         (Some(account), _) => account.into_any(),
-                                        (None, Some(create)) => view! {
-                                            <button type="button" class="font-sans text-xs font-medium text-indigo-700 hover:underline disabled:opacity-50"
-                                                disabled=move || create.pending().get()
-                                                on:click=move |_| { create.dispatch(CreateWallet { currency: code.clone() }); }>
-                                                "Create wallet"
-                                            </button>
+                                        (None, Some((_, requested))) if requested.with_untracked(|r| r.contains(&line.currency)) => view! {
+                                            <span class="font-sans text-xs text-slate-500" data-testid="wallet-pending">"Being created at P100…"</span>
                                         }.into_any(),
+                                        (None, Some((create, requested))) => {
+                                            let currency = line.currency.clone();
+                                            view! {
+                                                <button type="button" class="font-sans text-xs font-medium text-indigo-700 hover:underline disabled:opacity-50"
+                                                    disabled=move || create.pending().get()
+                                                    on:click=move |_| {
+                                                        requested.update(|r| r.push(currency.clone()));
+                                                        create.dispatch(CreateWallet { currency: code.clone() });
+                                                    }>
+                                                    "Create wallet"
+                                                </button>
+                                            }.into_any()
+                                        }
                                         (None, None) => line.status.unwrap_or_else(|| "no wallet".into()).into_any(),
                                     }}
                                 </td>
