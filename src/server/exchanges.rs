@@ -31,7 +31,8 @@ const LIST_LIMIT: i64 = 200;
 
 /// What an amount fetches: the rate (units of `to` per unit of `from`), the fee and what arrives,
 /// both in `to`. The fee rounds up and the proceeds down to `to`'s decimals, so rounding never
-/// gives away money. The sandbox prices exchanges with this same function.
+/// gives away money. The sandbox prices with its own market model (`sandbox::market`), so
+/// the two are checked against each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Price {
     pub rate: Decimal,
