@@ -991,10 +991,11 @@ async fn the_sandbox_sends_webhooks_and_the_intake_stores_them_once() {
         webhook_events(&app).await.iter().all(|e| e.2),
         "a refused delivery's body is not kept"
     );
-    let refused: i64 = sqlx::query_scalar("SELECT SUM(refused) FROM webhook_refusals WHERE source = '127.0.0.1'")
-        .fetch_one(app.db())
-        .await
-        .unwrap();
+    let refused: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(refused) AS BIGINT) FROM webhook_refusals WHERE source = '127.0.0.1'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
     assert_eq!(refused, 2, "refused deliveries are counted by source");
 
     // The FAQ's envelope, on a route that does not say what it is.

@@ -121,16 +121,6 @@ pub async fn count_refusal(db: &Db, source: &str, minute: &str) -> Result<(), sq
     .map(|_| ())
 }
 
-/// `(source, refused)` since `minute` (a `YYYY-MM-DDTHH:MM` text), most refused first.
-pub async fn refusals_since(db: &Db, minute: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT source, SUM(refused) FROM webhook_refusals WHERE minute >= $1 GROUP BY source ORDER BY 2 DESC, 1 LIMIT 20",
-    )
-    .bind(minute)
-    .fetch_all(db)
-    .await
-}
-
 /// Deletes events received before `before` and refusal counts older than it: how many events.
 pub async fn prune(tx: &mut super::Tx, before: Timestamp) -> Result<u64, sqlx::Error> {
     let events = sqlx::query("DELETE FROM webhook_events WHERE received_at < $1")
