@@ -47,6 +47,7 @@ pub const REDELIVERY_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// How often the worker looks for events to apply, and how many it takes per round.
 pub const WORK_EVERY: Duration = Duration::from_millis(500);
 const WORK_BATCH: i64 = 50;
+const WORK_BATCHES: u32 = 20;
 /// How many P100 timeouts one attempt may take (a handler reads P100's details once, with the
 /// client's retries) before the event is due again and another instance may take it over.
 const ATTEMPT_LEASE_TIMEOUTS: u32 = 6;
@@ -169,13 +170,28 @@ fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
 /// attempt; a failed attempt is tried again after a doubling delay, and after `MAX_ATTEMPTS` the
 /// event is `failed` with the reason. Then prunes events older than the retention.
 pub async fn work(state: AppState) -> Result<(), AppError> {
-    for event in db::webhooks::due(&state.db, Timestamp::now(), WORK_BATCH).await? {
+    // A full batch means more are waiting: take the next at once, a bounded number per round.
+    for _ in 0..WORK_BATCHES {
+        if apply_due(&state).await? < WORK_BATCH as usize {
+            break;
+        }
+    }
+    state.webhook_limits.all.retain_recent();
+    state.webhook_limits.refused.retain_recent();
+    prune(&state).await
+}
+
+/// Applies one batch of due events: how many were due.
+async fn apply_due(state: &AppState) -> Result<usize, AppError> {
+    let due = db::webhooks::due(&state.db, Timestamp::now(), WORK_BATCH).await?;
+    let taken = due.len();
+    for event in due {
         let lease = state.config.p100_timeout * ATTEMPT_LEASE_TIMEOUTS;
         if !db::webhooks::claim(&state.db, &event, Timestamp::now() + lease).await? {
             continue;
         }
         let attempts = event.attempts + 1;
-        let outcome = handle(&state, &event).await;
+        let outcome = handle(state, &event).await;
         match &outcome {
             Err(error) if attempts < MAX_ATTEMPTS => {
                 let delay = Duration::from_secs(2) * 2u32.pow(attempts as u32 - 1);
@@ -191,9 +207,7 @@ pub async fn work(state: AppState) -> Result<(), AppError> {
             }
         }
     }
-    state.webhook_limits.all.retain_recent();
-    state.webhook_limits.refused.retain_recent();
-    prune(&state).await
+    Ok(taken)
 }
 
 /// Deletes events older than the retention (audited with how many, as the system).
