@@ -29,10 +29,13 @@ wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "$1"
 local n = 0
+-- Each wrk thread has its own Lua state: a prefix of its own keeps the bodies different across threads.
+local prefix = ""
+init = function(args) prefix = tostring({}):sub(8) end
 delay = function() return $2 end
 request = function()
   n = n + 1
-  local body = string.format('{"externalUserId":"bench-%d-%d","status":"ACTIVE"}', math.random(1000000000), n)
+  local body = string.format('{"externalUserId":"bench-%s-%d","status":"ACTIVE"}', prefix, n)
   return wrk.format(nil, "/webhooks/p100", nil, body)
 end
 done = function(summary, latency, requests)
