@@ -19,6 +19,6 @@ pub mod webhooks;
 pub mod statement;
 
 pub use crate::kernel::db::{
-    Backend, Conn, Db, Flag, Timestamp, Tx, begin_write, connect, is_unique_violation, optimize, ping,
+    Backend, Conn, Db, Flag, Timestamp, Tx, begin_write, connect, is_unique_violation, optimize, ping, writer_turn,
 };
 pub use statement::Statement;

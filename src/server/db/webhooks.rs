@@ -32,80 +32,97 @@ const COLUMNS: &str = "id, route, kind, dedup_key, payload, CASE WHEN authentica
 
 /// Stores an authenticated delivery: `false` when the same route and body arrived since
 /// `redelivered_after` (P100 retrying), whose delivery count then goes up and nothing else happens.
+/// One conditional INSERT in the common case, not a transaction (on PostgreSQL it does not wait on
+/// the writers' advisory lock). Two copies racing in the same instant may both be kept; applying is
+/// idempotent, so the second changes nothing.
 pub async fn store(db: &Db, event: &EventRow, redelivered_after: Timestamp) -> Result<bool, sqlx::Error> {
-    let mut tx = super::begin_write(db).await?;
-    let earlier: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM webhook_events WHERE dedup_key = $1 AND received_at >= $2 ORDER BY received_at DESC LIMIT 1",
+    let _turn = super::writer_turn(db).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries,
+             received_at, subject)
+         SELECT $1, $2, $3, $4, $5, TRUE, $6, NULL, 1, $7, $8
+         WHERE NOT EXISTS (SELECT 1 FROM webhook_events WHERE dedup_key = $4 AND received_at >= $9)",
     )
+    .bind(&event.id)
+    .bind(&event.route)
+    .bind(&event.kind)
     .bind(&event.dedup_key)
+    .bind(&event.payload)
+    .bind(event.status)
+    .bind(event.received_at)
+    .bind(&event.subject)
     .bind(redelivered_after)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(earlier) = &earlier {
-        sqlx::query("UPDATE webhook_events SET deliveries = deliveries + 1 WHERE id = $1")
-            .bind(earlier)
-            .execute(&mut *tx)
-            .await?;
-    } else {
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
         sqlx::query(
-            "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries,
-                 received_at, subject)
-             VALUES ($1, $2, $3, $4, $5, TRUE, $6, NULL, 1, $7, $8)",
+            "UPDATE webhook_events SET deliveries = deliveries + 1 WHERE id = (
+                 SELECT id FROM webhook_events WHERE dedup_key = $1 AND received_at >= $2
+                 ORDER BY received_at DESC LIMIT 1)",
         )
-        .bind(&event.id)
-        .bind(&event.route)
-        .bind(&event.kind)
         .bind(&event.dedup_key)
-        .bind(&event.payload)
-        .bind(event.status)
-        .bind(event.received_at)
-        .bind(&event.subject)
-        .execute(&mut *tx)
+        .bind(redelivered_after)
+        .execute(db)
         .await?;
     }
-    tx.commit().await?;
-    Ok(earlier.is_none())
+    Ok(inserted)
 }
 
-/// Events the worker may take now, oldest first: `received`, not claimed or retried later.
-pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM webhook_events WHERE status = $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
-         ORDER BY received_at, id LIMIT $3"
+/// Claims up to `limit` due events (`received`, not claimed or retried later) for one attempt
+/// each until `until` (then they are due again, should this instance stop mid-way), in one
+/// statement: oldest first, with `attempts` counting this one. The outer conditions are checked
+/// again on each row as it is updated, so two workers never claim the same event.
+pub async fn claim_due(db: &Db, now: Timestamp, until: Timestamp, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    let mut claimed: Vec<EventRow> = sqlx::query_as(&format!(
+        "UPDATE webhook_events SET next_attempt_at = $3, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM webhook_events
+                      WHERE status = $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+                      ORDER BY received_at, id LIMIT $4)
+           AND status = $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+         RETURNING {COLUMNS}"
     ))
     .bind(EventStatus::Received)
     .bind(now)
+    .bind(until)
     .bind(limit)
     .fetch_all(db)
-    .await
-}
-
-/// Claims a due event for one attempt until `until` (then it is due again, should this instance
-/// stop mid-way): `false` when another worker claimed it first.
-pub async fn claim(db: &Db, event: &EventRow, until: Timestamp) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE webhook_events SET next_attempt_at = $3, attempts = attempts + 1
-         WHERE id = $1 AND status = $4 AND attempts = $2",
-    )
-    .bind(&event.id)
-    .bind(event.attempts)
-    .bind(until)
-    .bind(EventStatus::Received)
-    .execute(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    // RETURNING keeps no order.
+    claimed.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
+    Ok(claimed)
 }
 
-/// An attempt that failed and will be tried again at `at`, with why.
-pub async fn retry_at(db: &Db, id: &str, error: &str, at: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE webhook_events SET error = $2, next_attempt_at = $3 WHERE id = $1 AND status = $4")
-        .bind(id)
-        .bind(error)
-        .bind(at)
-        .bind(EventStatus::Received)
-        .execute(db)
-        .await
-        .map(|_| ())
+/// What became of one attempt at an event.
+pub enum Attempt<'a> {
+    /// Failed; tried again at `at`, with why.
+    Retry { error: &'a str, at: Timestamp },
+    /// Done with: processed, ignored or failed for good.
+    Finished {
+        status: EventStatus,
+        error: Option<&'a str>,
+    },
+}
+
+/// Records a batch of attempts in one write transaction (one writer's turn, not one per event).
+pub async fn record_attempts(db: &Db, attempts: &[(&str, Attempt<'_>)], at: Timestamp) -> Result<(), sqlx::Error> {
+    let mut tx = super::begin_write(db).await?;
+    for (id, attempt) in attempts {
+        match attempt {
+            Attempt::Retry { error, at } => {
+                sqlx::query("UPDATE webhook_events SET error = $2, next_attempt_at = $3 WHERE id = $1 AND status = $4")
+                    .bind(id)
+                    .bind(error)
+                    .bind(at)
+                    .bind(EventStatus::Received)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Attempt::Finished { status, error } => finish(&mut *tx, id, *status, *error, at, false).await?,
+        }
+    }
+    tx.commit().await
 }
 
 /// Counts a delivery refused for its token, by source address and minute (its body is not kept).
@@ -156,8 +173,8 @@ pub async fn event(db: &Db, id: &str) -> Result<Option<EventRow>, sqlx::Error> {
 }
 
 /// Records the outcome of processing an event; `again`: processed again by hand (counted).
-pub async fn finish(
-    db: &Db,
+pub async fn finish<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     id: &str,
     status: EventStatus,
     error: Option<&str>,

@@ -391,6 +391,11 @@ pub async fn apply_webhook(db: &Db, route: Route, payload: &Value) -> Result<App
         return Err("the event names no externalUserId".into());
     };
     let apply = async {
+        // Events for users not in the registry (another partner's, a deleted one) are common: they
+        // are told apart by a read, without taking the database's single writer.
+        if db::users::find(db, &user).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
         let mut tx = db::begin_write(db).await?;
         if db::users::find_in(&mut tx, &user).await?.is_none() {
             return Err(AppError::NotFound);
