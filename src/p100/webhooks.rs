@@ -3,7 +3,11 @@
 //! one P100 names, else from its body. The sandbox sends these and the intake receives them, so
 //! both change together here.
 
+use serde::Deserialize;
 use serde_json::Value;
+
+use super::types::KycStatus;
+use crate::domain::money::{Amount, Currency};
 
 /// One kind of event. Route paths are documented for user status and POA only; the rest, and every
 /// body shape marked so below, are INFERRED.
@@ -172,6 +176,170 @@ impl Route {
     }
 }
 
+/// A delivery read as the event its route says: the fields the back office acts on, typed. Only
+/// what the docs show is required (INFERRED fields are optional); the body itself stays on the
+/// event row as received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A user's KYC, proof of address, account status, or a KYC file added.
+    User(UserEvent),
+    /// A user's balances opened (after Add User Verification, REFERENCE §0 C2).
+    BalancesOpened(BalancesOpened),
+    /// A wallet Create Wallet asked for has its address.
+    WalletCreated(WalletCreated),
+    /// News of a payout, withdrawal or transfer, named by P100's id of it.
+    Movement {
+        upstream_id: String,
+    },
+    /// News of an exchange, named by P100's id of it.
+    Exchange {
+        upstream_id: String,
+    },
+    /// A SEPA or crypto deposit.
+    Deposit {
+        route: Route,
+        deposit: Deposit,
+    },
+    Iban(IbanStatus),
+    /// An event no area follows yet (3-D Secure, orders, payment links): kept as received.
+    Unfollowed(Route),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserEvent {
+    pub external_user_id: String,
+    pub change: UserChange,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserChange {
+    Kyc(KycStatus),
+    ProofOfAddress(String),
+    Account(String),
+    KycFile(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BalancesOpened {
+    pub external_user_id: String,
+    #[serde(default)]
+    pub fiat_balances: Vec<OpenedBalance>,
+    #[serde(default)]
+    pub crypto_balances: Vec<OpenedBalance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OpenedBalance {
+    /// The currency, as P100 names it (`eur`, `btc`).
+    pub name: Option<String>,
+}
+
+/// Body INFERRED (see `Route::WalletCreated`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletCreated {
+    pub currency: Currency,
+    pub network: Option<String>,
+    pub wallet: String,
+    pub external_user_id: Option<String>,
+}
+
+/// A SEPA or crypto deposit event as P100 sends it. Crypto: WEBHOOKS.md §4.2. SEPA: REFERENCE.md
+/// §0 C5 says the event exists, not its body: `sepaDepositId`, `senderIban`, `senderName` and
+/// `status` are INFERRED (what the sandbox sends), read when present and never required beyond the
+/// id, amount and currency.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deposit {
+    pub sepa_deposit_id: Option<String>,
+    pub crypto_deposit_id: Option<String>,
+    pub external_user_id: Option<String>,
+    /// A number or a string (P100 sends both; the FAQ's crypto example a string).
+    pub amount: Amount,
+    pub currency: Currency,
+    pub status: Option<String>,
+    pub transaction_hash: Option<String>,
+    /// INFERRED: SEPA sender's IBAN and name.
+    pub sender_iban: Option<String>,
+    pub sender_name: Option<String>,
+    /// INFERRED: the crypto sender's address, if P100 names it.
+    pub sender_address: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// An IBAN Status event (WEBHOOKS.md §4.2; body INFERRED: `externalUserId`, the sender `iban`,
+/// `status`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IbanStatus {
+    pub external_user_id: String,
+    pub iban: String,
+    pub status: String,
+}
+
+impl Event {
+    /// The event `payload` is, read as `route` says; an error says in words what is missing.
+    pub fn read(route: Route, payload: &Value) -> Result<Event, String> {
+        let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
+        let typed = |what: &str| {
+            let what = what.to_owned();
+            move |e: serde_json::Error| format!("the {what} event is unreadable: {e}")
+        };
+        let user = |change: fn(String) -> UserChange| {
+            let external_user_id = text("externalUserId").ok_or("the event names no externalUserId")?;
+            let status = text("status").ok_or("the event names no status")?;
+            Ok::<_, String>(Event::User(UserEvent {
+                external_user_id,
+                change: change(status),
+            }))
+        };
+        Ok(match route {
+            Route::UserStatus => user(UserChange::Account)?,
+            Route::PoaStatus => user(UserChange::ProofOfAddress)?,
+            Route::KycFileAdded => user(UserChange::KycFile)?,
+            Route::KycStatus => Event::User(UserEvent {
+                external_user_id: text("externalUserId").ok_or("the event names no externalUserId")?,
+                change: UserChange::Kyc(KycStatus::deserialize(payload).map_err(typed("KYC status"))?),
+            }),
+            Route::UserBalanceGeneration => {
+                Event::BalancesOpened(BalancesOpened::deserialize(payload).map_err(typed("balance generation"))?)
+            }
+            Route::WalletCreated => {
+                Event::WalletCreated(WalletCreated::deserialize(payload).map_err(typed("wallet created"))?)
+            }
+            Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer | Route::Exchange => {
+                let upstream_id = route
+                    .id_keys()
+                    .iter()
+                    .find_map(|k| text(k))
+                    .filter(|id| !id.trim().is_empty())
+                    .ok_or("the event names no id P100 gave")?;
+                match route {
+                    Route::Exchange => Event::Exchange { upstream_id },
+                    _ => Event::Movement { upstream_id },
+                }
+            }
+            Route::SepaDeposit | Route::CryptoDeposit => Event::Deposit {
+                route,
+                deposit: Deposit::deserialize(payload).map_err(typed("deposit"))?,
+            },
+            Route::IbanStatus => Event::Iban(IbanStatus::deserialize(payload).map_err(typed("IBAN status"))?),
+            Route::Card3ds | Route::Order | Route::PaymentLink => Event::Unfollowed(route),
+        })
+    }
+}
+
+impl Route {
+    /// The keys that may carry P100's id of the movement an event is about, first found wins.
+    fn id_keys(self) -> &'static [&'static str] {
+        match self {
+            Route::Exchange => &["exchangeId", "id"],
+            _ => &["transferId", "withdrawalId", "id"],
+        }
+    }
+}
+
 /// What an event is about: the movement it names, else the user. Reconciliation finds a
 /// movement's events by this, the webhook log filters on it.
 pub fn subject_of(event: &serde_json::Value) -> Option<String> {
@@ -263,5 +431,105 @@ mod tests {
         assert_eq!(Route::from_payload(&withdrawal), Some(Route::CryptoWithdrawal));
         let opened = json!({ "externalUserId": "u-1", "fiatBalances": [], "cryptoBalances": [{ "wallet": null }] });
         assert_eq!(Route::from_payload(&opened), Some(Route::UserBalanceGeneration));
+    }
+
+    #[test]
+    fn each_route_reads_its_body_into_a_typed_event() {
+        let read = |route, body: Value| Event::read(route, &body);
+        let user = |change| {
+            Ok(Event::User(UserEvent {
+                external_user_id: "u-1".into(),
+                change,
+            }))
+        };
+        let account = json!({ "externalUserId": "u-1", "status": "SUSPENDED" });
+        assert_eq!(
+            read(Route::UserStatus, account.clone()),
+            user(UserChange::Account("SUSPENDED".into()))
+        );
+        assert_eq!(
+            read(
+                Route::PoaStatus,
+                json!({ "externalUserId": "u-1", "status": "REJECTED" })
+            ),
+            user(UserChange::ProofOfAddress("REJECTED".into()))
+        );
+        assert_eq!(
+            read(
+                Route::KycFileAdded,
+                json!({ "externalUserId": "u-1", "status": "ADDED" })
+            ),
+            user(UserChange::KycFile("ADDED".into()))
+        );
+        let kyc = read(
+            Route::KycStatus,
+            json!({ "externalUserId": "u-1", "verificationStatus": "VERIFIED" }),
+        );
+        assert!(
+            matches!(kyc, Ok(Event::User(UserEvent { change: UserChange::Kyc(k), .. })) if k.verification_status.as_str() == "VERIFIED")
+        );
+        assert_eq!(
+            read(Route::Exchange, json!({ "exchangeId": "x-1", "id": "other" })),
+            Ok(Event::Exchange {
+                upstream_id: "x-1".into()
+            })
+        );
+        assert_eq!(
+            read(
+                Route::CryptoWithdrawal,
+                json!({ "withdrawalId": "w-1", "walletAddress": "0xabc" })
+            ),
+            Ok(Event::Movement {
+                upstream_id: "w-1".into()
+            })
+        );
+        assert_eq!(
+            read(
+                Route::SepaTransfer,
+                json!({ "id": "s-1", "status": "FAILED", "error": {} })
+            ),
+            Ok(Event::Movement {
+                upstream_id: "s-1".into()
+            })
+        );
+        let opened = read(
+            Route::UserBalanceGeneration,
+            json!({ "externalUserId": "u-1", "fiatBalances": [{ "name": "eur" }] }),
+        );
+        assert!(
+            matches!(opened, Ok(Event::BalancesOpened(o)) if o.fiat_balances.len() == 1 && o.crypto_balances.is_empty())
+        );
+        let iban = read(
+            Route::IbanStatus,
+            json!({ "externalUserId": "u-1", "iban": "LT12", "status": "APPROVED" }),
+        );
+        assert!(matches!(iban, Ok(Event::Iban(i)) if i.iban == "LT12"));
+        assert_eq!(
+            read(Route::Order, json!({ "orderId": "o-1" })),
+            Ok(Event::Unfollowed(Route::Order))
+        );
+    }
+
+    #[test]
+    fn a_body_missing_what_its_route_needs_is_refused_in_words() {
+        let read = |route, body: Value| Event::read(route, &body).unwrap_err();
+        assert_eq!(
+            read(Route::UserStatus, json!({ "status": "ACTIVE" })),
+            "the event names no externalUserId"
+        );
+        assert_eq!(
+            read(Route::PoaStatus, json!({ "externalUserId": "u-1" })),
+            "the event names no status"
+        );
+        assert!(
+            read(Route::KycStatus, json!({ "externalUserId": "u-1" }))
+                .starts_with("the KYC status event is unreadable")
+        );
+        assert_eq!(
+            read(Route::Transfer, json!({ "transferId": " " })),
+            "the event names no id P100 gave"
+        );
+        assert!(read(Route::SepaDeposit, json!({ "sepaDepositId": "d-1", "currency": "eur" })).contains("amount"));
+        assert!(read(Route::WalletCreated, json!({ "currency": "btc" })).contains("wallet"));
     }
 }

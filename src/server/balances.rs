@@ -3,7 +3,7 @@
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::domain::audit::Outcome;
 use crate::domain::balances::{BalanceLine, BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, NOT_OPENED};
@@ -11,7 +11,7 @@ use crate::domain::money::{Amount, Currency, display, rate_text};
 use crate::domain::{AppError, FieldErrors};
 use crate::p100::api::HistoryQuery;
 use crate::p100::types::{Balances, CreateWallet, Transaction};
-use crate::p100::webhooks::Route;
+use crate::p100::webhooks::BalancesOpened;
 use crate::p100::{P100Error, PCode};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
@@ -141,92 +141,78 @@ pub async fn create_wallet(state: &AppState, actor: &Actor, currency: &str) -> R
 
 const WALLET_BEING_CREATED: &str = "wallet being created";
 
-/// What the User Balance Generation and wallet created webhooks change. Balances are read live
-/// from P100, so neither is copied: the first notes in the user's history that the balances
-/// opened (once), the second has nothing local to fill (the next read shows the address).
-pub async fn apply_webhook(state: &AppState, route: Route, payload: &Value) -> Result<Applied, String> {
-    match opened_user(state, route, payload).await? {
-        Err(ignored) => Ok(ignored),
-        Ok(None) => Ok(Applied::Done),
-        Ok(Some(user)) => {
-            let record = async {
-                let mut tx = db::begin_write(&state.db).await?;
-                if !db::users::has_event(&mut tx, &user, BALANCES_EVENT, "OPENED").await? {
-                    let event = EventRecord {
-                        kind: BALANCES_EVENT.into(),
-                        status: "OPENED".into(),
-                        detail: Some(opened_detail(payload)),
-                        source: "webhook".into(),
-                        at: Timestamp::now(),
-                    };
-                    db::users::add_event(&mut tx, &user, &event).await?;
-                }
-                tx.commit().await?;
-                Ok::<_, AppError>(())
-            };
-            record.await.map_err(|e| e.to_string())?;
-            Ok(Applied::Done)
-        }
+/// What the User Balance Generation webhook changes. Balances are read live from P100, so nothing
+/// is copied: the user's history notes (once) that the balances opened.
+pub async fn apply_webhook(state: &AppState, opened: &BalancesOpened) -> Result<Applied, String> {
+    let user = &opened.external_user_id;
+    if db::users::find(&state.db, user).await.map_err(words)?.is_none() {
+        return Ok(Applied::Ignored(format!("user {user} is not in the registry")));
     }
+    let record = async {
+        let mut tx = db::begin_write(&state.db).await?;
+        if !db::users::has_event(&mut tx, user, BALANCES_EVENT, "OPENED").await? {
+            let event = EventRecord {
+                kind: BALANCES_EVENT.into(),
+                status: "OPENED".into(),
+                detail: Some(opened_detail(opened)),
+                source: "webhook".into(),
+                at: Timestamp::now(),
+            };
+            db::users::add_event(&mut tx, user, &event).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    };
+    record.await.map_err(|e| e.to_string())?;
+    Ok(Applied::Done)
 }
 
 /// What `apply_webhook` would change now.
-pub async fn preview_webhook(state: &AppState, route: Route, payload: &Value) -> Result<Preview, String> {
-    match opened_user(state, route, payload).await? {
-        Err(Applied::Ignored(reason)) => Ok(Preview::nothing(reason)),
-        Err(Applied::Done) | Ok(None) => Ok(Preview::nothing(
-            "balances and wallets are read live from P100, so the next read shows the new wallet",
-        )),
-        Ok(Some(user)) => {
-            let mut tx = db::begin_write(&state.db).await.map_err(|e| e.to_string())?;
-            let seen = db::users::has_event(&mut tx, &user, BALANCES_EVENT, "OPENED")
-                .await
-                .map_err(|e| e.to_string())?;
-            if seen {
-                return Ok(Preview::nothing(format!(
-                    "user {user}'s history already shows the balances opened"
-                )));
-            }
-            Ok(
-                Preview::new(format!("User {user}'s history notes that P100 opened the balances.")).change(
-                    &format!("user {user}"),
-                    "balances",
-                    "not opened",
-                    &opened_detail(payload),
-                ),
-            )
-        }
+pub async fn preview_webhook(state: &AppState, opened: &BalancesOpened) -> Result<Preview, String> {
+    let user = &opened.external_user_id;
+    if db::users::find(&state.db, user).await.map_err(words)?.is_none() {
+        return Ok(Preview::nothing(format!("user {user} is not in the registry")));
     }
+    if db::users::has_event(
+        &mut *state.db.acquire().await.map_err(words)?,
+        user,
+        BALANCES_EVENT,
+        "OPENED",
+    )
+    .await
+    .map_err(words)?
+    {
+        return Ok(Preview::nothing(format!(
+            "user {user}'s history already shows the balances opened"
+        )));
+    }
+    Ok(
+        Preview::new(format!("User {user}'s history notes that P100 opened the balances.")).change(
+            &format!("user {user}"),
+            "balances",
+            "not opened",
+            &opened_detail(opened),
+        ),
+    )
 }
+
+/// Why a Create Wallet webhook changes nothing here.
+pub const WALLETS_READ_LIVE: &str =
+    "balances and wallets are read live from P100, so the next read shows the new wallet";
 
 const BALANCES_EVENT: &str = "balances";
 
-/// The user whose balances opened (`Ok(Some)`), `Ok(None)` for a wallet event, or why the event is
-/// ignored.
-async fn opened_user(
-    state: &AppState,
-    route: Route,
-    payload: &Value,
-) -> Result<Result<Option<String>, Applied>, String> {
-    if route != Route::UserBalanceGeneration {
-        return Ok(Ok(None));
-    }
-    let Some(user) = payload.get("externalUserId").and_then(Value::as_str) else {
-        return Err("the event names no externalUserId".into());
-    };
-    match db::users::find(&state.db, user).await.map_err(|e| e.to_string())? {
-        Some(_) => Ok(Ok(Some(user.to_owned()))),
-        None => Ok(Err(Applied::Ignored(format!("user {user} is not in the registry")))),
-    }
+fn words(e: sqlx::Error) -> String {
+    AppError::from(e).to_string()
 }
 
 /// The currencies the event opened, as the history shows them.
-fn opened_detail(payload: &Value) -> String {
-    let codes: Vec<String> = ["fiatBalances", "cryptoBalances"]
+fn opened_detail(opened: &BalancesOpened) -> String {
+    let codes: Vec<String> = opened
+        .fiat_balances
         .iter()
-        .filter_map(|k| payload.get(*k).and_then(Value::as_array))
-        .flatten()
-        .filter_map(|b| b.get("name").and_then(Value::as_str))
+        .chain(&opened.crypto_balances)
+        .filter_map(|b| b.name.as_deref())
         .map(str::to_uppercase)
         .collect();
     if codes.is_empty() {

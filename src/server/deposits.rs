@@ -3,14 +3,12 @@
 //! deposits and IBAN checks for the user page.
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
-use serde_json::Value;
 
 use crate::domain::balances::Holder;
 use crate::domain::deposits::{DepositFilter, DepositKind, DepositList, DepositView, IbanCheck, UserDeposits};
-use crate::domain::money::{Amount, Currency};
+use crate::domain::money::Currency;
 use crate::domain::{AppError, FieldErrors};
-use crate::p100::webhooks::Route;
+use crate::p100::webhooks::{Deposit, IbanStatus, Route};
 use crate::server::db::deposits::{self as store, DepositEvent, DepositRecord, FINAL, IBAN_FINAL, ListFilter, Upsert};
 use crate::server::db::users::EventRecord;
 use crate::server::db::{self, Timestamp};
@@ -135,39 +133,6 @@ pub fn csv_cells(r: DepositRecord) -> [String; 11] {
 
 // ---- Webhooks -------------------------------------------------------------------------------
 
-/// A SEPA or crypto deposit event as P100 sends it. Crypto: WEBHOOKS.md §4.2. SEPA: REFERENCE.md
-/// §0 C5 says the event exists, not its body: `sepaDepositId`, `senderIban`, `senderName` and
-/// `status` are INFERRED (what the sandbox sends), read when present and never required beyond the
-/// id, amount and currency.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DepositPayload {
-    sepa_deposit_id: Option<String>,
-    crypto_deposit_id: Option<String>,
-    external_user_id: Option<String>,
-    /// A number or a string (P100 sends both; the FAQ's crypto example a string).
-    amount: Amount,
-    currency: Currency,
-    status: Option<String>,
-    transaction_hash: Option<String>,
-    /// INFERRED: SEPA sender's IBAN and name.
-    sender_iban: Option<String>,
-    sender_name: Option<String>,
-    /// INFERRED: the crypto sender's address, if P100 names it.
-    sender_address: Option<String>,
-    created_at: Option<String>,
-}
-
-/// An IBAN Status event (WEBHOOKS.md §4.2; body INFERRED: `externalUserId`, the sender `iban`,
-/// `status`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct IbanPayload {
-    external_user_id: String,
-    iban: String,
-    status: String,
-}
-
 /// A deposit event's fields, checked, as stored.
 struct Read {
     kind: DepositKind,
@@ -197,9 +162,7 @@ impl Read {
     }
 }
 
-fn read_deposit(route: Route, payload: &Value) -> Result<Read, String> {
-    let p: DepositPayload =
-        serde_json::from_value(payload.clone()).map_err(|e| format!("the deposit event is unreadable: {e}"))?;
+fn read_deposit(route: Route, p: Deposit) -> Result<Read, String> {
     let (kind, id) = match route {
         Route::SepaDeposit => (DepositKind::Sepa, p.sepa_deposit_id),
         _ => (DepositKind::Crypto, p.crypto_deposit_id),
@@ -248,12 +211,10 @@ fn iban_moves(current: Option<&str>, next: &str) -> bool {
     current.is_none_or(|c| c != next && !IBAN_FINAL.contains(&c))
 }
 
-/// Applies a SEPA Deposit, Crypto Deposit or IBAN Status event.
-pub async fn apply_webhook(state: &AppState, route: Route, payload: &Value) -> Result<Applied, String> {
+/// Applies an IBAN Status event.
+pub async fn apply_iban(state: &AppState, p: &IbanStatus) -> Result<Applied, String> {
     let words = |e: sqlx::Error| AppError::from(e).to_string();
-    if route == Route::IbanStatus {
-        let p: IbanPayload =
-            serde_json::from_value(payload.clone()).map_err(|e| format!("the IBAN status event is unreadable: {e}"))?;
+    {
         let mut tx = db::begin_write(&state.db).await.map_err(words)?;
         if db::users::find_in(&mut tx, &p.external_user_id)
             .await
@@ -274,7 +235,7 @@ pub async fn apply_webhook(state: &AppState, route: Route, payload: &Value) -> R
             let event = EventRecord {
                 kind: "iban".into(),
                 status,
-                detail: Some(p.iban),
+                detail: Some(p.iban.clone()),
                 source: "webhook".into(),
                 at: now,
             };
@@ -283,9 +244,14 @@ pub async fn apply_webhook(state: &AppState, route: Route, payload: &Value) -> R
                 .map_err(words)?;
         }
         tx.commit().await.map_err(words)?;
-        return Ok(Applied::Done);
     }
-    let read = read_deposit(route, payload)?;
+    Ok(Applied::Done)
+}
+
+/// Applies a SEPA Deposit or Crypto Deposit event.
+pub async fn apply_webhook(state: &AppState, route: Route, deposit: Deposit) -> Result<Applied, String> {
+    let words = |e: sqlx::Error| AppError::from(e).to_string();
+    let read = read_deposit(route, deposit)?;
     let mut tx = db::begin_write(&state.db).await.map_err(words)?;
     let outcome = store::upsert(&mut tx, &read.event(), Timestamp::now())
         .await
@@ -301,12 +267,10 @@ pub async fn apply_webhook(state: &AppState, route: Route, payload: &Value) -> R
     Ok(Applied::Done)
 }
 
-/// What `apply_webhook` would change now (the webhook log's dry run).
-pub async fn preview_webhook(state: &AppState, route: Route, payload: &Value) -> Result<Preview, String> {
+/// What `apply_iban` would change now (the webhook log's dry run).
+pub async fn preview_iban(state: &AppState, p: &IbanStatus) -> Result<Preview, String> {
     let words = |e: sqlx::Error| AppError::from(e).to_string();
-    if route == Route::IbanStatus {
-        let p: IbanPayload =
-            serde_json::from_value(payload.clone()).map_err(|e| format!("the IBAN status event is unreadable: {e}"))?;
+    {
         let user = &p.external_user_id;
         if db::users::find(&state.db, user).await.map_err(words)?.is_none() {
             return Ok(Preview::nothing(format!("user {user} is not in the registry")));
@@ -320,16 +284,21 @@ pub async fn preview_webhook(state: &AppState, route: Route, payload: &Value) ->
                 current.unwrap_or_default()
             )));
         }
-        return Ok(
+        Ok(
             Preview::new(format!("The IBAN status of user {user} is recorded.")).change(
                 &format!("user {user}"),
                 &format!("IBAN {}", p.iban),
                 current.as_deref().unwrap_or(""),
                 &status,
             ),
-        );
+        )
     }
-    let read = read_deposit(route, payload)?;
+}
+
+/// What `apply_webhook` would change now (the webhook log's dry run).
+pub async fn preview_webhook(state: &AppState, route: Route, deposit: Deposit) -> Result<Preview, String> {
+    let words = |e: sqlx::Error| AppError::from(e).to_string();
+    let read = read_deposit(route, deposit)?;
     let target = format!("deposit {}", read.upstream_id);
     match store::find(&state.db, &read.upstream_id).await.map_err(words)? {
         None => Ok(Preview::new(format!(
@@ -368,16 +337,24 @@ mod tests {
         assert!(!iban_moves(Some("APPROVED"), "PENDING"));
     }
 
+    /// A delivery's body read as P100's event, then as the deposit it records.
+    fn delivered(route: Route, body: &serde_json::Value) -> Result<Read, String> {
+        match crate::p100::webhooks::Event::read(route, body)? {
+            crate::p100::webhooks::Event::Deposit { route, deposit } => read_deposit(route, deposit),
+            other => panic!("not read as a deposit: {other:?}"),
+        }
+    }
+
     #[test]
     fn amounts_are_read_exactly_from_numbers_and_strings() {
         let crypto =
             json!({ "cryptoDepositId": "d-1", "amount": 0.001, "currency": "eth", "status": "WAITING_FOR_TR_DATA" });
-        let read = read_deposit(Route::CryptoDeposit, &crypto).unwrap();
+        let read = delivered(Route::CryptoDeposit, &crypto).unwrap();
         assert_eq!(read.amount, "0.00100000");
         let sepa = json!({ "sepaDepositId": "s-1", "amount": "1234.5", "currency": "eur", "senderName": "Anna", "senderIban": "DE89" });
-        let read = read_deposit(Route::SepaDeposit, &sepa).unwrap();
+        let read = delivered(Route::SepaDeposit, &sepa).unwrap();
         assert_eq!((read.amount.as_str(), read.status.as_str()), ("1234.50", "SUCCESSFUL"));
         assert_eq!(read.sender.as_deref(), Some("Anna · DE89"));
-        assert!(read_deposit(Route::SepaDeposit, &json!({ "amount": 1, "currency": "eur" })).is_err());
+        assert!(delivered(Route::SepaDeposit, &json!({ "amount": 1, "currency": "eur" })).is_err());
     }
 }

@@ -295,7 +295,6 @@ impl Sent for ExchangeRecord {
         reopen: "exchanges.reopen",
     };
     const MATCHED_ON: &'static str = "currencies, amount";
-    const WEBHOOK_IDS: &'static [&'static str] = &["exchangeId", "id"];
 
     async fn rivals(&self, db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<String>, sqlx::Error> {
         store::unknown_alike(db, self, from, to).await

@@ -4,8 +4,9 @@
 //! applied twice, or late, changing nothing.
 
 use backoffice::domain::Role;
-use backoffice::p100::webhooks::Route;
-use backoffice::server::deposits::apply_webhook;
+use backoffice::p100::webhooks::{Event, Route};
+use backoffice::server::state::AppState;
+use backoffice::server::users::kyc::Applied;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -214,7 +215,7 @@ async fn the_same_event_twice_or_an_older_one_late_changes_nothing() {
     let event = |status: &str| json!({ "cryptoDepositId": "dep-late-1", "amount": "0.05", "currency": "btc", "status": status });
     let apply = |payload: Value| {
         let state = app.state.clone();
-        async move { apply_webhook(&state, Route::CryptoDeposit, &payload).await.unwrap() }
+        async move { applied(&state, Route::CryptoDeposit, &payload).await.unwrap() }
     };
     apply(event("WAITING_FOR_TR_DATA")).await;
     let held = stored(&app, "dep-late-1").await;
@@ -250,9 +251,7 @@ async fn the_same_event_twice_or_an_older_one_late_changes_nothing() {
     // An IBAN status: approved stays approved; an event about a user the registry lacks is ignored.
     let iban = |status: &str| json!({ "externalUserId": FUNDED, "iban": "DE89370400440532013000", "status": status });
     for status in ["PENDING", "APPROVED", "PENDING", "APPROVED"] {
-        apply_webhook(&app.state, Route::IbanStatus, &iban(status))
-            .await
-            .unwrap();
+        applied(&app.state, Route::IbanStatus, &iban(status)).await.unwrap();
     }
     let checks: Vec<(String, String)> =
         sqlx::query_as("SELECT iban, status FROM iban_checks WHERE external_user_id = $1")
@@ -270,7 +269,12 @@ async fn the_same_event_twice_or_an_older_one_late_changes_nothing() {
     assert_eq!(events, 2, "PENDING, then APPROVED; the rest changed nothing");
     let stranger = json!({ "externalUserId": "not-ours", "iban": "DE89", "status": "APPROVED" });
     assert!(matches!(
-        apply_webhook(&app.state, Route::IbanStatus, &stranger).await,
-        Ok(backoffice::server::users::kyc::Applied::Ignored(_))
+        applied(&app.state, Route::IbanStatus, &stranger).await,
+        Ok(Applied::Ignored(_))
     ));
+}
+
+/// The event applied as the webhook worker applies it: read as its route says, then dispatched.
+async fn applied(state: &AppState, route: Route, payload: &Value) -> Result<Applied, String> {
+    backoffice::server::webhooks::apply(state, Event::read(route, payload)?).await
 }

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Statement, Timestamp, Tx};
+use super::{Conn, Db, Statement, Timestamp, Tx};
 use crate::domain::users::{KycState, PAGE_SIZE, UserSearch, UserSort, phone_key, search_key};
 
 /// A registry row. Holds personal data in clear, so it is deliberately not `Serialize`: what the
@@ -426,14 +426,15 @@ pub async fn add_event(tx: &mut Tx, external_user_id: &str, event: &EventRecord)
     .map(|_| ())
 }
 
-/// Whether the user's history already has an event of `kind` with `status`.
-pub async fn has_event(tx: &mut Tx, external_user_id: &str, kind: &str, status: &str) -> Result<bool, sqlx::Error> {
+/// Whether the user's history already has an event of `kind` with `status` (inside a write
+/// transaction, or on a connection of its own for a read).
+pub async fn has_event(conn: &mut Conn, external_user_id: &str, kind: &str, status: &str) -> Result<bool, sqlx::Error> {
     let found: Option<(String,)> =
         sqlx::query_as("SELECT id FROM user_events WHERE external_user_id = $1 AND kind = $2 AND status = $3 LIMIT 1")
             .bind(external_user_id)
             .bind(kind)
             .bind(status)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(conn)
             .await?;
     Ok(found.is_some())
 }

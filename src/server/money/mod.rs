@@ -90,8 +90,6 @@ pub trait Sent: Stored {
     const ACTIONS: Actions;
     /// What a history entry's details were matched on, in words for the audit row.
     const MATCHED_ON: &'static str;
-    /// The keys of a webhook body that may carry P100's id of it.
-    const WEBHOOK_IDS: &'static [&'static str];
 
     fn id(&self) -> &str {
         self.columns().id
@@ -389,13 +387,7 @@ pub async fn adopt<K: Sent>(
 }
 
 /// The record a webhook about this kind is about, if it is pending here; otherwise why not.
-async fn webhook_target<K: Sent>(db: &Db, payload: &Value) -> Result<Result<K, String>, sqlx::Error> {
-    let Some(upstream_id) = K::WEBHOOK_IDS
-        .iter()
-        .find_map(|k| payload.get(*k).and_then(Value::as_str))
-    else {
-        return Ok(Err(format!("no {} id in the event", K::SUBJECT)));
-    };
+async fn webhook_target<K: Sent>(db: &Db, upstream_id: &str) -> Result<Result<K, String>, sqlx::Error> {
     Ok(match sent::find_by_upstream::<K>(db, upstream_id).await? {
         None => Err(format!("{} {upstream_id} was not started here", K::SUBJECT)),
         Some(r) if r.status().stage() != Some(Stage::Pending) => {
@@ -405,10 +397,11 @@ async fn webhook_target<K: Sent>(db: &Db, payload: &Value) -> Result<Result<K, S
     })
 }
 
-/// A webhook about a record of this kind. Like every event it is a hint: P100's details say what
-/// happened, and settling is a conditional update, so a second delivery changes nothing.
-pub async fn apply_webhook<K: Sent>(state: &AppState, payload: &Value) -> Result<Applied, AppError> {
-    match webhook_target::<K>(&state.db, payload).await? {
+/// A webhook about the record of this kind P100 knows as `upstream_id`. Like every event it is a
+/// hint: P100's details say what happened, and settling is a conditional update, so a second
+/// delivery changes nothing.
+pub async fn apply_webhook<K: Sent>(state: &AppState, upstream_id: &str) -> Result<Applied, AppError> {
+    match webhook_target::<K>(&state.db, upstream_id).await? {
         Err(reason) => Ok(Applied::Ignored(reason)),
         Ok(record) => {
             step(state, &record).await?;
@@ -418,8 +411,8 @@ pub async fn apply_webhook<K: Sent>(state: &AppState, payload: &Value) -> Result
 }
 
 /// What `apply_webhook` would change now, read from P100 but not written (the log's dry run).
-pub async fn preview_webhook<K: Sent>(state: &AppState, payload: &Value) -> Result<Preview, AppError> {
-    let record = match webhook_target::<K>(&state.db, payload).await? {
+pub async fn preview_webhook<K: Sent>(state: &AppState, upstream_id: &str) -> Result<Preview, AppError> {
+    let record = match webhook_target::<K>(&state.db, upstream_id).await? {
         Err(reason) => return Ok(Preview::nothing(reason)),
         Ok(record) => record,
     };

@@ -503,7 +503,6 @@ impl Sent for MovementRecord {
         reopen: "payouts.reopen",
     };
     const MATCHED_ON: &'static str = "amount, destination";
-    const WEBHOOK_IDS: &'static [&'static str] = &["transferId", "withdrawalId", "id"];
 
     async fn rivals(&self, db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<String>, sqlx::Error> {
         store::unknown_alike(db, self, from, to).await

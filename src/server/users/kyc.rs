@@ -3,7 +3,7 @@
 //! registry in step with P100's KYC, POA and account-status answers and webhooks.
 
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{find, live_user, set_status};
 use crate::domain::audit::Outcome;
@@ -12,7 +12,7 @@ use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMe
 use crate::domain::{AppError, FieldErrors};
 use crate::p100::api::{FilePart, FileUpload};
 use crate::p100::types::{AddVerificationRequest, DocumentType, KycStatus};
-use crate::p100::webhooks::Route;
+use crate::p100::webhooks::{UserChange, UserEvent};
 use crate::p100::{P100Error, PCode};
 use crate::server::audit::{self, Event};
 use crate::server::auth::Actor;
@@ -346,28 +346,32 @@ pub enum Applied {
 }
 
 /// What `apply_webhook` would change in the registry now (the webhook log's dry run).
-pub async fn preview_webhook(db: &Db, route: Route, payload: &Value) -> Result<Preview, String> {
-    let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
-    let Some(user) = text("externalUserId") else {
-        return Err("the event names no externalUserId".into());
-    };
-    let Some(record) = db::users::find(db, &user).await.map_err(|e| e.to_string())? else {
+pub async fn preview_webhook(db: &Db, event: &UserEvent) -> Result<Preview, String> {
+    let user = &event.external_user_id;
+    let Some(record) = db::users::find(db, user).await.map_err(|e| e.to_string())? else {
         return Ok(Preview::nothing(format!("user {user} is not in the registry")));
     };
-    let fields = match route {
-        Route::KycStatus => vec![
+    let fields = match &event.change {
+        UserChange::Kyc(status) => vec![
             (
                 "verification status",
                 Some(record.verification_status),
-                text("verificationStatus"),
+                Some(status.verification_status.as_str().to_owned()),
             ),
-            ("attempt status", record.attempt_status, text("attemptStatus")),
-            ("rejection reason", record.rejection_reason, text("rejectionReason")),
+            (
+                "attempt status",
+                record.attempt_status,
+                status.attempt_status.as_ref().map(|a| a.as_str().to_owned()),
+            ),
+            (
+                "rejection reason",
+                record.rejection_reason,
+                status.rejection_reason.clone(),
+            ),
         ],
-        Route::PoaStatus => vec![("proof of address", record.poa_status, text("status"))],
-        Route::KycFileAdded => vec![("KYC file", None, text("status"))],
-        Route::UserStatus => vec![("account status", Some(record.account_status), text("status"))],
-        _ => Vec::new(),
+        UserChange::ProofOfAddress(status) => vec![("proof of address", record.poa_status, Some(status.clone()))],
+        UserChange::KycFile(status) => vec![("KYC file", None, Some(status.clone()))],
+        UserChange::Account(status) => vec![("account status", Some(record.account_status), Some(status.clone()))],
     };
     let target = format!("user {user}");
     let mut preview = Preview::new(format!("The registry's record of user {user} is updated."));
@@ -384,48 +388,37 @@ pub async fn preview_webhook(db: &Db, route: Route, payload: &Value) -> Result<P
     Ok(preview)
 }
 
-/// Applies a KYC, POA or user-status webhook to the registry.
-pub async fn apply_webhook(db: &Db, route: Route, payload: &Value) -> Result<Applied, String> {
-    let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
-    let Some(user) = text("externalUserId") else {
-        return Err("the event names no externalUserId".into());
-    };
+/// Applies a KYC, POA, KYC file or user-status webhook to the registry.
+pub async fn apply_webhook(db: &Db, event: &UserEvent) -> Result<Applied, String> {
+    let user = &event.external_user_id;
     let apply = async {
         // Events for users not in the registry (another partner's, a deleted one) are common: they
         // are told apart by a read, without taking the database's single writer.
-        if db::users::find(db, &user).await?.is_none() {
+        if db::users::find(db, user).await?.is_none() {
             return Err(AppError::NotFound);
         }
         let mut tx = db::begin_write(db).await?;
-        if db::users::find_in(&mut tx, &user).await?.is_none() {
+        if db::users::find_in(&mut tx, user).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        match route {
-            Route::KycStatus => {
-                let status: KycStatus =
-                    serde_json::from_value(payload.clone()).map_err(|e| AppError::BadRequest(e.to_string()))?;
-                apply_kyc(&mut tx, &user, &status, "webhook").await?;
+        match &event.change {
+            UserChange::Kyc(status) => apply_kyc(&mut tx, user, status, "webhook").await?,
+            UserChange::ProofOfAddress(status) => {
+                set_status(&mut tx, user, Followed::ProofOfAddress, status, "webhook", None).await?
             }
-            Route::PoaStatus => {
-                let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
-                set_status(&mut tx, &user, Followed::ProofOfAddress, &status, "webhook", None).await?;
-            }
-            Route::KycFileAdded => {
-                let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
+            UserChange::KycFile(status) => {
                 let event = EventRecord {
                     kind: "kyc_file".into(),
-                    status,
+                    status: status.clone(),
                     detail: None,
                     source: "webhook".into(),
                     at: db::Timestamp::now(),
                 };
-                db::users::add_event(&mut tx, &user, &event).await?;
+                db::users::add_event(&mut tx, user, &event).await?;
             }
-            Route::UserStatus => {
-                let status = text("status").ok_or_else(|| AppError::BadRequest("no status".into()))?;
-                set_status(&mut tx, &user, Followed::Account, &status, "webhook", None).await?;
+            UserChange::Account(status) => {
+                set_status(&mut tx, user, Followed::Account, status, "webhook", None).await?
             }
-            _ => {}
         }
         tx.commit().await?;
         Ok::<_, AppError>(())

@@ -36,7 +36,7 @@ use crate::domain::audit::Outcome;
 pub use crate::domain::reconciliation::UNRECOGNISED;
 use crate::domain::reconciliation::{EventStatus, FieldChange};
 use crate::kernel::constant_time_eq;
-use crate::p100::webhooks::{Route, subject_of, unwrap_envelope};
+use crate::p100::webhooks::{Event as Delivered, Route, subject_of, unwrap_envelope};
 
 /// Where P100 is told to send events (the partner registers this base with P100).
 pub const BASE_PATH: &str = "/webhooks/p100";
@@ -289,62 +289,61 @@ fn words<T>(result: Result<T, crate::domain::AppError>) -> Result<T, String> {
     result.map_err(|e| e.to_string())
 }
 
-fn payload_of(event: &EventRow) -> Result<Value, String> {
-    serde_json::from_str(&event.payload).map_err(|e| format!("stored payload unreadable: {e}"))
+/// The event a stored row is, read as its route says; `None` for one the table could not place.
+fn read(row: &EventRow) -> Result<Option<Delivered>, String> {
+    let Some(route) = Route::of_kind(&row.kind) else {
+        return Ok(None);
+    };
+    let payload: Value = serde_json::from_str(&row.payload).map_err(|e| format!("stored payload unreadable: {e}"))?;
+    Delivered::read(route, &payload).map(Some)
 }
 
 /// What `handle` would do with the event now, without writing.
-async fn preview(state: &AppState, event: &EventRow) -> Result<Preview, String> {
-    if !event.authenticated {
+async fn preview(state: &AppState, row: &EventRow) -> Result<Preview, String> {
+    if !row.authenticated {
         return Ok(Preview::nothing(
             "the delivery was not authenticated, so it is never processed",
         ));
     }
-    if Route::of_kind(&event.kind).is_none() {
+    let Some(event) = read(row)? else {
         return Ok(Preview::nothing(UNPLACED));
-    }
-    let payload = payload_of(event)?;
-    match Route::of_kind(&event.kind) {
-        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus | Route::KycFileAdded)) => {
-            super::users::kyc::preview_webhook(&state.db, route, &payload).await
+    };
+    match event {
+        Delivered::User(event) => super::users::kyc::preview_webhook(&state.db, &event).await,
+        Delivered::BalancesOpened(opened) => super::balances::preview_webhook(state, &opened).await,
+        Delivered::WalletCreated(_) => Ok(Preview::nothing(super::balances::WALLETS_READ_LIVE)),
+        Delivered::Movement { upstream_id } => {
+            words(money::preview_webhook::<MovementRecord>(state, &upstream_id).await)
         }
-        Some(route @ (Route::UserBalanceGeneration | Route::WalletCreated)) => {
-            super::balances::preview_webhook(state, route, &payload).await
+        Delivered::Exchange { upstream_id } => {
+            words(money::preview_webhook::<ExchangeRecord>(state, &upstream_id).await)
         }
-        Some(Route::Exchange) => words(money::preview_webhook::<ExchangeRecord>(state, &payload).await),
-        Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
-            words(money::preview_webhook::<MovementRecord>(state, &payload).await)
-        }
-        Some(route @ (Route::SepaDeposit | Route::CryptoDeposit | Route::IbanStatus)) => {
-            super::deposits::preview_webhook(state, route, &payload).await
-        }
-        _ => Ok(Preview::nothing(format!(
+        Delivered::Deposit { route, deposit } => super::deposits::preview_webhook(state, route, deposit).await,
+        Delivered::Iban(status) => super::deposits::preview_iban(state, &status).await,
+        Delivered::Unfollowed(_) => Ok(Preview::nothing(format!(
             "no area follows {} events; it is kept as received",
-            event.kind
+            row.kind
         ))),
     }
 }
 
-/// What each kind of event changes. Kinds no area follows yet are stored and marked processed.
-async fn handle(state: &AppState, event: &EventRow) -> Result<Applied, String> {
-    if Route::of_kind(&event.kind).is_none() {
-        return Ok(Applied::Ignored(UNPLACED.into()));
+/// Applies a stored event (one the table could not place changes nothing).
+async fn handle(state: &AppState, row: &EventRow) -> Result<Applied, String> {
+    match read(row)? {
+        Some(event) => apply(state, event).await,
+        None => Ok(Applied::Ignored(UNPLACED.into())),
     }
-    let payload = payload_of(event)?;
-    match Route::of_kind(&event.kind) {
-        Some(route @ (Route::KycStatus | Route::PoaStatus | Route::UserStatus | Route::KycFileAdded)) => {
-            super::users::kyc::apply_webhook(&state.db, route, &payload).await
-        }
-        Some(route @ (Route::UserBalanceGeneration | Route::WalletCreated)) => {
-            super::balances::apply_webhook(state, route, &payload).await
-        }
-        Some(Route::Exchange) => words(money::apply_webhook::<ExchangeRecord>(state, &payload).await),
-        Some(Route::SepaTransfer | Route::CryptoWithdrawal | Route::Transfer) => {
-            words(money::apply_webhook::<MovementRecord>(state, &payload).await)
-        }
-        Some(route @ (Route::SepaDeposit | Route::CryptoDeposit | Route::IbanStatus)) => {
-            super::deposits::apply_webhook(state, route, &payload).await
-        }
-        _ => Ok(Applied::Done),
+}
+
+/// What each kind of event changes. Kinds no area follows yet are marked processed.
+pub async fn apply(state: &AppState, event: Delivered) -> Result<Applied, String> {
+    match event {
+        Delivered::User(event) => super::users::kyc::apply_webhook(&state.db, &event).await,
+        Delivered::BalancesOpened(opened) => super::balances::apply_webhook(state, &opened).await,
+        Delivered::WalletCreated(_) | Delivered::Unfollowed(_) => Ok(Applied::Done),
+        Delivered::Movement { upstream_id } => words(money::apply_webhook::<MovementRecord>(state, &upstream_id).await),
+        Delivered::Exchange { upstream_id } => words(money::apply_webhook::<ExchangeRecord>(state, &upstream_id).await),
+        Delivered::Deposit { route, deposit } => super::deposits::apply_webhook(state, route, deposit).await,
+        Delivered::Iban(status) => super::deposits::apply_iban(state, &status).await,
     }
 }
