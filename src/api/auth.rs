@@ -37,11 +37,23 @@ pub async fn sign_out() -> Result<(), AppError> {
     crate::server::auth::sign_in::sign_out(&request.state, &request.session, &actor).await
 }
 
-/// Only a path on this site may follow sign-in, never another site (an open redirect).
+/// Only a path on this site may follow sign-in, never another site (an open redirect). Browsers
+/// drop tabs and newlines anywhere in a URL, trim control characters and spaces at its ends, and
+/// read `\\` as `/`: the path is normalised the same way before it is judged, so `/\t/evil.example`
+/// or `/\\evil.example` cannot become `//evil.example` after the check. (The `url` crate would parse
+/// it fully, but it is not in the front-end build and these are the only rules that matter here.)
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_owned(),
-        _ => "/".to_owned(),
+    let normalised: String = next
+        .unwrap_or_default()
+        .trim_matches(|c: char| c.is_ascii_control() || c == ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    if normalised.starts_with('/') && !normalised.starts_with("//") && !normalised.chars().any(|c| c.is_control()) {
+        normalised
+    } else {
+        "/".to_owned()
     }
 }
 
@@ -52,8 +64,26 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(local_path(Some("/audit?staff=a")), "/audit?staff=a");
-        for foreign in ["https://evil.example", "//evil.example", "/\\evil.example", "audit"] {
-            assert_eq!(local_path(Some(foreign)), "/");
+        assert_eq!(
+            local_path(Some("/users/%2F%2Fevil.example")),
+            "/users/%2F%2Fevil.example"
+        );
+        for foreign in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            " //evil.example",
+            "\u{0}//evil.example",
+            "/\u{1b}/evil.example",
+            "javascript:alert(1)",
+            "audit",
+            "",
+        ] {
+            assert_eq!(local_path(Some(foreign)), "/", "{foreign:?}");
         }
         assert_eq!(local_path(None), "/");
     }

@@ -22,7 +22,7 @@ mod ssr {
     use leptos::prelude::use_context;
     use tower_sessions::Session;
 
-    use crate::domain::{AppError, Permission};
+    use crate::domain::{AppError, Need, Permission};
     use crate::server::auth::{Actor, authorize};
     use crate::server::error::internal;
     use crate::server::http::request_meta;
@@ -54,9 +54,18 @@ mod ssr {
 
     /// The signed-in staff member, if they hold every permission in `required` (none: any member).
     pub async fn guard(required: &[Permission]) -> Result<(Request, Actor), AppError> {
+        guard_for(Need::All(required)).await
+    }
+
+    /// The signed-in staff member, if they hold at least one permission in `any_of`.
+    pub async fn guard_any(any_of: &[Permission]) -> Result<(Request, Actor), AppError> {
+        guard_for(Need::Any(any_of)).await
+    }
+
+    async fn guard_for(need: Need<'_>) -> Result<(Request, Actor), AppError> {
         let request = request()?;
         let what = request.parts.uri.path().to_owned();
-        let actor = authorize(&request.state, &request.session, request.meta(), required, &what).await?;
+        let actor = authorize(&request.state, &request.session, request.meta(), need, &what).await?;
         Ok((request, actor))
     }
 }

@@ -37,7 +37,7 @@ pub async fn reveal_user_pii(id: String) -> Result<Pii, AppError> {
 
 #[server(endpoint = "users/add_note", input = leptos::server_fn::codec::Json)]
 pub async fn add_user_note(id: String, note: String) -> Result<(), AppError> {
-    let (request, actor) = super::ssr::guard(&[UsersRead]).await?;
+    let (request, actor) = super::ssr::guard(&[UsersRead, UsersNote]).await?;
     service::add_note(&request.state.db, &actor, &id, &note).await
 }
 
@@ -80,7 +80,7 @@ pub async fn add_user_verification(id: String, kind: DocumentKind, number: Strin
 /// Reads one user's KYC status from P100; `false` when P100 has no verification for them yet.
 #[server(endpoint = "users/refresh_kyc", input = leptos::server_fn::codec::Json)]
 pub async fn refresh_user_kyc(id: String) -> Result<bool, AppError> {
-    let (request, _) = super::ssr::guard(&[UsersRead]).await?;
+    let (request, _) = super::ssr::guard_any(&[KycReview, KycSubmit]).await?;
     kyc::refresh(&request.state, &id).await
 }
 

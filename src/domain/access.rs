@@ -10,6 +10,7 @@ named_enum!(
         UsersRead => "users.read",
         UsersCreate => "users.create",
         UsersUpdate => "users.update",
+        UsersNote => "users.note",
         KycSubmit => "kyc.submit",
         KycReview => "kyc.review",
         UsersSuspend => "users.suspend",
@@ -50,9 +51,10 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => Permission::ALL,
-            Role::Onboarding => &[UsersRead, UsersCreate, UsersUpdate, KycSubmit, PiiView],
+            Role::Onboarding => &[UsersRead, UsersCreate, UsersUpdate, UsersNote, KycSubmit, PiiView],
             Role::Compliance => &[
                 UsersRead,
+                UsersNote,
                 KycReview,
                 UsersSuspend,
                 UsersDelete,
@@ -92,6 +94,24 @@ impl Role {
     }
 }
 
+/// What a server function or route asks of the member: every permission listed, or one of them.
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    All(&'a [Permission]),
+    Any(&'a [Permission]),
+}
+
+impl Need<'_> {
+    /// In words, for the audit row of a refusal.
+    pub fn describe(self) -> String {
+        let (list, joiner) = match self {
+            Need::All(list) => (list, ", "),
+            Need::Any(list) => (list, " or "),
+        };
+        list.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(joiner)
+    }
+}
+
 /// The permissions a staff member holds: the union of their roles.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permissions(Vec<Permission>);
@@ -110,6 +130,13 @@ impl Permissions {
 
     pub fn has_all(&self, required: &[Permission]) -> bool {
         required.iter().all(|p| self.has(*p))
+    }
+
+    pub fn meets(&self, need: Need<'_>) -> bool {
+        match need {
+            Need::All(all) => self.has_all(all),
+            Need::Any(any) => any.iter().any(|p| self.has(*p)),
+        }
     }
 
     /// A role may be granted only by someone who already holds every permission it carries,

@@ -84,7 +84,7 @@ pub mod sandbox;
 pub mod staff;
 pub mod users;
 
-pub use access::{Permission, Permissions, Role};
+pub use access::{Need, Permission, Permissions, Role};
 pub use error::{AppError, FieldErrors};
 
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,7 @@ use tower_sessions::Session;
 use super::{SESSION_KEY, SignedIn};
 use crate::domain::audit::Outcome;
 use crate::domain::staff::Me;
-use crate::domain::{AppError, Permission, Permissions};
+use crate::domain::{AppError, Need, Permissions};
 use crate::server::audit::{self, Event, RequestMeta, Who};
 use crate::server::db::{self, staff::StaffRecord};
 use crate::server::state::AppState;
@@ -82,7 +82,7 @@ pub async fn authorize(
     state: &AppState,
     session: &Session,
     meta: RequestMeta,
-    required: &[Permission],
+    need: Need<'_>,
     what: &str,
 ) -> Result<Actor, AppError> {
     let staff = current_staff(state, session).await?.ok_or(AppError::Unauthenticated)?;
@@ -92,8 +92,8 @@ pub async fn authorize(
         permissions,
         meta,
     };
-    if !actor.permissions.has_all(required) {
-        let needed = required.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
+    if !actor.permissions.meets(need) {
+        let needed = need.describe();
         tracing::warn!(staff = %actor.staff.id, %what, %needed, "permission denied");
         let event = Event::new("access.denied", Outcome::Denied)
             .target("endpoint", what)

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use crate::domain::users::{DocumentKind, upload};
-use crate::domain::{AppError, Permission};
+use crate::domain::{AppError, Need, Permission};
 use crate::server::auth::authorize;
 use crate::server::state::AppState;
 use crate::server::users::kyc::{self, Document};
@@ -29,7 +29,7 @@ pub async fn receive(
     let meta = super::request_meta(request.headers(), request.extensions());
     let path = request.uri().path().to_owned();
     let result = async {
-        let actor = authorize(&state, &session, meta, &[Permission::KycSubmit], &path).await?;
+        let actor = authorize(&state, &session, meta, Need::All(&[Permission::KycSubmit]), &path).await?;
         let multipart = Multipart::from_request(request, &state)
             .await
             .map_err(|e| AppError::BadRequest(e.body_text()))?;

@@ -9,6 +9,7 @@ pub mod verdict;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use futures::{Stream, StreamExt};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -30,7 +31,8 @@ use verdict::{Ours, Upstream};
 
 /// The rows the page shows at most, newest first; the export has them all.
 pub const PAGE_ROWS: usize = 500;
-/// At most this many rows of ours (and as many P100-only ones) in one report.
+/// At most this many rows of ours (and as many P100-only ones) in one report on the page; the
+/// export reads a day at a time, uncapped.
 pub const REPORT_LIMIT: i64 = 5_000;
 /// Without dates the report covers the last this many days.
 const DEFAULT_DAYS: i64 = 30;
@@ -47,6 +49,7 @@ pub async fn grace_minutes(db: &Db) -> Result<i64, AppError> {
 }
 
 /// The filters, checked: `[from, to)` as instants, the verdict to show, the kind and currency.
+#[derive(Clone)]
 struct Criteria {
     from: time::Date,
     to: time::Date,
@@ -257,12 +260,13 @@ async fn grace(db: &Db) -> Result<Duration, AppError> {
     Ok(Duration::from_secs(grace_minutes(db).await?.max(0) as u64 * 60))
 }
 
-/// Every row of the range, judged, newest first, before the view, kind and currency filters.
-async fn rows_between(db: &Db, from: Timestamp, to: Timestamp) -> Result<(Vec<ReportRow>, bool), AppError> {
+/// Every row of the range (up to `limit` of ours and as many P100-only ones), judged, newest first,
+/// before the view, kind and currency filters; `true` when the limit cut it short.
+async fn rows_between(db: &Db, from: Timestamp, to: Timestamp, limit: i64) -> Result<(Vec<ReportRow>, bool), AppError> {
     let (now, grace) = (Timestamp::now(), grace(db).await?);
-    let ours = store::ours(db, from, to, REPORT_LIMIT).await?;
-    let foreign = store::foreign(db, from, to, REPORT_LIMIT).await?;
-    let truncated = ours.len() as i64 == REPORT_LIMIT || foreign.len() as i64 == REPORT_LIMIT;
+    let ours = store::ours(db, from, to, limit).await?;
+    let foreign = store::foreign(db, from, to, limit).await?;
+    let truncated = ours.len() as i64 == limit || foreign.len() as i64 == limit;
     let mut resolutions = newest(store::resolutions_since(db, from).await?);
     let mut rows = Vec::with_capacity(ours.len() + foreign.len());
     for row in foreign {
@@ -308,22 +312,53 @@ fn totals(rows: &[ReportRow]) -> Vec<Total> {
         })
         .collect()
 }
+impl Criteria {
+    /// Whether a row is of the kind and currency asked for (the view is applied after totals).
+    fn selects_kind(&self, row: &ReportRow) -> bool {
+        self.kind.is_none_or(|k| row.kind == k)
+            && self
+                .currency
+                .as_deref()
+                .is_none_or(|c| row.currency.eq_ignore_ascii_case(c))
+    }
+
+    fn selects(&self, row: &ReportRow) -> bool {
+        self.selects_kind(row) && self.view.is_none_or(|v| row.verdict == v)
+    }
+}
+
+/// The export: the range it covers, and its rows a day at a time.
+pub struct Export<Days> {
+    pub from: time::Date,
+    pub to: time::Date,
+    pub days: Days,
+}
+
+/// The export: every row the filters select, newest first, read a day at a time (no cap; memory
+/// holds one day). Checked before anything is read; the days follow as the stream is polled.
+pub fn export(
+    db: Db,
+    filter: &ReportFilter,
+) -> Result<Export<impl Stream<Item = Result<Vec<ReportRow>, AppError>> + use<>>, AppError> {
+    let criteria = criteria(filter)?;
+    let days = std::iter::successors(Some(criteria.to), |d| d.previous_day()).take_while(move |d| *d >= criteria.from);
+    let (from, to) = (criteria.from, criteria.to);
+    let days = futures::stream::iter(days).then(move |day| {
+        let (db, criteria) = (db.clone(), criteria.clone());
+        async move {
+            let (rows, _) = rows_between(&db, midnight(day), day_after(day), i64::MAX).await?;
+            Ok(rows.into_iter().filter(|r| criteria.selects(r)).collect())
+        }
+    });
+    Ok(Export { from, to, days })
+}
 
 /// The report for `filter`, with at most `show` rows (the page shows the newest `PAGE_ROWS`; an
 /// export takes them all). Counts and totals always cover every row of the range.
 pub async fn report(db: &Db, filter: &ReportFilter, show: usize) -> Result<Report, AppError> {
     let criteria = criteria(filter)?;
-    let (rows, truncated) = rows_between(db, midnight(criteria.from), day_after(criteria.to)).await?;
-    let rows: Vec<ReportRow> = rows
-        .into_iter()
-        .filter(|r| criteria.kind.is_none_or(|k| r.kind == k))
-        .filter(|r| {
-            criteria
-                .currency
-                .as_deref()
-                .is_none_or(|c| r.currency.eq_ignore_ascii_case(c))
-        })
-        .collect();
+    let (rows, truncated) = rows_between(db, midnight(criteria.from), day_after(criteria.to), REPORT_LIMIT).await?;
+    let rows: Vec<ReportRow> = rows.into_iter().filter(|r| criteria.selects_kind(r)).collect();
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     let (matched, checking, mismatched, resolved) = (
         count(Verdict::Matched),
@@ -404,6 +439,7 @@ pub async fn home(db: &Db, actor: &Actor) -> Result<FinanceHome, AppError> {
         db,
         midnight(today - time::Duration::days(DEFAULT_DAYS - 1)),
         day_after(today),
+        REPORT_LIMIT,
     )
     .await?;
     let open_mismatches = rows.iter().filter(|r| r.verdict == Verdict::Mismatch).count();

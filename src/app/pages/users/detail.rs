@@ -300,6 +300,7 @@ fn HistoryCard(events: Vec<UserEvent>) -> impl IntoView {
 
 #[component]
 fn NotesCard(detail: UserDetail, reload: Reload) -> impl IntoView {
+    let may_note = expect_context::<Me>().can(Permission::UsersNote);
     let add = ServerAction::<AddUserNote>::new();
     let note = RwSignal::new(String::new());
     when_ok(add.value(), move || {
@@ -316,11 +317,13 @@ fn NotesCard(detail: UserDetail, reload: Reload) -> impl IntoView {
     };
     view! {
         <Card title="Staff notes">
-            <form on:submit=submit novalidate class="mb-3">
-                <TextAreaField label="Note" name="staff_note" value=note error=field_error(add.value(), "note") placeholder="What happened, what was agreed…" hide_label=true/>
-                <ActionError result=add.value()/>
-                <button type="submit" class=BUTTON_SECONDARY disabled=move || add.pending().get()>"Add note"</button>
-            </form>
+            {may_note.then(|| view! {
+                <form on:submit=submit novalidate class="mb-3">
+                    <TextAreaField label="Note" name="staff_note" value=note error=field_error(add.value(), "note") placeholder="What happened, what was agreed…" hide_label=true/>
+                    <ActionError result=add.value()/>
+                    <button type="submit" class=BUTTON_SECONDARY disabled=move || add.pending().get()>"Add note"</button>
+                </form>
+            })}
             <ul class="space-y-2 text-sm" data-testid="notes">
                 {detail.notes.into_iter().map(|n| view! {
                     <li class="rounded-md bg-slate-50 px-2.5 py-2">

@@ -22,6 +22,7 @@ pub fn KycPanel(detail: UserDetail, reload: Reload) -> impl IntoView {
     let refresh = ServerAction::<RefreshUserKyc>::new();
     when_ok(refresh.value(), move || reload.run(None));
     let may_submit = me.can(Permission::KycSubmit) && detail.live();
+    let may_refresh = me.can(Permission::KycSubmit) || me.can(Permission::KycReview);
     let deleted = detail.deleted();
     let refresh_id = id.clone();
     let method = detail.summary.kyc_method;
@@ -37,7 +38,7 @@ pub fn KycPanel(detail: UserDetail, reload: Reload) -> impl IntoView {
                     <dt class="text-slate-500">"Proof of address"</dt><dd>{detail.poa_status.clone().unwrap_or_else(|| "not requested".into())}</dd>
                     <dt class="text-slate-500">"Last KYC change"</dt><dd>{detail.kyc_changed_at.display()}</dd>
                 </dl>
-                {(!deleted).then(|| view! {
+                {(!deleted && may_refresh).then(|| view! {
                     <button class=BUTTON_SECONDARY disabled=move || refresh.pending().get() data-testid="refresh-kyc"
                         on:click=move |_| { refresh.dispatch(RefreshUserKyc { id: refresh_id.clone() }); }>
                         {move || if refresh.pending().get() { "Asking P100…" } else { "Refresh from P100" }}
