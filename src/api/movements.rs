@@ -36,8 +36,8 @@ pub async fn submit_movement(input: MovementInput, key: String) -> Result<Moveme
 
 #[server(endpoint = "payouts/get", input = leptos::server_fn::codec::Json)]
 pub async fn fetch_movement(id: String) -> Result<MovementDetail, AppError> {
-    let (request, _) = super::ssr::guard(&[BalancesRead]).await?;
-    service::follow(&request.state, &id).await
+    let (request, actor) = super::ssr::guard(&[BalancesRead]).await?;
+    service::follow(&request.state, &actor, &id).await
 }
 
 /// A person's decision about a payout or exchange whose outcome P100 left unclear, for a second

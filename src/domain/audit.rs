@@ -47,6 +47,17 @@ pub struct AuditEntryView {
     pub after: Option<String>,
 }
 
+impl AuditEntryView {
+    /// The entry without the client behind it (address, browser), for members without `audit.read`.
+    pub fn without_client(self) -> Self {
+        AuditEntryView {
+            ip: None,
+            user_agent: None,
+            ..self
+        }
+    }
+}
+
 /// The audit page's filters exactly as typed; `parse` turns them into an `AuditQuery`.
 /// Also the query string of the page and of the CSV export, so a filtered view can be shared.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

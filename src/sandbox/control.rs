@@ -1,12 +1,12 @@
 //! Scenario and fault controls: what the Sandbox page and the tests use to steer the simulation.
-//! The same functions serve the page's server functions and the JSON endpoint under
-//! `/sandbox/p100/_control` (which checks the sandbox API key like every sandbox route).
+//! The same functions serve the page's server functions and the JSON endpoint the app mounts at
+//! `CONTROL_PATH`, behind an admin's session and audited (`server::http::sandbox_control`): the
+//! control changes what "P100" does, so it is a staff action like any other.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -343,8 +343,12 @@ pub async fn overview(sandbox: &Sandbox) -> Result<Overview, ControlError> {
 
 // ---- The JSON control endpoint --------------------------------------------------------------
 
+/// Where the app mounts `router`.
+pub const CONTROL_PATH: &str = "/sandbox/p100/_control";
+
+/// The JSON control endpoint, relative to `CONTROL_PATH`; the app guards and audits it.
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
-    let routes = Router::new()
+    Router::new()
         .route("/faults", post(http_arm_fault))
         .route("/faults", delete(http_clear_faults))
         .route("/kyc-next", post(http_kyc_next))
@@ -356,21 +360,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .route("/lose-webhooks", post(http_lose_webhooks))
         .route("/sepa-deposits", post(http_sepa_deposit))
         .route("/state", get(http_overview))
-        .layer(middleware::from_fn_with_state(sandbox.clone(), require_key))
-        .with_state(sandbox);
-    Router::new().nest(&format!("{}/_control", super::MOUNT), routes)
-}
-
-async fn require_key(State(sandbox): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
-    let key = request
-        .headers()
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !sandbox.key_matches(key) {
-        return (StatusCode::UNAUTHORIZED, "Access Denied. xo2").into_response();
-    }
-    next.run(request).await
+        .with_state(sandbox)
 }
 
 impl IntoResponse for ControlError {

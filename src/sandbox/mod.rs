@@ -104,8 +104,9 @@ impl Sandbox {
         seed::users(&self.db).await
     }
 
+    /// P100's API as the simulator serves it (the control endpoint is `control::router`).
     pub fn router(self: &Arc<Self>) -> Router {
-        handlers::router(self.clone()).merge(control::router(self.clone()))
+        handlers::router(self.clone())
     }
 
     fn key_matches(&self, presented: &str) -> bool {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use backoffice::domain::Role;
 use backoffice::domain::money::{Amount, Currency};
 use backoffice::p100::api::{FilePart, FileUpload, HistoryQuery};
 use backoffice::p100::endpoints;
@@ -1046,36 +1047,38 @@ async fn undelivered_webhooks_follow_p100s_retry_schedule() {
 }
 
 #[tokio::test]
-async fn the_control_endpoint_needs_the_sandbox_key() {
+async fn the_control_endpoint_is_an_admins_and_audited() {
     let app = spawn_app().await;
-    let http = reqwest::Client::new();
-    let url = app.url("/sandbox/p100/_control/faults");
+    let path = "/sandbox/p100/_control/faults";
     let fault = json!({ "endpoint": "partner.balances", "pCode": "P501", "count": 3 });
-    assert_eq!(
-        http.post(&url).json(&fault).send().await.unwrap().status(),
-        StatusCode::UNAUTHORIZED
-    );
+    let post = |client: &crate::helpers::Client, body: &Value| client.http.post(app.url(path)).json(body).send();
+    // Not with the sandbox's API key (anyone running the app has it), not without a session,
+    // not for a member who is not an admin; nothing armed meanwhile.
     let key = sandbox(&app).api_key().expose_secret().to_owned();
-    let armed = http
-        .post(&url)
+    let keyed = reqwest::Client::new()
+        .post(app.url(path))
         .header("x-api-key", &key)
         .json(&fault)
         .send()
         .await
         .unwrap();
+    assert_eq!(keyed.status(), StatusCode::UNAUTHORIZED);
+    let finance = app.signed_in(Role::Finance).await;
+    assert_eq!(post(&finance, &fault).await.unwrap().status(), StatusCode::FORBIDDEN);
+    client(&app).partner_balances().await.expect("no fault was armed");
+
+    let admin = app.signed_in(Role::Admin).await;
+    let armed = post(&admin, &fault).await.unwrap();
     assert_eq!(armed.status(), StatusCode::NO_CONTENT);
+    let row = app.last_audit("sandbox.control").await.expect("the change is audited");
+    assert_eq!(row.outcome, "success");
+    assert_eq!(row.target_id.as_deref(), Some("POST /sandbox/p100/_control/faults"));
+    assert!(row.after_data.unwrap_or_default().contains("P501"));
     let failure = client(&app).partner_balances().await.unwrap_err();
     assert!(matches!(failure.error, P100Error::Refused { code: PCode::P501, .. }));
     assert_eq!(failure.call.attempts, 3, "P501 is temporary: a read tries three times");
+
     let bad = json!({ "endpoint": "no.such", "count": 1 });
-    assert_eq!(
-        http.post(&url)
-            .header("x-api-key", &key)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(post(&admin, &bad).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.last_audit("sandbox.control").await.unwrap().outcome, "failure");
 }

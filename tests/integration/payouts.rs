@@ -707,3 +707,36 @@ async fn payouts_split_under_the_threshold_still_need_a_second_member() {
     assert_eq!(status, StatusCode::OK, "{review}");
     assert!(review["approval_above"].is_null(), "{review}");
 }
+
+#[tokio::test]
+async fn the_timeline_shows_client_addresses_only_to_auditors() {
+    let app = spawn_app().await;
+    let finance = app.signed_in(Role::Finance).await;
+    let (_, detail) = send(&finance, &sepa("15.00")).await;
+    let id = detail["movement"]["id"].as_str().unwrap().to_owned();
+    let timeline = |detail: &Value| detail["timeline"].as_array().unwrap().clone();
+
+    // Finance follows the payout (balances.read) but does not read the audit log.
+    let (_, seen) = finance.call("payouts/get", json!({ "id": id })).await;
+    let steps = timeline(&seen);
+    assert!(!steps.is_empty(), "{seen}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["staff_email"].is_string() || s["staff_email"].is_null())
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["action"].as_str().is_some_and(|a| a.starts_with("payouts.")))
+    );
+    assert!(
+        steps.iter().all(|s| s["ip"].is_null() && s["user_agent"].is_null()),
+        "{steps:?}"
+    );
+
+    // Compliance reads the audit log: the same timeline with the addresses behind each step.
+    let compliance = app.signed_in(Role::Compliance).await;
+    let (_, seen) = compliance.call("payouts/get", json!({ "id": id })).await;
+    assert!(timeline(&seen).iter().any(|s| s["ip"].is_string()), "{seen}");
+}

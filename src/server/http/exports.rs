@@ -3,14 +3,15 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 use futures::{Stream, StreamExt, stream};
 use tower_sessions::Session;
 
+use super::error_response;
 use crate::domain::audit::{AuditFilter, Outcome};
 use crate::domain::balances::{HistoryFilter, Holder};
 use crate::domain::deposits::DepositFilter;
@@ -313,11 +314,6 @@ fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
     });
     writer.write_record(cells).expect("writing to memory cannot fail");
     writer.into_inner().expect("flushing to memory cannot fail")
-}
-
-fn error_response(err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, err.to_string()).into_response()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod exports;
 mod health;
+mod sandbox_control;
 mod security;
 pub mod sessions;
 mod uploads;
@@ -28,6 +29,7 @@ use super::audit::RequestMeta;
 use super::state::AppState;
 use super::webhooks;
 use crate::app::{App, shell};
+use crate::domain::AppError;
 
 /// The largest request body the app accepts.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -85,7 +87,17 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
             context, shell,
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(uploads)
+        .merge(uploads);
+    // The sandbox's control endpoint: an admin's, audited (the simulator itself answers below).
+    let app = match &sandbox {
+        Some(sandbox) => app.nest_service(
+            crate::sandbox::control::CONTROL_PATH,
+            crate::sandbox::control::router(sandbox.clone())
+                .layer(middleware::from_fn_with_state(state.clone(), sandbox_control::guard)),
+        ),
+        None => app,
+    };
+    let app = app
         .layer(sessions)
         .layer(middleware::from_fn(security::refuse_cross_site))
         .with_state(state);
@@ -119,6 +131,13 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
             HeaderName::from_static("x-request-id"),
             |_: &Request<_>| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok(),
         ))
+}
+
+/// An error as a plain answer to a route outside the server functions (downloads, controls).
+fn error_response(err: AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, err.to_string()).into_response()
 }
 
 /// The request id, client IP and user agent of a request, for the audit log.

@@ -177,7 +177,7 @@ pub async fn submit(
             tracing::info!(%id, error = %failure.error, "movement refused by P100");
         }
     }
-    detail(state, &id).await
+    detail(state, actor, &id).await
 }
 
 /// What recording a submission did.
@@ -277,7 +277,7 @@ async fn again(state: &AppState, actor: &Actor, existing: MovementRecord) -> Res
             "This review was already submitted by someone else. Start a new one.".into(),
         ));
     }
-    detail(state, &existing.id).await
+    detail(state, actor, &existing.id).await
 }
 
 /// Sends a movement that is `submitting` (this caller moved it there) and records P100's answer
@@ -624,13 +624,16 @@ pub async fn follow_due(state: &AppState) -> Result<(), AppError> {
 
 /// One movement brought up to date: a pending one from its details, an unknown one searched for
 /// in the payer's history.
-pub async fn follow(state: &AppState, id: &str) -> Result<MovementDetail, AppError> {
+pub async fn follow(state: &AppState, actor: &Actor, id: &str) -> Result<MovementDetail, AppError> {
     let record = store::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     money::step(state, &record).await?;
-    detail(state, id).await
+    detail(state, actor, id).await
 }
 
-pub async fn detail(state: &AppState, id: &str) -> Result<MovementDetail, AppError> {
+/// The movement, its request and its timeline: who did what when for everyone who may see the
+/// movement; the client addresses and browsers behind each step only with `audit.read`.
+pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> Result<MovementDetail, AppError> {
+    let clients_seen = actor.permissions.has(Permission::AuditRead);
     let record = store::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let approval = match &record.approval_id {
         Some(approval_id) => db::approvals::find(&state.db, approval_id).await?,
@@ -642,6 +645,7 @@ pub async fn detail(state: &AppState, id: &str) -> Result<MovementDetail, AppErr
         .await?
         .into_iter()
         .map(AuditEntryView::from)
+        .map(|entry| if clients_seen { entry } else { entry.without_client() })
         .collect();
     let request =
         serde_json::from_str::<Value>(&record.details).map_or_else(|_| record.details.clone(), |v| pretty(&v));
