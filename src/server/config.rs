@@ -108,6 +108,16 @@ impl Config {
             }
         };
         let sandbox = matches!(p100, P100Mode::Sandbox);
+        // Staff sign in and approve money here: outside the sandbox the app is reached over TLS
+        // (cookies `Secure`, HSTS). A test behind loopback may say otherwise, out loud.
+        if !sandbox && public_url.scheme() != "https" && get("ALLOW_INSECURE_HTTP").as_deref() != Some("1") {
+            return Err(invalid(
+                "PUBLIC_URL",
+                format!(
+                    "is {public_url}: outside the sandbox it must be https:// (ALLOW_INSECURE_HTTP=1 allows http for a local test)"
+                ),
+            ));
+        }
 
         let session_key = match get("SESSION_KEY") {
             Some(v) => {
@@ -312,9 +322,19 @@ mod tests {
             ("P100_API_KEY", "sk-very-secret"),
             ("P100_WEBHOOK_SECRET", "wh-very-secret"),
         ];
-        assert_eq!(config(&live).unwrap_err().name, "SESSION_KEY");
+        assert_eq!(
+            config(&live).unwrap_err().name,
+            "PUBLIC_URL",
+            "http by default: refused"
+        );
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
         let mut vars = live.to_vec();
+        vars.push(("PUBLIC_URL", "http://backoffice.example.com"));
+        assert_eq!(config(&vars).unwrap_err().name, "PUBLIC_URL");
+        vars.push(("ALLOW_INSECURE_HTTP", "1"));
+        assert_eq!(config(&vars).unwrap_err().name, "SESSION_KEY");
+        vars.pop();
+        vars.pop();
         vars.push(("SESSION_KEY", &key));
         vars.push(("PUBLIC_URL", "https://backoffice.example.com"));
         let c = config(&vars).unwrap();

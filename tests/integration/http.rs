@@ -2,7 +2,7 @@ use backoffice::domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_on};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_on};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -141,6 +141,7 @@ async fn outside_the_sandbox_nobody_exists_until_create_admin() {
         ("P100_API_KEY", "test-key-not-real"),
         ("SESSION_KEY", key.as_str()),
         ("P100_WEBHOOK_SECRET", "test-webhook-token"),
+        ("ALLOW_INSECURE_HTTP", "1"),
     ];
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
         .args(["create-admin", "--email", "Root@Example.com", "--name", "Root Admin"])
@@ -240,4 +241,34 @@ async fn sigterm_stops_the_server_gracefully() {
         .expect("exits")
         .unwrap();
     assert!(status.success(), "a clean exit after SIGTERM: {status:?}");
+}
+
+#[tokio::test]
+async fn served_over_tls_browsers_are_told_to_stay_on_it() {
+    let hsts = |response: &reqwest::Response| response.headers().get("strict-transport-security").cloned();
+    let plain = spawn_app().await;
+    let response = reqwest::get(plain.url("/healthz")).await.unwrap();
+    assert_eq!(hsts(&response), None, "not over plain http");
+
+    let tls = spawn_app_with(&[("PUBLIC_URL", "https://backoffice.example.com")]).await;
+    let response = reqwest::get(tls.url("/sign-in")).await.unwrap();
+    assert_eq!(hsts(&response).unwrap(), "max-age=31536000; includeSubDomains");
+}
+
+#[tokio::test]
+async fn outside_the_sandbox_plain_http_is_refused_at_start() {
+    let key = "a".repeat(88);
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .arg("serve")
+        .env("P100_BASE_URL", "https://partner-api-stage.p100.io")
+        .env("P100_API_KEY", "test-key-not-real")
+        .env("P100_WEBHOOK_SECRET", "test-webhook-token")
+        .env("SESSION_KEY", &key)
+        .env("PUBLIC_URL", "http://backoffice.example.com")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PUBLIC_URL") && stderr.contains("https://"), "{stderr}");
 }

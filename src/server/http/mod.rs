@@ -40,12 +40,13 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
     let config = &state.config;
+    let https = config.secure_cookies();
     let idle = time::Duration::try_from(config.session_idle_timeout).expect("the idle timeout fits a time::Duration");
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("backoffice_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
-        .with_secure(config.secure_cookies())
+        .with_secure(https)
         .with_expiry(Expiry::OnInactivity(idle))
         .with_private(config.session_cookie_key());
 
@@ -106,7 +107,7 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
         Some(sandbox) => app.merge(sandbox.router().layer(RequestBodyLimitLayer::new(SANDBOX_BODY_LIMIT))),
         None => app,
     };
-    security::with_default_headers(app)
+    security::with_default_headers(app, https)
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
