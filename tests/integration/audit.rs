@@ -36,6 +36,13 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
             .await
             .is_err()
     );
+    let wipe = match db::Backend::of(app.db()) {
+        db::Backend::Sqlite => "DELETE FROM audit_log",
+        db::Backend::Postgres => "TRUNCATE audit_log",
+    };
+    let refused = sqlx::query(wipe).execute(app.db()).await;
+    assert!(refused.unwrap_err().to_string().contains("append-only"), "{wipe}");
+    assert_eq!(audit::verify(app.db()).await.unwrap(), Verdict::Intact { rows });
 
     // ...but someone with the database file can. Verify must notice, and name row 3.
     let drop_trigger = match db::Backend::of(app.db()) {

@@ -86,6 +86,21 @@ async fn five_failures_in_a_row_lock_the_account_for_everyone_alike() {
     assert_eq!(client.whoami().await, None);
     assert_eq!(app.last_audit("auth.sign_in").await.unwrap().outcome, "denied");
 
+    // Hammering a locked account is counted on the lock, not written row by row.
+    let rows = app.audit_count().await;
+    for _ in 0..10 {
+        let (status, _) = client.sign_in("onboarding@sandbox.test", "sandbox-onboarding").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(app.audit_count().await, rows, "no audit row per refused attempt");
+    let refused: i64 =
+        sqlx::query_scalar("SELECT refused FROM sign_in_throttle WHERE scope = 'email' AND subject = $1")
+            .bind("onboarding@sandbox.test")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(refused, 11, "the first refusal (audited) and ten more, counted");
+
     // Other accounts are unaffected.
     app.signed_in(Role::Viewer).await;
 }

@@ -55,7 +55,12 @@ pub async fn sign_in(
     ];
     for (scope, subject, reason, message) in locks {
         if let Some(until) = db::throttle::locked_until(&state.db, scope, subject, now).await? {
-            audit::record_alone(&state.db, &Who::default(), &meta, attempt(Outcome::Denied, reason)).await?;
+            // The first refusal of a lockout is audited; the rest are only counted on the lock
+            // (ASVS 5.0 V16: logging must not be a way to flood the append-only log).
+            if db::throttle::count_refused(&state.db, scope, subject).await? <= 1 {
+                let reason = format!("{reason}; further attempts while locked are counted, not each written");
+                audit::record_alone(&state.db, &Who::default(), &meta, attempt(Outcome::Denied, &reason)).await?;
+            }
             let wait = minutes_until(now, until);
             return Err(AppError::TooManyAttempts(format!("{message} Try again in {wait}.")));
         }

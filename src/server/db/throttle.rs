@@ -64,8 +64,20 @@ pub async fn record_failure(
     .await
 }
 
+/// An attempt refused while `subject` is locked out: how many so far in this lockout.
+pub async fn count_refused(db: &Db, scope: Scope, subject: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE sign_in_throttle SET refused = refused + 1 WHERE scope = $1 AND subject = $2 RETURNING refused",
+    )
+    .bind(scope.as_str())
+    .bind(subject)
+    .fetch_optional(db)
+    .await
+    .map(Option::unwrap_or_default)
+}
+
 pub async fn lock(db: &Db, scope: Scope, subject: &str, until: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sign_in_throttle SET locked_until = $3 WHERE scope = $1 AND subject = $2")
+    sqlx::query("UPDATE sign_in_throttle SET locked_until = $3, refused = 0 WHERE scope = $1 AND subject = $2")
         .bind(scope.as_str())
         .bind(subject)
         .bind(until)
