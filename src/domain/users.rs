@@ -443,6 +443,10 @@ mod ssr {
     pub struct UserSearch {
         pub term: Option<String>,
         pub phone_digits: Option<String>,
+        /// Email and phone match by prefix only for a member who may see them (`pii.view`);
+        /// otherwise only the whole value matches, so a masked email cannot be recovered one
+        /// character at a time from the result count.
+        pub contact_prefix: bool,
         pub kyc: Option<KycState>,
         pub account: Option<AccountState>,
         pub country: Option<Country>,
@@ -457,7 +461,8 @@ mod ssr {
     pub const PAGE_SIZE: i64 = 50;
 
     impl UserQuery {
-        pub fn parse(&self) -> Result<UserSearch, AppError> {
+        /// The search, checked; `may_see_contact`: the member holds `pii.view`.
+        pub fn parse(&self, may_see_contact: bool) -> Result<UserSearch, AppError> {
             let mut errors = FieldErrors::default();
             let term = Some(search_key(&self.q)).filter(|t| !t.is_empty());
             let digits = phone_key(&self.q);
@@ -506,6 +511,7 @@ mod ssr {
             errors.into_result(|| UserSearch {
                 term,
                 phone_digits,
+                contact_prefix: may_see_contact,
                 kyc,
                 account,
                 country,
@@ -522,6 +528,22 @@ mod ssr {
         match text.trim() {
             "" => Ok(None),
             text => parse(text).map(Some).ok_or_else(|| message.to_owned()),
+        }
+    }
+
+    impl UserSearch {
+        /// Whether a user with this email and phone is found by the search's term through them
+        /// (the same rule the query applies).
+        pub fn matches_contact(&self, email: &str, phone: &str) -> bool {
+            let hit = |key: String, term: &str| {
+                if self.contact_prefix {
+                    key.starts_with(term)
+                } else {
+                    key == term
+                }
+            };
+            self.term.as_deref().is_some_and(|t| hit(search_key(email), t))
+                || self.phone_digits.as_deref().is_some_and(|d| hit(phone_key(phone), d))
         }
     }
 
@@ -755,7 +777,7 @@ mod ssr {
                 q: "  Anna   NOWAK ".into(),
                 ..Default::default()
             }
-            .parse()
+            .parse(true)
             .unwrap();
             assert_eq!(search.term.as_deref(), Some("anna nowak"));
             assert_eq!(search.phone_digits, None);
@@ -765,7 +787,7 @@ mod ssr {
                 sort: "name".into(),
                 ..Default::default()
             }
-            .parse()
+            .parse(true)
             .unwrap();
             assert_eq!(search.phone_digits.as_deref(), Some("4860"));
             assert!(!search.descending);
@@ -774,10 +796,33 @@ mod ssr {
                 after: "x".into(),
                 ..Default::default()
             }
-            .parse()
+            .parse(true)
             .unwrap_err();
             let fields = err.field_errors().unwrap();
             assert!(fields.get("kyc").is_some() && fields.get("after").is_some());
+        }
+
+        #[test]
+        fn contact_data_matches_by_prefix_only_for_members_who_may_see_it() {
+            let search = |q: &str, may_see: bool| {
+                UserQuery {
+                    q: q.into(),
+                    ..Default::default()
+                }
+                .parse(may_see)
+                .unwrap()
+            };
+            let (email, phone) = ("Anna.Nowak@example.com", "+48 601 234 567");
+            assert!(search("anna.n", true).matches_contact(email, phone));
+            assert!(!search("anna.n", false).matches_contact(email, phone));
+            assert!(search("anna.nowak@example.com", false).matches_contact(email, phone));
+            assert!(search("+48 601", true).matches_contact(email, phone));
+            assert!(!search("+48 601", false).matches_contact(email, phone));
+            assert!(search("48601234567", false).matches_contact(email, phone));
+            assert!(
+                !search("nowak", true).matches_contact(email, phone),
+                "a name is not contact data"
+            );
         }
 
         #[test]

@@ -318,20 +318,24 @@ fn push_prefix(q: &mut Statement<'_>, column: &str, prefix: &str) {
 
 fn push_filters(q: &mut Statement<'_>, search: &UserSearch) {
     q.push(" WHERE 1 = 1");
+    // Email and phone: by prefix for members who may see them, else only the whole value.
+    let contact = |q: &mut Statement<'_>, column: &str, value: &str| {
+        if search.contact_prefix {
+            push_prefix(q, column, value);
+        } else {
+            q.push(format!("{column} = ")).push_bind(value.to_owned());
+        }
+    };
     if let Some(term) = &search.term {
         q.push(" AND (");
-        for (i, column) in ["name_key", "last_name_key", "email_key", "external_key", "p100_key"]
-            .into_iter()
-            .enumerate()
-        {
-            if i > 0 {
-                q.push(" OR ");
-            }
+        for column in ["name_key", "last_name_key", "external_key", "p100_key"] {
             push_prefix(q, column, term);
+            q.push(" OR ");
         }
+        contact(q, "email_key", term);
         if let Some(digits) = &search.phone_digits {
             q.push(" OR ");
-            push_prefix(q, "phone_key", digits);
+            contact(q, "phone_key", digits);
         }
         q.push(")");
     }

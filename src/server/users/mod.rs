@@ -151,15 +151,29 @@ async fn set_status(
 }
 
 pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserList, AppError> {
-    let search = query.parse()?;
+    let pii = actor.permissions.has(Permission::PiiView);
+    let search = query.parse(pii)?;
     let (mut rows, total) = db::users::search(db, &search).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    // Finding people by their email or phone is access to personal data: audited, with the term.
+    let by_contact = rows
+        .iter()
+        .filter(|u| search.matches_contact(&u.email, &u.phone))
+        .count();
+    if by_contact > 0 {
+        let event = Event::new("users.search", Outcome::Success)
+            .target("user_search", query.q.trim())
+            .reason(format!(
+                "{by_contact} user{} found by email or phone",
+                if by_contact == 1 { "" } else { "s" }
+            ));
+        audit::record_alone(db, &actor.who(), &actor.meta, event).await?;
+    }
     let next = rows
         .last()
         .filter(|_| more)
         .map(|last| cursor(&db::users::sort_value(last, search.sort), &last.external_user_id));
-    let pii = actor.permissions.has(Permission::PiiView);
     Ok(UserList {
         rows: rows.iter().map(|u| summary(u, pii)).collect(),
         total: total.try_into().unwrap_or_default(),
