@@ -18,6 +18,7 @@ pub async fn fetch_session() -> Result<SessionInfo, AppError> {
     Ok(SessionInfo {
         me: staff.map(Into::into),
         sandbox: request.state.config.sandbox(),
+        sandbox_unchosen: request.state.config.sandbox_unchosen,
         awaiting_decision,
     })
 }

@@ -22,10 +22,10 @@ pub fn Layout() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match session.await {
-                    Ok(SessionInfo { me: Some(me), sandbox, awaiting_decision }) => {
+                    Ok(SessionInfo { me: Some(me), sandbox, sandbox_unchosen, awaiting_decision }) => {
                         provide_context(me.clone());
                         provide_context(SandboxMode(sandbox));
-                        view! { <Frame me sandbox awaiting=awaiting_decision/> }.into_any()
+                        view! { <Frame me sandbox unchosen=sandbox_unchosen awaiting=awaiting_decision/> }.into_any()
                     }
                     Ok(SessionInfo { me: None, .. }) => {
                         let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
@@ -39,21 +39,33 @@ pub fn Layout() -> impl IntoView {
     }
 }
 
+/// Every page says when P100 is the simulator; in red when a production build fell into the
+/// sandbox without being told (`P100_MODE=sandbox`), which may mean the P100 settings went missing.
 #[component]
-pub fn SandboxBanner() -> impl IntoView {
-    view! {
-        <div class="bg-amber-400 px-4 py-1 text-center text-xs font-semibold tracking-wide text-amber-950" data-testid="sandbox-banner">
-            "SANDBOX · built-in P100 simulator, no real money moves"
-        </div>
+pub fn SandboxBanner(unchosen: bool) -> impl IntoView {
+    if unchosen {
+        view! {
+            <div class="bg-red-700 px-4 py-1.5 text-center text-xs font-semibold tracking-wide text-white" data-testid="sandbox-banner">
+                "SANDBOX IN A PRODUCTION BUILD · P100_BASE_URL and P100_API_KEY are not set: nothing here reaches P100 and no real money moves. Set them, or P100_MODE=sandbox if this is meant."
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="bg-amber-400 px-4 py-1 text-center text-xs font-semibold tracking-wide text-amber-950" data-testid="sandbox-banner">
+                "SANDBOX · built-in P100 simulator, no real money moves"
+            </div>
+        }
+        .into_any()
     }
 }
 
 #[component]
-fn Frame(me: Me, sandbox: bool, awaiting: u32) -> impl IntoView {
+fn Frame(me: Me, sandbox: bool, unchosen: bool, awaiting: u32) -> impl IntoView {
     let areas = Area::open_to(&me, SandboxMode(sandbox));
     view! {
         <div class="flex h-full flex-col">
-            {sandbox.then(|| view! { <SandboxBanner/> })}
+            {sandbox.then(|| view! { <SandboxBanner unchosen/> })}
             <div class="flex min-h-0 flex-1">
                 <nav class="flex w-56 shrink-0 flex-col bg-slate-900 text-slate-300" aria-label="Areas">
                     <A href="/" attr:class="flex h-12 items-center gap-2 border-b border-slate-800 px-4 font-semibold text-white">

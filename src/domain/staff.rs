@@ -139,6 +139,8 @@ pub struct SessionInfo {
     pub me: Option<Me>,
     /// The app talks to the built-in P100 simulator; every page says so.
     pub sandbox: bool,
+    /// The sandbox was not chosen on purpose in a production build (see `Config::sandbox_unchosen`).
+    pub sandbox_unchosen: bool,
     /// Four-eyes requests waiting for this member's decision (the sidebar shows the count).
     pub awaiting_decision: u32,
 }

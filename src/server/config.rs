@@ -37,6 +37,9 @@ pub struct Config {
     /// `sqlite:...` or `postgres://...`; secret, as a PostgreSQL URL may hold a password.
     pub database_url: SecretString,
     pub p100: P100Mode,
+    /// The sandbox runs in a production build (`LEPTOS_ENV=PROD`) without `P100_MODE=sandbox`
+    /// saying so: perhaps the P100 variables went missing. The log and every page warn.
+    pub sandbox_unchosen: bool,
     /// The token P100 puts in every webhook's `Authorization` header.
     pub webhook_secret: Option<SecretString>,
     /// The longest a P100 call may take, answer included.
@@ -108,6 +111,23 @@ impl Config {
             }
         };
         let sandbox = matches!(p100, P100Mode::Sandbox);
+        let sandbox_chosen = match get("P100_MODE").as_deref() {
+            None => false,
+            Some("sandbox") if sandbox => true,
+            Some("sandbox") => {
+                return Err(invalid(
+                    "P100_MODE",
+                    "is sandbox, but P100_BASE_URL and P100_API_KEY are set: choose one".into(),
+                ));
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "P100_MODE",
+                    format!("is {other:?}: the only value is sandbox (the P100 variables choose live)"),
+                ));
+            }
+        };
+        let production = get("LEPTOS_ENV").is_some_and(|e| e.eq_ignore_ascii_case("prod"));
         // Staff sign in and approve money here: outside the sandbox the app is reached over TLS
         // (cookies `Secure`, HSTS). A test behind loopback may say otherwise, out loud.
         if !sandbox && public_url.scheme() != "https" && get("ALLOW_INSECURE_HTTP").as_deref() != Some("1") {
@@ -172,6 +192,7 @@ impl Config {
             public_url,
             database_url: SecretString::from(database_url),
             p100,
+            sandbox_unchosen: sandbox && production && !sandbox_chosen,
             webhook_secret,
             p100_timeout,
             send_grace,

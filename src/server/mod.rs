@@ -9,6 +9,7 @@ pub mod balances;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod deployment;
 pub mod deposits;
 pub mod error;
 pub mod exchanges;
@@ -43,6 +44,8 @@ pub enum StartError {
     Database(#[from] sqlx::Error),
     #[error("database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Mode(#[from] deployment::Refusal),
     #[error("seeding the sandbox: {0}")]
     Seed(crate::domain::AppError),
     #[error("reopening payouts failed on an unclear answer: {0}")]
@@ -72,6 +75,16 @@ pub async fn build(
     local: SocketAddr,
 ) -> Result<(AppState, Router), StartError> {
     let db = db::connect(config.database_url.expose_secret()).await?;
+    deployment::check(&db, &config).await?;
+    if config.sandbox_unchosen {
+        tracing::warn!(
+            "\n==================================================================================\n\
+             SANDBOX MODE IN A PRODUCTION BUILD: P100_BASE_URL and P100_API_KEY are not set, so\n\
+             the built-in simulator answers and no real money moves. If this is meant, say so\n\
+             with P100_MODE=sandbox; otherwise set the P100 variables.\n\
+             =================================================================================="
+        );
+    }
     reconciliation::check::init(&db).await?;
     let sessions = http::sessions::Sessions::open(config.database_url.expose_secret()).await?;
     tokio::spawn(sessions.clone().continuously_delete_expired(Duration::from_secs(3600)));

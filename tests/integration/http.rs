@@ -272,3 +272,81 @@ async fn outside_the_sandbox_plain_http_is_refused_at_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("PUBLIC_URL") && stderr.contains("https://"), "{stderr}");
 }
+
+/// Builds an app on `db_url` with `vars` (no listener): the start-up error, if any, in words.
+async fn start_error(db_url: &str, vars: &[(&str, &str)]) -> Option<String> {
+    let mut env: std::collections::HashMap<String, String> =
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("DATABASE_URL".into(), db_url.to_owned());
+    let config = backoffice::server::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let addr = "127.0.0.1:9".parse().unwrap();
+    backoffice::server::build(config, backoffice::server::leptos_options(), addr)
+        .await
+        .err()
+        .map(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_database_keeps_the_mode_and_the_p100_it_was_made_for() {
+    let key = "a".repeat(88);
+    let live = |base_url: &'static str| {
+        vec![
+            ("P100_BASE_URL", base_url),
+            ("P100_API_KEY", "test-key-not-real"),
+            ("SESSION_KEY", key.as_str()),
+            ("P100_WEBHOOK_SECRET", "test-webhook-token"),
+            ("ALLOW_INSECURE_HTTP", "1"),
+        ]
+    };
+    let stage = "https://partner-api-stage.p100.io";
+
+    // A live database: never the sandbox, never another P100.
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database(&dir).await;
+    assert_eq!(start_error(&db_url, &live(stage)).await, None);
+    let refused = start_error(&db_url, &[]).await.expect("the sandbox on a live database");
+    assert!(refused.contains("created in live mode"), "{refused}");
+    let refused = start_error(&db_url, &live("https://partner-api.p100.io"))
+        .await
+        .expect("another P100");
+    assert!(
+        refused.contains("belongs to the P100 at https://partner-api-stage.p100.io"),
+        "{refused}"
+    );
+    assert_eq!(start_error(&db_url, &live(stage)).await, None, "the same P100 again");
+
+    // A sandbox database (with its demo accounts): never live.
+    let sandbox = spawn_app().await;
+    let refused = start_error(&sandbox.db_url, &live(stage))
+        .await
+        .expect("live on a sandbox database");
+    assert!(refused.contains("demo account"), "{refused}");
+    sqlx::query("DELETE FROM staff_roles")
+        .execute(sandbox.db())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM staff").execute(sandbox.db()).await.unwrap();
+    let refused = start_error(&sandbox.db_url, &live(stage))
+        .await
+        .expect("still a sandbox database");
+    assert!(refused.contains("created in sandbox mode"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_production_build_that_falls_into_the_sandbox_says_so_on_every_page() {
+    let unchosen = spawn_app_with(&[("LEPTOS_ENV", "PROD")]).await;
+    let (_, session) = unchosen.client().call("auth/session", json!({})).await;
+    assert_eq!(
+        (session["sandbox"].clone(), session["sandbox_unchosen"].clone()),
+        (json!(true), json!(true))
+    );
+    let page = unchosen.client().get("/sign-in").await.text().await.unwrap();
+    assert!(
+        page.contains("SANDBOX IN A PRODUCTION BUILD"),
+        "the warning is on the page"
+    );
+
+    let chosen = spawn_app_with(&[("LEPTOS_ENV", "PROD"), ("P100_MODE", "sandbox")]).await;
+    let (_, session) = chosen.client().call("auth/session", json!({})).await;
+    assert_eq!(session["sandbox_unchosen"], false);
+}

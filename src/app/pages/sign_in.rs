@@ -47,7 +47,7 @@ pub fn SignInPage() -> impl IntoView {
                         let next = local_path(query.with_untracked(|q| q.get("next")).as_deref());
                         view! { <Redirect path=next/> }
                     });
-                    let banner = session.filter(|s| s.sandbox).map(|_| view! { <SandboxBanner/> });
+                    let banner = session.filter(|s| s.sandbox).map(|s| view! { <SandboxBanner unchosen=s.sandbox_unchosen/> });
                     (signed_in, banner)
                 })}
             </Suspense>
