@@ -34,6 +34,9 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// The address staff use; decides whether the session cookie is `Secure`.
     pub public_url: Url,
+    /// Proxies in front of the app (`TRUSTED_PROXIES`): only from them is `X-Forwarded-For`
+    /// believed, so lockouts, rate limits and audit rows see the real client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `sqlite:...` or `postgres://...`; secret, as a PostgreSQL URL may hold a password.
     pub database_url: SecretString,
     pub p100: P100Mode,
@@ -85,6 +88,19 @@ impl Config {
         let public_url = match get("PUBLIC_URL") {
             Some(v) => parse_url("PUBLIC_URL", &v)?,
             None => Url::parse(&format!("http://{bind_addr}")).expect("a socket address makes a URL"),
+        };
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| {
+                    item.parse::<ipnet::IpNet>()
+                        .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| invalid("TRUSTED_PROXIES", format!("{item:?} is neither an address nor a CIDR")))
+                })
+                .collect::<Result<_, _>>()?,
         };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/backoffice.db".to_owned());
         if crate::server::db::Backend::of_url(&database_url).is_none() {
@@ -190,6 +206,7 @@ impl Config {
         Ok(Config {
             bind_addr,
             public_url,
+            trusted_proxies,
             database_url: SecretString::from(database_url),
             p100,
             sandbox_unchosen: sandbox && production && !sandbox_chosen,

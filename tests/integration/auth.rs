@@ -4,7 +4,7 @@ use backoffice::domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{field_message, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, field_message, spawn_app, spawn_app_with};
 
 const WRONG: &str = "Email or password is wrong.";
 
@@ -238,4 +238,65 @@ async fn the_sign_in_page_sends_signed_in_members_on() {
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(response.headers()["location"], "/audit");
     assert_eq!(app.client().get("/sign-in").await.status(), StatusCode::OK);
+}
+
+/// A sign-in attempt arriving through a proxy that says the client is `forwarded`.
+async fn sign_in_from(app: &TestApp, forwarded: &str, email: &str, password: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(app.url("/api/auth/sign_in"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({ "email": email, "password": password, "next": null }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_limited_alone() {
+    let app = spawn_app_with(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).await;
+    // Twenty failures from one client behind the proxy lock that client only.
+    for i in 0..20 {
+        let status = sign_in_from(
+            &app,
+            "203.0.113.7",
+            &format!("guess{i}@sandbox.test"),
+            "wrong-password-123",
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+    }
+    let status = sign_in_from(&app, "203.0.113.7", "admin@sandbox.test", "sandbox-admin").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "that client is locked");
+    // Its own claim left of the proxy's entry is worth nothing.
+    let status = sign_in_from(&app, "198.51.100.1, 203.0.113.7", "admin@sandbox.test", "sandbox-admin").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let status = sign_in_from(&app, "198.51.100.2", "admin@sandbox.test", "sandbox-admin").await;
+    assert_eq!(status, StatusCode::OK, "everyone else behind the same proxy signs in");
+    let row = app.last_audit("auth.sign_in").await.unwrap();
+    assert_eq!(
+        row.ip.as_deref(),
+        Some("198.51.100.2"),
+        "the audit names the real client"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_address_is_ignored() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        let forged = format!("203.0.113.{i}");
+        let status = sign_in_from(&app, &forged, &format!("guess{i}@sandbox.test"), "wrong-password-123").await;
+        assert_eq!(status, StatusCode::CONFLICT);
+    }
+    let status = sign_in_from(&app, "198.51.100.2", "admin@sandbox.test", "sandbox-admin").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged header does not escape the limit"
+    );
+    assert_eq!(
+        app.last_audit("auth.sign_in").await.unwrap().ip.as_deref(),
+        Some("127.0.0.1")
+    );
 }

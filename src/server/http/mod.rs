@@ -1,5 +1,6 @@
 //! The HTTP surface: the router and the layers every request passes through.
 
+pub mod client;
 mod exports;
 mod health;
 mod sandbox_control;
@@ -41,6 +42,7 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
     let config = &state.config;
     let https = config.secure_cookies();
+    let trusted: std::sync::Arc<[ipnet::IpNet]> = config.trusted_proxies.clone().into();
     let idle = time::Duration::try_from(config.session_idle_timeout).expect("the idle timeout fits a time::Duration");
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("backoffice_session")
@@ -108,6 +110,7 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
         None => app,
     };
     security::with_default_headers(app, https)
+        .layer(middleware::from_fn_with_state(trusted, client::remember))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
@@ -147,8 +150,13 @@ pub fn request_meta(headers: &HeaderMap, extensions: &Extensions) -> RequestMeta
     RequestMeta {
         request_id: header("x-request-id"),
         ip: extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            .get::<client::ClientAddr>()
+            .map(|client::ClientAddr(ip)| ip.to_string())
+            .or_else(|| {
+                extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip().to_string())
+            }),
         user_agent: header("user-agent").map(|ua| ua.chars().take(256).collect()),
     }
 }

@@ -9,13 +9,14 @@
 
 pub mod log;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -28,6 +29,7 @@ use super::db::exchanges::ExchangeRecord;
 use super::db::movements::MovementRecord;
 use super::db::webhooks::{Attempt, EventRow};
 use super::db::{self, Timestamp};
+use super::http::client::ClientAddr;
 use super::money;
 use super::state::AppState;
 use super::users::kyc::Applied;
@@ -87,22 +89,21 @@ pub async fn health() -> Json<Value> {
 /// `POST /webhooks/p100`: the registered base URL itself.
 pub async fn receive_at_base(
     state: State<AppState>,
-    peer: ConnectInfo<SocketAddr>,
+    client: Extension<ClientAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    receive(state, Path(String::new()), peer, headers, body).await
+    receive(state, Path(String::new()), client, headers, body).await
 }
 
 /// `POST /webhooks/p100/{*route}`.
 pub async fn receive(
     State(state): State<AppState>,
     Path(route): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(source)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let source = peer.ip();
     if state.webhook_limits.all.check_key(&source).is_err() {
         return StatusCode::TOO_MANY_REQUESTS.into_response();
     }
