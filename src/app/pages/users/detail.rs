@@ -324,6 +324,7 @@ fn NotesCard(detail: UserDetail, reload: Reload) -> impl IntoView {
                     <button type="submit" class=BUTTON_SECONDARY disabled=move || add.pending().get()>"Add note"</button>
                 </form>
             })}
+            {detail.notes.is_empty().then(|| view! { <p class="text-sm text-slate-500">"No notes yet."</p> })}
             <ul class="space-y-2 text-sm" data-testid="notes">
                 {detail.notes.into_iter().map(|n| view! {
                     <li class="rounded-md bg-slate-50 px-2.5 py-2">
