@@ -138,18 +138,29 @@ pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
             tx
         }
     };
-    Ok(Tx { tx, _turn: turn })
+    let database = db.connect_options().database_url.as_str().into();
+    Ok(Tx {
+        tx,
+        database,
+        _turn: turn,
+    })
 }
 
 /// A transaction that writes (see `begin_write`): used as the connection it runs on, then
 /// committed. On SQLite it also holds this process's turn at the database's single writer.
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    database: Arc<str>,
     // Declared after `tx`: released once the transaction has ended.
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
+    /// The database this transaction writes to (its URL): for what is kept per database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }

@@ -1,8 +1,17 @@
 //! The audit log: who did what, to what, with which outcome. Append-only and hash-chained:
 //! each row's hash covers its content and the previous row's hash, so an edit anywhere breaks
-//! every later link, and `verify` names the first broken row.
+//! every later link, and `verify` names the first broken row. The chain is keyed (HMAC-SHA256
+//! under `AUDIT_KEY`), so someone who can write to the database but does not hold the key cannot
+//! rebuild a chain that verifies; a checkpoint of its head goes to the log output every hour, for
+//! a system outside the database to hold.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+use std::time::Duration;
 
 use futures::TryStreamExt;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -88,8 +97,79 @@ impl Event {
     }
 }
 
+/// The key the chain is keyed with. The sandbox's is published (its chain proves only that nothing
+/// was changed by accident); outside the sandbox `AUDIT_KEY` is required and kept off the database.
+#[derive(Clone)]
+pub struct AuditKey {
+    key: Arc<SecretSlice<u8>>,
+    published: bool,
+}
+
+/// The sandbox's key, published in this source.
+const SANDBOX_KEY: &[u8] = b"partner-backoffice sandbox audit key (published)";
+
+impl AuditKey {
+    pub fn secret(bytes: Vec<u8>) -> Self {
+        AuditKey {
+            key: Arc::new(SecretSlice::from(bytes)),
+            published: false,
+        }
+    }
+
+    pub fn sandbox() -> Self {
+        AuditKey {
+            key: Arc::new(SecretSlice::from(SANDBOX_KEY.to_vec())),
+            published: true,
+        }
+    }
+
+    /// Whether `bytes` is the published sandbox key (never acceptable as `AUDIT_KEY`).
+    pub fn is_published(bytes: &[u8]) -> bool {
+        bytes == SANDBOX_KEY
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.published {
+            "AuditKey(sandbox)"
+        } else {
+            "AuditKey(..)"
+        })
+    }
+}
+
+/// Each database's key, by its URL (a process may hold several databases: the tests do).
+static KEYS: LazyLock<RwLock<HashMap<String, AuditKey>>> = LazyLock::new(Default::default);
+
+/// Keys `db`'s chain with `key` from now on in this process (at start, before anything is written).
+pub fn use_key(db: &Db, key: AuditKey) {
+    let url = db.connect_options().database_url.as_str().to_owned();
+    KEYS.write().unwrap_or_else(|p| p.into_inner()).insert(url, key);
+}
+
+fn key_of(database: &str) -> Result<AuditKey, sqlx::Error> {
+    KEYS.read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(database)
+        .cloned()
+        .ok_or_else(|| sqlx::Error::Configuration("no audit key was set for this database".into()))
+}
+
+/// How often the chain's head is written to the log output.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(3600);
+
+/// Writes the chain's head (row count and hash) to the log output, for an outside system to keep:
+/// a later chain that does not pass through it was rewritten, whoever held the key.
+pub async fn checkpoint(db: &Db) -> Result<(), sqlx::Error> {
+    let (seq, hash) = db::audit::head(db).await?;
+    tracing::info!(target: "audit_checkpoint", rows = seq, head = %hash, "audit chain checkpoint");
+    Ok(())
+}
+
 /// Appends `event` inside `tx`, so the row commits or rolls back with the change it describes.
 pub async fn record(tx: &mut Tx, who: &Who, meta: &RequestMeta, event: Event) -> Result<i64, sqlx::Error> {
+    let key = key_of(tx.database())?;
     let (seq, prev_hash) = db::audit::advance_head(tx).await?;
     let mut row = AuditRow {
         seq,
@@ -111,7 +191,7 @@ pub async fn record(tx: &mut Tx, who: &Who, meta: &RequestMeta, event: Event) ->
         prev_hash,
         hash: String::new(),
     };
-    row.hash = chain_hash(&row);
+    row.hash = chain_hash(&row, Some(&key));
     db::audit::insert(tx, &row).await?;
     Ok(seq)
 }
@@ -148,9 +228,10 @@ pub fn refused_upstream(event: Event, failure: &crate::p100::Failure) -> Event {
     ))
 }
 
-/// SHA-256 over the previous hash and every stored field but the hash itself, as a JSON array in
-/// column order: unambiguous, and the same bytes whichever database stored the row.
-fn chain_hash(row: &AuditRow) -> String {
+/// HMAC-SHA256 under `key` (plain SHA-256 without one: rows written before the chain was keyed)
+/// over the previous hash and every stored field but the hash itself, as a JSON array in column
+/// order: unambiguous, and the same bytes whichever database stored the row.
+fn chain_hash(row: &AuditRow, key: Option<&AuditKey>) -> String {
     let content = serde_json::json!([
         row.seq,
         row.at.to_text(),
@@ -169,10 +250,21 @@ fn chain_hash(row: &AuditRow) -> String {
         row.before_data,
         row.after_data,
     ]);
-    let mut hasher = Sha256::new();
-    hasher.update(row.prev_hash.as_bytes());
-    hasher.update(content.to_string().as_bytes());
-    hex::encode(hasher.finalize())
+    let content = content.to_string();
+    match key {
+        Some(key) => {
+            let mut mac = Hmac::<Sha256>::new_from_slice(key.key.expose_secret()).expect("HMAC takes any key length");
+            mac.update(row.prev_hash.as_bytes());
+            mac.update(content.as_bytes());
+            hex::encode(mac.finalize().into_bytes())
+        }
+        None => {
+            let mut hasher = Sha256::new();
+            hasher.update(row.prev_hash.as_bytes());
+            hasher.update(content.as_bytes());
+            hex::encode(hasher.finalize())
+        }
+    }
 }
 
 const SECRET_KEYS: &[&str] = &[
@@ -211,8 +303,10 @@ pub enum Verdict {
     Broken { seq: i64, problem: String },
 }
 
-/// Walks the whole chain and names the first row that does not link or does not match its hash.
-pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
+/// Walks the whole chain and names the first row that does not link or does not match its hash
+/// under `key`. Under the published sandbox key, rows from before the chain was keyed (plain
+/// SHA-256) still verify: that chain never proved anything against someone holding the database.
+pub async fn verify(db: &Db, key: &AuditKey) -> Result<Verdict, sqlx::Error> {
     let (head_seq, head_hash) = db::audit::head(db).await?;
     let mut rows = db::audit::all_in_order(db);
     let mut expected_seq = 1;
@@ -222,7 +316,7 @@ pub async fn verify(db: &Db) -> Result<Verdict, sqlx::Error> {
             Some(format!("expected row {expected_seq} here; a row is missing"))
         } else if row.prev_hash != prev_hash {
             Some("does not link to the previous row's hash".to_owned())
-        } else if chain_hash(&row) != row.hash {
+        } else if chain_hash(&row, Some(key)) != row.hash && !(key.published && chain_hash(&row, None) == row.hash) {
             Some("content does not match its hash (the row was changed)".to_owned())
         } else {
             None

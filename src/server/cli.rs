@@ -105,6 +105,7 @@ async fn create_admin(config: &Config, email: String, name: String) -> Result<Ex
     let db = db::connect(config.database_url.expose_secret())
         .await
         .map_err(|e| e.to_string())?;
+    super::audit::use_key(&db, config.audit_key.clone());
     let meta = RequestMeta {
         user_agent: Some("backoffice create-admin".into()),
         ..RequestMeta::default()
@@ -144,7 +145,11 @@ async fn verify_audit(config: &Config) -> Result<ExitCode, String> {
     let db = db::connect(config.database_url.expose_secret())
         .await
         .map_err(|e| e.to_string())?;
-    match super::audit::verify(&db).await.map_err(|e| e.to_string())? {
+    super::audit::use_key(&db, config.audit_key.clone());
+    match super::audit::verify(&db, &config.audit_key)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         Verdict::Intact { rows } => {
             println!("audit chain intact: {rows} rows");
             Ok(ExitCode::SUCCESS)

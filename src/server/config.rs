@@ -9,6 +9,8 @@ use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use url::Url;
 
+use crate::server::audit::AuditKey;
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration {name}: {message}")]
 pub struct ConfigError {
@@ -52,6 +54,8 @@ pub struct Config {
     pub send_grace: Duration,
     /// The key the built-in sandbox expects (random at each start unless set).
     pub sandbox_api_key: SecretString,
+    /// Keys the audit chain (`AUDIT_KEY`; the published sandbox key in the sandbox without one).
+    pub audit_key: crate::server::audit::AuditKey,
     /// Signs and encrypts the session cookie; at least 64 bytes.
     pub session_key: SecretSlice<u8>,
     pub session_idle_timeout: Duration,
@@ -178,6 +182,28 @@ impl Config {
             }
         };
 
+        let audit_key = match get("AUDIT_KEY") {
+            Some(v) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(v.as_bytes())
+                    .map_err(|_| invalid("AUDIT_KEY", "is not valid base64".into()))?;
+                if bytes.len() < 32 || AuditKey::is_published(&bytes) {
+                    return Err(invalid(
+                        "AUDIT_KEY",
+                        "must be 32+ random bytes of its own (base64), not the sandbox's".into(),
+                    ));
+                }
+                AuditKey::secret(bytes)
+            }
+            None if sandbox => AuditKey::sandbox(),
+            None => {
+                return Err(invalid(
+                    "AUDIT_KEY",
+                    "is required outside sandbox mode (32+ random bytes, base64; keep a copy away from the database: audit verify needs it)".into(),
+                ));
+            }
+        };
+
         let webhook_secret = match get("P100_WEBHOOK_SECRET") {
             Some(secret) => Some(SecretString::from(secret)),
             // The sandbox sends its webhooks with a token made up at each start.
@@ -216,6 +242,7 @@ impl Config {
             sandbox_api_key: SecretString::from(
                 get("SANDBOX_API_KEY").unwrap_or_else(|| hex::encode(rand::random::<[u8; 24]>())),
             ),
+            audit_key,
             session_key,
             session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
@@ -375,9 +402,13 @@ mod tests {
         vars.pop();
         vars.push(("SESSION_KEY", &key));
         vars.push(("PUBLIC_URL", "https://backoffice.example.com"));
+        assert_eq!(config(&vars).unwrap_err().name, "AUDIT_KEY");
+        let audit_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+        vars.push(("AUDIT_KEY", &audit_key));
         let c = config(&vars).unwrap();
         assert!(!c.sandbox() && c.secure_cookies());
         let printed = format!("{c:?}");
         assert!(!printed.contains("sk-very-secret") && !printed.contains(&key) && !printed.contains("wh-very-secret"));
+        assert!(printed.contains("AuditKey(..)") && !printed.contains("[9, 9"));
     }
 }

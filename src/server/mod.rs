@@ -75,6 +75,7 @@ pub async fn build(
     local: SocketAddr,
 ) -> Result<(AppState, Router), StartError> {
     let db = db::connect(config.database_url.expose_secret()).await?;
+    audit::use_key(&db, config.audit_key.clone());
     deployment::check(&db, &config).await?;
     if config.sandbox_unchosen {
         tracing::warn!(
@@ -136,6 +137,12 @@ pub async fn build(
         );
     }
     background::spawn(state.clone(), "webhooks.work", webhooks::WORK_EVERY, webhooks::work);
+    background::spawn(
+        state.clone(),
+        "audit.checkpoint",
+        audit::CHECKPOINT_EVERY,
+        |s| async move { Ok(audit::checkpoint(&s.db).await?) },
+    );
     background::spawn(state.clone(), "exchanges.follow", money::FOLLOW_EVERY, |s| async move {
         exchanges::follow_due(&s).await
     });

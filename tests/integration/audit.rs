@@ -5,7 +5,7 @@ use backoffice::server::db;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, append_at_once, spawn_app};
+use crate::helpers::{TestApp, append_at_once, spawn_app, spawn_app_with};
 
 /// Writes `n` audit rows directly, each with a distinct action suffix.
 async fn write_rows(app: &TestApp, n: usize) {
@@ -23,7 +23,10 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
     app.signed_in(Role::Admin).await;
     write_rows(&app, 5).await;
     let rows = app.audit_count().await;
-    assert_eq!(audit::verify(app.db()).await.unwrap(), Verdict::Intact { rows });
+    assert_eq!(
+        audit::verify(app.db(), &app.state.config.audit_key).await.unwrap(),
+        Verdict::Intact { rows }
+    );
 
     // The app itself cannot change a row...
     let refused = sqlx::query("UPDATE audit_log SET reason = 'edited' WHERE seq = 3")
@@ -42,7 +45,10 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
     };
     let refused = sqlx::query(wipe).execute(app.db()).await;
     assert!(refused.unwrap_err().to_string().contains("append-only"), "{wipe}");
-    assert_eq!(audit::verify(app.db()).await.unwrap(), Verdict::Intact { rows });
+    assert_eq!(
+        audit::verify(app.db(), &app.state.config.audit_key).await.unwrap(),
+        Verdict::Intact { rows }
+    );
 
     // ...but someone with the database file can. Verify must notice, and name row 3.
     let drop_trigger = match db::Backend::of(app.db()) {
@@ -54,7 +60,7 @@ async fn the_chain_verifies_and_names_the_first_edited_row() {
         .execute(app.db())
         .await
         .unwrap();
-    match audit::verify(app.db()).await.unwrap() {
+    match audit::verify(app.db(), &app.state.config.audit_key).await.unwrap() {
         Verdict::Broken { seq, .. } => assert_eq!(seq, 3),
         intact => panic!("tampering not detected: {intact:?}"),
     }
@@ -78,7 +84,7 @@ async fn concurrent_appends_never_fork_the_chain() {
     let seqs = append_at_once(&[app.db()], 24).await;
     assert_eq!(seqs.len(), 24);
     assert_eq!(
-        audit::verify(app.db()).await.unwrap(),
+        audit::verify(app.db(), &app.state.config.audit_key).await.unwrap(),
         Verdict::Intact { rows: before + 24 }
     );
 }
@@ -191,4 +197,63 @@ async fn csv_export_streams_the_filtered_rows_and_is_audited() {
 
     let bad = compliance.get("/exports/audit.csv?from=someday").await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_chain_rebuilt_without_the_key_does_not_verify() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
+    let app = spawn_app_with(&[("AUDIT_KEY", key.as_str())]).await;
+    let real = app.state.config.audit_key.clone();
+    write_rows(&app, 4).await;
+    let rows = app.audit_count().await;
+    assert_eq!(audit::verify(app.db(), &real).await.unwrap(), Verdict::Intact { rows });
+    // `audit verify` needs the key: the sandbox's published one does not pass for it.
+    assert!(verify_cli(&app, Some(&key)).await.contains("intact"));
+    assert!(verify_cli(&app, None).await.contains("BROKEN at row 1"));
+
+    // Someone with the database's credentials but not the key wipes the log and writes a chain
+    // of their own, consistent under their key...
+    for trigger in ["audit_log_no_delete", "audit_log_no_truncate"] {
+        let drop = match db::Backend::of(app.db()) {
+            db::Backend::Sqlite => format!("DROP TRIGGER IF EXISTS {trigger}"),
+            db::Backend::Postgres => format!("DROP TRIGGER IF EXISTS {trigger} ON audit_log"),
+        };
+        sqlx::query(&drop).execute(app.db()).await.unwrap();
+    }
+    sqlx::query("DELETE FROM audit_log").execute(app.db()).await.unwrap();
+    sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1")
+        .bind("0".repeat(64))
+        .execute(app.db())
+        .await
+        .unwrap();
+    let forged = audit::AuditKey::secret(vec![7u8; 32]);
+    audit::use_key(app.db(), forged.clone());
+    write_rows(&app, rows as usize).await;
+    audit::use_key(app.db(), real.clone());
+    assert_eq!(
+        audit::verify(app.db(), &forged).await.unwrap(),
+        Verdict::Intact { rows }
+    );
+
+    // ...which the real key does not accept, from its first row.
+    match audit::verify(app.db(), &real).await.unwrap() {
+        Verdict::Broken { seq, .. } => assert_eq!(seq, 1),
+        intact => panic!("forgery not detected: {intact:?}"),
+    }
+    assert!(verify_cli(&app, Some(&key)).await.contains("BROKEN at row 1"));
+}
+
+/// What `backoffice audit verify` prints for the app's database, with `AUDIT_KEY` if given.
+async fn verify_cli(app: &TestApp, key: Option<&str>) -> String {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"));
+    command
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &app.db_url)
+        .env("LOG_LEVEL", "warn");
+    if let Some(key) = key {
+        command.env("AUDIT_KEY", key);
+    }
+    let output = command.output().await.unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -157,7 +157,10 @@ async fn racing_instances_send_approve_log_and_process_each_thing_once() {
     assert_eq!(seqs.len(), 30, "every append got its own place in the chain");
     let rows = a.audit_count().await;
     assert!(rows >= audit_before + 30);
-    assert_eq!(audit::verify(b.db()).await.unwrap(), Verdict::Intact { rows });
+    assert_eq!(
+        audit::verify(b.db(), &b.state.config.audit_key).await.unwrap(),
+        Verdict::Intact { rows }
+    );
     // The refused approval is audited too, wherever it fell between the others.
     let mut actions: Vec<String> = sqlx::query_scalar(
         "SELECT action || ' ' || outcome FROM audit_log WHERE action IN ('payouts.send', 'approvals.approve')",
