@@ -148,3 +148,28 @@ fn no_status_is_written_as_text_outside_its_enum() {
         found.join("\n")
     );
 }
+
+#[test]
+fn every_route_is_mounted_from_the_declared_table() {
+    // `server::http::routes` says who may use each route and the permission matrix walks it: a
+    // route mounted with a path written anywhere else would go unchecked.
+    let mut found = Vec::new();
+    for path in files("src/server/http", "rs") {
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        for mount in [".route(", ".nest_service(", ".route_service("] {
+            for (at, _) in text.match_indices(mount) {
+                let argument = text[at + mount.len()..].trim_start();
+                if !argument.starts_with("routes::") {
+                    let line = text[..at].lines().count();
+                    let shown = path.strip_prefix(CRATE).unwrap_or(&path).display().to_string();
+                    found.push(format!("{shown}:{line}: {mount} without a routes:: path"));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "routes mounted outside the table:\n{}",
+        found.join("\n")
+    );
+}

@@ -109,7 +109,7 @@ pub async fn build(
                 .webhook_secret
                 .clone()
                 .expect("sandbox mode always has a webhook token");
-            let webhooks = origin.join(webhooks::BASE_PATH).expect("a path joins");
+            let webhooks = origin.join(http::routes::WEBHOOKS).expect("a path joins");
             let sandbox = Sandbox::new(db.clone(), key.clone(), webhooks, webhook_token);
             sandbox.start().await?;
             let imported = users::import_sandbox_users(&db, sandbox.seeded_users().await?).await?;

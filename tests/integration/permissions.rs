@@ -1,12 +1,13 @@
 //! Every server function and guarded route against every role: allowed, or 403 with nothing changed.
 
 use backoffice::domain::{Need, Permission, Permissions, Role};
+use backoffice::server::http::routes::{self, Access, Declared};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use backoffice::sandbox::control::{self, Settings};
 
-use crate::helpers::{TestApp, sandbox, spawn_app};
+use crate::helpers::{Client, TestApp, sandbox, spawn_app};
 
 /// Who may call what. `None`: open to anyone (sign-in and the session probe). `Some(&[])`: any
 /// signed-in member. A server function missing from this table fails `every_server_function_is_known`.
@@ -277,26 +278,6 @@ fn sepa_input() -> Value {
 /// A seeded sandbox user the user calls act on.
 const USER: &str = "demo-0002";
 
-/// Guarded GET routes (downloads), with what they need.
-const ROUTES: &[(&str, &[Permission])] = &[
-    (
-        "/exports/audit.csv",
-        &[Permission::AuditRead, Permission::ExportsCreate],
-    ),
-    (
-        "/exports/transactions.csv",
-        &[Permission::BalancesRead, Permission::ExportsCreate],
-    ),
-    (
-        "/exports/reconciliation.csv",
-        &[Permission::ReconciliationManage, Permission::ExportsCreate],
-    ),
-    (
-        "/exports/deposits.csv",
-        &[Permission::BalancesRead, Permission::ExportsCreate],
-    ),
-];
-
 fn uuid() -> String {
     format!(
         "{:x}",
@@ -415,6 +396,19 @@ async fn every_role_against_every_endpoint() {
     let target = target["id"].as_str().expect("target created").to_owned();
 
     let anonymous = app.client();
+    for route in routes::ALL {
+        let (status, _) = request(&anonymous, &app, route).await;
+        match route.access {
+            Access::Anyone => assert!(status.is_success(), "{} {} is open: {status}", route.method, route.path),
+            Access::WebhookToken => assert_eq!(status, StatusCode::UNAUTHORIZED, "{} without the token", route.path),
+            Access::Members(_) => assert!(
+                status == StatusCode::UNAUTHORIZED || status.is_redirection(),
+                "{} {} without a session: {status}",
+                route.method,
+                route.path
+            ),
+        }
+    }
     for (path, required, args) in endpoints(&target) {
         let (status, _) = anonymous.call(path, args).await;
         match required {
@@ -431,15 +425,24 @@ async fn every_role_against_every_endpoint() {
             check(&app, role, path, allowed, || client.call(path, args.clone())).await;
         }
         let client = app.signed_in(role).await;
-        for (path, required) in ROUTES {
+        for route in routes::ALL {
+            let Access::Members(required) = route.access else {
+                continue;
+            };
             let allowed = held.has_all(required);
-            check(&app, role, path, allowed, || async {
-                let response = client.get(path).await;
-                (response.status(), Value::Null)
-            })
-            .await;
+            check(&app, role, route.probe, allowed, || request(&client, &app, route)).await;
         }
     }
+}
+
+/// The route's probe request, as `client` (a GET, or a POST with no body).
+async fn request(client: &Client, app: &TestApp, route: &Declared) -> (StatusCode, Value) {
+    let url = app.url(route.probe);
+    let request = match route.method {
+        "GET" => client.http.get(url),
+        _ => client.http.post(url),
+    };
+    (request.send().await.unwrap().status(), Value::Null)
 }
 
 async fn check<F, Fut>(app: &TestApp, role: Role, path: &str, allowed: bool, call: F)

@@ -3,6 +3,7 @@
 pub mod client;
 mod exports;
 mod health;
+pub mod routes;
 mod sandbox_control;
 mod security;
 pub mod sessions;
@@ -64,24 +65,20 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
     let sandbox = state.sandbox.clone();
     // Uploads have their own, larger, body limit; everything else the small one.
     let uploads = Router::new()
-        .route(uploads::PATH, post(uploads::receive))
+        .route(routes::UPLOADS, post(uploads::receive))
         .layer(DefaultBodyLimit::max(uploads::BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(uploads::BODY_LIMIT));
     let app = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/exports/audit.csv", get(exports::audit_csv))
-        .route("/exports/transactions.csv", get(exports::transactions_csv))
-        .route("/exports/reconciliation.csv", get(exports::reconciliation_csv))
-        .route("/exports/deposits.csv", get(exports::deposits_csv))
-        .route(
-            &format!("{}/webhook/health", webhooks::BASE_PATH),
-            get(webhooks::health).post(webhooks::health),
-        )
-        // P100 may deliver to the registered base URL itself or to any path below it (REFERENCE §0 C7).
-        .route(webhooks::BASE_PATH, post(webhooks::receive_at_base))
-        .route(&format!("{}/", webhooks::BASE_PATH), post(webhooks::receive_at_base))
-        .route(&format!("{}/{{*route}}", webhooks::BASE_PATH), post(webhooks::receive))
+        .route(routes::HEALTHZ, get(health::healthz))
+        .route(routes::READYZ, get(health::readyz))
+        .route(routes::AUDIT_CSV, get(exports::audit_csv))
+        .route(routes::TRANSACTIONS_CSV, get(exports::transactions_csv))
+        .route(routes::RECONCILIATION_CSV, get(exports::reconciliation_csv))
+        .route(routes::DEPOSITS_CSV, get(exports::deposits_csv))
+        .route(routes::WEBHOOK_HEALTH, get(webhooks::health).post(webhooks::health))
+        .route(routes::WEBHOOKS, post(webhooks::receive_at_base))
+        .route(routes::WEBHOOKS_SLASH, post(webhooks::receive_at_base))
+        .route(routes::WEBHOOKS_BELOW, post(webhooks::receive))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -94,7 +91,7 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
     // The sandbox's control endpoint: an admin's, audited (the simulator itself answers below).
     let app = match &sandbox {
         Some(sandbox) => app.nest_service(
-            crate::sandbox::control::CONTROL_PATH,
+            routes::SANDBOX_CONTROL,
             crate::sandbox::control::router(sandbox.clone())
                 .layer(middleware::from_fn_with_state(state.clone(), sandbox_control::guard)),
         ),

@@ -14,8 +14,6 @@ use crate::server::auth::authorize;
 use crate::server::state::AppState;
 use crate::server::users::kyc::{self, Document};
 
-pub const PATH: &str = "/uploads/users/{id}/{what}";
-
 /// Three images at the per-file maximum, and the form around them.
 pub const BODY_LIMIT: usize = 3 * upload::MAX_BYTES + 64 * 1024;
 

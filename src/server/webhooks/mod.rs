@@ -40,8 +40,6 @@ use crate::domain::reconciliation::{EventStatus, FieldChange};
 use crate::kernel::constant_time_eq;
 use crate::p100::webhooks::{Event as Delivered, Route, subject_of, unwrap_envelope};
 
-/// Where P100 is told to send events (the partner registers this base with P100).
-pub const BASE_PATH: &str = "/webhooks/p100";
 /// Why such an event changes nothing.
 const UNPLACED: &str = "an event the back office cannot place yet; it is kept for the log";
 /// P100 retries over about two minutes (WEBHOOKS.md §3): the same route and body within this
