@@ -19,7 +19,7 @@ use crate::server::db::users::EventRecord;
 use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 use crate::server::users::kyc::Applied;
-use crate::server::webhooks::Preview;
+use crate::server::webhooks::{Preview, in_words};
 
 /// Entries per page of the history table.
 pub const PAGE_SIZE: usize = 25;
@@ -145,7 +145,7 @@ const WALLET_BEING_CREATED: &str = "wallet being created";
 /// is copied: the user's history notes (once) that the balances opened.
 pub async fn apply_webhook(state: &AppState, opened: &BalancesOpened) -> Result<Applied, String> {
     let user = &opened.external_user_id;
-    if db::users::find(&state.db, user).await.map_err(words)?.is_none() {
+    if db::users::find(&state.db, user).await.map_err(in_words)?.is_none() {
         return Ok(Applied::Ignored(format!("user {user} is not in the registry")));
     }
     let record = async {
@@ -170,17 +170,17 @@ pub async fn apply_webhook(state: &AppState, opened: &BalancesOpened) -> Result<
 /// What `apply_webhook` would change now.
 pub async fn preview_webhook(state: &AppState, opened: &BalancesOpened) -> Result<Preview, String> {
     let user = &opened.external_user_id;
-    if db::users::find(&state.db, user).await.map_err(words)?.is_none() {
+    if db::users::find(&state.db, user).await.map_err(in_words)?.is_none() {
         return Ok(Preview::nothing(format!("user {user} is not in the registry")));
     }
     if db::users::has_event(
-        &mut *state.db.acquire().await.map_err(words)?,
+        &mut *state.db.acquire().await.map_err(in_words)?,
         user,
         BALANCES_EVENT,
         "OPENED",
     )
     .await
-    .map_err(words)?
+    .map_err(in_words)?
     {
         return Ok(Preview::nothing(format!(
             "user {user}'s history already shows the balances opened"
@@ -201,10 +201,6 @@ pub const WALLETS_READ_LIVE: &str =
     "balances and wallets are read live from P100, so the next read shows the new wallet";
 
 const BALANCES_EVENT: &str = "balances";
-
-fn words(e: sqlx::Error) -> String {
-    AppError::from(e).to_string()
-}
 
 /// The currencies the event opened, as the history shows them.
 fn opened_detail(opened: &BalancesOpened) -> String {

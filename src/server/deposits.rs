@@ -14,7 +14,7 @@ use crate::server::db::users::EventRecord;
 use crate::server::db::{self, Timestamp};
 use crate::server::state::AppState;
 use crate::server::users::kyc::Applied;
-use crate::server::webhooks::Preview;
+use crate::server::webhooks::{Preview, in_words};
 
 /// Rows the page shows; the export has them all.
 const LIST_LIMIT: i64 = 200;
@@ -213,50 +213,46 @@ fn iban_moves(current: Option<&str>, next: &str) -> bool {
 
 /// Applies an IBAN Status event.
 pub async fn apply_iban(state: &AppState, p: &IbanStatus) -> Result<Applied, String> {
-    let words = |e: sqlx::Error| AppError::from(e).to_string();
+    let mut tx = db::begin_write(&state.db).await.map_err(in_words)?;
+    if db::users::find_in(&mut tx, &p.external_user_id)
+        .await
+        .map_err(in_words)?
+        .is_none()
     {
-        let mut tx = db::begin_write(&state.db).await.map_err(words)?;
-        if db::users::find_in(&mut tx, &p.external_user_id)
-            .await
-            .map_err(words)?
-            .is_none()
-        {
-            return Ok(Applied::Ignored(format!(
-                "user {} is not in the registry",
-                p.external_user_id
-            )));
-        }
-        let now = Timestamp::now();
-        let status = p.status.trim().to_ascii_uppercase();
-        if store::set_iban_check(&mut tx, &p.external_user_id, &p.iban, &status, now)
-            .await
-            .map_err(words)?
-        {
-            let event = EventRecord {
-                kind: "iban".into(),
-                status,
-                detail: Some(p.iban.clone()),
-                source: "webhook".into(),
-                at: now,
-            };
-            db::users::add_event(&mut tx, &p.external_user_id, &event)
-                .await
-                .map_err(words)?;
-        }
-        tx.commit().await.map_err(words)?;
+        return Ok(Applied::Ignored(format!(
+            "user {} is not in the registry",
+            p.external_user_id
+        )));
     }
+    let now = Timestamp::now();
+    let status = p.status.trim().to_ascii_uppercase();
+    if store::set_iban_check(&mut tx, &p.external_user_id, &p.iban, &status, now)
+        .await
+        .map_err(in_words)?
+    {
+        let event = EventRecord {
+            kind: "iban".into(),
+            status,
+            detail: Some(p.iban.clone()),
+            source: "webhook".into(),
+            at: now,
+        };
+        db::users::add_event(&mut tx, &p.external_user_id, &event)
+            .await
+            .map_err(in_words)?;
+    }
+    tx.commit().await.map_err(in_words)?;
     Ok(Applied::Done)
 }
 
 /// Applies a SEPA Deposit or Crypto Deposit event.
 pub async fn apply_webhook(state: &AppState, route: Route, deposit: Deposit) -> Result<Applied, String> {
-    let words = |e: sqlx::Error| AppError::from(e).to_string();
     let read = read_deposit(route, deposit)?;
-    let mut tx = db::begin_write(&state.db).await.map_err(words)?;
+    let mut tx = db::begin_write(&state.db).await.map_err(in_words)?;
     let outcome = store::upsert(&mut tx, &read.event(), Timestamp::now())
         .await
-        .map_err(words)?;
-    tx.commit().await.map_err(words)?;
+        .map_err(in_words)?;
+    tx.commit().await.map_err(in_words)?;
     if outcome == Upsert::Unchanged {
         tracing::info!(
             deposit = read.upstream_id,
@@ -269,38 +265,34 @@ pub async fn apply_webhook(state: &AppState, route: Route, deposit: Deposit) -> 
 
 /// What `apply_iban` would change now (the webhook log's dry run).
 pub async fn preview_iban(state: &AppState, p: &IbanStatus) -> Result<Preview, String> {
-    let words = |e: sqlx::Error| AppError::from(e).to_string();
-    {
-        let user = &p.external_user_id;
-        if db::users::find(&state.db, user).await.map_err(words)?.is_none() {
-            return Ok(Preview::nothing(format!("user {user} is not in the registry")));
-        }
-        let current = store::iban_check(&state.db, user, &p.iban).await.map_err(words)?;
-        let status = p.status.trim().to_ascii_uppercase();
-        if !iban_moves(current.as_deref(), &status) {
-            return Ok(Preview::nothing(format!(
-                "payments from {} to user {user} are already {}",
-                p.iban,
-                current.unwrap_or_default()
-            )));
-        }
-        Ok(
-            Preview::new(format!("The IBAN status of user {user} is recorded.")).change(
-                &format!("user {user}"),
-                &format!("IBAN {}", p.iban),
-                current.as_deref().unwrap_or(""),
-                &status,
-            ),
-        )
+    let user = &p.external_user_id;
+    if db::users::find(&state.db, user).await.map_err(in_words)?.is_none() {
+        return Ok(Preview::nothing(format!("user {user} is not in the registry")));
     }
+    let current = store::iban_check(&state.db, user, &p.iban).await.map_err(in_words)?;
+    let status = p.status.trim().to_ascii_uppercase();
+    if !iban_moves(current.as_deref(), &status) {
+        return Ok(Preview::nothing(format!(
+            "payments from {} to user {user} are already {}",
+            p.iban,
+            current.unwrap_or_default()
+        )));
+    }
+    Ok(
+        Preview::new(format!("The IBAN status of user {user} is recorded.")).change(
+            &format!("user {user}"),
+            &format!("IBAN {}", p.iban),
+            current.as_deref().unwrap_or(""),
+            &status,
+        ),
+    )
 }
 
 /// What `apply_webhook` would change now (the webhook log's dry run).
 pub async fn preview_webhook(state: &AppState, route: Route, deposit: Deposit) -> Result<Preview, String> {
-    let words = |e: sqlx::Error| AppError::from(e).to_string();
     let read = read_deposit(route, deposit)?;
     let target = format!("deposit {}", read.upstream_id);
-    match store::find(&state.db, &read.upstream_id).await.map_err(words)? {
+    match store::find(&state.db, &read.upstream_id).await.map_err(in_words)? {
         None => Ok(Preview::new(format!(
             "A {} of {} {} is recorded for {}.",
             read.kind.label(),

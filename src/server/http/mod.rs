@@ -9,10 +9,9 @@ mod security;
 pub mod sessions;
 mod uploads;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -146,14 +145,10 @@ pub fn request_meta(headers: &HeaderMap, extensions: &Extensions) -> RequestMeta
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     RequestMeta {
         request_id: header("x-request-id"),
+        // Set by `client::remember` for every request that came over a socket.
         ip: extensions
             .get::<client::ClientAddr>()
-            .map(|client::ClientAddr(ip)| ip.to_string())
-            .or_else(|| {
-                extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|ConnectInfo(addr)| addr.ip().to_string())
-            }),
+            .map(|client::ClientAddr(ip)| ip.to_string()),
         user_agent: header("user-agent").map(|ua| ua.chars().take(256).collect()),
     }
 }

@@ -284,8 +284,8 @@ impl Preview {
 
 /// An error as the event log shows it: in words (an internal cause is in the log, under the
 /// reference the words give).
-fn words<T>(result: Result<T, crate::domain::AppError>) -> Result<T, String> {
-    result.map_err(|e| e.to_string())
+pub fn in_words(error: impl Into<AppError>) -> String {
+    error.into().to_string()
 }
 
 /// The event a stored row is, read as its route says; `None` for one the table could not place.
@@ -311,12 +311,12 @@ async fn preview(state: &AppState, row: &EventRow) -> Result<Preview, String> {
         Delivered::User(event) => super::users::kyc::preview_webhook(&state.db, &event).await,
         Delivered::BalancesOpened(opened) => super::balances::preview_webhook(state, &opened).await,
         Delivered::WalletCreated(_) => Ok(Preview::nothing(super::balances::WALLETS_READ_LIVE)),
-        Delivered::Movement { upstream_id } => {
-            words(money::preview_webhook::<MovementRecord>(state, &upstream_id).await)
-        }
-        Delivered::Exchange { upstream_id } => {
-            words(money::preview_webhook::<ExchangeRecord>(state, &upstream_id).await)
-        }
+        Delivered::Movement { upstream_id } => money::preview_webhook::<MovementRecord>(state, &upstream_id)
+            .await
+            .map_err(in_words),
+        Delivered::Exchange { upstream_id } => money::preview_webhook::<ExchangeRecord>(state, &upstream_id)
+            .await
+            .map_err(in_words),
         Delivered::Deposit { route, deposit } => super::deposits::preview_webhook(state, route, deposit).await,
         Delivered::Iban(status) => super::deposits::preview_iban(state, &status).await,
         Delivered::Unfollowed(_) => Ok(Preview::nothing(format!(
@@ -340,8 +340,12 @@ pub async fn apply(state: &AppState, event: Delivered) -> Result<Applied, String
         Delivered::User(event) => super::users::kyc::apply_webhook(&state.db, &event).await,
         Delivered::BalancesOpened(opened) => super::balances::apply_webhook(state, &opened).await,
         Delivered::WalletCreated(_) | Delivered::Unfollowed(_) => Ok(Applied::Done),
-        Delivered::Movement { upstream_id } => words(money::apply_webhook::<MovementRecord>(state, &upstream_id).await),
-        Delivered::Exchange { upstream_id } => words(money::apply_webhook::<ExchangeRecord>(state, &upstream_id).await),
+        Delivered::Movement { upstream_id } => money::apply_webhook::<MovementRecord>(state, &upstream_id)
+            .await
+            .map_err(in_words),
+        Delivered::Exchange { upstream_id } => money::apply_webhook::<ExchangeRecord>(state, &upstream_id)
+            .await
+            .map_err(in_words),
         Delivered::Deposit { route, deposit } => super::deposits::apply_webhook(state, route, deposit).await,
         Delivered::Iban(status) => super::deposits::apply_iban(state, &status).await,
     }
