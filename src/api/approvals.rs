@@ -23,11 +23,14 @@ pub async fn fetch_approval(id: String) -> Result<ApprovalView, AppError> {
     service::get(&request.state.db, &actor, &id).await
 }
 
-/// Approve (which runs the action at once) or reject. The action's own checker permissions and
+/// Approve (which runs the action at once, after a step-up) or reject. The action's own checker permissions and
 /// "not the maker" are checked by the service, inside the transaction that records the decision.
 #[server(endpoint = "approvals/decide", input = leptos::server_fn::codec::Json)]
-pub async fn decide_approval(id: String, decision: Decision) -> Result<ApprovalView, AppError> {
-    let (request, actor) = super::ssr::guard(&[ApprovalsDecide]).await?;
+pub async fn decide_approval(id: String, decision: Decision, code: Option<String>) -> Result<ApprovalView, AppError> {
+    let (request, actor) = match decision {
+        Decision::Approve { .. } => super::ssr::guard_stepped_up(&[ApprovalsDecide], code.as_deref()).await?,
+        Decision::Reject { .. } => super::ssr::guard(&[ApprovalsDecide]).await?,
+    };
     service::decide(&request.state, &actor, &id, decision).await
 }
 

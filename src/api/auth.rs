@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::domain::AppError;
 use crate::domain::staff::SessionInfo;
+use crate::domain::two_factor::{RecoveryCodes, SignInStep};
 
 /// Who is signed in (if anyone) and whether this is the sandbox. Open to everyone: the shell asks
 /// it on every page load.
@@ -15,7 +16,14 @@ pub async fn fetch_session() -> Result<SessionInfo, AppError> {
         Some(staff) => crate::server::approvals::awaiting_decision(&request.state.db, staff).await?,
         None => 0,
     };
+    let demo_code = match (&staff, request.state.config.sandbox()) {
+        (None, true) => Some(crate::server::auth::two_factor::current_code(
+            crate::domain::staff::DEMO_TOTP_SECRET,
+        )?),
+        _ => None,
+    };
     Ok(SessionInfo {
+        demo_code,
         me: staff.map(Into::into),
         sandbox: request.state.config.sandbox(),
         sandbox_unchosen: request.state.config.sandbox_unchosen,
@@ -23,13 +31,29 @@ pub async fn fetch_session() -> Result<SessionInfo, AppError> {
     })
 }
 
-/// Signs in and returns the page to go to next (`next` if it is one of ours, else the home page).
+/// The password step of signing in: signed in (with the page to go to: `next` if it is one of
+/// ours, else the home page), or the second factor to ask for.
 #[server(endpoint = "auth/sign_in", input = leptos::server_fn::codec::Json)]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<SignInStep, AppError> {
     let request = super::ssr::request()?;
     let password = secrecy::SecretString::from(password);
-    crate::server::auth::sign_in::sign_in(&request.state, &request.session, request.meta(), &email, password).await?;
-    Ok(local_path(next.as_deref()))
+    let next = local_path(next.as_deref());
+    crate::server::auth::sign_in::sign_in(&request.state, &request.session, request.meta(), &email, password, next)
+        .await
+}
+
+/// The code step of signing in: the authenticator app's code or a recovery code.
+#[server(endpoint = "auth/code", input = leptos::server_fn::codec::Json)]
+pub async fn sign_in_code(code: String) -> Result<SignInStep, AppError> {
+    let request = super::ssr::request()?;
+    crate::server::auth::sign_in::second_factor(&request.state, &request.session, request.meta(), &code).await
+}
+
+/// The code step of a sign-in that must first set up two-factor: the new app's first code.
+#[server(endpoint = "auth/enrol", input = leptos::server_fn::codec::Json)]
+pub async fn sign_in_enrol(code: String) -> Result<RecoveryCodes, AppError> {
+    let request = super::ssr::request()?;
+    crate::server::auth::sign_in::enrol(&request.state, &request.session, request.meta(), &code).await
 }
 
 #[server(endpoint = "auth/sign_out", input = leptos::server_fn::codec::Json)]

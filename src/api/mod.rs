@@ -3,6 +3,7 @@
 //! Every function here must also appear in the permission matrix test (tests/permissions.rs),
 //! which fails for any registered server function it does not know.
 
+pub mod account;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
@@ -60,6 +61,14 @@ mod ssr {
     /// The signed-in staff member, if they hold at least one permission in `any_of`.
     pub async fn guard_any(any_of: &[Permission]) -> Result<(Request, Actor), AppError> {
         guard_for(Need::Any(any_of)).await
+    }
+
+    /// `guard`, then step-up: a fresh second factor (`code`, or one given within the window). The
+    /// actor carries how it was given, for the action's audit row.
+    pub async fn guard_stepped_up(required: &[Permission], code: Option<&str>) -> Result<(Request, Actor), AppError> {
+        let (request, mut actor) = guard(required).await?;
+        crate::server::auth::step_up::require(&request.state, &request.session, &mut actor, code).await?;
+        Ok((request, actor))
     }
 
     async fn guard_for(need: Need<'_>) -> Result<(Request, Actor), AppError> {

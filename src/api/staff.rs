@@ -21,8 +21,8 @@ pub async fn create_staff(input: NewStaffInput) -> Result<StaffView, AppError> {
 }
 
 #[server(endpoint = "staff/set_roles", input = leptos::server_fn::codec::Json)]
-pub async fn set_staff_roles(id: String, roles: Vec<Role>) -> Result<StaffView, AppError> {
-    let (request, actor) = super::ssr::guard(&[StaffManage]).await?;
+pub async fn set_staff_roles(id: String, roles: Vec<Role>, code: Option<String>) -> Result<StaffView, AppError> {
+    let (request, actor) = super::ssr::guard_stepped_up(&[StaffManage], code.as_deref()).await?;
     crate::server::staff::set_roles(&request.state.db, &actor, &id, &roles).await
 }
 
@@ -36,4 +36,11 @@ pub async fn set_staff_disabled(id: String, disabled: bool) -> Result<StaffView,
 pub async fn reset_staff_password(id: String, password: String) -> Result<(), AppError> {
     let (request, actor) = super::ssr::guard(&[StaffManage]).await?;
     crate::server::staff::reset_password(&request.state.db, &actor, &id, password).await
+}
+
+/// Removes a member's two-factor enrolment (a lost phone), ending their sessions.
+#[server(endpoint = "staff/reset_two_factor", input = leptos::server_fn::codec::Json)]
+pub async fn reset_staff_two_factor(id: String, code: Option<String>) -> Result<(), AppError> {
+    let (request, actor) = super::ssr::guard_stepped_up(&[StaffManage], code.as_deref()).await?;
+    crate::server::auth::two_factor::reset(&request.state.db, &actor, &id).await
 }

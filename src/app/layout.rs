@@ -22,7 +22,7 @@ pub fn Layout() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match session.await {
-                    Ok(SessionInfo { me: Some(me), sandbox, sandbox_unchosen, awaiting_decision }) => {
+                    Ok(SessionInfo { me: Some(me), sandbox, sandbox_unchosen, awaiting_decision, .. }) => {
                         provide_context(me.clone());
                         provide_context(SandboxMode(sandbox));
                         view! { <Frame me sandbox unchosen=sandbox_unchosen awaiting=awaiting_decision/> }.into_any()
@@ -111,6 +111,7 @@ fn TopBar(me: Me) -> impl IntoView {
                 <div class="text-xs text-slate-500">{me.email.clone()}</div>
             </div>
             <RoleBadges roles=me.roles.clone()/>
+            <a href="/account" class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Account"</a>
             <button
                 class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50"
                 on:click=move |_| { sign_out.dispatch(SignOut {}); }

@@ -22,7 +22,8 @@ use pages::settings::SettingsPage;
 use pages::users::{UsersPage, detail::UserPage, new::NewUserPage, queue::KycQueuePage};
 use pages::webhooks::{WebhookPage, WebhooksPage};
 use pages::{
-    audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage, sign_in::SignInPage, staff::StaffPage,
+    account::AccountPage, audit::AuditPage, errors::NotFound, home::HomePage, sandbox::SandboxPage,
+    sign_in::SignInPage, staff::StaffPage,
 };
 
 use crate::api::auth::fetch_session;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                         <Route path=path!("") view=HomePage/>
+                        <Route path=path!("account") view=AccountPage/>
                         <Route path=path!("users") view={Lazy::<UsersRoute>::new()}/>
                         <Route path=path!("users/new") view={Lazy::<NewUserRoute>::new()}/>
                         <Route path=path!("users/:id") view={Lazy::<UserRoute>::new()}/>

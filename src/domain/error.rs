@@ -58,6 +58,10 @@ pub enum AppError {
     AlreadyPending { message: String, approval_id: String },
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The action needs a fresh code from the member's authenticator app (step-up): the page asks
+    /// for it and sends the action again with it.
+    #[error("Confirm with a fresh code from your authenticator app.")]
+    StepUpRequired,
     #[error("Not found.")]
     NotFound,
     #[error("The request could not be read: {0}")]
@@ -93,6 +97,7 @@ impl AppError {
             AppError::Refused(_) | AppError::AlreadyPending { .. } => 409,
             AppError::Invalid(_) => 422,
             AppError::TooManyAttempts(_) => 429,
+            AppError::StepUpRequired => 428,
             AppError::BadRequest(_) => 400,
             AppError::Upstream { .. } => 502,
             AppError::Unreachable => 503,

@@ -82,6 +82,7 @@ pub mod movements;
 pub mod reconciliation;
 pub mod sandbox;
 pub mod staff;
+pub mod two_factor;
 pub mod users;
 
 pub use access::{Need, Permission, Permissions, Role};

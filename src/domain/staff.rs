@@ -107,7 +107,17 @@ pub const DEMO_STAFF: &[DemoMember] = &[
         role: Role::Viewer,
         name: "Vera Viewer",
     },
+    DemoMember {
+        handle: "finance-2fa",
+        role: Role::Finance,
+        name: "Tess Two-Factor",
+    },
 ];
+
+/// The demo member who shows two-factor sign-in: enrolled with this published secret, and the
+/// sandbox's sign-in page shows its current code.
+pub const DEMO_TWO_FACTOR: &str = "finance-2fa";
+pub const DEMO_TOTP_SECRET: &str = "KRSXG5CUO5XUMYLDORXXEREFJVHSAU3B";
 
 /// The first demo account of `role`: `<role>@sandbox.test`, password `sandbox-<role>`.
 pub fn demo_credentials(role: Role) -> (String, String) {
@@ -143,6 +153,8 @@ pub struct SessionInfo {
     pub sandbox_unchosen: bool,
     /// Four-eyes requests waiting for this member's decision (the sidebar shows the count).
     pub awaiting_decision: u32,
+    /// The sandbox's two-factor demo member's current code, on the sign-in page.
+    pub demo_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +166,8 @@ pub struct StaffView {
     pub disabled: bool,
     pub created_at: UtcTime,
     pub last_sign_in_at: Option<UtcTime>,
+    /// When two-factor sign-in was set up; `None`: not set up.
+    pub two_factor_since: Option<UtcTime>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -210,7 +210,9 @@ pub async fn request_in(tx: &mut Tx, state: &AppState, actor: &Actor, new: NewRe
         .reason(reason.clone())
         .change(
             None,
-            Some(json!({ "action": action, "target": [new.target_kind, new.target_id], "payload_hash": hash })),
+            Some(actor.stepped_up(
+                json!({ "action": action, "target": [new.target_kind, new.target_id], "payload_hash": hash }),
+            )),
         );
     audit::record(tx, &actor.who(), &actor.meta, event).await?;
     Ok(id)
@@ -409,7 +411,10 @@ pub async fn decide(state: &AppState, actor: &Actor, id: &str, decision: Decisio
     }
     let attempt = match reject_reason {
         Some(reason) => attempt.reason(reason),
-        None => attempt.change(None, Some(json!({ "payload_hash": record.payload_hash }))),
+        None => attempt.change(
+            None,
+            Some(actor.stepped_up(json!({ "payload_hash": record.payload_hash }))),
+        ),
     };
     audit::record(&mut tx, &actor.who(), &actor.meta, attempt).await?;
     if matches!(decision, Decision::Reject { .. }) {
@@ -429,11 +434,7 @@ pub async fn resume(state: &AppState, id: &str, checker_id: &str) -> Result<(), 
     let staff = db::staff::find(&state.db, checker_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let checker = Actor {
-        permissions: crate::domain::Permissions::of_roles(&staff.roles),
-        staff,
-        meta: Default::default(),
-    };
+    let checker = Actor::new(staff, Default::default());
     // The checker decided before the stop; they must still be able to decide it now.
     let record = db::approvals::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let still_allowed = !checker.staff.disabled && checker.permissions.has_all(record.action.checker_permissions());

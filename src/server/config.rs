@@ -60,6 +60,8 @@ pub struct Config {
     pub session_key: SecretSlice<u8>,
     pub session_idle_timeout: Duration,
     pub session_max_age: Duration,
+    /// A second-factor code older than this is asked for again before a sensitive action (step-up).
+    pub step_up_window: Duration,
     /// How long a four-eyes request waits for a decision before it expires.
     pub approval_ttl: Duration,
     /// Movements to one destination within this window count together against the threshold.
@@ -246,6 +248,7 @@ impl Config {
             session_key,
             session_idle_timeout: parse_duration(&get, "SESSION_IDLE_TIMEOUT", "30m")?,
             session_max_age: parse_duration(&get, "SESSION_MAX_AGE", "12h")?,
+            step_up_window: parse_duration(&get, "STEP_UP_WINDOW", "5m")?,
             approval_ttl: parse_duration(&get, "APPROVAL_TTL", "24h")?,
             unknown_deadline: parse_duration(&get, "UNKNOWN_DEADLINE", "24h")?,
             webhook_retention: parse_duration(&get, "WEBHOOK_RETENTION", "400d")?,

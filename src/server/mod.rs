@@ -16,6 +16,7 @@ pub mod exchanges;
 pub mod http;
 pub mod money;
 pub mod movements;
+pub mod qr;
 pub mod reconciliation;
 pub mod settings;
 pub mod staff;

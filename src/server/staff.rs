@@ -8,7 +8,9 @@ use super::audit::{self, Event, RequestMeta, Who};
 use super::auth::{Actor, password};
 use super::db::{self, Timestamp, staff::StaffRecord};
 use crate::domain::audit::Outcome;
-use crate::domain::staff::{DEMO_STAFF, NewStaff, NewStaffInput, StaffView, check_new_password, parse_roles};
+use crate::domain::staff::{
+    DEMO_STAFF, DEMO_TOTP_SECRET, DEMO_TWO_FACTOR, NewStaff, NewStaffInput, StaffView, check_new_password, parse_roles,
+};
 use crate::domain::{AppError, Role};
 
 impl From<StaffRecord> for StaffView {
@@ -21,6 +23,7 @@ impl From<StaffRecord> for StaffView {
             disabled: s.disabled,
             created_at: s.created_at.into(),
             last_sign_in_at: s.last_sign_in_at.map(Into::into),
+            two_factor_since: s.two_factor.as_ref().map(|t| t.enrolled_at.into()),
         }
     }
 }
@@ -88,7 +91,10 @@ pub async fn set_roles(db: &db::Db, actor: &Actor, id: &str, roles: &[Role]) -> 
     refuse_without_admin(&mut tx).await?;
     let event = Event::new("staff.set_roles", Outcome::Success)
         .target("staff", id)
-        .change(Some(json!({ "roles": before.roles })), Some(json!({ "roles": roles })));
+        .change(
+            Some(json!({ "roles": before.roles })),
+            Some(actor.stepped_up(json!({ "roles": roles }))),
+        );
     audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
     let after = db::staff::find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -170,7 +176,23 @@ pub async fn seed_demo_staff(db: &db::Db) -> Result<(), AppError> {
             roles: vec![member.role],
         }
         .parse()?;
-        insert(db, &Who::system(), &RequestMeta::default(), new).await?;
+        let created = insert(db, &Who::system(), &RequestMeta::default(), new).await?;
+        if member.handle == DEMO_TWO_FACTOR {
+            enrol_demo(db, &created.id).await?;
+        }
     }
+    Ok(())
+}
+
+/// Enrols the two-factor demo member with the published secret (no recovery codes: the sign-in
+/// page shows the current code instead).
+async fn enrol_demo(db: &db::Db, id: &str) -> Result<(), AppError> {
+    let mut tx = db::begin_write(db).await?;
+    db::two_factor::enrol(&mut tx, id, DEMO_TOTP_SECRET, 0, &[], Timestamp::now()).await?;
+    let event = Event::new("auth.two_factor.enrol", Outcome::Success)
+        .target("staff", id)
+        .reason("sandbox demo member, with the published secret");
+    audit::record(&mut tx, &Who::system(), &RequestMeta::default(), event).await?;
+    tx.commit().await?;
     Ok(())
 }

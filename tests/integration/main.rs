@@ -19,5 +19,6 @@ mod permissions;
 mod reconciliation;
 mod schema;
 mod staff;
+mod two_factor;
 mod users;
 mod webhooks;

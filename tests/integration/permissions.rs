@@ -21,6 +21,22 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<Need<'static>>, Value)> 
             None,
             json!({ "email": "nobody@sandbox.test", "password": "wrong-password", "next": null }),
         ),
+        ("auth/code", None, json!({ "code": "123456" })),
+        ("auth/enrol", None, json!({ "code": "123456" })),
+        ("account/two_factor", Some(All(&[])), json!({})),
+        ("account/enrol_begin", Some(All(&[])), json!({})),
+        ("account/enrol_confirm", Some(All(&[])), json!({ "code": "123456" })),
+        (
+            "staff/reset_two_factor",
+            Some(All(&[StaffManage])),
+            json!({ "id": target, "code": null }),
+        ),
+        ("settings/two_factor_roles", Some(All(&[SettingsManage])), json!({})),
+        (
+            "settings/update_two_factor_roles",
+            Some(All(&[SettingsManage])),
+            json!({ "roles": [], "code": null }),
+        ),
         ("staff/list", Some(All(&[StaffManage])), json!({})),
         (
             "staff/create",
@@ -318,7 +334,7 @@ async fn every_server_function_is_known_and_mutates_only_by_post() {
 /// A snapshot of everything a refused call must leave alone.
 async fn state_of(app: &TestApp) -> Value {
     let staff: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, email, password_hash, CASE WHEN disabled THEN 1 ELSE 0 END, session_generation FROM staff ORDER BY id",
+        "SELECT id, email, password_hash || COALESCE(totp_secret, ''), CASE WHEN disabled THEN 1 ELSE 0 END, session_generation FROM staff ORDER BY id",
     )
             .fetch_all(app.db())
             .await

@@ -46,7 +46,8 @@ pub fn field_error<T: Send + Sync + 'static>(
 pub fn general_error<T: Send + Sync + 'static>(result: ActionValue<T>) -> Signal<Option<AppError>> {
     Signal::derive(move || {
         result.with(|r| match r {
-            Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
+            // A step-up's request for a code shows as its field (`StepUpField`).
+            Some(Err(AppError::Invalid(_) | AppError::StepUpRequired)) | None | Some(Ok(_)) => None,
             Some(Err(e)) => Some(e.clone()),
         })
     })
@@ -199,5 +200,45 @@ pub fn SelectField(
             </select>
             <FieldMessage id=error_id error=error/>
         </div>
+    }
+}
+
+/// Role checkboxes. Roles the signed-in member could not grant are shown but cannot be changed.
+#[component]
+pub fn RolePicker(
+    selected: RwSignal<Vec<crate::domain::Role>>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let me = expect_context::<crate::domain::staff::Me>();
+    view! {
+        <fieldset class="mt-1">
+            <legend class="mb-1 text-xs font-medium text-slate-600">"Roles"</legend>
+            <div class="flex flex-wrap gap-4">
+                {crate::domain::Role::ALL.iter().copied().map(|role| {
+                    let grantable = me.permissions.may_grant(role);
+                    view! {
+                        <label class="inline-flex items-center gap-1.5 text-sm">
+                            <input
+                                type="checkbox"
+                                name="roles"
+                                value=role.as_str()
+                                class="h-4 w-4 rounded border-slate-300 text-indigo-600"
+                                disabled=!grantable
+                                prop:checked=move || selected.with(|s| s.contains(&role))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    selected.update(|s| {
+                                        s.retain(|r| *r != role);
+                                        if on { s.push(role) }
+                                    });
+                                }
+                            />
+                            {role.label()}
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            <FieldMessage id="field-roles-error".into() error/>
+        </fieldset>
     }
 }

@@ -4,6 +4,7 @@ pub mod filters;
 pub mod form;
 pub mod resolve;
 pub mod status;
+pub mod two_factor;
 pub mod upload;
 
 use leptos::prelude::*;

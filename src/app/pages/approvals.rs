@@ -12,6 +12,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, TextAreaField, field_error,
 };
 use crate::app::components::status::{ApprovalBadge, Badge, Tone};
+use crate::app::components::two_factor::{StepUpCode, StepUpField};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, table};
 use crate::domain::approvals::{ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision};
 use crate::domain::staff::Me;
@@ -216,6 +217,7 @@ fn Decide(view: ApprovalView, reload: Callback<()>) -> impl IntoView {
     let decide = ServerAction::<DecideApproval>::new();
     let withdraw = ServerAction::<WithdrawApproval>::new();
     let reason = RwSignal::new(String::new());
+    let code = StepUpCode::new();
     Effect::new(move |_| {
         if matches!(decide.value().get(), Some(Ok(_))) || matches!(withdraw.value().get(), Some(Ok(_))) {
             reload.run(());
@@ -231,6 +233,7 @@ fn Decide(view: ApprovalView, reload: Callback<()>) -> impl IntoView {
                 decision: Decision::Approve {
                     payload_hash: hash.clone(),
                 },
+                code: code.take(),
             });
         }
     };
@@ -241,6 +244,7 @@ fn Decide(view: ApprovalView, reload: Callback<()>) -> impl IntoView {
             decide.dispatch(DecideApproval {
                 id: id.clone(),
                 decision: Decision::Reject { reason: reason.get() },
+                code: None,
             });
         }
     };
@@ -252,6 +256,7 @@ fn Decide(view: ApprovalView, reload: Callback<()>) -> impl IntoView {
             {if view.may_decide {
                 view! {
                     <div data-testid="decide">
+                        <StepUpField result=decide.value() code name="approve-code"/>
                         <button type="button" class=BUTTON_PRIMARY on:click=approve disabled=busy data-testid="approve">"Approve and run now"</button>
                         <form class="mt-4 border-t border-slate-200 pt-3" on:submit=reject novalidate>
                             <TextAreaField label="Reason for rejecting" name="reason" value=reason error=field_error(decide.value(), "reason")/>

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod approvals;
 pub mod audit;
 pub mod balances;

@@ -4,25 +4,33 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::settings::{UpdateGrace, UpdateThresholds, fetch_grace, fetch_thresholds};
-use crate::app::components::form::{ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, TextField, field_error};
+use crate::api::settings::{
+    UpdateGrace, UpdateThresholds, UpdateTwoFactorRoles, fetch_grace, fetch_thresholds, fetch_two_factor_roles,
+};
+use crate::app::areas::SandboxMode;
+use crate::app::components::form::{
+    ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, RolePicker, TextField, field_error,
+};
+use crate::app::components::two_factor::{StepUpCode, StepUpField};
 use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice};
+use crate::domain::Role;
 use crate::domain::movements::{Threshold, Thresholds};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let thresholds = Resource::new(|| (), |_| fetch_thresholds());
     let grace = Resource::new(|| (), |_| fetch_grace());
+    let two_factor = Resource::new(|| (), |_| fetch_two_factor_roles());
     view! {
         <Title text="Settings"/>
         <PageHeader title="Settings" subtitle="Every change is written to the audit log; a change of thresholds applies once a second admin approves it."/>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                match (thresholds.await, grace.await) {
-                    (Ok(current), Ok(minutes)) => view! {
-                        <div class="max-w-2xl space-y-4"><ThresholdsForm current/><Grace minutes/></div>
+                match (thresholds.await, grace.await, two_factor.await) {
+                    (Ok(current), Ok(minutes), Ok(required)) => view! {
+                        <div class="max-w-2xl space-y-4"><ThresholdsForm current/><Grace minutes/><TwoFactorRoles required/></div>
                     }.into_any(),
-                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                    (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
         </Transition>
@@ -37,6 +45,7 @@ fn ThresholdsForm(current: Thresholds) -> impl IntoView {
         .map(|t| (t.currency, RwSignal::new(t.amount)))
         .collect();
     let save = ServerAction::<UpdateThresholds>::new();
+    let code = StepUpCode::new();
     let submit = {
         let rows = rows.clone();
         move |ev: leptos::ev::SubmitEvent| {
@@ -48,7 +57,10 @@ fn ThresholdsForm(current: Thresholds) -> impl IntoView {
                     amount: amount.get(),
                 })
                 .collect();
-            save.dispatch(UpdateThresholds { thresholds });
+            save.dispatch(UpdateThresholds {
+                thresholds,
+                code: code.take(),
+            });
         }
     };
     view! {
@@ -85,6 +97,7 @@ fn ThresholdsForm(current: Thresholds) -> impl IntoView {
                     </div>
                     <div class="mt-3"><ActionError result=save.value()/></div>
                     {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Sent for approval: a second admin must approve it before it applies."/></div> })}
+                    <StepUpField result=save.value() code name="thresholds-code"/>
                     <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Ask to change thresholds"</button>
                 </form>
         </Card>
@@ -108,6 +121,40 @@ fn Grace(minutes: i64) -> impl IntoView {
                 {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="pt-5"><SuccessNotice message="Saved."/></div> })}
             </form>
             <ActionError result=save.value()/>
+        </Card>
+    }
+}
+
+/// Who must use two-factor sign-in: every member outside the sandbox; in it, the roles chosen here.
+#[component]
+fn TwoFactorRoles(required: Vec<Role>) -> impl IntoView {
+    let sandbox = expect_context::<SandboxMode>().0;
+    let roles = RwSignal::new(required);
+    let save = ServerAction::<UpdateTwoFactorRoles>::new();
+    let code = StepUpCode::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateTwoFactorRoles {
+            roles: roles.get_untracked(),
+            code: code.take(),
+        });
+    };
+    view! {
+        <Card title="Two-factor sign-in">
+            {if sandbox {
+                view! {
+                    <p class="mb-3 text-sm text-slate-600">"In the sandbox two-factor is offered to everyone (Account page) and required for the roles ticked here: their members set it up at their next sign-in. Outside the sandbox every member must use it."</p>
+                    <form on:submit=submit novalidate data-testid="two-factor-roles">
+                        <RolePicker selected=roles error=field_error(save.value(), "roles")/>
+                        <ActionError result=save.value()/>
+                        <StepUpField result=save.value() code name="two-factor-roles-code"/>
+                        {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <div class="mb-2"><SuccessNotice message="Saved."/></div> })}
+                        <button type="submit" class=BUTTON_PRIMARY disabled=move || save.pending().get()>"Save"</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! { <p class="text-sm text-slate-600">"Every member must use two-factor sign-in: it is required outside the sandbox."</p> }.into_any()
+            }}
         </Card>
     }
 }

@@ -2,14 +2,17 @@
 
 use leptos::prelude::*;
 
-use crate::api::staff::{CreateStaff, ResetStaffPassword, SetStaffDisabled, SetStaffRoles, list_staff};
+use crate::api::staff::{
+    CreateStaff, ResetStaffPassword, ResetStaffTwoFactor, SetStaffDisabled, SetStaffRoles, list_staff,
+};
 use crate::app::components::form::{
-    ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, TextField, field_error, general_error,
+    ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, RolePicker, TextField, field_error, general_error,
     when_ok,
 };
 use crate::app::components::status::{Badge, RoleBadges, Tone};
+use crate::app::components::two_factor::{StepUpCode, StepUpField};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, Section, SuccessNotice, table};
-use crate::domain::staff::{Me, NewStaffInput, StaffView};
+use crate::domain::staff::{NewStaffInput, StaffView};
 use crate::domain::{Role, UtcTime};
 
 #[component]
@@ -51,6 +54,7 @@ pub fn StaffPage() -> impl IntoView {
                                         <th class=table::TH>"Name"</th>
                                         <th class=table::TH>"Roles"</th>
                                         <th class=table::TH>"Status"</th>
+                                        <th class=table::TH>"Two-factor"</th>
                                         <th class=table::TH>"Last sign-in (UTC)"</th>
                                         <th class=table::TH>"Created (UTC)"</th>
                                         <th class=table::TH></th>
@@ -107,6 +111,10 @@ fn StaffRow(
             </td>
             <td class=table::TD><RoleBadges roles=member.roles.clone()/></td>
             <td class=table::TD>{status}</td>
+            <td class=format!("{} text-slate-600", table::TD)>{match &member.two_factor_since {
+                Some(since) => format!("since {}", since.display()),
+                None => "not set up".into(),
+            }}</td>
             <td class=format!("{} text-slate-600", table::TD)>{member.last_sign_in_at.as_ref().map(UtcTime::display).unwrap_or_else(|| "never".into())}</td>
             <td class=format!("{} text-slate-600", table::TD)>{member.created_at.display()}</td>
             <td class=format!("{} text-right", table::TD)>
@@ -161,54 +169,22 @@ fn NewStaffForm(create: ServerAction<CreateStaff>) -> impl IntoView {
     }
 }
 
-/// Role checkboxes. Roles the signed-in member could not grant are shown but cannot be changed.
-#[component]
-fn RolePicker(selected: RwSignal<Vec<Role>>, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
-    let me = expect_context::<Me>();
-    view! {
-        <fieldset class="mt-1">
-            <legend class="mb-1 text-xs font-medium text-slate-600">"Roles"</legend>
-            <div class="flex flex-wrap gap-4">
-                {Role::ALL.iter().copied().map(|role| {
-                    let grantable = me.permissions.may_grant(role);
-                    view! {
-                        <label class="inline-flex items-center gap-1.5 text-sm">
-                            <input
-                                type="checkbox"
-                                name="roles"
-                                value=role.as_str()
-                                class="h-4 w-4 rounded border-slate-300 text-indigo-600"
-                                disabled=!grantable
-                                prop:checked=move || selected.with(|s| s.contains(&role))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    selected.update(|s| {
-                                        s.retain(|r| *r != role);
-                                        if on { s.push(role) }
-                                    });
-                                }
-                            />
-                            {role.label()}
-                        </label>
-                    }
-                }).collect_view()}
-            </div>
-            <FieldMessage id="field-roles-error".into() error/>
-        </fieldset>
-    }
-}
-
 #[component]
 fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
     let set_roles = ServerAction::<SetStaffRoles>::new();
     let reset = ServerAction::<ResetStaffPassword>::new();
     let set_disabled = ServerAction::<SetStaffDisabled>::new();
+    let reset_two_factor = ServerAction::<ResetStaffTwoFactor>::new();
+    let code = StepUpCode::new();
     let roles = RwSignal::new(member.roles.clone());
     let password = RwSignal::new(String::new());
     let disabled = member.disabled;
     when_ok(set_roles.value(), move || on_change("Roles saved."));
     when_ok(reset.value(), move || {
         on_change("Password set. Their open sessions have ended.")
+    });
+    when_ok(reset_two_factor.value(), move || {
+        on_change("Two-factor removed. Their sessions have ended; they set it up again at their next sign-in.")
     });
     when_ok(set_disabled.value(), move || {
         on_change(if disabled {
@@ -217,15 +193,17 @@ fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Sen
             "Account disabled. Their sessions have ended."
         })
     });
+    let enrolled = member.two_factor_since.is_some();
     let id = member.id.clone();
-    let (id_roles, id_reset, id_disable) = (id.clone(), id.clone(), id);
+    let (id_roles, id_reset, id_disable, id_two_factor) = (id.clone(), id.clone(), id.clone(), id);
     view! {
-        <div class="grid grid-cols-1 gap-6 lg:grid-cols-3" data-testid="staff-manager">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-4" data-testid="staff-manager">
             <Section title="Roles">
                 <RolePicker selected=roles error=field_error(set_roles.value(), "roles")/>
                 <ActionError result=set_roles.value()/>
+                <StepUpField result=set_roles.value() code name="roles-code"/>
                 <button class=BUTTON_SECONDARY disabled=move || set_roles.pending().get()
-                    on:click=move |_| { set_roles.dispatch(SetStaffRoles { id: id_roles.clone(), roles: roles.get() }); }>
+                    on:click=move |_| { set_roles.dispatch(SetStaffRoles { id: id_roles.clone(), roles: roles.get(), code: code.take() }); }>
                     "Save roles"
                 </button>
             </Section>
@@ -236,6 +214,19 @@ fn StaffManager(member: StaffView, on_change: impl Fn(&'static str) + Copy + Sen
                 <button class=BUTTON_SECONDARY disabled=move || reset.pending().get()
                     on:click=move |_| { reset.dispatch(ResetStaffPassword { id: id_reset.clone(), password: password.get() }); }>
                     "Set password"
+                </button>
+            </Section>
+            <Section title="Two-factor">
+                <p class="mb-3 text-slate-600">{if enrolled {
+                    "Set up. Reset it when the member lost their phone and their recovery codes: their sessions end, and they set it up again at their next sign-in."
+                } else {
+                    "Not set up. Outside the sandbox, the member sets it up at their next sign-in."
+                }}</p>
+                <ActionError result=reset_two_factor.value()/>
+                <StepUpField result=reset_two_factor.value() code name="two-factor-code"/>
+                <button class=BUTTON_SECONDARY disabled=move || !enrolled || reset_two_factor.pending().get()
+                    on:click=move |_| { reset_two_factor.dispatch(ResetStaffTwoFactor { id: id_two_factor.clone(), code: code.take() }); }>
+                    "Reset two-factor"
                 </button>
             </Section>
             <Section title="Access">

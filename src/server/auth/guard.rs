@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use tower_sessions::Session;
 
-use super::{SESSION_KEY, SignedIn};
+use super::{SESSION_KEY, SignedIn, SteppedUp};
 use crate::domain::audit::Outcome;
 use crate::domain::staff::Me;
 use crate::domain::{AppError, Need, Permissions};
 use crate::server::audit::{self, Event, RequestMeta, Who};
-use crate::server::db::{self, staff::StaffRecord};
+use crate::server::db::{self, Timestamp, staff::StaffRecord};
 use crate::server::state::AppState;
 
 /// A signed-in staff member who passed the guard, with the request they made.
@@ -18,9 +18,28 @@ pub struct Actor {
     pub staff: StaffRecord,
     pub permissions: Permissions,
     pub meta: RequestMeta,
+    /// How a fresh second factor was given for this request, when its action asks for one.
+    pub second_factor: Option<SteppedUp>,
 }
 
 impl Actor {
+    pub fn new(staff: StaffRecord, meta: RequestMeta) -> Self {
+        Actor {
+            permissions: Permissions::of_roles(&staff.roles),
+            staff,
+            meta,
+            second_factor: None,
+        }
+    }
+
+    /// An audit row's `after` data with the step-up that allowed the change, when it asked for one.
+    pub fn stepped_up(&self, mut after: serde_json::Value) -> serde_json::Value {
+        if let (Some(stepped), Some(fields)) = (&self.second_factor, after.as_object_mut()) {
+            fields.insert("second_factor".into(), stepped.words().into());
+        }
+        after
+    }
+
     pub fn who(&self) -> Who {
         Who {
             staff_id: Some(self.staff.id.clone()),
@@ -86,12 +105,7 @@ pub async fn authorize(
     what: &str,
 ) -> Result<Actor, AppError> {
     let staff = current_staff(state, session).await?.ok_or(AppError::Unauthenticated)?;
-    let permissions = Permissions::of_roles(&staff.roles);
-    let actor = Actor {
-        staff,
-        permissions,
-        meta,
-    };
+    let actor = Actor::new(staff, meta);
     if !actor.permissions.meets(need) {
         let needed = need.describe();
         tracing::warn!(staff = %actor.staff.id, %what, %needed, "permission denied");
@@ -111,5 +125,17 @@ pub(super) fn signed_in_record(staff: &StaffRecord) -> SignedIn {
         generation: staff.session_generation,
         signed_in_at: now,
         last_seen: now,
+        second_factor_at: None,
     }
+}
+
+/// Records in the session that its member just gave a second factor (a step-up or an enrolment).
+pub(super) async fn mark_second_factor(session: &Session, now: Timestamp) -> Result<(), AppError> {
+    let mut record = session
+        .get::<SignedIn>(SESSION_KEY)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    record.second_factor_at = Some(now.get().unix_timestamp());
+    session.insert(SESSION_KEY, record).await?;
+    Ok(())
 }

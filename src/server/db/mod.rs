@@ -14,6 +14,7 @@ pub mod sent;
 pub mod settings;
 pub mod staff;
 pub mod throttle;
+pub mod two_factor;
 pub mod users;
 pub mod webhooks;
 

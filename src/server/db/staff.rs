@@ -1,5 +1,6 @@
 //! Staff accounts and their roles.
 
+use secrecy::SecretString;
 use sqlx::FromRow;
 
 use super::{Conn, Db, Flag, Timestamp, Tx};
@@ -18,6 +19,16 @@ pub struct StaffRecord {
     pub created_at: Timestamp,
     pub last_sign_in_at: Option<Timestamp>,
     pub roles: Vec<Role>,
+    pub two_factor: Option<TwoFactor>,
+}
+
+/// A member's authenticator enrolment.
+#[derive(Debug, Clone)]
+pub struct TwoFactor {
+    pub secret: SecretString,
+    pub enrolled_at: Timestamp,
+    /// The last 30-second step a code was accepted for.
+    pub last_step: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -31,6 +42,9 @@ struct StaffRow {
     session_generation: i64,
     created_at: Timestamp,
     last_sign_in_at: Option<Timestamp>,
+    totp_secret: Option<String>,
+    totp_enrolled_at: Option<Timestamp>,
+    totp_last_step: Option<i64>,
 }
 
 impl StaffRow {
@@ -45,13 +59,21 @@ impl StaffRow {
             created_at: self.created_at,
             last_sign_in_at: self.last_sign_in_at,
             roles,
+            two_factor: self
+                .totp_secret
+                .zip(self.totp_enrolled_at)
+                .map(|(secret, enrolled_at)| TwoFactor {
+                    secret: secret.into(),
+                    enrolled_at,
+                    last_step: self.totp_last_step,
+                }),
         }
     }
 }
 
 /// `disabled` is read as a number (see `Flag`).
 const COLUMNS: &str = "id, email, name, password_hash, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled,
-    session_generation, created_at, last_sign_in_at";
+    session_generation, created_at, last_sign_in_at, totp_secret, totp_enrolled_at, totp_last_step";
 
 pub struct NewStaffRow<'a> {
     pub id: &'a str,

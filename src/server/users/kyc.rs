@@ -149,13 +149,7 @@ pub async fn hosted_link(state: &AppState, external_user_id: &str) -> Result<Hos
 }
 
 fn hosted(url: String) -> Result<HostedVerification, AppError> {
-    use qrcode::render::svg;
-    let code = qrcode::QrCode::new(url.as_bytes()).map_err(crate::server::error::internal)?;
-    let qr_svg = code
-        .render::<svg::Color>()
-        .min_dimensions(168, 168)
-        .quiet_zone(true)
-        .build();
+    let qr_svg = crate::server::qr::svg(&url)?;
     Ok(HostedVerification { url, qr_svg })
 }
 
