@@ -11,7 +11,7 @@ export BASE_URL="http://127.0.0.1:$port"
 # The token the tests deliver webhooks with, as P100 would.
 export WEBHOOK_TOKEN="e2e-webhook-token-$port"
 
-BIND_ADDR="127.0.0.1:$port" P100_WEBHOOK_SECRET="$WEBHOOK_TOKEN" DATABASE_URL="${E2E_DATABASE_URL:-sqlite://$work/e2e.db}" LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn \
+STEP_UP_WINDOW=5s BIND_ADDR="127.0.0.1:$port" P100_WEBHOOK_SECRET="$WEBHOOK_TOKEN" DATABASE_URL="${E2E_DATABASE_URL:-sqlite://$work/e2e.db}" LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn \
   "${SERVER_BIN:-target/debug/backoffice}" serve >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT

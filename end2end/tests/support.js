@@ -1,6 +1,7 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, a page that
 // records every browser error, and helpers that act as a staff member would.
 import { chromium } from "playwright-core";
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 
 export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
@@ -59,4 +60,18 @@ export async function shot(page, name) {
   await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
   await page.screenshot({ path: `${SHOTS}${name}.png` });
   await page.setViewportSize(size);
+}
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 `secret`, `steps` steps from now: what an
+ * authenticator app shows. Written out here so the server's codes are checked against a second,
+ * independent implementation. */
+export function totp(secret, steps = 0) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...secret.replace(/\s/g, "")].map((c) => alphabet.indexOf(c).toString(2).padStart(5, "0")).join("");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + steps));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }

@@ -61,7 +61,11 @@ async fn an_enrolled_member_signs_in_with_password_then_code_and_no_code_works_t
     assert!(account["enrolled_at"].is_string());
     // Besides the sandbox's demo member, enrolled at start-up with its published secret.
     let enrolments = audit_rows(&app, "auth.two_factor.enrol").await;
-    assert_eq!(enrolments.iter().filter(|(reason, _)| reason.is_none()).count(), 1, "{enrolments:?}");
+    assert_eq!(
+        enrolments.iter().filter(|(reason, _)| reason.is_none()).count(),
+        1,
+        "{enrolments:?}"
+    );
 
     let client = app.client();
     assert_eq!(password_step(&client, Role::Finance).await, json!("Code"));

@@ -126,7 +126,7 @@ fn StaffRow(
         </tr>
         <Show when=is_open>
             <tr class="border-b border-slate-200 bg-slate-50">
-                <td colspan="6" class="px-3 py-4">
+                <td colspan="7" class="px-3 py-4">
                     <StaffManager member=manager.clone() on_change/>
                 </td>
             </tr>
