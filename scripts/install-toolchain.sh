@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building the app needs, idempotently: the wasm target, cargo-leptos, wasm-bindgen-cli,
 # and the npm build tools (Tailwind, wasm-opt). With --test it also installs Debian's Chromium, the
-# end-to-end test packages, and Debian's PostgreSQL server (the integration suite runs on it too). Versions and the reasons for them: ../shared/TOOLCHAIN.md.
+# end-to-end test packages, Debian's PostgreSQL server (the integration suite runs on it too) and
+# Debian's nginx (a Playwright pass runs through it). Versions and the reasons for them:
+# ../shared/TOOLCHAIN.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,8 @@ if [ "${1:-}" = "--test" ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v envsubst >/dev/null || missing+=(gettext-base)
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update
     apt-get install -y "${missing[@]}"

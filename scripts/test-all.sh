@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check and test: formatting, lints, unit and integration tests (on SQLite, then again on a
 # throwaway PostgreSQL), then Playwright end-to-end tests in Debian's Chromium against the real
-# server. Installs what it needs first.
+# server, and a Playwright pass through nginx ending TLS in front of two instances on PostgreSQL.
+# Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,4 @@ cargo leptos build --split
 cargo test --locked --features ssr
 bash scripts/with-postgres.sh cargo test --locked --features ssr --test integration
 bash scripts/e2e.sh
+bash scripts/with-postgres.sh bash scripts/through-nginx.sh

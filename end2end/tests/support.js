@@ -17,9 +17,10 @@ export async function launch() {
   });
 }
 
-/** A fresh browser context and page; `problems` collects page errors, console errors and 5xx. */
-export async function openPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+/** A fresh browser context and page (`options` for the context); `problems` collects page errors,
+ * console errors and 5xx. */
+export async function openPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, ...options });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
