@@ -189,7 +189,7 @@ pub struct AuditRow {
 
 pub struct Client {
     pub http: reqwest::Client,
-    base: String,
+    pub base: String,
 }
 
 impl Client {

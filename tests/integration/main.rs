@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attacks;
 mod audit;
 mod auth;
 mod contract;
