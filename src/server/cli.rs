@@ -33,6 +33,12 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Remove a member's two-factor enrolment and end their sessions (when no admin can sign in to
+    /// do it from the Staff page); audited.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -59,6 +65,7 @@ pub async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email, name } => create_admin(&config, email, name).await,
+        Command::ResetTwoFactor { email } => reset_two_factor(&config, &email).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => verify_audit(&config).await,
@@ -112,6 +119,18 @@ async fn create_admin(config: &Config, email: String, name: String) -> Result<Ex
     };
     let created = staff::insert(&db, &Who::system(), &meta, new).await.map_err(describe)?;
     println!("Created admin {} ({})", created.email, created.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn reset_two_factor(config: &Config, email: &str) -> Result<ExitCode, String> {
+    let db = db::connect(config.database_url.expose_secret())
+        .await
+        .map_err(|e| e.to_string())?;
+    super::audit::use_key(&db, config.audit_key.clone());
+    super::auth::two_factor::reset_from_command_line(&db, email)
+        .await
+        .map_err(describe)?;
+    println!("Two-factor removed for {}; their sessions have ended.", email.trim());
     Ok(ExitCode::SUCCESS)
 }
 

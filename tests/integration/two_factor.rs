@@ -305,3 +305,22 @@ async fn a_code_without_a_password_first_is_refused() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["Refused"].as_str().unwrap().contains("expired"), "{body}");
 }
+
+#[tokio::test]
+async fn the_command_line_removes_an_enrolment_when_no_admin_can_sign_in() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(Role::Admin).await;
+    enrol(&admin).await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_backoffice"))
+        .args(["reset-two-factor", "--email", " Admin@Sandbox.test "])
+        .env("DATABASE_URL", &app.db_url)
+        .env("LOG_LEVEL", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(admin.whoami().await, None, "the admin's sessions ended");
+    let row = app.last_audit("staff.reset_two_factor").await.expect("audited");
+    assert_eq!(row.staff_email, None, "done by the system, from the command line");
+    assert_eq!(password_step(&app.client(), Role::Admin).await["Done"]["next"], "/");
+}

@@ -12,6 +12,7 @@ use tower_sessions::Session;
 use super::sign_in::{WRONG_CODE, count_failure, refuse_if_locked};
 use super::{Actor, ENROLMENT_KEY, password};
 use crate::domain::audit::Outcome;
+use crate::domain::contact::Email;
 use crate::domain::two_factor::{
     Enrolment, RECOVERY_ALPHABET, RECOVERY_CODES, RECOVERY_LENGTH, RecoveryCodes, SecondFactor, TwoFactorStatus,
 };
@@ -230,6 +231,31 @@ pub async fn status(state: &AppState, staff: &StaffRecord) -> Result<TwoFactorSt
 /// An admin removes a member's enrolment (a lost phone): their sessions end, and their next
 /// sign-in sets it up again where it is required.
 pub async fn reset(db: &Db, actor: &Actor, staff_id: &str) -> Result<(), AppError> {
+    let after = actor.stepped_up(json!({ "two_factor": false }));
+    remove(db, &actor.who(), &actor.meta, staff_id, after).await
+}
+
+/// The same from the command line, for someone with the server's credentials when no admin can
+/// sign in (the only admin lost their phone and their recovery codes).
+pub async fn reset_from_command_line(db: &Db, email: &str) -> Result<(), AppError> {
+    let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
+    let member = db::staff::find_by_email(db, email.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let meta = RequestMeta {
+        user_agent: Some("backoffice reset-two-factor".into()),
+        ..RequestMeta::default()
+    };
+    remove(db, &Who::system(), &meta, &member.id, json!({ "two_factor": false })).await
+}
+
+async fn remove(
+    db: &Db,
+    who: &Who,
+    meta: &RequestMeta,
+    staff_id: &str,
+    after: serde_json::Value,
+) -> Result<(), AppError> {
     let mut tx = db::begin_write(db).await?;
     let member = db::staff::find_in(&mut tx, staff_id).await?.ok_or(AppError::NotFound)?;
     if member.two_factor.is_none() {
@@ -240,11 +266,8 @@ pub async fn reset(db: &Db, actor: &Actor, staff_id: &str) -> Result<(), AppErro
     db::two_factor::reset(&mut tx, staff_id, Timestamp::now()).await?;
     let event = Event::new("staff.reset_two_factor", Outcome::Success)
         .target("staff", staff_id)
-        .change(
-            Some(json!({ "two_factor": true })),
-            Some(actor.stepped_up(json!({ "two_factor": false }))),
-        );
-    audit::record(&mut tx, &actor.who(), &actor.meta, event).await?;
+        .change(Some(json!({ "two_factor": true })), Some(after));
+    audit::record(&mut tx, who, meta, event).await?;
     tx.commit().await?;
     Ok(())
 }
