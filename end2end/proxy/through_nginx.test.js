@@ -3,7 +3,7 @@
 // that name the member's address, not the proxy's, even when the browser forges X-Forwarded-For.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, signIn, signInAs, totp } from "../tests/support.js";
+import { BASE_URL, launch, openPage, hydrated, signIn, signInAs, totp, openAwaitingRequest, fillSepaPayout } from "../tests/support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -31,17 +31,9 @@ test("sign-in over TLS sets a Secure, HttpOnly, SameSite=Strict cookie and HSTS"
 test("a payout above the threshold is approved by a member who steps up with a code", async () => {
   const maker = await openPage(browser, TLS);
   await signInAs(maker.page, "finance");
-  await maker.page.click('[data-testid="nav"] >> text=Payouts');
-  await maker.page.waitForSelector('[data-testid="movements"]');
-  await hydrated(maker.page);
-  await maker.page.click("text=New SEPA payout");
-  await maker.page.waitForSelector('[data-testid="movement-form"]');
-  await hydrated(maker.page);
-  await maker.page.waitForSelector('[data-testid="available"] >> text=/EUR$/');
-  await maker.page.fill("#field-beneficiary", "Anna Nowak");
-  await maker.page.fill("#field-iban", "DE89 3704 0044 0532 0130 00");
-  await maker.page.fill("#field-amount", "1,200.00");
-  await maker.page.fill("#field-reference", "Through nginx");
+  await fillSepaPayout(maker.page, {
+    beneficiary: "Anna Nowak", iban: "DE89 3704 0044 0532 0130 00", amount: "1,200.00", reference: "Through nginx",
+  });
   await maker.page.click('[data-testid="review-movement"]');
   await maker.page.waitForSelector('[data-testid="needs-approval"]');
   await maker.page.click('[data-testid="submit-movement"]');
@@ -56,12 +48,7 @@ test("a payout above the threshold is approved by a member who steps up with a c
   await checker.page.fill("#field-code", totp(DEMO_SECRET, 0));
   await checker.page.click('[data-testid="code-step"] button[type="submit"]');
   await checker.page.waitForSelector('[data-testid="nav"]');
-  await checker.page.click('[data-testid="nav"] >> text=Approvals');
-  await checker.page.waitForSelector('[data-testid="awaiting"] >> text=Payout or withdrawal');
-  await hydrated(checker.page);
-  await checker.page.click('[data-testid="awaiting"] >> text=Payout or withdrawal');
-  await checker.page.waitForSelector('[data-testid="approve"]');
-  await hydrated(checker.page);
+  await openAwaitingRequest(checker.page, "Payout or withdrawal");
   await checker.page.waitForTimeout(1_200);
   await checker.page.click('[data-testid="approve"]');
   await checker.page.waitForSelector('[data-testid="step-up"]');

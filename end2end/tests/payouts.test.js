@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, signInAs, shot } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, shot, openAwaitingRequest, fillSepaPayout } from "./support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -9,19 +9,10 @@ after(async () => { await browser?.close(); });
 test("finance pays out above the threshold, a second member approves it, and it completes", async () => {
   const maker = await openPage(browser);
   await signInAs(maker.page, "finance");
-  await maker.page.click('[data-testid="nav"] >> text=Payouts');
-  await maker.page.waitForSelector('[data-testid="movements"]');
-  await hydrated(maker.page);
-  await maker.page.click("text=New SEPA payout");
-  await maker.page.waitForSelector('[data-testid="movement-form"]');
-  await hydrated(maker.page);
-  await maker.page.waitForSelector('[data-testid="available"] >> text=/EUR$/');
-
-  await maker.page.fill("#field-beneficiary", "Anna Nowak");
   // One digit off: the IBAN's check digits catch it, next to the field, before anything is sent.
-  await maker.page.fill("#field-iban", "DE89 3704 0044 0532 0130 01");
-  await maker.page.fill("#field-amount", "1,500.00");
-  await maker.page.fill("#field-reference", "Invoice 2026/11");
+  await fillSepaPayout(maker.page, {
+    beneficiary: "Anna Nowak", iban: "DE89 3704 0044 0532 0130 01", amount: "1,500.00", reference: "Invoice 2026/11",
+  });
   await maker.page.click('[data-testid="review-movement"]');
   await maker.page.waitForSelector("#field-iban-error >> text=check digits");
   await shot(maker.page, "payout-invalid-iban");
@@ -42,12 +33,7 @@ test("finance pays out above the threshold, a second member approves it, and it 
 
   const checker = await openPage(browser);
   await signInAs(checker.page, "finance2");
-  await checker.page.click('[data-testid="nav"] >> text=Approvals');
-  await checker.page.waitForSelector('[data-testid="awaiting"] >> text=Payout or withdrawal');
-  await hydrated(checker.page);
-  await checker.page.click('[data-testid="awaiting"] >> text=Payout or withdrawal');
-  await checker.page.waitForSelector('[data-testid="approve"]');
-  await hydrated(checker.page);
+  await openAwaitingRequest(checker.page, "Payout or withdrawal");
   const review = await checker.page.textContent('[data-testid="review"]');
   for (const part of ["1,500.00 EUR", "1.50 EUR", "DE89 3704 0044 0532 0130 00", "Anna Nowak"]) {
     assert.ok(review.includes(part), `the checker sees ${part}: ${review}`);
@@ -121,12 +107,7 @@ test("finance reviews a crypto withdrawal and a transfer; an admin sets a thresh
   // A second admin approves the change; only then does it apply.
   const admin2 = await openPage(browser);
   await signInAs(admin2.page, "admin2");
-  await admin2.page.click('[data-testid="nav"] >> text=Approvals');
-  await admin2.page.waitForSelector('[data-testid="awaiting"] >> text=Change four-eyes thresholds');
-  await hydrated(admin2.page);
-  await admin2.page.click('[data-testid="awaiting"] >> text=Change four-eyes thresholds');
-  await admin2.page.waitForSelector('[data-testid="approve"]');
-  await hydrated(admin2.page);
+  await openAwaitingRequest(admin2.page, "Change four-eyes thresholds");
   assert.match(await admin2.page.textContent('[data-testid="review"]'), /1,000\.00 EUR → 2,000\.00 EUR/);
   await admin2.page.click('[data-testid="approve"]');
   await admin2.page.waitForSelector('[data-approval="executed"]');

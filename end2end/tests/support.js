@@ -76,3 +76,28 @@ export function totp(secret, steps = 0) {
   const offset = mac[mac.length - 1] & 15;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
+
+/** From the nav, opens the request waiting for this member whose kind reads `title`, ready to decide. */
+export async function openAwaitingRequest(page, title) {
+  await page.click('[data-testid="nav"] >> text=Approvals');
+  await page.waitForSelector(`[data-testid="awaiting"] >> text=${title}`);
+  await hydrated(page);
+  await page.click(`[data-testid="awaiting"] >> text=${title}`);
+  await page.waitForSelector('[data-testid="approve"]');
+  await hydrated(page);
+}
+
+/** From the nav, opens a new SEPA payout and fills its form (nothing is reviewed or sent yet). */
+export async function fillSepaPayout(page, { beneficiary, iban, amount, reference }) {
+  await page.click('[data-testid="nav"] >> text=Payouts');
+  await page.waitForSelector('[data-testid="movements"]');
+  await hydrated(page);
+  await page.click("text=New SEPA payout");
+  await page.waitForSelector('[data-testid="movement-form"]');
+  await hydrated(page);
+  await page.waitForSelector('[data-testid="available"] >> text=/EUR$/');
+  await page.fill("#field-beneficiary", beneficiary);
+  await page.fill("#field-iban", iban);
+  await page.fill("#field-amount", amount);
+  await page.fill("#field-reference", reference);
+}

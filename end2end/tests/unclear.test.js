@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, signInAs, shot } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, shot, openAwaitingRequest } from "./support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -94,12 +94,7 @@ test("two equal payouts with unclear answers wait for a person; one decides, a s
 
   const checker = await openPage(browser);
   await signInAs(checker.page, "finance2");
-  await checker.page.click('[data-testid="nav"] >> text=Approvals');
-  await checker.page.waitForSelector('[data-testid="awaiting"] >> text=Decide an unclear payout');
-  await hydrated(checker.page);
-  await checker.page.click('[data-testid="awaiting"] >> text=Decide an unclear payout');
-  await checker.page.waitForSelector('[data-testid="approve"]');
-  await hydrated(checker.page);
+  await openAwaitingRequest(checker.page, "Decide an unclear payout");
   assert.match(await checker.page.textContent('[data-testid="review"]'), /at P100: follow it from there/);
   await shot(checker.page, "payout-decision-review");
   await checker.page.click('[data-testid="approve"]');
@@ -160,12 +155,7 @@ test("two equal exchanges answered P500 wait for a person; the one P100 made is 
 
   const checker = await openPage(browser);
   await signInAs(checker.page, "finance2");
-  await checker.page.click('[data-testid="nav"] >> text=Approvals');
-  await checker.page.waitForSelector('[data-testid="awaiting"] >> text=Decide an unclear exchange');
-  await hydrated(checker.page);
-  await checker.page.click('[data-testid="awaiting"] >> text=Decide an unclear exchange');
-  await checker.page.waitForSelector('[data-testid="approve"]');
-  await hydrated(checker.page);
+  await openAwaitingRequest(checker.page, "Decide an unclear exchange");
   await checker.page.click('[data-testid="approve"]');
   await checker.page.waitForSelector('[data-approval="executed"]');
 

@@ -29,7 +29,7 @@ pub fn EnrolmentSetup<T: Send + Sync + 'static>(
                 <li>"Enter the 6-digit code the app shows."</li>
             </ol>
             <div class="flex items-center gap-4">
-                <div class="h-[168px] w-[168px] shrink-0 rounded border border-slate-200 bg-white" inner_html=enrolment.qr_svg></div>
+                <div class="shrink-0 rounded border border-slate-200 bg-white p-1" inner_html=enrolment.qr_svg></div>
                 <div class="min-w-0">
                     <p class="text-xs font-medium text-slate-600">"Key"</p>
                     <p class="break-all font-mono text-sm text-slate-900" data-testid="enrolment-secret">{enrolment.secret}</p>
