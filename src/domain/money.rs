@@ -135,7 +135,7 @@ pub fn rate_text(from: &Currency, to: &Currency, rate: Decimal) -> String {
 }
 
 /// A decimal with its whole part in groups of three: `-1,234,567.5`.
-fn grouped(value: Decimal) -> String {
+pub fn grouped(value: Decimal) -> String {
     let text = value.abs().to_string();
     let (whole, fraction) = text
         .split_once('.')

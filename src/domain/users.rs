@@ -253,8 +253,10 @@ pub struct UserSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserList {
     pub rows: Vec<UserSummary>,
-    /// How many users match, over all pages.
+    /// How many users match, over all pages, counted up to `COUNT_CAP`.
     pub total: u64,
+    /// More than `COUNT_CAP` match: the page says "10,000+" (a wide filter never counts every row).
+    pub total_capped: bool,
     /// Pass as `after` for the next page; `None` on the last.
     pub next: Option<String>,
 }
@@ -459,6 +461,8 @@ mod ssr {
     }
 
     pub const PAGE_SIZE: i64 = 50;
+    /// Matches are counted up to this many.
+    pub const COUNT_CAP: i64 = 10_000;
 
     impl UserQuery {
         /// The search, checked; `may_see_contact`: the member holds `pii.view`.
@@ -889,3 +893,17 @@ pub struct BulkOutcome {
 
 /// The most users one bulk action may name.
 pub const BULK_MAX: usize = 200;
+
+impl UserList {
+    /// "1 user", "2,345 users", "10,000+ users".
+    pub fn count_words(&self) -> String {
+        let number = crate::domain::money::grouped(self.total.into());
+        let more = if self.total_capped { "+" } else { "" };
+        let noun = if self.total == 1 && !self.total_capped {
+            "user"
+        } else {
+            "users"
+        };
+        format!("{number}{more} {noun}")
+    }
+}

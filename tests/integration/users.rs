@@ -538,3 +538,73 @@ async fn balances_open_after_verification_and_method_b_gives_a_link_either_way()
     .unwrap();
     assert_eq!(events, 1);
 }
+
+/// Adds `n` verified, active German users named "Bulk User <i>" (ids `bulk-<i>`), in one statement.
+async fn add_bulk_users(app: &TestApp, n: i64) {
+    sqlx::query(
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1)
+         INSERT INTO users (external_user_id, sync_state, first_name, last_name, email, phone, street, house_number,
+             city, post_code, country, citizenship, nationality, birth_country, birth_date, id_number, name_key,
+             last_name_key, email_key, phone_key, external_key, p100_key, kyc_state, verification_status,
+             account_status, created_at, kyc_changed_at, changed_at)
+         SELECT 'bulk-' || i, 'synced', 'Bulk', 'User ' || i, 'bulk' || i || '@example.test', '+4930' || i, 'Street',
+             '1', 'Berlin', '10115', 'DE', 'DE', 'DE', 'DE', '1990-01-01', 'X1', 'bulk user ' || i, 'user ' || i,
+             'bulk' || i || '@example.test', '4930' || i, 'bulk-' || i, '', 'verified', 'APPROVED', 'ACTIVE',
+             '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z'
+         FROM seq",
+    )
+    .bind(n)
+    .execute(app.db())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_wide_search_counts_up_to_ten_thousand_and_says_so() {
+    let app = spawn_app().await;
+    add_bulk_users(&app, 10_050).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let search = |query: Value| finance.call("users/search", json!({ "query": query }));
+
+    let (_, all) = search(json!({})).await;
+    assert_eq!(
+        (all["total"].clone(), all["total_capped"].clone()),
+        (json!(10_000), json!(true))
+    );
+    let page = finance.get("/users").await.text().await.unwrap();
+    assert!(page.contains("10,000+ users"), "the page says there are more");
+
+    // Below the cap the count is exact.
+    let (_, polish) = search(json!({ "country": "pl" })).await;
+    let expected: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE country = 'PL'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        (polish["total"].clone(), polish["total_capped"].clone()),
+        (json!(expected), json!(false))
+    );
+
+    // A term matching thousands is read in the page's order, a rare one from its indexes: the
+    // same users in the same order as the database's own sort, either way.
+    for (term, dense) in [("bulk", true), ("bulk user 99", false)] {
+        let (_, page) = search(json!({ "q": term, "sort": "name" })).await;
+        let shown: Vec<String> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["external_user_id"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: Vec<String> = sqlx::query_scalar(
+            "SELECT external_user_id FROM users WHERE name_key >= $1 AND name_key < $2
+             ORDER BY name_key, external_user_id LIMIT 50",
+        )
+        .bind(term)
+        .bind(format!("{term}\u{10FFFF}"))
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+        assert_eq!(shown, expected, "{term}");
+        assert_eq!(page["total"].as_u64().unwrap() > 2_000, dense, "{term}");
+    }
+}

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Conn, Db, Statement, Timestamp, Tx};
-use crate::domain::users::{KycState, PAGE_SIZE, UserSearch, UserSort, phone_key, search_key};
+use crate::domain::users::{COUNT_CAP, KycState, PAGE_SIZE, UserSearch, UserSort, phone_key, search_key};
 
 /// A registry row. Holds personal data in clear, so it is deliberately not `Serialize`: what the
 /// browser sees is built (and masked) by `server::users`.
@@ -316,20 +316,39 @@ fn push_prefix(q: &mut Statement<'_>, column: &str, prefix: &str) {
         .push(")");
 }
 
-fn push_filters(q: &mut Statement<'_>, search: &UserSearch) {
+/// How a search term is matched: from the key columns' indexes (few matches: read them and sort),
+/// or row by row in the page's order (many matches: the first page is met within a few rows).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TermPlan {
+    Indexes,
+    InPageOrder,
+}
+
+/// More matches than this, and a term is matched in the page's order: at one match in fifty rows
+/// or denser (100,000 users) a page of 50 is found within a few thousand rows, while reading every
+/// match from the indexes and sorting them costs more the more there are.
+const DENSE: i64 = 2_000;
+
+fn push_filters(q: &mut Statement<'_>, search: &UserSearch, plan: TermPlan) {
     q.push(" WHERE 1 = 1");
+    // `column || ''` is the same text, but no index serves it: the databases then read rows in the
+    // page's order instead of gambling on the term's six indexes.
+    let key = |column: &str| match plan {
+        TermPlan::Indexes => column.to_owned(),
+        TermPlan::InPageOrder => format!("({column} || '')"),
+    };
     // Email and phone: by prefix for members who may see them, else only the whole value.
     let contact = |q: &mut Statement<'_>, column: &str, value: &str| {
         if search.contact_prefix {
-            push_prefix(q, column, value);
+            push_prefix(q, &key(column), value);
         } else {
-            q.push(format!("{column} = ")).push_bind(value.to_owned());
+            q.push(format!("{} = ", key(column))).push_bind(value.to_owned());
         }
     };
     if let Some(term) = &search.term {
         q.push(" AND (");
         for column in ["name_key", "last_name_key", "external_key", "p100_key"] {
-            push_prefix(q, column, term);
+            push_prefix(q, &key(column), term);
             q.push(" OR ");
         }
         contact(q, "email_key", term);
@@ -357,16 +376,23 @@ fn push_filters(q: &mut Statement<'_>, search: &UserSearch) {
     }
 }
 
-/// One page of a search, in its order, and how many users match in all.
+/// One page of a search, in its order, and how many users match in all, counted up to one more
+/// than `COUNT_CAP` (a wide filter never counts every row).
 pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
-    let mut count = Statement::new("SELECT COUNT(*) FROM users");
-    push_filters(&mut count, search);
+    let mut count = Statement::new("SELECT COUNT(*) FROM (SELECT 1 FROM users");
+    push_filters(&mut count, search, TermPlan::Indexes);
+    count.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(") AS matches");
     let total: i64 = count.build_query_scalar().fetch_one(db).await?;
 
     let column = sort_column(search.sort);
     let (cmp, dir) = if search.descending { ("<", "DESC") } else { (">", "ASC") };
+    let plan = if total > DENSE {
+        TermPlan::InPageOrder
+    } else {
+        TermPlan::Indexes
+    };
     let mut page = Statement::new(format!("SELECT {COLUMNS} FROM users"));
-    push_filters(&mut page, search);
+    push_filters(&mut page, search, plan);
     if let Some((value, id)) = &search.after {
         page.push(format!(" AND ({column} {cmp} "))
             .push_bind(value.clone())

@@ -14,8 +14,8 @@ use super::db::{self, Db, Timestamp, Tx};
 use crate::domain::approvals::ApprovalAction;
 use crate::domain::audit::Outcome;
 use crate::domain::users::{
-    KycMethod, MASK, PAGE_SIZE, Pii, UserDetail, UserEvent, UserList, UserNote, UserQuery, UserSummary, cursor,
-    mask_email, mask_phone,
+    COUNT_CAP, KycMethod, MASK, PAGE_SIZE, Pii, UserDetail, UserEvent, UserList, UserNote, UserQuery, UserSummary,
+    cursor, mask_email, mask_phone,
 };
 use crate::domain::{AppError, Permission};
 
@@ -176,7 +176,8 @@ pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserLis
         .map(|last| cursor(&db::users::sort_value(last, search.sort), &last.external_user_id));
     Ok(UserList {
         rows: rows.iter().map(|u| summary(u, pii)).collect(),
-        total: total.try_into().unwrap_or_default(),
+        total: total.min(COUNT_CAP).try_into().unwrap_or_default(),
+        total_capped: total > COUNT_CAP,
         next,
     })
 }

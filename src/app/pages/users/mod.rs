@@ -189,7 +189,7 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
     let header = |label, sort| view! { <SortHeader label sort query=query.clone()/> };
     view! {
         <div class="mb-2 flex items-center justify-between text-xs text-slate-500">
-            <span data-testid="user-count">{format!("{total} {}", if total == 1 { "user" } else { "users" })}</span>
+            <span data-testid="user-count">{list.count_words()}</span>
         </div>
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="users-table">
