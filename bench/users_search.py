@@ -41,11 +41,11 @@ def case(name, query):
         elapsed, page = search(query)
         times.append(elapsed)
     shown = page["total"]
-    report(name, times, f"({shown}{'+' if page.get('more_than_total') else ''} match)")
+    report(name, times, f"({shown}{'+' if page.get('total_capped') else ''} match)")
 
 
 first = search({})[1]
-print(f"== users search over {first['total']}{'+' if first.get('more_than_total') else ''} users "
+print(f"== users search over {first['total']}{'+' if first.get('total_capped') else ''} users "
       f"(compliance: clear email and phone), {ROUNDS} rounds per case")
 for _ in range(20):  # warm the connection and the page cache
     search({"q": "anna"})

@@ -460,6 +460,17 @@ mod ssr {
         pub after: Option<(String, String)>,
     }
 
+    impl UserSearch {
+        /// Whether anything narrows the search besides its term.
+        pub fn has_filters(&self) -> bool {
+            self.kyc.is_some()
+                || self.account.is_some()
+                || self.country.is_some()
+                || self.from.is_some()
+                || self.to.is_some()
+        }
+    }
+
     pub const PAGE_SIZE: i64 = 50;
     /// Matches are counted up to this many.
     pub const COUNT_CAP: i64 = 10_000;
