@@ -316,8 +316,9 @@ fn push_prefix(q: &mut Statement<'_>, column: &str, prefix: &str) {
         .push(")");
 }
 
-/// How a search term is matched: from the key columns' indexes (few matches: read them and sort),
-/// or row by row in the page's order (many matches: the first page is met within a few rows).
+/// How a search term is matched: from the key columns' indexes, the filters checked on each match
+/// (few matches: read them and sort), or row by row in the page's order, from the filters' indexes
+/// (many matches: the first page is met within a few rows).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TermPlan {
     Indexes,
@@ -332,11 +333,16 @@ const DENSE: i64 = 3_000;
 
 fn push_filters(q: &mut Statement<'_>, search: &UserSearch, plan: TermPlan) {
     q.push(" WHERE 1 = 1");
-    // `column || ''` is the same text, but no index serves it: the databases then read rows in the
-    // page's order instead of gambling on the term's six indexes.
+    // `column || ''` is the same text, but no index serves it: so the databases read the rows the
+    // plan says, instead of gambling on which of the term's six indexes and the filters' to use.
+    let unindexed = |column: &str| format!("({column} || '')");
     let key = |column: &str| match plan {
         TermPlan::Indexes => column.to_owned(),
-        TermPlan::InPageOrder => format!("({column} || '')"),
+        TermPlan::InPageOrder => unindexed(column),
+    };
+    let filter = |column: &str| match plan {
+        TermPlan::Indexes if search.term.is_some() => unindexed(column),
+        _ => column.to_owned(),
     };
     // Email and phone: by prefix for members who may see them, else only the whole value.
     let contact = |q: &mut Statement<'_>, column: &str, value: &str| {
@@ -360,19 +366,23 @@ fn push_filters(q: &mut Statement<'_>, search: &UserSearch, plan: TermPlan) {
         q.push(")");
     }
     if let Some(kyc) = search.kyc {
-        q.push(" AND kyc_state = ").push_bind(kyc.as_str());
+        q.push(format!(" AND {} = ", filter("kyc_state")))
+            .push_bind(kyc.as_str());
     }
     if let Some(account) = search.account {
-        q.push(" AND account_status = ").push_bind(account.as_str());
+        q.push(format!(" AND {} = ", filter("account_status")))
+            .push_bind(account.as_str());
     }
     if let Some(country) = search.country {
-        q.push(" AND country = ").push_bind(country.as_str().to_owned());
+        q.push(format!(" AND {} = ", filter("country")))
+            .push_bind(country.as_str().to_owned());
     }
     if let Some(from) = search.from {
-        q.push(" AND created_at >= ").push_bind(format!("{from}T00:00:00.000Z"));
+        q.push(format!(" AND {} >= ", filter("created_at")))
+            .push_bind(format!("{from}T00:00:00.000Z"));
     }
     if let Some(to) = search.to {
-        q.push(" AND created_at < ")
+        q.push(format!(" AND {} < ", filter("created_at")))
             .push_bind(format!("{}T00:00:00.000Z", to.next_day().unwrap_or(to)));
     }
 }
