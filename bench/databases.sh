@@ -3,8 +3,9 @@
 # and then for PostgreSQL (a throwaway server from scripts/with-postgres.sh: loopback, fsync off),
 # it seeds 100,000 users (examples/seed_users.rs) and 200 SEPA payouts waiting for a second member
 # (reviewed and submitted through the app), starts the server on that database, and prints
-# requests per second and p50/p95/p99 latency under a bounded loopback load (wrk: 2 threads,
-# 8 connections, 10 s) for
+# the users search matrix (bench/users_search.py: p50/p95 of every combination of filters, terms,
+# sorts and keyset pages), then requests per second and p50/p95/p99 latency under a bounded
+# loopback load (wrk: 2 threads, 8 connections, 10 s) for
 #   - GET /users?q=anna&kyc=verified   (server-rendered search, signed in as compliance)
 #   - GET /approvals                   (server-rendered inbox, signed in as the second finance member)
 # Usage: bash bench/databases.sh   (BENCH_SKIP_BUILD=1 reuses the release build; BENCH_USERS=N)
@@ -52,6 +53,8 @@ measure() {
   done
   echo "seeded; the inbox lists $(curl -s -H "cookie: $checker" -H 'accept: text/html' "$base/approvals" \
     | grep -o 'href="/approvals/[0-9a-f-]*"' | sort -u | wc -l) requests for finance2"
+
+  python3 bench/users_search.py "$port" "$compliance"
 
   cat >"$work/percentiles.lua" <<'LUA'
 done = function(summary, latency, requests)
