@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, signInAs, shot, openAwaitingRequest } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, shot, openAwaitingRequest, fillSepaPayout } from "./support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -22,18 +22,8 @@ async function armFault(page, [endpoint, status, code, applied]) {
 
 /** Fills and submits a SEPA payout of the partner below the threshold; lands on its page. */
 async function payOut(page, amount, reference) {
-  await page.click('[data-testid="nav"] >> text=Payouts');
-  await page.waitForSelector('[data-testid="movements"]');
-  await hydrated(page);
-  await page.click("text=New SEPA payout");
-  await page.waitForSelector('[data-testid="movement-form"]');
-  await hydrated(page);
-  await page.waitForSelector('[data-testid="available"] >> text=/EUR$/');
-  await page.fill("#field-beneficiary", "Anna Nowak");
   // Not the other tests' IBAN: payouts to one destination count together against the threshold.
-  await page.fill("#field-iban", "DE75 5121 0800 1245 1261 99");
-  await page.fill("#field-amount", amount);
-  await page.fill("#field-reference", reference);
+  await fillSepaPayout(page, { beneficiary: "Anna Nowak", iban: "DE75 5121 0800 1245 1261 99", amount, reference });
   await page.click('[data-testid="review-movement"]');
   await page.waitForSelector('[data-testid="review-lines"]');
   await page.click('[data-testid="submit-movement"]');
