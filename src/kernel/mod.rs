@@ -1,8 +1,19 @@
 //! What the app's server, its pages' shell and its P100 sandbox stand on, and nothing else: the
-//! database (`db`), the comparison of secrets and the pages' Content-Security-Policy. Nothing here
-//! imports either side.
+//! database (`db`), outbound HTTP clients, the comparison of secrets and the pages'
+//! Content-Security-Policy. Nothing here imports either side.
 
 pub mod db;
+
+/// The start of every outbound HTTP client (to P100, and the sandbox's webhooks): TLS from rustls
+/// with the ring provider, installed once for the process.
+pub fn http_client() -> reqwest::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Err means another part of the process installed one first; that one serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+}
 
 /// Compares secrets without an early exit, so timing does not reveal how much matched.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -91,7 +91,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     pub fn new(base: Url, api_key: SecretString, settings: Settings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = crate::kernel::http_client()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .user_agent(concat!("partner-backoffice/", env!("CARGO_PKG_VERSION")))

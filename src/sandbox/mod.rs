@@ -79,7 +79,7 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(db: Db, api_key: SecretString, webhook_base: Url, webhook_token: SecretString) -> Arc<Self> {
-        let http = reqwest::Client::builder()
+        let http = crate::kernel::http_client()
             .timeout(Duration::from_secs(10))
             .build()
             .expect("a plain HTTP client builds");
