@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The users search page and the approvals inbox on each database, from a release build. For SQLite
 # and then for PostgreSQL (a throwaway server from scripts/with-postgres.sh: loopback, fsync off),
-# it seeds 100,000 users (examples/seed_users.rs) and 200 SEPA payouts waiting for a second member
+# it seeds N users (examples/seed_users.rs, timed) and 200 SEPA payouts waiting for a second member
 # (reviewed and submitted through the app), starts the server on that database, and prints
-# the users search matrix (bench/users_search.py: p50/p95 of every combination of filters, terms,
-# sorts and keyset pages), then requests per second and p50/p95/p99 latency under a bounded
-# loopback load (wrk: 2 threads, 8 connections, 10 s) for
-#   - GET /users?q=anna&kyc=verified   (server-rendered search, signed in as compliance)
-#   - GET /approvals                   (server-rendered inbox, signed in as the second finance member)
-# Usage: bash bench/databases.sh   (BENCH_SKIP_BUILD=1 reuses the release build; BENCH_USERS=N)
+#   - the users search matrix (bench/users_search.py: p50/p95 of every combination of filters,
+#     terms, sorts and keyset pages)
+#   - the HTML size of each page below, then requests per second and p50/p95/p99 latency under a
+#     bounded loopback load (wrk: 2 threads, 8 connections, 10 s), signed in as compliance for the
+#     users pages and as the second finance member for the inbox:
+#     /users, /users?q=anna, /users?kyc=verified&account=ACTIVE (the widest pair of filters),
+#     /users?q=anna&kyc=verified, /approvals
+# Usage: bash bench/databases.sh [N]   (N users, 100,000 by default; BENCH_SKIP_BUILD=1 reuses the
+# release build and the seeder; --sqlite measures SQLite only, as bench/users.sh does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +31,7 @@ measure() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   base="http://127.0.0.1:$port"
   echo "== $name"
-  target/release/examples/seed_users "$url" "${BENCH_USERS:-100000}"
+  target/release/examples/seed_users "$url" "$users"
   BIND_ADDR="127.0.0.1:$port" DATABASE_URL="$url" LOG_LEVEL=warn LEPTOS_ENV=PROD SANDBOX_API_KEY=bench-sandbox-key \
     target/release/backoffice serve >"$work/server.log" 2>&1 &
   server=$!
@@ -63,11 +66,14 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 LUA
-  for page in "users?q=anna&kyc=verified:$compliance" "approvals:$checker"; do
-    local path=${page%%:*} cookie=${page#*:}
-    status=$(curl -s -o /dev/null -w '%{http_code}' -H "cookie: $cookie" -H 'accept: text/html' "$base/$path")
+  local pages=("users" "users?q=anna" "users?kyc=verified&account=ACTIVE" "users?q=anna&kyc=verified")
+  for path in "${pages[@]}" approvals; do
+    local cookie=$compliance
+    [ "$path" != approvals ] || cookie=$checker
+    read -r status bytes < <(curl -s -o /dev/null -w '%{http_code} %{size_download}\n' \
+      -H "cookie: $cookie" -H 'accept: text/html' "$base/$path")
     [ "$status" = 200 ] || { echo "/$path answered $status"; return 1; }
-    echo "GET /$path"
+    echo "GET /$path ($(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1024 }') KB of HTML)"
     wrk -t2 -c8 -d10s -s "$work/percentiles.lua" -H "cookie: $cookie" -H 'accept: text/html' "$base/$path" | grep requests/s
   done
   echo "server RSS after load: $(ps -o rss= -p "$server" | awk '{ printf "%.1f MB", $1/1024 }')"
@@ -75,17 +81,23 @@ LUA
 }
 
 if [ "${1:-}" = --postgres ]; then
+  users=$2
   # Run by with-postgres.sh below: one database on its throwaway server.
   psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE bench"
   measure "${TEST_POSTGRES_URL%/*}/bench" "PostgreSQL $(psql -Atc 'SHOW server_version' "$TEST_POSTGRES_URL")"
   exit
 fi
 
+case "${1:-}" in
+  --sqlite) users=${2:-100000} ;;
+  *) users=${1:-100000} ;;
+esac
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
 [ "${BENCH_SKIP_BUILD:-}" = 1 ] || { bash scripts/install-toolchain.sh; cargo leptos build --release --split; }
-cargo build --release --locked --features ssr --example seed_users 2>&1 | tail -n 1
+[ "${BENCH_SKIP_BUILD:-}" = 1 ] && [ -x target/release/examples/seed_users ] \
+  || cargo build --release --locked --features ssr --example seed_users 2>&1 | tail -n 1
 
 dir=$(mktemp -d)
 measure "sqlite://$dir/bench.db" "SQLite (WAL, one file)"
 rm -rf "$dir"
-bash scripts/with-postgres.sh bash bench/databases.sh --postgres
+[ "${1:-}" = --sqlite ] || bash scripts/with-postgres.sh bash bench/databases.sh --postgres "$users"
