@@ -250,9 +250,90 @@ pub struct UserSummary {
     pub changed_at: UtcTime,
 }
 
+/// One row of the users list: what the page shows of a user.
+///
+/// A page of rows is in the page's HTML twice, rendered and as the data hydration reads, so a row
+/// travels as an array rather than an object: the field names were a third of that data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "UserRowArray", into = "UserRowArray")]
+pub struct UserRow {
+    pub external_user_id: String,
+    pub name: String,
+    /// In clear for staff with `pii.view`, masked for everyone else.
+    pub email: String,
+    pub phone: String,
+    pub country: String,
+    pub kyc: KycState,
+    pub account_status: String,
+    pub created_at: UtcTime,
+    pub changed_at: UtcTime,
+}
+
+type UserRowArray = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    KycState,
+    String,
+    UtcTime,
+    UtcTime,
+);
+
+impl From<UserRowArray> for UserRow {
+    fn from(
+        (external_user_id, name, email, phone, country, kyc, account_status, created_at, changed_at): UserRowArray,
+    ) -> Self {
+        UserRow {
+            external_user_id,
+            name,
+            email,
+            phone,
+            country,
+            kyc,
+            account_status,
+            created_at,
+            changed_at,
+        }
+    }
+}
+
+impl From<UserRow> for UserRowArray {
+    fn from(r: UserRow) -> Self {
+        (
+            r.external_user_id,
+            r.name,
+            r.email,
+            r.phone,
+            r.country,
+            r.kyc,
+            r.account_status,
+            r.created_at,
+            r.changed_at,
+        )
+    }
+}
+
+impl From<UserSummary> for UserRow {
+    fn from(u: UserSummary) -> Self {
+        UserRow {
+            external_user_id: u.external_user_id,
+            name: u.name,
+            email: u.email,
+            phone: u.phone,
+            country: u.country,
+            kyc: u.kyc,
+            account_status: u.account_status,
+            created_at: u.created_at,
+            changed_at: u.changed_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserList {
-    pub rows: Vec<UserSummary>,
+    pub rows: Vec<UserRow>,
     /// How many users match, over all pages, counted up to `COUNT_CAP`.
     pub total: u64,
     /// More than `COUNT_CAP` match: the page says "10,000+" (a wide filter never counts every row).

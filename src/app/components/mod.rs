@@ -187,12 +187,12 @@ pub fn filtered_href<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &
 }
 
 /// Classes of the data tables, so every table in the app reads the same.
+/// Tables: `TABLE` styles its own head, cells and body rows (style/tailwind.css), so a row of a
+/// long list carries no classes of its own; a cell adds only what sets it apart.
 pub mod table {
-    pub const TABLE: &str = "w-full border-collapse text-left text-sm";
-    pub const HEAD: &str =
-        "border-b border-slate-200 bg-slate-50 text-xs font-medium uppercase tracking-wide text-slate-500";
-    pub const TH: &str = "px-3 py-2 font-medium";
-    pub const ROW: &str = "border-b border-slate-100 hover:bg-slate-50";
-    pub const TD: &str = "px-3 py-2 align-top";
+    pub const TABLE: &str = "data-table";
+    pub const HEAD: &str = "data-table-head";
+    /// A cell holding an amount or a count.
+    pub const NUM: &str = "whitespace-nowrap text-right tabular-nums";
     pub const WRAP: &str = "overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm";
 }

@@ -17,20 +17,22 @@ pub enum Tone {
     Info,
 }
 
+impl Tone {
+    /// The badge's classes (style/tailwind.css).
+    fn badge(self) -> &'static str {
+        match self {
+            Tone::Neutral => "badge badge-neutral",
+            Tone::Good => "badge badge-good",
+            Tone::Warn => "badge badge-warn",
+            Tone::Bad => "badge badge-bad",
+            Tone::Info => "badge badge-info",
+        }
+    }
+}
+
 #[component]
 pub fn Badge(tone: Tone, children: Children) -> impl IntoView {
-    let colours = match tone {
-        Tone::Neutral => "bg-slate-100 text-slate-700 ring-slate-200",
-        Tone::Good => "bg-emerald-50 text-emerald-700 ring-emerald-200",
-        Tone::Warn => "bg-amber-50 text-amber-800 ring-amber-200",
-        Tone::Bad => "bg-red-50 text-red-700 ring-red-200",
-        Tone::Info => "bg-indigo-50 text-indigo-700 ring-indigo-200",
-    };
-    view! {
-        <span class=format!("inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset {colours}")>
-            {children()}
-        </span>
-    }
+    view! { <span class=tone.badge()>{children()}</span> }
 }
 
 #[component]
@@ -50,7 +52,7 @@ pub fn KycBadge(state: KycState) -> impl IntoView {
         KycState::Rejected | KycState::Expired => Tone::Bad,
         KycState::NotStarted => Tone::Neutral,
     };
-    view! { <span data-kyc=state.as_str()><Badge tone>{state.label()}</Badge></span> }
+    view! { <Badge tone attr:data-kyc=state.as_str()>{state.label()}</Badge> }
 }
 
 /// An account status as P100 reports it; one it adds later shows as it came.
@@ -63,7 +65,7 @@ pub fn AccountBadge(#[prop(into)] status: String) -> impl IntoView {
         _ => Tone::Neutral,
     };
     let label = account_label(&status);
-    view! { <span data-account=status><Badge tone>{label}</Badge></span> }
+    view! { <Badge tone attr:data-account=status>{label}</Badge> }
 }
 
 #[component]
@@ -74,7 +76,7 @@ pub fn ApprovalBadge(status: ApprovalStatus) -> impl IntoView {
         ApprovalStatus::Failed | ApprovalStatus::Rejected => Tone::Bad,
         ApprovalStatus::Expired | ApprovalStatus::Withdrawn => Tone::Neutral,
     };
-    view! { <span data-approval=status.as_str()><Badge tone>{status.label()}</Badge></span> }
+    view! { <Badge tone attr:data-approval=status.as_str()>{status.label()}</Badge> }
 }
 
 #[component]
@@ -86,7 +88,7 @@ pub fn ExchangeBadge(status: ExchangeStatus) -> impl IntoView {
         ExchangeStatus::Failed => Tone::Bad,
         ExchangeStatus::Expired => Tone::Neutral,
     };
-    view! { <span data-exchange=status.as_str()><Badge tone>{status.label()}</Badge></span> }
+    view! { <Badge tone attr:data-exchange=status.as_str()>{status.label()}</Badge> }
 }
 
 #[component]
@@ -98,5 +100,5 @@ pub fn MovementBadge(status: MovementStatus) -> impl IntoView {
         MovementStatus::Failed => Tone::Bad,
         MovementStatus::Cancelled => Tone::Neutral,
     };
-    view! { <span data-movement=status.as_str()><Badge tone>{status.label()}</Badge></span> }
+    view! { <Badge tone attr:data-movement=status.as_str()>{status.label()}</Badge> }
 }

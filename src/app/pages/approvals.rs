@@ -98,29 +98,29 @@ fn RequestTable(
                 <table class=table::TABLE data-testid=testid>
                     <thead class=table::HEAD>
                         <tr>
-                            <th class=table::TH>"Asked (UTC)"</th>
-                            <th class=table::TH>"Action"</th>
-                            <th class=table::TH>"Target"</th>
-                            <th class=table::TH>"Asked by"</th>
-                            <th class=table::TH>"Reason"</th>
-                            <th class=table::TH>"Status"</th>
-                            <th class=table::TH>"Expires / decided"</th>
+                            <th>"Asked (UTC)"</th>
+                            <th>"Action"</th>
+                            <th>"Target"</th>
+                            <th>"Asked by"</th>
+                            <th>"Reason"</th>
+                            <th>"Status"</th>
+                            <th>"Expires / decided"</th>
                         </tr>
                     </thead>
                     <tbody>
                         {rows.into_iter().map(|r| {
                             let when = r.finished_at.clone().or(r.decided_at.clone()).unwrap_or(r.expires_at.clone());
                             view! {
-                                <tr class=table::ROW data-approval-id=r.id.clone()>
-                                    <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{r.created_at.display()}</td>
-                                    <td class=table::TD>
+                                <tr data-approval-id=r.id.clone()>
+                                    <td class="whitespace-nowrap text-slate-600">{r.created_at.display()}</td>
+                                    <td>
                                         <A href=format!("/approvals/{}", r.id) attr:class="font-medium text-indigo-700 hover:underline">{r.action.label()}</A>
                                     </td>
-                                    <td class=format!("{} font-mono text-xs", table::TD)>{r.target_id.clone()}</td>
-                                    <td class=format!("{} whitespace-nowrap", table::TD)>{r.maker.clone()}</td>
-                                    <td class=format!("{} max-w-72 truncate", table::TD) title=r.reason.clone()>{r.reason.clone()}</td>
-                                    <td class=table::TD><ApprovalBadge status=r.status/></td>
-                                    <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{when.display()}</td>
+                                    <td class="font-mono text-xs">{r.target_id.clone()}</td>
+                                    <td class="whitespace-nowrap">{r.maker.clone()}</td>
+                                    <td class="max-w-72 truncate" title=r.reason.clone()>{r.reason.clone()}</td>
+                                    <td><ApprovalBadge status=r.status/></td>
+                                    <td class="whitespace-nowrap text-slate-600">{when.display()}</td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -123,14 +123,14 @@ pub fn AuditHead() -> impl IntoView {
     view! {
         <thead class=table::HEAD>
             <tr>
-                <th class=table::TH>"#"</th>
-                <th class=table::TH>"Time (UTC)"</th>
-                <th class=table::TH>"Staff"</th>
-                <th class=table::TH>"Action"</th>
-                <th class=table::TH>"Target"</th>
-                <th class=table::TH>"Outcome"</th>
-                <th class=table::TH>"Reason"</th>
-                <th class=table::TH>"IP"</th>
+                <th>"#"</th>
+                <th>"Time (UTC)"</th>
+                <th>"Staff"</th>
+                <th>"Action"</th>
+                <th>"Target"</th>
+                <th>"Outcome"</th>
+                <th>"Reason"</th>
+                <th>"IP"</th>
             </tr>
         </thead>
     }
@@ -159,15 +159,15 @@ pub fn EntryRow(entry: AuditEntryView) -> impl IntoView {
     });
     let details = entry.clone();
     view! {
-        <tr class=format!("{} cursor-pointer", table::ROW) on:click=move |_| open.update(|o| *o = !*o)>
-            <td class=format!("{} text-slate-400", table::TD)>{entry.seq}</td>
-            <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{entry.at.display()}</td>
-            <td class=table::TD>{actor}</td>
-            <td class=format!("{} font-mono text-xs", table::TD)>{entry.action.clone()}</td>
-            <td class=format!("{} max-w-56 truncate text-xs", table::TD) title=target.clone()>{target.clone()}</td>
-            <td class=table::TD>{outcome}</td>
-            <td class=format!("{} max-w-64 truncate text-slate-600", table::TD)>{entry.reason.clone().unwrap_or_default()}</td>
-            <td class=format!("{} text-xs text-slate-500", table::TD)>{entry.ip.clone().unwrap_or_default()}</td>
+        <tr class="cursor-pointer" on:click=move |_| open.update(|o| *o = !*o)>
+            <td class="text-slate-400">{entry.seq}</td>
+            <td class="whitespace-nowrap text-slate-600">{entry.at.display()}</td>
+            <td>{actor}</td>
+            <td class="font-mono text-xs">{entry.action.clone()}</td>
+            <td class="max-w-56 truncate text-xs" title=target.clone()>{target.clone()}</td>
+            <td>{outcome}</td>
+            <td class="max-w-64 truncate text-slate-600">{entry.reason.clone().unwrap_or_default()}</td>
+            <td class="text-xs text-slate-500">{entry.ip.clone().unwrap_or_default()}</td>
         </tr>
         <Show when=move || open.get()>
             <tr class="border-b border-slate-200 bg-slate-50">

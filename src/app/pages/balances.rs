@@ -166,19 +166,17 @@ fn BalanceTable(
     /// The create-wallet action and the currencies asked for on this page, when the member may.
     create: Option<(ServerAction<CreateWallet>, RwSignal<Vec<Currency>>)>,
 ) -> impl IntoView {
-    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
-    let th_num = format!("{} text-right", table::TH);
     let missing = sheet.without_wallet.clone();
     view! {
         <div class="overflow-x-auto">
             <table class=table::TABLE data-testid="balances">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"Currency"</th>
-                        <th class=th_num.clone()>"Balance"</th>
-                        <th class=th_num.clone()>"≈ EUR"</th>
-                        <th class=format!("{} hidden 2xl:table-cell", table::TH)>"Indicative rate"</th>
-                        <th class=table::TH>"IBAN / wallet"</th>
+                        <th>"Currency"</th>
+                        <th class="text-right">"Balance"</th>
+                        <th class="text-right">"≈ EUR"</th>
+                        <th class="hidden 2xl:table-cell">"Indicative rate"</th>
+                        <th>"IBAN / wallet"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -188,12 +186,12 @@ fn BalanceTable(
                         let title = line.account.clone().unwrap_or_default();
                         let (cell, label) = (code.clone(), code.clone());
                         view! {
-                            <tr class=table::ROW data-currency=cell.clone()>
-                                <td class=format!("{} font-medium uppercase", table::TD)>{label}</td>
-                                <td class=num.clone() data-testid="balance-amount">{line.shown}</td>
-                                <td class=format!("{num} text-slate-600") title=line.rate.clone()>{line.eur}</td>
-                                <td class=format!("{} hidden whitespace-nowrap text-xs text-slate-500 2xl:table-cell", table::TD)>{line.rate}</td>
-                                <td class=format!("{} max-w-64 truncate font-mono text-xs text-slate-500", table::TD) title=title>
+                            <tr data-currency=cell.clone()>
+                                <td class="font-medium uppercase">{label}</td>
+                                <td class=table::NUM data-testid="balance-amount">{line.shown}</td>
+                                <td class=format!("{} text-slate-600", table::NUM) title=line.rate.clone()>{line.eur}</td>
+                                <td class="hidden whitespace-nowrap text-xs text-slate-500 2xl:table-cell">{line.rate}</td>
+                                <td class="max-w-64 truncate font-mono text-xs text-slate-500" title=title>
                                     {match (line.account, create.filter(|_| needs_wallet)) {
                                         (Some(account), _) => account.into_any(),
                                         (None, Some((_, requested))) if requested.with_untracked(|r| r.contains(&line.currency)) => view! {
@@ -318,10 +316,10 @@ fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Opt
             <table class=table::TABLE data-testid="transactions">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"When (UTC)"</th>
-                        <th class=table::TH>"Type"</th>
-                        <th class=table::TH>"Status"</th>
-                        <th class=format!("{} text-right", table::TH)>"Amount"</th>
+                        <th>"When (UTC)"</th>
+                        <th>"Type"</th>
+                        <th>"Status"</th>
+                        <th class="text-right">"Amount"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -330,11 +328,11 @@ fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Opt
                         let line = row.clone();
                         let tone = if row.amount.get().is_sign_negative() { "text-slate-900" } else { "text-emerald-700" };
                         view! {
-                            <tr class=format!("{} cursor-pointer", table::ROW) data-tx=row.id.clone() on:click=move |_| selected.set(Some(line.clone()))>
-                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.at.get(..19).unwrap_or(&row.at).replace('T', " ")}</td>
-                                <td class=table::TD>{kind_label(&row.kind)}</td>
-                                <td class=table::TD><TransactionStatus status=row.status.clone()/></td>
-                                <td class=format!("{} whitespace-nowrap text-right tabular-nums {tone}", table::TD)>{row.shown}</td>
+                            <tr class="cursor-pointer" data-tx=row.id.clone() on:click=move |_| selected.set(Some(line.clone()))>
+                                <td class="whitespace-nowrap text-slate-600">{row.at.get(..19).unwrap_or(&row.at).replace('T', " ")}</td>
+                                <td>{kind_label(&row.kind)}</td>
+                                <td><TransactionStatus status=row.status.clone()/></td>
+                                <td class=format!("{} {tone}", table::NUM)>{row.shown}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -94,8 +94,6 @@ fn travel_rule(d: &DepositView) -> &'static str {
 /// The deposits as rows; `holder` adds the holder column (the list of all holders).
 #[component]
 pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
-    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
-    let nowrap = format!("{} whitespace-nowrap", table::TD);
     let columns = if holder { 8 } else { 7 };
     let empty = rows.is_empty();
     view! {
@@ -103,14 +101,14 @@ pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
             <table class=table::TABLE data-testid="deposits">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"Received (UTC)"</th>
-                        <th class=table::TH>"Kind"</th>
-                        {holder.then(|| view! { <th class=table::TH>"Holder"</th> })}
-                        <th class=format!("{} text-right", table::TH)>"Amount"</th>
-                        <th class=table::TH>"Sender"</th>
-                        <th class=table::TH>"Status"</th>
-                        <th class=table::TH>"Travel rule"</th>
-                        <th class=table::TH>"P100 id"</th>
+                        <th>"Received (UTC)"</th>
+                        <th>"Kind"</th>
+                        {holder.then(|| view! { <th>"Holder"</th> })}
+                        <th class="text-right">"Amount"</th>
+                        <th>"Sender"</th>
+                        <th>"Status"</th>
+                        <th>"Travel rule"</th>
+                        <th>"P100 id"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -119,22 +117,22 @@ pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
                         let rule = travel_rule(&d);
                         let user_href = d.user.as_ref().map(|u| format!("/users/{u}"));
                         view! {
-                            <tr class=table::ROW data-deposit-id=d.upstream_id.clone() data-testid="deposit-row">
-                                <td class=nowrap.clone()>{d.received_at.display()}</td>
-                                <td class=nowrap.clone()>{d.kind.label()}</td>
+                            <tr data-deposit-id=d.upstream_id.clone() data-testid="deposit-row">
+                                <td class="whitespace-nowrap">{d.received_at.display()}</td>
+                                <td class="whitespace-nowrap">{d.kind.label()}</td>
                                 {holder.then(|| view! {
-                                    <td class=nowrap.clone()>
+                                    <td class="whitespace-nowrap">
                                         {match user_href {
                                             Some(href) => view! { <a href=href class="text-indigo-700 hover:underline">{d.holder.clone()}</a> }.into_any(),
                                             None => d.holder.clone().into_any(),
                                         }}
                                     </td>
                                 })}
-                                <td class=num.clone() data-testid="deposit-amount">{format!("{} {}", d.amount, d.currency)}</td>
-                                <td class=format!("{} max-w-64 truncate text-xs", table::TD) title=d.sender.clone().unwrap_or_default()>{d.sender.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td class=table::TD data-testid="deposit-status"><DepositBadge status=d.status.clone()/></td>
-                                <td class=nowrap.clone()>{rule}</td>
-                                <td class=format!("{} max-w-48 truncate font-mono text-xs", table::TD) title=d.tx_hash.clone().unwrap_or_default()>{d.upstream_id.clone()}</td>
+                                <td class=table::NUM data-testid="deposit-amount">{format!("{} {}", d.amount, d.currency)}</td>
+                                <td class="max-w-64 truncate text-xs" title=d.sender.clone().unwrap_or_default()>{d.sender.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td data-testid="deposit-status"><DepositBadge status=d.status.clone()/></td>
+                                <td class="whitespace-nowrap">{rule}</td>
+                                <td class="max-w-48 truncate font-mono text-xs" title=d.tx_hash.clone().unwrap_or_default()>{d.upstream_id.clone()}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -93,34 +93,33 @@ fn ListFilters(
 #[component]
 fn ExchangeTable(list: ExchangeList) -> impl IntoView {
     let empty = list.rows.is_empty();
-    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
     view! {
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="exchanges">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"Started (UTC)"</th>
-                        <th class=table::TH>"Holder"</th>
-                        <th class=format!("{} text-right", table::TH)>"Exchanged"</th>
-                        <th class=format!("{} text-right", table::TH)>"Received"</th>
-                        <th class=table::TH>"Rate"</th>
-                        <th class=table::TH>"Status"</th>
-                        <th class=table::TH>"Started by"</th>
+                        <th>"Started (UTC)"</th>
+                        <th>"Holder"</th>
+                        <th class="text-right">"Exchanged"</th>
+                        <th class="text-right">"Received"</th>
+                        <th>"Rate"</th>
+                        <th>"Status"</th>
+                        <th>"Started by"</th>
                     </tr>
                 </thead>
                 <tbody>
                     {empty.then(|| view! { <tr><td colspan="7" class="p-3 text-center text-slate-500">"No exchanges match."</td></tr> })}
                     {list.rows.into_iter().map(|x| view! {
-                        <tr class=table::ROW data-exchange-id=x.id.clone()>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>
+                        <tr data-exchange-id=x.id.clone()>
+                            <td class="whitespace-nowrap">
                                 <a href=format!("/exchanges/{}", x.id) class="text-indigo-700 hover:underline">{x.created_at.display()}</a>
                             </td>
-                            <td class=table::TD>{holder_link(&x.holder)}</td>
-                            <td class=num.clone()>{x.amount_from}</td>
-                            <td class=num.clone()>{x.amount_to}</td>
-                            <td class=format!("{} whitespace-nowrap text-xs text-slate-500", table::TD)>{x.rate}</td>
-                            <td class=table::TD><ExchangeBadge status=x.status/></td>
-                            <td class=table::TD>{x.started_by}</td>
+                            <td>{holder_link(&x.holder)}</td>
+                            <td class=table::NUM>{x.amount_from}</td>
+                            <td class=table::NUM>{x.amount_to}</td>
+                            <td class="whitespace-nowrap text-xs text-slate-500">{x.rate}</td>
+                            <td><ExchangeBadge status=x.status/></td>
+                            <td>{x.started_by}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -102,7 +102,6 @@ fn Summary(report: Report) -> impl IntoView {
             </div>
         }
     };
-    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
     view! {
         <div class="mb-4 grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_minmax(0,1.4fr)]">
             <div>
@@ -125,20 +124,20 @@ fn Summary(report: Report) -> impl IntoView {
                 <table class=table::TABLE data-testid="totals">
                     <thead class=table::HEAD>
                         <tr>
-                            <th class=table::TH>"Currency"</th>
-                            <th class=table::TH>"Status here"</th>
-                            <th class=format!("{} text-right", table::TH)>"Count"</th>
-                            <th class=format!("{} text-right", table::TH)>"Amount"</th>
+                            <th>"Currency"</th>
+                            <th>"Status here"</th>
+                            <th class="text-right">"Count"</th>
+                            <th class="text-right">"Amount"</th>
                         </tr>
                     </thead>
                     <tbody>
                         {report.totals.is_empty().then(|| view! { <tr><td colspan="4" class="p-3 text-center text-slate-500">"No movements in these days."</td></tr> })}
                         {report.totals.into_iter().map(|t| view! {
-                            <tr class=table::ROW>
-                                <td class=table::TD>{t.currency.clone()}</td>
-                                <td class=table::TD>{t.status}</td>
-                                <td class=num.clone()>{t.count}</td>
-                                <td class=num.clone()>{money(&t.amount, &t.currency)}</td>
+                            <tr>
+                                <td>{t.currency.clone()}</td>
+                                <td>{t.status}</td>
+                                <td class=table::NUM>{t.count}</td>
+                                <td class=table::NUM>{money(&t.amount, &t.currency)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -169,19 +168,18 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
         reload.run(());
     });
     let empty = rows.is_empty();
-    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
     view! {
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="reconciliation">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"Made (UTC)"</th>
-                        <th class=table::TH>"Kind"</th>
-                        <th class=table::TH>"Holder"</th>
-                        <th class=format!("{} text-right", table::TH)>"Amount"</th>
-                        <th class=format!("{} whitespace-nowrap", table::TH)>"Here / at P100"</th>
-                        <th class=table::TH>"Webhooks"</th>
-                        <th class=table::TH>"Verdict"</th>
+                        <th>"Made (UTC)"</th>
+                        <th>"Kind"</th>
+                        <th>"Holder"</th>
+                        <th class="text-right">"Amount"</th>
+                        <th class="whitespace-nowrap">"Here / at P100"</th>
+                        <th>"Webhooks"</th>
+                        <th>"Verdict"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -216,20 +214,20 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
                             move |_| resolving.set(Some(subject.clone()))
                         };
                         view! {
-                            <tr class=format!("{} {tint}", table::ROW) data-subject=subject.clone() data-verdict=r.verdict.as_str()>
-                                <td class=format!("{} whitespace-nowrap", table::TD)>{made}</td>
-                                <td class=format!("{} whitespace-nowrap", table::TD)>{r.kind.label()}</td>
-                                <td class=format!("{} max-w-36 truncate", table::TD) title=r.holder.clone()>{r.holder.clone()}</td>
-                                <td class=num.clone()>{money(&r.amount, &r.currency)}</td>
-                                <td class=table::TD>
+                            <tr class=format!("{tint}") data-subject=subject.clone() data-verdict=r.verdict.as_str()>
+                                <td class="whitespace-nowrap">{made}</td>
+                                <td class="whitespace-nowrap">{r.kind.label()}</td>
+                                <td class="max-w-36 truncate" title=r.holder.clone()>{r.holder.clone()}</td>
+                                <td class=table::NUM>{money(&r.amount, &r.currency)}</td>
+                                <td>
                                     <div class="whitespace-nowrap">{r.ours.clone().unwrap_or_else(|| "not started here".into())}</div>
                                     <div class="whitespace-nowrap text-xs text-slate-600">"P100: " {upstream}{upstream_amount.map(|a| format!(" · {a}"))}</div>
                                     {r.upstream_id.clone().map(|id| view! { <div class="max-w-44 truncate font-mono text-[11px] text-slate-500" title=id.clone()>{id.clone()}</div> })}
                                 </td>
-                                <td class=format!("{} whitespace-nowrap", table::TD) title=r.last_webhook.as_ref().map(|t| format!("last at {} UTC", t.display()))>
+                                <td class="whitespace-nowrap" title=r.last_webhook.as_ref().map(|t| format!("last at {} UTC", t.display()))>
                                     {webhooks}
                                 </td>
-                                <td class=format!("{} min-w-56 max-w-md", table::TD)>
+                                <td class="min-w-56 max-w-md">
                                     <div class="flex items-start justify-between gap-2">
                                         {verdict_badge(r.verdict)}
                                         {(can_resolve && r.verdict == Verdict::Mismatch).then(|| view! {

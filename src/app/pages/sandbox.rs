@@ -170,7 +170,7 @@ fn FaultForm(
                 view! {
                     <table class=table::TABLE data-testid="armed-faults">
                         <thead class=table::HEAD><tr>
-                            <th class=table::TH>"Endpoint"</th><th class=table::TH>"Fault"</th><th class=table::TH>"Calls left"</th>
+                            <th>"Endpoint"</th><th>"Fault"</th><th>"Calls left"</th>
                         </tr></thead>
                         <tbody>
                             {data.faults.into_iter().map(|f| {
@@ -183,7 +183,7 @@ fn FaultForm(
                                     f.reset.then(|| "connection dropped".to_owned()),
                                     f.applied.map(|a| if a { "applied" } else { "not applied" }.to_owned()),
                                 ].into_iter().flatten().collect::<Vec<_>>().join(", ");
-                                view! { <tr class=table::ROW><td class=format!("{} font-mono text-xs", table::TD)>{f.endpoint}</td><td class=table::TD>{what}</td><td class=table::TD>{f.count}</td></tr> }
+                                view! { <tr><td class="font-mono text-xs">{f.endpoint}</td><td>{what}</td><td>{f.count}</td></tr> }
                             }).collect_view()}
                         </tbody>
                     </table>
@@ -315,8 +315,8 @@ fn Webhooks(data: Overview) -> impl IntoView {
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="sandbox-webhooks">
                 <thead class=table::HEAD><tr>
-                    <th class=table::TH>"Queued (UTC)"</th><th class=table::TH>"Route"</th><th class=table::TH>"Attempts"</th>
-                    <th class=table::TH>"Last status"</th><th class=table::TH>"State"</th>
+                    <th>"Queued (UTC)"</th><th>"Route"</th><th>"Attempts"</th>
+                    <th>"Last status"</th><th>"State"</th>
                 </tr></thead>
                 <tbody>
                     {data.webhooks.is_empty().then(|| view! {
@@ -329,12 +329,12 @@ fn Webhooks(data: Overview) -> impl IntoView {
                             (None, None) => view! { <Badge tone=Tone::Bad>"given up"</Badge> },
                         };
                         view! {
-                            <tr class=table::ROW>
-                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{w.created_at.display()}</td>
-                                <td class=format!("{} font-mono text-xs", table::TD)>{w.route}</td>
-                                <td class=table::TD>{w.attempts}</td>
-                                <td class=table::TD>{w.last_status.map(|s| s.to_string()).unwrap_or_default()}</td>
-                                <td class=table::TD>{state}</td>
+                            <tr>
+                                <td class="whitespace-nowrap text-slate-600">{w.created_at.display()}</td>
+                                <td class="font-mono text-xs">{w.route}</td>
+                                <td>{w.attempts}</td>
+                                <td>{w.last_status.map(|s| s.to_string()).unwrap_or_default()}</td>
+                                <td>{state}</td>
                             </tr>
                         }
                     }).collect_view()}

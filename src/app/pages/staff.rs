@@ -51,13 +51,13 @@ pub fn StaffPage() -> impl IntoView {
                             <table class=table::TABLE data-testid="staff-table">
                                 <thead class=table::HEAD>
                                     <tr>
-                                        <th class=table::TH>"Name"</th>
-                                        <th class=table::TH>"Roles"</th>
-                                        <th class=table::TH>"Status"</th>
-                                        <th class=table::TH>"Two-factor"</th>
-                                        <th class=table::TH>"Last sign-in (UTC)"</th>
-                                        <th class=table::TH>"Created (UTC)"</th>
-                                        <th class=table::TH></th>
+                                        <th>"Name"</th>
+                                        <th>"Roles"</th>
+                                        <th>"Status"</th>
+                                        <th>"Two-factor"</th>
+                                        <th>"Last sign-in (UTC)"</th>
+                                        <th>"Created (UTC)"</th>
+                                        <th></th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -104,20 +104,20 @@ fn StaffRow(
     };
     let manager = member.clone();
     view! {
-        <tr class=table::ROW data-staff-email=member.email.clone()>
-            <td class=table::TD>
+        <tr data-staff-email=member.email.clone()>
+            <td>
                 <div class="font-medium text-slate-900">{member.name.clone()}</div>
                 <div class="text-xs text-slate-500">{member.email.clone()}</div>
             </td>
-            <td class=table::TD><RoleBadges roles=member.roles.clone()/></td>
-            <td class=table::TD>{status}</td>
-            <td class=format!("{} text-slate-600", table::TD)>{match &member.two_factor_since {
+            <td><RoleBadges roles=member.roles.clone()/></td>
+            <td>{status}</td>
+            <td class="text-slate-600">{match &member.two_factor_since {
                 Some(since) => format!("since {}", since.display()),
                 None => "not set up".into(),
             }}</td>
-            <td class=format!("{} text-slate-600", table::TD)>{member.last_sign_in_at.as_ref().map(UtcTime::display).unwrap_or_else(|| "never".into())}</td>
-            <td class=format!("{} text-slate-600", table::TD)>{member.created_at.display()}</td>
-            <td class=format!("{} text-right", table::TD)>
+            <td class="text-slate-600">{member.last_sign_in_at.as_ref().map(UtcTime::display).unwrap_or_else(|| "never".into())}</td>
+            <td class="text-slate-600">{member.created_at.display()}</td>
+            <td class="text-right">
                 <button class=BUTTON_SECONDARY on:click=toggle>{
                     let is_open = is_open.clone();
                     move || if is_open() { "Close" } else { "Manage" }

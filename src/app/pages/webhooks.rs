@@ -91,28 +91,28 @@ fn EventTable(list: WebhookList) -> impl IntoView {
             <table class=table::TABLE data-testid="webhook-events">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"Received (UTC)"</th>
-                        <th class=table::TH>"Kind"</th>
-                        <th class=table::TH>"About"</th>
-                        <th class=table::TH>"Authentication"</th>
-                        <th class=table::TH>"Processing"</th>
-                        <th class=table::TH>"Error"</th>
-                        <th class=format!("{} text-right", table::TH)>"Deliveries"</th>
+                        <th>"Received (UTC)"</th>
+                        <th>"Kind"</th>
+                        <th>"About"</th>
+                        <th>"Authentication"</th>
+                        <th>"Processing"</th>
+                        <th>"Error"</th>
+                        <th class="text-right">"Deliveries"</th>
                     </tr>
                 </thead>
                 <tbody>
                     {empty.then(|| view! { <tr><td colspan="7" class="p-3 text-center text-slate-500">"No deliveries match."</td></tr> })}
                     {list.rows.into_iter().map(|e| view! {
-                        <tr class=table::ROW data-event-id=e.id.clone() data-kind=e.kind.clone()>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>
+                        <tr data-event-id=e.id.clone() data-kind=e.kind.clone()>
+                            <td class="whitespace-nowrap">
                                 <a href=format!("/webhooks/{}", e.id) class="text-indigo-700 hover:underline">{e.received_at.display()}</a>
                             </td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{kind_cell(&e.kind)}</td>
-                            <td class=format!("{} max-w-56 truncate font-mono text-xs", table::TD) title=e.subject.clone()>{e.subject.clone()}</td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{auth_badge(e.authenticated)}</td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{status_badge(e.status)}</td>
-                            <td class=format!("{} max-w-80 truncate text-xs text-slate-600", table::TD) title=e.error.clone()>{e.error.clone()}</td>
-                            <td class=format!("{} text-right tabular-nums", table::TD)>{e.deliveries}</td>
+                            <td class="whitespace-nowrap">{kind_cell(&e.kind)}</td>
+                            <td class="max-w-56 truncate font-mono text-xs" title=e.subject.clone()>{e.subject.clone()}</td>
+                            <td class="whitespace-nowrap">{auth_badge(e.authenticated)}</td>
+                            <td class="whitespace-nowrap">{status_badge(e.status)}</td>
+                            <td class="max-w-80 truncate text-xs text-slate-600" title=e.error.clone()>{e.error.clone()}</td>
+                            <td class="text-right tabular-nums">{e.deliveries}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -387,18 +387,38 @@ fn push_filters(q: &mut Statement<'_>, search: &UserSearch, plan: TermPlan) {
     }
 }
 
+/// How many users `search` matches, counted up to one more than `cap`, the rows read as `plan` says.
+async fn count_up_to(db: &Db, search: &UserSearch, plan: TermPlan, cap: i64) -> Result<i64, sqlx::Error> {
+    let mut count = Statement::new("SELECT COUNT(*) FROM (SELECT 1 FROM users");
+    push_filters(&mut count, search, plan);
+    count.push(" LIMIT ").push_bind(cap + 1).push(") AS matches");
+    count.build_query_scalar().fetch_one(db).await
+}
+
 /// One page of a search, in its order, and how many users match in all, counted up to one more
 /// than `COUNT_CAP` (a wide filter never counts every row).
+///
+/// Which rows are read is decided here, from counts capped at `DENSE`, not left to the database's
+/// planner: a rare term is read from its indexes; a common one in the page's order through the
+/// filters' indexes, and counted from the filters' side when they match few users.
 pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
-    let mut count = Statement::new("SELECT COUNT(*) FROM (SELECT 1 FROM users");
-    push_filters(&mut count, search, TermPlan::Indexes);
-    count.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(") AS matches");
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-
-    let column = sort_column(search.sort);
-    let (cmp, dir) = if search.descending { ("<", "DESC") } else { (">", "ASC") };
-    let term_matches = match search.term {
-        Some(_) if search.has_filters() => {
+    let (plan, total) = match &search.term {
+        None => (
+            TermPlan::InPageOrder,
+            count_up_to(db, search, TermPlan::InPageOrder, COUNT_CAP).await?,
+        ),
+        Some(_) if !search.has_filters() => {
+            let total = count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?;
+            (
+                if total > DENSE {
+                    TermPlan::InPageOrder
+                } else {
+                    TermPlan::Indexes
+                },
+                total,
+            )
+        }
+        Some(_) => {
             let term_only = UserSearch {
                 kyc: None,
                 account: None,
@@ -407,18 +427,34 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
                 to: None,
                 ..search.clone()
             };
-            let mut count = Statement::new("SELECT COUNT(*) FROM (SELECT 1 FROM users");
-            push_filters(&mut count, &term_only, TermPlan::Indexes);
-            count.push(" LIMIT ").push_bind(DENSE + 1).push(") AS matches");
-            count.build_query_scalar().fetch_one(db).await?
+            if count_up_to(db, &term_only, TermPlan::Indexes, DENSE).await? <= DENSE {
+                (
+                    TermPlan::Indexes,
+                    count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?,
+                )
+            } else {
+                // A common term: the page is read in its order; the total is counted from the
+                // filters' indexes when they match few users, else from the term's.
+                let filters_only = UserSearch {
+                    term: None,
+                    phone_digits: None,
+                    ..search.clone()
+                };
+                let counted_by = if count_up_to(db, &filters_only, TermPlan::InPageOrder, DENSE).await? <= DENSE {
+                    TermPlan::InPageOrder
+                } else {
+                    TermPlan::Indexes
+                };
+                (
+                    TermPlan::InPageOrder,
+                    count_up_to(db, search, counted_by, COUNT_CAP).await?,
+                )
+            }
         }
-        _ => total,
     };
-    let plan = if term_matches > DENSE {
-        TermPlan::InPageOrder
-    } else {
-        TermPlan::Indexes
-    };
+
+    let column = sort_column(search.sort);
+    let (cmp, dir) = if search.descending { ("<", "DESC") } else { (">", "ASC") };
     let mut page = Statement::new(format!("SELECT {COLUMNS} FROM users"));
     push_filters(&mut page, search, plan);
     if let Some((value, id)) = &search.after {

@@ -175,7 +175,7 @@ pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserLis
         .filter(|_| more)
         .map(|last| cursor(&db::users::sort_value(last, search.sort), &last.external_user_id));
     Ok(UserList {
-        rows: rows.iter().map(|u| summary(u, pii)).collect(),
+        rows: rows.iter().map(|u| summary(u, pii).into()).collect(),
         total: total.min(COUNT_CAP).try_into().unwrap_or_default(),
         total_capped: total > COUNT_CAP,
         next,

@@ -89,39 +89,38 @@ fn Filters(
 #[component]
 fn MovementTable(list: MovementList) -> impl IntoView {
     let empty = list.rows.is_empty();
-    let num = format!("{} whitespace-nowrap text-right tabular-nums", table::TD);
     view! {
         <div class=table::WRAP>
             <table class=table::TABLE data-testid="movements">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"Made (UTC)"</th>
-                        <th class=table::TH>"Kind"</th>
-                        <th class=table::TH>"From"</th>
-                        <th class=table::TH>"To"</th>
-                        <th class=format!("{} text-right", table::TH)>"Amount"</th>
-                        <th class=table::TH>"Status"</th>
-                        <th class=table::TH>"Made by"</th>
+                        <th>"Made (UTC)"</th>
+                        <th>"Kind"</th>
+                        <th>"From"</th>
+                        <th>"To"</th>
+                        <th class="text-right">"Amount"</th>
+                        <th>"Status"</th>
+                        <th>"Made by"</th>
                     </tr>
                 </thead>
                 <tbody>
                     {empty.then(|| view! { <tr><td colspan="7" class="p-3 text-center text-slate-500">"No movements match."</td></tr> })}
                     {list.rows.into_iter().map(|m| view! {
-                        <tr class=table::ROW data-movement-id=m.id.clone()>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>
+                        <tr data-movement-id=m.id.clone()>
+                            <td class="whitespace-nowrap">
                                 <a href=format!("/payouts/{}", m.id) class="text-indigo-700 hover:underline">{m.created_at.display()}</a>
                             </td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{m.kind.label()}</td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{m.from}</td>
-                            <td class=format!("{} max-w-72 truncate font-mono text-xs", table::TD) title=m.to.clone()>{m.to.clone()}</td>
-                            <td class=num.clone()>{m.amount}</td>
-                            <td class=table::TD>
+                            <td class="whitespace-nowrap">{m.kind.label()}</td>
+                            <td class="whitespace-nowrap">{m.from}</td>
+                            <td class="max-w-72 truncate font-mono text-xs" title=m.to.clone()>{m.to.clone()}</td>
+                            <td class=table::NUM>{m.amount}</td>
+                            <td>
                                 <MovementBadge status=m.status/>
                                 {m.decision.is_some().then(|| view! {
                                     <span class="ml-1 whitespace-nowrap text-xs font-medium text-amber-800" data-testid="row-needs-decision">"needs a decision"</span>
                                 })}
                             </td>
-                            <td class=format!("{} whitespace-nowrap", table::TD)>{m.created_by}</td>
+                            <td class="whitespace-nowrap">{m.created_by}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

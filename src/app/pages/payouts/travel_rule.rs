@@ -58,19 +58,19 @@ pub fn TravelRulePage() -> impl IntoView {
                             <div class=table::WRAP>
                                 <table class=table::TABLE data-testid="waiting-deposits">
                                     <thead class=table::HEAD><tr>
-                                        <th class=table::TH>"Received (UTC)"</th><th class=table::TH>"User"</th>
-                                        <th class=format!("{} text-right", table::TH)>"Amount"</th><th class=table::TH>"Deposit id"</th><th class=table::TH></th>
+                                        <th>"Received (UTC)"</th><th>"User"</th>
+                                        <th class="text-right">"Amount"</th><th>"Deposit id"</th><th></th>
                                     </tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|d| {
                                             let id = d.id.clone();
                                             view! {
-                                                <tr class=table::ROW>
-                                                    <td class=format!("{} whitespace-nowrap", table::TD)>{d.received_at.display()}</td>
-                                                    <td class=format!("{} whitespace-nowrap", table::TD)>{d.user.clone().map(|u| view! { <a href=format!("/users/{u}") class="font-mono text-indigo-700 hover:underline">{u.clone()}</a> })}</td>
-                                                    <td class=format!("{} whitespace-nowrap text-right tabular-nums", table::TD)>{d.amount} " " {d.currency}</td>
-                                                    <td class=format!("{} font-mono text-xs", table::TD)>{d.id.clone()}</td>
-                                                    <td class=format!("{} whitespace-nowrap text-right", table::TD)><button type="button" class=BUTTON_SECONDARY on:click=move |_| deposit.set(id.clone())>"Fill in"</button></td>
+                                                <tr>
+                                                    <td class="whitespace-nowrap">{d.received_at.display()}</td>
+                                                    <td class="whitespace-nowrap">{d.user.clone().map(|u| view! { <a href=format!("/users/{u}") class="font-mono text-indigo-700 hover:underline">{u.clone()}</a> })}</td>
+                                                    <td class=table::NUM>{d.amount} " " {d.currency}</td>
+                                                    <td class="font-mono text-xs">{d.id.clone()}</td>
+                                                    <td class="whitespace-nowrap text-right"><button type="button" class=BUTTON_SECONDARY on:click=move |_| deposit.set(id.clone())>"Fill in"</button></td>
                                                 </tr>
                                             }
                                         }).collect_view()}

@@ -166,7 +166,7 @@ fn SortHeader(
         (true, false) => " ↑",
     };
     view! {
-        <th class=format!("{} whitespace-nowrap {}", table::TH, if wide_only { WIDE_ONLY } else { "" }) aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
+        <th class=wide_only.then_some(WIDE_ONLY) aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
             <A href=users_href(&next) attr:class="hover:text-slate-800">{label}{arrow}</A>
         </th>
     }
@@ -192,13 +192,13 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
             <span data-testid="user-count">{list.count_words()}</span>
         </div>
         <div class=table::WRAP>
-            <table class=table::TABLE data-testid="users-table">
+            <table class=format!("{} whitespace-nowrap", table::TABLE) data-testid="users-table">
                 <thead class=table::HEAD>
                     <tr>
                         {selected.map(|selected| view! { <th class="w-8 px-3 py-2"><SelectAll selected ids=ids.clone()/></th> })}
                         {header("Name · external id", UserSort::Name)}
-                        <th class=table::TH>"Email"</th>
-                        <th class=table::TH>"Phone"</th>
+                        <th>"Email"</th>
+                        <th>"Phone"</th>
                         {header("Country", UserSort::Country)}
                         {header("KYC", UserSort::Kyc)}
                         {header("Account", UserSort::Account)}
@@ -210,19 +210,19 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
                     {list.rows.into_iter().map(|user| {
                         let href = format!("/users/{}", user.external_user_id);
                         view! {
-                            <tr class=format!("{} whitespace-nowrap", table::ROW) data-user=user.external_user_id.clone()>
-                                {selected.map(|selected| view! { <td class=table::TD><SelectRow selected id=user.external_user_id.clone()/></td> })}
-                                <td class=table::TD>
+                            <tr data-user=user.external_user_id.clone()>
+                                {selected.map(|selected| view! { <td><SelectRow selected id=user.external_user_id.clone()/></td> })}
+                                <td>
                                     <A href=href attr:class="font-medium text-indigo-700 hover:underline">{user.name}</A>
                                     <div class="font-mono text-xs text-slate-500">{user.external_user_id.clone()}</div>
                                 </td>
-                                <td class=format!("{} max-w-52 truncate", table::TD)>{user.email}</td>
-                                <td class=format!("{} whitespace-nowrap", table::TD)>{user.phone}</td>
-                                <td class=table::TD>{user.country}</td>
-                                <td class=table::TD><KycBadge state=user.kyc/></td>
-                                <td class=table::TD><AccountBadge status=user.account_status/></td>
-                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{user.created_at.display()}</td>
-                                <td class=format!("{} whitespace-nowrap text-slate-600 {WIDE_ONLY}", table::TD)>{user.changed_at.display()}</td>
+                                <td class="max-w-52 truncate">{user.email}</td>
+                                <td>{user.phone}</td>
+                                <td>{user.country}</td>
+                                <td><KycBadge state=user.kyc/></td>
+                                <td><AccountBadge status=user.account_status/></td>
+                                <td class="text-slate-600">{user.created_at.display()}</td>
+                                <td class=format!("text-slate-600 {WIDE_ONLY}")>{user.changed_at.display()}</td>
                             </tr>
                         }
                     }).collect_view()}

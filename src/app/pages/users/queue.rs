@@ -76,14 +76,14 @@ fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> imp
             <table class=table::TABLE data-testid="kyc-queue">
                 <thead class=table::HEAD>
                     <tr>
-                        <th class=table::TH>"User"</th>
-                        <th class=table::TH>"Country"</th>
-                        <th class=table::TH>"KYC"</th>
-                        <th class=table::TH>"Method"</th>
-                        <th class=table::TH>"Age"</th>
-                        <th class=table::TH>"Created (UTC)"</th>
-                        <th class=table::TH>"Last change (UTC)"</th>
-                        <th class=table::TH></th>
+                        <th>"User"</th>
+                        <th>"Country"</th>
+                        <th>"KYC"</th>
+                        <th>"Method"</th>
+                        <th>"Age"</th>
+                        <th>"Created (UTC)"</th>
+                        <th>"Last change (UTC)"</th>
+                        <th></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -95,21 +95,21 @@ fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> imp
                         };
                         let id = row.external_user_id.clone();
                         view! {
-                            <tr class=table::ROW data-user=row.external_user_id.clone() data-sla=sla>
-                                <td class=table::TD>
+                            <tr data-user=row.external_user_id.clone() data-sla=sla>
+                                <td>
                                     <A href=format!("/users/{}", row.external_user_id) attr:class="font-medium text-indigo-700 hover:underline">{row.name.clone()}</A>
                                     <div class="font-mono text-xs text-slate-500">{row.external_user_id.clone()}</div>
                                 </td>
-                                <td class=table::TD>{row.country.clone()}</td>
-                                <td class=table::TD>
+                                <td>{row.country.clone()}</td>
+                                <td>
                                     <KycBadge state=row.kyc/>
                                     {row.rejection_reason.clone().map(|r| view! { <div class="mt-0.5 text-xs text-slate-500">{r}</div> })}
                                 </td>
-                                <td class=table::TD>{row.kyc_method.map(KycMethod::label).unwrap_or("—")}</td>
-                                <td class=table::TD><Badge tone>{age(row.age_hours)}</Badge></td>
-                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.created_at.display()}</td>
-                                <td class=format!("{} whitespace-nowrap text-slate-600", table::TD)>{row.kyc_changed_at.display()}</td>
-                                <td class=format!("{} text-right", table::TD)>
+                                <td>{row.kyc_method.map(KycMethod::label).unwrap_or("—")}</td>
+                                <td><Badge tone>{age(row.age_hours)}</Badge></td>
+                                <td class="whitespace-nowrap text-slate-600">{row.created_at.display()}</td>
+                                <td class="whitespace-nowrap text-slate-600">{row.kyc_changed_at.display()}</td>
+                                <td class="text-right">
                                     <button class=BUTTON_SECONDARY disabled=move || refresh_one.pending().get()
                                         on:click=move |_| { refresh_one.dispatch(RefreshUserKyc { id: id.clone() }); }>
                                         "Refresh"
