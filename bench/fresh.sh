@@ -6,7 +6,8 @@
 # page answers. Then it changes one line under src/app and runs `make run` again: the minutes a
 # small change costs.
 # What it cannot empty: the Rust toolchain itself (rustup's, as on every machine of this kind) and
-# the wasm32 target when already added (adding it takes seconds).
+# the wasm32 target when already added (adding it takes seconds). Build tools installed earlier with
+# cargo are kept off PATH.
 # Usage: bash bench/fresh.sh   (BENCH_KEEP=1 keeps the temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +22,18 @@ stop() {
 trap 'stop; [ "${BENCH_KEEP:-}" = 1 ] || rm -rf "$work"' EXIT
 
 git clone -q . "$work/app"
+# The toolchain's own commands (rustup's proxies) and nothing else this machine installed with cargo:
+# the build tools must come from the clone's `make run`.
+rustup_bin=$(dirname "$(command -v rustup)")
+mkdir -p "$work/toolchain"
+for tool in cargo rustc rustup rustdoc rust-gdb rust-lldb; do
+  [ -e "$rustup_bin/$tool" ] && ln -s "$rustup_bin/$tool" "$work/toolchain/$tool"
+done
+path=$(tr ':' '\n' <<<"$PATH" | grep -vx "$rustup_bin" | paste -sd:)
 export CARGO_HOME="$work/cargo" npm_config_cache="$work/npm-cache"
-export PATH="$CARGO_HOME/bin:$PATH" BIND_ADDR="127.0.0.1:$port"
+export PATH="$CARGO_HOME/bin:$work/toolchain:$path" BIND_ADDR="127.0.0.1:$port"
 unset CARGO_TARGET_DIR RUSTFLAGS
+command -v cargo-leptos wasm-bindgen >/dev/null && { echo "build tools still on PATH"; exit 1; }
 
 # `make run` in the clone, in its own process group; the minutes until the page answers.
 first_page() {
