@@ -550,6 +550,27 @@ mod ssr {
                 || self.from.is_some()
                 || self.to.is_some()
         }
+
+        /// The same search without its filters.
+        pub fn term_only(&self) -> UserSearch {
+            UserSearch {
+                kyc: None,
+                account: None,
+                country: None,
+                from: None,
+                to: None,
+                ..self.clone()
+            }
+        }
+
+        /// The same search without its term.
+        pub fn filters_only(&self) -> UserSearch {
+            UserSearch {
+                term: None,
+                phone_digits: None,
+                ..self.clone()
+            }
+        }
     }
 
     pub const PAGE_SIZE: i64 = 50;

@@ -186,9 +186,9 @@ pub fn filtered_href<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &
     }
 }
 
-/// Classes of the data tables, so every table in the app reads the same.
-/// Tables: `TABLE` styles its own head, cells and body rows (style/tailwind.css), so a row of a
-/// long list carries no classes of its own; a cell adds only what sets it apart.
+/// Classes of the data tables, so every table in the app reads the same. `TABLE` styles its own
+/// head, cells and body rows (style/tailwind.css), so a row of a long list carries no classes of
+/// its own; a cell adds only what sets it apart.
 pub mod table {
     pub const TABLE: &str = "data-table";
     pub const HEAD: &str = "data-table-head";

@@ -419,15 +419,7 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
             )
         }
         Some(_) => {
-            let term_only = UserSearch {
-                kyc: None,
-                account: None,
-                country: None,
-                from: None,
-                to: None,
-                ..search.clone()
-            };
-            if count_up_to(db, &term_only, TermPlan::Indexes, DENSE).await? <= DENSE {
+            if count_up_to(db, &search.term_only(), TermPlan::Indexes, DENSE).await? <= DENSE {
                 (
                     TermPlan::Indexes,
                     count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?,
@@ -435,16 +427,12 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
             } else {
                 // A common term: the page is read in its order; the total is counted from the
                 // filters' indexes when they match few users, else from the term's.
-                let filters_only = UserSearch {
-                    term: None,
-                    phone_digits: None,
-                    ..search.clone()
-                };
-                let counted_by = if count_up_to(db, &filters_only, TermPlan::InPageOrder, DENSE).await? <= DENSE {
-                    TermPlan::InPageOrder
-                } else {
-                    TermPlan::Indexes
-                };
+                let counted_by =
+                    if count_up_to(db, &search.filters_only(), TermPlan::InPageOrder, DENSE).await? <= DENSE {
+                        TermPlan::InPageOrder
+                    } else {
+                        TermPlan::Indexes
+                    };
                 (
                     TermPlan::InPageOrder,
                     count_up_to(db, search, counted_by, COUNT_CAP).await?,
