@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Flag, Statement, Timestamp};
+use super::{Backend, Db, Flag, Statement, Timestamp};
 use crate::domain::reconciliation::EventStatus;
 
 #[derive(Debug, Clone, FromRow)]
@@ -32,11 +32,19 @@ const COLUMNS: &str = "id, route, kind, dedup_key, payload, CASE WHEN authentica
 
 /// Stores an authenticated delivery: `false` when the same route and body arrived since
 /// `redelivered_after` (P100 retrying), whose delivery count then goes up and nothing else happens.
-/// One conditional INSERT in the common case, not a transaction (on PostgreSQL it does not wait on
-/// the writers' advisory lock). Two copies racing in the same instant may both be kept; applying is
-/// idempotent, so the second changes nothing.
+/// Copies of one delivery racing into two instances are told apart from a redelivery only if they
+/// take turns: on SQLite this process's writer turn (one database file, one writer), on PostgreSQL
+/// a transaction-scoped advisory lock on the body's own key, so unrelated deliveries and the other
+/// writers (who queue on `begin_write`'s lock) never wait on each other.
 pub async fn store(db: &Db, event: &EventRow, redelivered_after: Timestamp) -> Result<bool, sqlx::Error> {
     let _turn = super::writer_turn(db).await?;
+    let mut tx = db.begin().await?;
+    if Backend::of(db) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&event.dedup_key)
+            .execute(&mut *tx)
+            .await?;
+    }
     let inserted = sqlx::query(
         "INSERT INTO webhook_events (id, route, kind, dedup_key, payload, authenticated, status, error, deliveries,
              received_at, subject)
@@ -52,7 +60,7 @@ pub async fn store(db: &Db, event: &EventRow, redelivered_after: Timestamp) -> R
     .bind(event.received_at)
     .bind(&event.subject)
     .bind(redelivered_after)
-    .execute(db)
+    .execute(&mut *tx)
     .await?
     .rows_affected()
         == 1;
@@ -64,9 +72,10 @@ pub async fn store(db: &Db, event: &EventRow, redelivered_after: Timestamp) -> R
         )
         .bind(&event.dedup_key)
         .bind(redelivered_after)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
     }
+    tx.commit().await?;
     Ok(inserted)
 }
 
