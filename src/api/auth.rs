@@ -11,24 +11,7 @@ use crate::domain::two_factor::{RecoveryCodes, SignInStep};
 #[server(endpoint = "auth/session", input = leptos::server_fn::codec::Json)]
 pub async fn fetch_session() -> Result<SessionInfo, AppError> {
     let request = super::ssr::request()?;
-    let staff = crate::server::auth::current_staff(&request.state, &request.session).await?;
-    let awaiting_decision = match &staff {
-        Some(staff) => crate::server::approvals::awaiting_decision(&request.state.db, staff).await?,
-        None => 0,
-    };
-    let demo_code = match (&staff, request.state.config.sandbox()) {
-        (None, true) => Some(crate::server::auth::two_factor::current_code(
-            crate::domain::staff::DEMO_TOTP_SECRET,
-        )?),
-        _ => None,
-    };
-    Ok(SessionInfo {
-        demo_code,
-        me: staff.map(Into::into),
-        sandbox: request.state.config.sandbox(),
-        sandbox_unchosen: request.state.config.sandbox_unchosen,
-        awaiting_decision,
-    })
+    crate::server::auth::session_info(&request.state, &request.session).await
 }
 
 /// The password step of signing in: signed in (with the page to go to: `next` if it is one of

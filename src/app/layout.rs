@@ -5,37 +5,45 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
-use super::SessionResource;
 use super::areas::{Area, SandboxMode};
 use super::components::status::RoleBadges;
 use super::components::{ErrorNotice, Loading, reload_to, sign_in_path};
 use super::pages::errors::Forbidden;
+use super::{SessionResource, session_now};
 use crate::api::auth::SignOut;
 use crate::domain::staff::{Me, SessionInfo};
 
-/// Signed-in pages. Without a session it sends the browser to sign in, and back here afterwards.
+/// Signed-in pages: the frame around them. Without a session it sends the browser to sign in, and
+/// back here afterwards. The session is known when this renders (`session_now`), not awaited in a
+/// `<Suspense>`: a Suspense builds its children again once what it waited for loads, and each time
+/// the page below was built anew, reading and sending its data twice.
 #[component]
 pub fn Layout() -> impl IntoView {
     let session = expect_context::<SessionResource>();
     let location = use_location();
-    view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(SessionInfo { me: Some(me), sandbox, sandbox_unchosen, awaiting_decision, .. }) => {
-                        provide_context(me.clone());
-                        provide_context(SandboxMode(sandbox));
-                        view! { <Frame me sandbox unchosen=sandbox_unchosen awaiting=awaiting_decision/> }.into_any()
-                    }
-                    Ok(SessionInfo { me: None, .. }) => {
-                        let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
-                        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
-                        view! { <Redirect path=sign_in_path(&here)/> }.into_any()
-                    }
-                    Err(error) => view! { <div class="p-6"><ErrorNotice error/></div> }.into_any(),
-                }
-            })}
-        </Suspense>
+    move || match session_now(session) {
+        Some(Ok(SessionInfo {
+            me: Some(me),
+            sandbox,
+            sandbox_unchosen,
+            awaiting_decision,
+            ..
+        })) => {
+            provide_context(me.clone());
+            provide_context(SandboxMode(sandbox));
+            view! { <Frame me sandbox unchosen=sandbox_unchosen awaiting=awaiting_decision/> }.into_any()
+        }
+        Some(Ok(SessionInfo { me: None, .. })) => {
+            let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+            let here = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{search}")
+            };
+            view! { <Redirect path=sign_in_path(&here)/> }.into_any()
+        }
+        Some(Err(error)) => view! { <div class="p-6"><ErrorNotice error/></div> }.into_any(),
+        None => view! { <Loading/> }.into_any(),
     }
 }
 

@@ -33,6 +33,19 @@ use crate::domain::staff::SessionInfo;
 /// The session as the whole app sees it, loaded once per page load.
 pub type SessionResource = Resource<Result<SessionInfo, AppError>>;
 
+/// The session as the server read it before rendering a page (`server::http::pages`); the browser
+/// gets the same value with the page, as the session resource's.
+#[derive(Debug, Clone)]
+pub struct KnownSession(pub Result<SessionInfo, AppError>);
+
+/// The session now, without waiting: on the server as read before rendering, in the browser once
+/// the session resource has its value (at once when hydrating: the server sent it).
+pub fn session_now(session: SessionResource) -> Option<Result<SessionInfo, AppError>> {
+    use_context::<KnownSession>()
+        .map(|known| known.0)
+        .or_else(|| session.get())
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let (Some(nonce), Some(response)) = (
@@ -62,7 +75,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let session: SessionResource = Resource::new(|| (), |_| fetch_session());
+    #[cfg(feature = "ssr")]
+    let known =
+        use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<KnownSession>().cloned());
+    #[cfg(not(feature = "ssr"))]
+    let known = None::<KnownSession>;
+    if let Some(known) = known.clone() {
+        provide_context(known);
+    }
+    let session: SessionResource = Resource::new(
+        || (),
+        move |_| {
+            let known = known.clone();
+            async move {
+                match known {
+                    Some(KnownSession(session)) => session,
+                    None => fetch_session().await,
+                }
+            }
+        },
+    );
     provide_context(session);
 
     view! {

@@ -113,6 +113,33 @@ async fn pages_answer_with_their_status() {
     assert_eq!(audit.status(), StatusCode::OK);
 }
 
+/// A page reads its data once: the users page searched by a whole email is one audited search,
+/// and the browser gets the session and the list once each (a page built inside a `<Suspense>`
+/// waiting for the session was built, and searched, twice).
+#[tokio::test]
+async fn a_page_reads_and_sends_its_data_once() {
+    let app = spawn_app().await;
+    let finance = app.signed_in(Role::Finance).await;
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE external_user_id = 'demo-0042'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    let searches = || async {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'users.search'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+        n
+    };
+    let before = searches().await;
+    let page = finance.get(&format!("/users?q={email}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("demo-0042"), "the page lists the user");
+    assert_eq!(searches().await, before + 1, "one search, audited once");
+    assert_eq!(html.matches("__RESOLVED_RESOURCES[").count(), 2, "the session and the list, once each");
+}
+
 #[tokio::test]
 async fn internal_errors_name_the_request_and_hide_the_cause() {
     let app = spawn_app().await;

@@ -6,7 +6,7 @@ use tower_sessions::Session;
 
 use super::{SESSION_KEY, SignedIn, SteppedUp};
 use crate::domain::audit::Outcome;
-use crate::domain::staff::Me;
+use crate::domain::staff::{Me, SessionInfo};
 use crate::domain::{AppError, Need, Permissions};
 use crate::server::audit::{self, Event, RequestMeta, Who};
 use crate::server::db::{self, Timestamp, staff::StaffRecord};
@@ -93,6 +93,26 @@ pub async fn current_staff(state: &AppState, session: &Session) -> Result<Option
         session.insert(SESSION_KEY, &signed_in).await?;
     }
     Ok(Some(staff))
+}
+
+/// What every page needs to know about this session (`SessionInfo`).
+pub async fn session_info(state: &AppState, session: &Session) -> Result<SessionInfo, AppError> {
+    let staff = current_staff(state, session).await?;
+    let awaiting_decision = match &staff {
+        Some(staff) => crate::server::approvals::awaiting_decision(&state.db, staff).await?,
+        None => 0,
+    };
+    let demo_code = match (&staff, state.config.sandbox()) {
+        (None, true) => Some(super::two_factor::current_code(crate::domain::staff::DEMO_TOTP_SECRET)?),
+        _ => None,
+    };
+    Ok(SessionInfo {
+        demo_code,
+        me: staff.map(Into::into),
+        sandbox: state.config.sandbox(),
+        sandbox_unchosen: state.config.sandbox_unchosen,
+        awaiting_decision,
+    })
 }
 
 /// Lets the request through if its staff member holds every permission in `required`.

@@ -6,7 +6,7 @@ pub mod sign_in;
 pub mod step_up;
 pub mod two_factor;
 
-pub use guard::{Actor, authorize, current_staff};
+pub use guard::{Actor, authorize, current_staff, session_info};
 pub use step_up::SteppedUp;
 
 use serde::{Deserialize, Serialize};

@@ -3,6 +3,7 @@
 pub mod client;
 mod exports;
 mod health;
+mod pages;
 pub mod routes;
 mod sandbox_control;
 mod security;
@@ -78,10 +79,14 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
         .route(routes::WEBHOOKS, post(webhooks::receive_at_base))
         .route(routes::WEBHOOKS_SLASH, post(webhooks::receive_at_base))
         .route(routes::WEBHOOKS_BELOW, post(webhooks::receive))
-        .leptos_routes_with_context(&state, routes, context.clone(), {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .merge(
+            Router::new()
+                .leptos_routes_with_context(&state, routes, context.clone(), {
+                    let options = state.leptos_options.clone();
+                    move || shell(options.clone())
+                })
+                .route_layer(middleware::from_fn_with_state(state.clone(), pages::known_session)),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
