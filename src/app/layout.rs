@@ -83,7 +83,7 @@ fn Frame(me: Me, sandbox: bool, unchosen: bool, awaiting: u32) -> impl IntoView 
                     <ul class="flex-1 space-y-0.5 overflow-y-auto p-2" data-testid="nav">
                         {areas.into_iter().map(|area| view! {
                             <li>
-                                <A href=area.path() attr:class="flex items-center justify-between rounded-md px-2.5 py-1.5 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
+                                <A href=area.path() attr:class="nav-link">
                                     <span>{area.label()}</span>
                                     {(area == Area::Approvals && awaiting > 0).then(|| view! {
                                         <span class="rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-slate-900" data-testid="awaiting-count" title="Requests awaiting your decision">{awaiting}</span>

@@ -137,7 +137,11 @@ async fn a_page_reads_and_sends_its_data_once() {
     let html = page.text().await.unwrap();
     assert!(html.contains("demo-0042"), "the page lists the user");
     assert_eq!(searches().await, before + 1, "one search, audited once");
-    assert_eq!(html.matches("__RESOLVED_RESOURCES[").count(), 2, "the session and the list, once each");
+    assert_eq!(
+        html.matches("__RESOLVED_RESOURCES[").count(),
+        2,
+        "the session and the list, once each"
+    );
 }
 
 #[tokio::test]

@@ -4,14 +4,12 @@ use leptos::prelude::*;
 
 use crate::domain::AppError;
 
-pub const INPUT: &str = "block w-full rounded-md border px-2.5 py-1.5 text-sm text-slate-900 shadow-sm outline-none \
-    placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20";
-pub const BUTTON_PRIMARY: &str = "inline-flex items-center justify-center rounded-md bg-indigo-600 px-3 py-1.5 text-sm \
-    font-medium text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50";
-pub const BUTTON_SECONDARY: &str = "inline-flex items-center justify-center rounded-md border border-slate-300 bg-white \
-    px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50";
-pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-md bg-red-600 px-3 py-1.5 text-sm \
-    font-medium text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:opacity-50";
+// Each names a class of style/tailwind.css.
+pub const INPUT: &str = "input";
+pub const LABEL: &str = "field-label";
+pub const BUTTON_PRIMARY: &str = "btn btn-primary";
+pub const BUTTON_SECONDARY: &str = "btn btn-secondary";
+pub const BUTTON_DANGER: &str = "btn btn-danger";
 
 /// `(value, label)` options for a `SelectField` from a fixed list.
 pub fn choices(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -90,7 +88,7 @@ pub fn TextField(
     let error_id = format!("{id}-error");
     view! {
         <div>
-            <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{label}</label>
+            <label for=id.clone() class=LABEL>{label}</label>
             <input
                 id=id
                 name=name
@@ -123,11 +121,7 @@ pub fn TextAreaField(
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
-    let label_class = if hide_label {
-        "sr-only"
-    } else {
-        "mb-1 block text-xs font-medium text-slate-600"
-    };
+    let label_class = if hide_label { "sr-only" } else { LABEL };
     view! {
         <div>
             <label for=id.clone() class=label_class>{label}</label>
@@ -150,7 +144,7 @@ pub fn TextAreaField(
 #[component]
 pub fn FieldMessage(id: String, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <p id=id class="mt-1 min-h-4 text-xs text-red-600" data-field-error="">
+        <p id=id class="field-error" data-field-error="">
             {move || error.get()}
         </p>
     }
@@ -182,7 +176,7 @@ pub fn SelectField(
     let error_id = format!("{id}-error");
     view! {
         <div>
-            <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{label}</label>
+            <label for=id.clone() class=LABEL>{label}</label>
             <select
                 id=id
                 name=name

@@ -192,6 +192,11 @@ pub fn filtered_href<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &
 pub mod table {
     pub const TABLE: &str = "data-table";
     pub const HEAD: &str = "data-table-head";
+    /// A row's main link (its name or title), and the id under it.
+    pub const LINK: &str = "row-link";
+    pub const SUB: &str = "row-sub";
+    /// A column shown on wide screens only, so the table fits a laptop without scrolling.
+    pub const WIDE_ONLY: &str = "wide-only";
     /// A cell holding an amount or a count.
     pub const NUM: &str = "whitespace-nowrap text-right tabular-nums";
     pub const WRAP: &str = "overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm";

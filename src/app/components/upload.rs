@@ -34,7 +34,7 @@ pub fn FileField(
     };
     view! {
         <div>
-            <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{label}</label>
+            <label for=id.clone() class=crate::app::components::form::LABEL>{label}</label>
             <input
                 id=id
                 name=name

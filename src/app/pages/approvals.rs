@@ -114,7 +114,7 @@ fn RequestTable(
                                 <tr data-approval-id=r.id.clone()>
                                     <td class="whitespace-nowrap text-slate-600">{r.created_at.display()}</td>
                                     <td>
-                                        <A href=format!("/approvals/{}", r.id) attr:class="font-medium text-indigo-700 hover:underline">{r.action.label()}</A>
+                                        <A href=format!("/approvals/{}", r.id) attr:class=table::LINK>{r.action.label()}</A>
                                     </td>
                                     <td class="font-mono text-xs">{r.target_id.clone()}</td>
                                     <td class="whitespace-nowrap">{r.maker.clone()}</td>

@@ -85,7 +85,7 @@ fn UserFinder() -> impl IntoView {
                     <ul class="w-full divide-y divide-slate-100 text-sm">
                         {rows.into_iter().map(|(id, name, status)| view! {
                             <li class="flex gap-3 py-1.5">
-                                <a href=format!("/balances/users/{id}") class="font-medium text-indigo-700 hover:underline">{name}</a>
+                                <a href=format!("/balances/users/{id}") class=table::LINK>{name}</a>
                                 <span class="font-mono text-xs text-slate-500">{id}</span>
                                 <span class="text-xs text-slate-500">{crate::domain::users::account_label(&status)}</span>
                             </li>

@@ -87,7 +87,7 @@ fn ThresholdsForm(current: Thresholds) -> impl IntoView {
                             let code = currency.to_uppercase();
                             view! {
                                 <div>
-                                    <label for=id.clone() class="mb-1 block text-xs font-medium text-slate-600">{code}</label>
+                                    <label for=id.clone() class=crate::app::components::form::LABEL>{code}</label>
                                     <input id=id.clone() name=field class=move || format!("{INPUT} {}", if error.get().is_some() { "border-red-400" } else { "border-slate-300" })
                                         placeholder="every amount" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
                                     <FieldMessage id=format!("{id}-error") error/>

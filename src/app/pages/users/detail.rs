@@ -220,7 +220,7 @@ fn ContactForm(id: String, current: Pii, country: String, on_done: Callback<()>)
                 <TextField label="Email" name="email" kind="email" value=email error=field("email")/>
                 <TextField label="Phone (international)" name="phone" kind="tel" value=phone error=field("phone")/>
                 <div>
-                    <label for="field-country" class="mb-1 block text-xs font-medium text-slate-600">"Country of residence"</label>
+                    <label for="field-country" class=crate::app::components::form::LABEL>"Country of residence"</label>
                     <input id="field-country" class=format!("{INPUT} border-slate-200 bg-slate-100 text-slate-500") value=country readonly aria-describedby="field-country-error"/>
                     <FieldMessage id="field-country-error".into() error=Signal::derive(move || field("country").get().or_else(|| Some("Cannot change: tied to the verified identity.".into())))/>
                 </div>

@@ -134,15 +134,13 @@ fn SearchForm(current: UserQuery, #[prop(optional)] errors: FieldErrors) -> impl
     }
 }
 
-const WIDE_ONLY: &str = "hidden 2xl:table-cell";
-
 /// A column header that sorts by `sort`, and flips the direction when it already does.
 #[component]
 fn SortHeader(
     label: &'static str,
     sort: UserSort,
     query: UserQuery,
-    /// Shown only on wide screens (`WIDE_ONLY`), so the table fits a laptop without scrolling.
+    /// Shown only on wide screens (`table::WIDE_ONLY`).
     #[prop(optional)]
     wide_only: bool,
 ) -> impl IntoView {
@@ -166,7 +164,7 @@ fn SortHeader(
         (true, false) => " ↑",
     };
     view! {
-        <th class=wide_only.then_some(WIDE_ONLY) aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
+        <th class=wide_only.then_some(table::WIDE_ONLY) aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
             <A href=users_href(&next) attr:class="hover:text-slate-800">{label}{arrow}</A>
         </th>
     }
@@ -213,8 +211,8 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
                             <tr data-user=user.external_user_id.clone()>
                                 {selected.map(|selected| view! { <td><SelectRow selected id=user.external_user_id.clone()/></td> })}
                                 <td>
-                                    <A href=href attr:class="font-medium text-indigo-700 hover:underline">{user.name}</A>
-                                    <div class="font-mono text-xs text-slate-500">{user.external_user_id.clone()}</div>
+                                    <A href=href attr:class=table::LINK>{user.name}</A>
+                                    <span class=table::SUB>{user.external_user_id.clone()}</span>
                                 </td>
                                 <td class="max-w-52 truncate">{user.email}</td>
                                 <td>{user.phone}</td>
@@ -222,7 +220,7 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
                                 <td><KycBadge state=user.kyc/></td>
                                 <td><AccountBadge status=user.account_status/></td>
                                 <td class="text-slate-600">{user.created_at.display()}</td>
-                                <td class=format!("text-slate-600 {WIDE_ONLY}")>{user.changed_at.display()}</td>
+                                <td class=format!("text-slate-600 {}", table::WIDE_ONLY)>{user.changed_at.display()}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -97,8 +97,8 @@ fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> imp
                         view! {
                             <tr data-user=row.external_user_id.clone() data-sla=sla>
                                 <td>
-                                    <A href=format!("/users/{}", row.external_user_id) attr:class="font-medium text-indigo-700 hover:underline">{row.name.clone()}</A>
-                                    <div class="font-mono text-xs text-slate-500">{row.external_user_id.clone()}</div>
+                                    <A href=format!("/users/{}", row.external_user_id) attr:class=table::LINK>{row.name.clone()}</A>
+                                    <span class=table::SUB>{row.external_user_id.clone()}</span>
                                 </td>
                                 <td>{row.country.clone()}</td>
                                 <td>
