@@ -83,6 +83,13 @@ pub fn App() -> impl IntoView {
     if let Some(known) = known.clone() {
         provide_context(known);
     }
+    // Leptos lists a lazy page's wasm chunks in the head as `<link rel=preload>` (85 links, 10 KB of
+    // HTML on the users page), but only when the page's code happens to run after the renderer
+    // starts listening, so a page carried them on some requests and not others. The browser loads
+    // them when it hydrates the page in any case; this context, nearer than the renderer's, keeps
+    // the list out of every page.
+    #[cfg(feature = "ssr")]
+    provide_context(leptos::PrefetchLazyFn::default());
     let session: SessionResource = Resource::new(
         || (),
         move |_| {
