@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, Db, Statement, Timestamp, Tx};
+use super::{Backend, Conn, Db, Statement, Timestamp, Tx};
 use crate::domain::users::{COUNT_CAP, KycState, PAGE_SIZE, UserSearch, UserSort, phone_key, search_key};
 
 /// A registry row. Holds personal data in clear, so it is deliberately not `Serialize`: what the
@@ -328,8 +328,22 @@ enum TermPlan {
 /// A term matching more users than this is matched in the page's order. Reading a term's matches
 /// from its indexes costs one row per match; reading rows in the page's order until a page is full
 /// costs about 50 × users ÷ matches (the share of matches is about the same within any filter).
-/// The two meet near √(50 × users): 2,200 at 100,000 users, 7,000 at a million.
-const DENSE: i64 = 3_000;
+/// The two meet near √(50 × users): 2,200 at 100,000 users, 7,000 at a million (a fixed 3,000
+/// read 13,000 rows in page order for a term matching 3,900 of a million; bench/users.sh).
+fn dense_threshold(users: i64) -> i64 {
+    (50 * users.max(0)).isqrt().clamp(1_000, COUNT_CAP)
+}
+
+/// How many users the database's statistics say there are (SQLite's `ANALYZE`, which `connect` and
+/// `optimize` keep fresh; PostgreSQL's autovacuum): enough to choose a plan by, and read in
+/// microseconds where counting a million rows takes tens of milliseconds.
+async fn estimated_users(db: &Db) -> Result<i64, sqlx::Error> {
+    let query = match Backend::of(db) {
+        Backend::Sqlite => "SELECT COALESCE(MAX(CAST(stat AS INTEGER)), 0) FROM sqlite_stat1 WHERE tbl = 'users'",
+        Backend::Postgres => "SELECT GREATEST(reltuples, 0)::BIGINT FROM pg_class WHERE oid = 'users'::regclass",
+    };
+    sqlx::query_scalar(query).fetch_one(db).await
+}
 
 fn push_filters(q: &mut Statement<'_>, search: &UserSearch, plan: TermPlan) {
     q.push(" WHERE 1 = 1");
@@ -398,10 +412,14 @@ async fn count_up_to(db: &Db, search: &UserSearch, plan: TermPlan, cap: i64) -> 
 /// One page of a search, in its order, and how many users match in all, counted up to one more
 /// than `COUNT_CAP` (a wide filter never counts every row).
 ///
-/// Which rows are read is decided here, from counts capped at `DENSE`, not left to the database's
+/// Which rows are read is decided here, from counts capped at `dense_threshold`, not left to the database's
 /// planner: a rare term is read from its indexes; a common one in the page's order through the
 /// filters' indexes, and counted from the filters' side when they match few users.
 pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
+    let dense = match search.term {
+        Some(_) => dense_threshold(estimated_users(db).await?),
+        None => 0,
+    };
     let (plan, total) = match &search.term {
         None => (
             TermPlan::InPageOrder,
@@ -410,7 +428,7 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
         Some(_) if !search.has_filters() => {
             let total = count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?;
             (
-                if total > DENSE {
+                if total > dense {
                     TermPlan::InPageOrder
                 } else {
                     TermPlan::Indexes
@@ -419,7 +437,7 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
             )
         }
         Some(_) => {
-            if count_up_to(db, &search.term_only(), TermPlan::Indexes, DENSE).await? <= DENSE {
+            if count_up_to(db, &search.term_only(), TermPlan::Indexes, dense).await? <= dense {
                 (
                     TermPlan::Indexes,
                     count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?,
@@ -428,7 +446,7 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
                 // A common term: the page is read in its order; the total is counted from the
                 // filters' indexes when they match few users, else from the term's.
                 let counted_by =
-                    if count_up_to(db, &search.filters_only(), TermPlan::InPageOrder, DENSE).await? <= DENSE {
+                    if count_up_to(db, &search.filters_only(), TermPlan::InPageOrder, dense).await? <= dense {
                         TermPlan::InPageOrder
                     } else {
                         TermPlan::Indexes
@@ -564,4 +582,18 @@ pub async fn notes(db: &Db, external_user_id: &str) -> Result<Vec<NoteRecord>, s
     .bind(external_user_id)
     .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dense_threshold;
+
+    #[test]
+    fn a_term_is_dense_from_the_square_root_of_fifty_times_the_users() {
+        assert_eq!(dense_threshold(100_000), 2_236);
+        assert_eq!(dense_threshold(1_000_000), 7_071);
+        // Small registries read a term's matches from its indexes; huge ones never count past the cap.
+        assert_eq!(dense_threshold(0), 1_000);
+        assert_eq!(dense_threshold(100_000_000), 10_000);
+    }
 }
