@@ -5,23 +5,23 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
+use super::SessionState;
 use super::areas::{Area, SandboxMode};
 use super::components::status::RoleBadges;
 use super::components::{ErrorNotice, Loading, reload_to, sign_in_path};
 use super::pages::errors::Forbidden;
-use super::{SessionResource, session_now};
 use crate::api::auth::SignOut;
 use crate::domain::staff::{Me, SessionInfo};
 
 /// Signed-in pages: the frame around them. Without a session it sends the browser to sign in, and
-/// back here afterwards. The session is known when this renders (`session_now`), not awaited in a
+/// back here afterwards. The session is known when this renders (`SessionState`), not awaited in a
 /// `<Suspense>`: a Suspense builds its children again once what it waited for loads, and each time
 /// the page below was built anew, reading and sending its data twice.
 #[component]
 pub fn Layout() -> impl IntoView {
-    let session = expect_context::<SessionResource>();
+    let session = expect_context::<SessionState>();
     let location = use_location();
-    move || match session_now(session) {
+    move || match session.get() {
         Some(Ok(SessionInfo {
             me: Some(me),
             sandbox,

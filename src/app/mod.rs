@@ -26,25 +26,20 @@ use pages::{
     sign_in::SignInPage, staff::StaffPage,
 };
 
-use crate::api::auth::fetch_session;
 use crate::domain::AppError;
 use crate::domain::staff::SessionInfo;
 
-/// The session as the whole app sees it, loaded once per page load.
-pub type SessionResource = Resource<Result<SessionInfo, AppError>>;
+/// The session as the whole app sees it, read once per page load: `None` until known.
+///
+/// The server reads it before rendering a page (`server::http::pages`) and sends it with the page as
+/// a `SharedValue`, written into the HTML at once: it is known before rendering starts, so nothing
+/// waits for it (a `Resource` would be awaited, and its value streamed after the page). A browser
+/// that did not get it with its page (one the server answered as not found) asks for it.
+pub type SessionState = ReadSignal<Option<Result<SessionInfo, AppError>>>;
 
-/// The session as the server read it before rendering a page (`server::http::pages`); the browser
-/// gets the same value with the page, as the session resource's.
+/// The session as the server read it before rendering a page (`server::http::pages`).
 #[derive(Debug, Clone)]
 pub struct KnownSession(pub Result<SessionInfo, AppError>);
-
-/// The session now, without waiting: on the server as read before rendering, in the browser once
-/// the session resource has its value (at once when hydrating: the server sent it).
-pub fn session_now(session: SessionResource) -> Option<Result<SessionInfo, AppError>> {
-    use_context::<KnownSession>()
-        .map(|known| known.0)
-        .or_else(|| session.get())
-}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -75,14 +70,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    #[cfg(feature = "ssr")]
-    let known =
-        use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<KnownSession>().cloned());
+    let known = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        let known = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<KnownSession>().map(|known| known.0.clone()));
+        #[cfg(not(feature = "ssr"))]
+        let known = None;
+        known
+    })
+    .into_inner();
+    let session = RwSignal::new(known);
     #[cfg(not(feature = "ssr"))]
-    let known = None::<KnownSession>;
-    if let Some(known) = known.clone() {
-        provide_context(known);
+    if session.get_untracked().is_none() {
+        leptos::task::spawn_local(async move { session.set(Some(crate::api::auth::fetch_session().await)) });
     }
+    provide_context::<SessionState>(session.read_only());
     // Leptos lists a lazy page's wasm chunks in the head as `<link rel=preload>` (85 links, 10 KB of
     // HTML on the users page), but only when the page's code happens to run after the renderer
     // starts listening, so a page carried them on some requests and not others. The browser loads
@@ -90,19 +92,6 @@ pub fn App() -> impl IntoView {
     // the list out of every page.
     #[cfg(feature = "ssr")]
     provide_context(leptos::PrefetchLazyFn::default());
-    let session: SessionResource = Resource::new(
-        || (),
-        move |_| {
-            let known = known.clone();
-            async move {
-                match known {
-                    Some(KnownSession(session)) => session,
-                    None => fetch_session().await,
-                }
-            }
-        },
-    );
-    provide_context(session);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/backoffice.css"/>

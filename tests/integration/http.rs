@@ -399,3 +399,34 @@ async fn a_production_build_that_falls_into_the_sandbox_says_so_on_every_page() 
     let (_, session) = chosen.client().call("auth/session", json!({})).await;
     assert_eq!(session["sandbox_unchosen"], false);
 }
+
+/// Pages render while another router is built in the same process (the tests build one per app):
+/// Leptos lists the pages by rendering the app with every resource load switched off process-wide,
+/// and a page rendered meanwhile waited forever (a test failed about once a run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_another_router_is_built() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(Role::Admin).await;
+    let sessions = backoffice::server::http::sessions::Sessions::open(&app.db_url)
+        .await
+        .unwrap();
+    let state = app.state.clone();
+    let builder = std::thread::spawn(move || {
+        for _ in 0..1000 {
+            drop(backoffice::server::http::router(state.clone(), sessions.clone()));
+        }
+    });
+    let mut pages = 0;
+    while !builder.is_finished() || pages < 20 {
+        for path in ["/users", "/reconciliation", "/staff", "/"] {
+            let page = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+                let response = admin.get(path).await;
+                (response.status(), response.text().await.map(|body| body.len()))
+            })
+            .await;
+            assert!(matches!(page, Ok((StatusCode::OK, Ok(_)))), "{path}: {page:?}");
+            pages += 1;
+        }
+    }
+    builder.join().unwrap();
+}

@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{SignIn, SignInCode, SignInEnrol, local_path};
-use crate::app::SessionResource;
+use crate::app::SessionState;
 use crate::app::components::form::{BUTTON_PRIMARY, TextField, field_error, general_error};
 use crate::app::components::two_factor::{EnrolmentSetup, RecoveryCodeList};
 use crate::app::components::{ErrorNotice, reload_to};
@@ -15,7 +15,7 @@ use crate::domain::two_factor::{Enrolment, RecoveryCodes, SignInStep};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let session = expect_context::<SessionResource>();
+    let session = expect_context::<SessionState>();
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -59,18 +59,16 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <Title text="Sign in"/>
         <div class="flex min-h-full flex-col">
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let session = session.await.ok();
-                    // Already signed in: nothing to do here.
-                    let signed_in = session.as_ref().is_some_and(|s| s.me.is_some()).then(|| {
-                        let next = local_path(query.with_untracked(|q| q.get("next")).as_deref());
-                        view! { <Redirect path=next/> }
-                    });
-                    let banner = session.filter(|s| s.sandbox).map(|s| view! { <SandboxBanner unchosen=s.sandbox_unchosen/> });
-                    (signed_in, banner)
-                })}
-            </Suspense>
+            {move || {
+                let session = session.get().and_then(Result::ok);
+                // Already signed in: nothing to do here.
+                let signed_in = session.as_ref().is_some_and(|s| s.me.is_some()).then(|| {
+                    let next = local_path(query.with_untracked(|q| q.get("next")).as_deref());
+                    view! { <Redirect path=next/> }
+                });
+                let banner = session.filter(|s| s.sandbox).map(|s| view! { <SandboxBanner unchosen=s.sandbox_unchosen/> });
+                (signed_in, banner)
+            }}
             <div class="flex flex-1 items-start justify-center px-4 pt-24">
                 <div class="w-full max-w-md">
                     <div class="mb-6 flex items-center gap-2">
@@ -79,11 +77,9 @@ pub fn SignInPage() -> impl IntoView {
                     </div>
                     <div class:hidden=move || !on_password()>{password_step}</div>
                     {step}
-                    <Suspense>
-                        {move || Suspend::new(async move {
-                            session.await.ok().filter(|s| s.sandbox).map(|s| view! { <DemoAccounts code=s.demo_code/> })
-                        })}
-                    </Suspense>
+                    {move || {
+                        session.get().and_then(Result::ok).filter(|s| s.sandbox).map(|s| view! { <DemoAccounts code=s.demo_code/> })
+                    }}
                 </div>
             </div>
         </div>

@@ -40,6 +40,15 @@ const SANDBOX_BODY_LIMIT: usize = 12 * 1024 * 1024;
 /// The longest a handler may take to start answering (a streamed download may then take longer).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The app's pages, listed once per process. Leptos lists them by rendering the app with every
+/// resource's load switched off by a process-wide flag (`leptos_server`'s `SuppressResourceLoad`):
+/// a page rendering meanwhile, for another router in the same process (tests build one per app),
+/// waited forever on a resource that never loaded.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| leptos_axum::generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
     let config = &state.config;
     let https = config.secure_cookies();
@@ -60,7 +69,7 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
             leptos::nonce::provide_nonce();
         }
     };
-    let routes = leptos_axum::generate_route_list(App);
+    let routes = page_routes();
 
     let sandbox = state.sandbox.clone();
     // Uploads have their own, larger, body limit; everything else the small one.
