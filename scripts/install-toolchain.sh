@@ -43,5 +43,6 @@ if [ "${1:-}" = "--test" ]; then
     apt-get update
     apt-get install -y "${missing[@]}"
   fi
-  [ -d end2end/node_modules/playwright-core ] || (cd end2end && npm install --no-audit --no-fund)
+  [ -d end2end/node_modules/playwright-core ] && [ -d end2end/node_modules/axe-core ] \
+    || (cd end2end && npm install --no-audit --no-fund)
 fi

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod balances;
 pub mod deposits;
 pub mod exchanges;
+pub mod find;
 pub mod movements;
 pub mod reconciliation;
 pub mod sandbox;

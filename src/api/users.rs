@@ -9,13 +9,13 @@ use crate::domain::AppError;
 use crate::domain::approvals::ApprovalView;
 use crate::domain::users::{
     BulkOutcome, ContactChangeInput, DeleteInput, DocumentKind, HostedVerification, KycQueue, NewUserForm,
-    NewUserInput, Pii, SuspendInput, UserDetail, UserList, UserQuery, UserSummary,
+    NewUserInput, Pii, SuspendInput, UserCards, UserDetail, UserList, UserQuery, UserSummary,
 };
 
 #[cfg(feature = "ssr")]
 use crate::domain::Permission::*;
 #[cfg(feature = "ssr")]
-use crate::server::users::{self as service, kyc, lifecycle, onboarding};
+use crate::server::users::{self as service, cards, kyc, lifecycle, onboarding};
 
 #[server(endpoint = "users/search", input = leptos::server_fn::codec::Json)]
 pub async fn search_users(query: UserQuery) -> Result<UserList, AppError> {
@@ -27,6 +27,12 @@ pub async fn search_users(query: UserQuery) -> Result<UserList, AppError> {
 pub async fn fetch_user(id: String) -> Result<UserDetail, AppError> {
     let (request, actor) = super::ssr::guard(&[UsersRead]).await?;
     service::detail(&request.state.db, &actor, &id).await
+}
+
+#[server(endpoint = "users/cards", input = leptos::server_fn::codec::Json)]
+pub async fn fetch_user_cards(id: String) -> Result<UserCards, AppError> {
+    let (request, _) = super::ssr::guard(&[UsersRead]).await?;
+    cards::of_user(&request.state, &id).await
 }
 
 #[server(endpoint = "users/reveal", input = leptos::server_fn::codec::Json)]

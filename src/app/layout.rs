@@ -7,6 +7,7 @@ use leptos_router::hooks::use_location;
 
 use super::SessionState;
 use super::areas::{Area, SandboxMode};
+use super::components::keyboard::{Dialog, Keyboard, OpenDialog};
 use super::components::status::RoleBadges;
 use super::components::{ErrorNotice, Loading, reload_to, sign_in_path};
 use super::pages::errors::Forbidden;
@@ -71,7 +72,9 @@ pub fn SandboxBanner(unchosen: bool) -> impl IntoView {
 #[component]
 fn Frame(me: Me, sandbox: bool, unchosen: bool, awaiting: u32) -> impl IntoView {
     let areas = Area::open_to(&me, SandboxMode(sandbox));
+    let dialog: OpenDialog = RwSignal::new(None);
     view! {
+        <Keyboard open=dialog/>
         <div class="flex h-full flex-col">
             {sandbox.then(|| view! { <SandboxBanner unchosen/> })}
             <div class="flex min-h-0 flex-1">
@@ -94,7 +97,7 @@ fn Frame(me: Me, sandbox: bool, unchosen: bool, awaiting: u32) -> impl IntoView 
                     </ul>
                 </nav>
                 <div class="flex min-w-0 flex-1 flex-col">
-                    <TopBar me/>
+                    <TopBar me dialog/>
                     <main class="min-h-0 flex-1 overflow-y-auto p-6">
                         <Outlet/>
                     </main>
@@ -105,7 +108,7 @@ fn Frame(me: Me, sandbox: bool, unchosen: bool, awaiting: u32) -> impl IntoView 
 }
 
 #[component]
-fn TopBar(me: Me) -> impl IntoView {
+fn TopBar(me: Me, dialog: OpenDialog) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
@@ -114,6 +117,11 @@ fn TopBar(me: Me) -> impl IntoView {
     });
     view! {
         <header class="flex h-12 shrink-0 items-center justify-end gap-3 border-b border-slate-200 bg-white px-6">
+            <button type="button" data-testid="open-find" on:click=move |_| dialog.set(Some(Dialog::Find))
+                class="mr-auto flex w-72 items-center justify-between rounded-md border border-slate-300 px-2.5 py-1 text-left text-xs text-slate-500 hover:bg-slate-50">
+                "Find anything…"
+                <kbd class="font-mono">"/"</kbd>
+            </button>
             <div class="text-right leading-tight">
                 <div class="font-medium text-slate-800" data-testid="staff-name">{me.name.clone()}</div>
                 <div class="text-xs text-slate-500">{me.email.clone()}</div>

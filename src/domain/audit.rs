@@ -72,6 +72,9 @@ pub struct AuditFilter {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// One row, by its number (`seq`).
+    #[serde(default)]
+    pub row: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +100,7 @@ mod ssr {
         pub target: Option<String>,
         pub from: Option<Date>,
         pub to: Option<Date>,
+        pub row: Option<i64>,
     }
 
     impl AuditFilter {
@@ -104,12 +108,23 @@ mod ssr {
             let text = |s: &str| Some(s.trim().to_lowercase()).filter(|s| !s.is_empty());
             let mut errors = FieldErrors::default();
             let (from, to) = crate::domain::parse_day_range(&mut errors, &self.from, &self.to);
+            let row = match self.row.trim().trim_start_matches('#') {
+                "" => None,
+                text => match text.parse::<i64>() {
+                    Ok(seq) if seq > 0 => Some(seq),
+                    _ => {
+                        errors.add("row", "A row number, like 1042.");
+                        None
+                    }
+                },
+            };
             errors.into_result(|| AuditQuery {
                 staff: text(&self.staff),
                 action: text(&self.action),
                 target: text(&self.target),
                 from,
                 to,
+                row,
             })
         }
     }

@@ -77,6 +77,7 @@ pub mod deposits;
 pub mod destinations;
 pub mod error;
 pub mod exchanges;
+pub mod find;
 pub mod money;
 pub mod movements;
 pub mod reconciliation;

@@ -355,6 +355,25 @@ pub struct Pii {
     pub id_number: String,
 }
 
+/// A user's virtual cards as P100 reports them. P100 keeps its card module suspended
+/// (REFERENCE §3.9), so nothing here issues or changes a card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum UserCards {
+    /// The module is off at P100: no card can be issued, used or managed through it.
+    Suspended,
+    /// The module answered: the user's cards.
+    Cards(Vec<CardView>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardView {
+    pub id: String,
+    pub label: Option<String>,
+    pub last_digits: Option<String>,
+    /// P100's status text (`ACTIVE`, `BLOCKED`, ...).
+    pub status: String,
+}
+
 /// Everything the user page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserDetail {

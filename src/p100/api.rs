@@ -245,9 +245,34 @@ impl Client {
         self.plain(&PAYMENT_LINK_DETAILS, &[payment_link_id]).await
     }
 
-    // Cards: suspended upstream; the call exists so that is an error with words, not a crash.
+    // Cards: the module is suspended upstream (REFERENCE §3.9). Every call answers, with words:
+    // while it stays off, with `P100Error::CardsSuspended`.
+    pub async fn create_card(&self, request: &NewCard) -> Result<CreatedCard> {
+        self.json(&CARD_CREATE, &[], request).await
+    }
+    pub async fn user_cards(&self, external_user_id: &str) -> Result<CardList> {
+        self.plain(&CARD_LIST, &[external_user_id]).await
+    }
     pub async fn card_details(&self, external_user_id: &str, card_id: &str) -> Result<CardDetails> {
         self.plain(&CARD_DETAILS, &[external_user_id, card_id]).await
+    }
+    pub async fn update_card_pin(&self, request: &CardPin) -> Result<Ack> {
+        self.json(&CARD_PIN, &[], request).await
+    }
+    pub async fn block_card(&self, card: &CardRef) -> Result<Ack> {
+        self.json(&CARD_BLOCK, &[], card).await
+    }
+    pub async fn unblock_card(&self, card: &CardRef) -> Result<Ack> {
+        self.json(&CARD_UNBLOCK, &[], card).await
+    }
+    pub async fn card_limits(&self, external_user_id: &str, card_id: &str) -> Result<CardLimits> {
+        self.plain(&CARD_LIMITS, &[external_user_id, card_id]).await
+    }
+    pub async fn update_card_limits(&self, request: &CardLimitsUpdate) -> Result<Ack> {
+        self.json(&CARD_UPDATE_LIMITS, &[], request).await
+    }
+    pub async fn delete_card(&self, card: &CardRef) -> Result<Ack> {
+        self.json(&CARD_DELETE, &[], card).await
     }
 }
 

@@ -256,10 +256,11 @@ impl Client {
                     )
                 });
         }
-        let error = if endpoint.name.starts_with("card.") && status != 401 {
-            P100Error::CardsSuspended
+        let error = classify(status, &bytes, retry_after);
+        let error = if endpoint.name.starts_with("card.") {
+            card_error(error)
         } else {
-            classify(status, &bytes, retry_after)
+            error
         };
         Err((error, answer))
     }
@@ -309,6 +310,21 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Turns a non-2xx answer into an error, by P-code when the body has one (ERRORS.md section 1).
+/// P100 keeps its card module suspended (REFERENCE §3.9) and documents no answer of its own for
+/// that: a card call refused with anything but a card's own P-code (no such card, country, user not
+/// verified or not extended), an access denial or a rate limit is read as the suspension.
+fn card_error(error: P100Error) -> P100Error {
+    match error {
+        P100Error::Refused {
+            code: PCode::P434 | PCode::P451 | PCode::P459 | PCode::P461,
+            ..
+        }
+        | P100Error::AccessDenied { .. }
+        | P100Error::RateLimited { .. } => error,
+        _ => P100Error::CardsSuspended,
+    }
+}
+
 fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> P100Error {
     if status == 401 {
         let text = String::from_utf8_lossy(body);

@@ -152,8 +152,17 @@ endpoints! {
     HOSTED_CHECKOUT = "payment_link.hosted_checkout", POST, "/v1/payment-link/hosted-checkout", Write;
     PAYMENT_LINK_DETAILS = "payment_link.details", GET, "/v1/payment-link/details/{paymentLinkId}", Read;
 
-    // Virtual cards: the module is suspended upstream; typed so the suspension is an error, not a crash.
+    // Virtual cards: the module is suspended upstream (REFERENCE §3.9); typed so each call answers
+    // with words, never a crash. Only Get Card Details is documented; the other paths are INFERRED.
+    CARD_CREATE = "card.create", POST, "/v1/card/virtual", Write;
+    CARD_LIST = "card.list", GET, "/v1/card/all/{externalUserId}", Read;
     CARD_DETAILS = "card.details", GET, "/v1/card/details/{externalUserId}/{cardId}", Read;
+    CARD_PIN = "card.pin", PATCH, "/v1/card/pin", Write;
+    CARD_BLOCK = "card.block", PATCH, "/v1/card/block", Write;
+    CARD_UNBLOCK = "card.unblock", PATCH, "/v1/card/unblock", Write;
+    CARD_LIMITS = "card.limits", GET, "/v1/card/limits/{externalUserId}/{cardId}", Read;
+    CARD_UPDATE_LIMITS = "card.update_limits", PATCH, "/v1/card/limits", Write;
+    CARD_DELETE = "card.delete", DELETE, "/v1/card", Write;
 }
 
 #[cfg(test)]

@@ -764,13 +764,114 @@ pub struct PaymentLinkTransaction {
 
 // ---- Cards (module suspended upstream) ------------------------------------------------------
 
+// Every shape but the details' is INFERRED from a third-party client (REFERENCE §3.9).
+
+upstream_enum!(
+    /// A card's state (INFERRED).
+    CardStatus { Active => "ACTIVE", LockedByUser => "LOCKED_BY_USER", Blocked => "BLOCKED", Suspended => "SUSPENDED", Deleted => "DELETED" }
+);
+
+/// Create Virtual Card. The PIN never appears in logs.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCard {
+    pub external_user_id: String,
+    pub label: String,
+    pub pin: String,
+}
+
+/// A created card: its number and CVV, meant only for the card holder's secure screen.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedCard {
+    pub card_id: String,
+    pub card_number: String,
+    pub cvv: String,
+    pub exp: String,
+}
+
+/// Get Card Details (documented): the full number, CVV and expiry besides the status (shape of
+/// the secret fields not published), so only the id, status and last digits are read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CardDetails {
     pub card_id: String,
-    pub status: String,
+    pub status: CardStatus,
     pub card_last_digits: Option<String>,
 }
+
+/// Get All User Cards.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CardList {
+    #[serde(default)]
+    pub cards: Vec<CardSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSummary {
+    pub card_id: String,
+    pub status: CardStatus,
+    pub label: Option<String>,
+    pub card_last_digits: Option<String>,
+}
+
+/// Names a user's card: block, unblock and delete.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardRef {
+    pub external_user_id: String,
+    pub card_id: String,
+}
+
+/// Update Card PIN. The PIN never appears in logs.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardPin {
+    #[serde(flatten)]
+    pub card: CardRef,
+    pub pin: String,
+}
+
+/// A card's spending limits in EUR, per kind of use (numbers on the wire).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardLimits {
+    pub monthly_trx_all: Num,
+    pub daily_trx_all: Num,
+    pub monthly_trx_atm: Num,
+    pub daily_trx_atm: Num,
+    pub monthly_trx_ecom: Num,
+    pub daily_trx_ecom: Num,
+}
+
+/// Update Card Limits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CardLimitsUpdate {
+    #[serde(flatten)]
+    pub card: CardRef,
+    #[serde(flatten)]
+    pub limits: CardLimits,
+}
+
+/// Secrets stay out of logs: a card's number and CVV, a PIN.
+macro_rules! redacted_debug {
+    ($($name:ident { $($shown:ident),* }),+) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))$(.field(stringify!($shown), &self.$shown))*.finish_non_exhaustive()
+            }
+        }
+    )+};
+}
+redacted_debug!(
+    NewCard {
+        external_user_id,
+        label
+    },
+    CreatedCard { card_id },
+    CardPin { card }
+);
 
 #[cfg(test)]
 mod tests {

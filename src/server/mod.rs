@@ -13,6 +13,7 @@ pub mod deployment;
 pub mod deposits;
 pub mod error;
 pub mod exchanges;
+pub mod find;
 pub mod http;
 pub mod money;
 pub mod movements;

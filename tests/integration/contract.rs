@@ -388,12 +388,78 @@ async fn every_sandbox_route_matches_openapi_yaml() {
     // Refusals have the documented shapes too.
     let mut invalid = user_body("contract-invalid");
     invalid["country"] = json!("Poland");
-    let refusals: [Refusal; 3] = [
+    let refusals: [Refusal; 11] = [
+        (
+            "the card module is suspended",
+            &CARD_CREATE,
+            &[],
+            Some(json!({ "externalUserId": user, "label": "Travel", "pin": "4821" })),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_LIST,
+            &[user],
+            None,
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
         (
             "the card module is suspended",
             &CARD_DETAILS,
             &[user, "card-1"],
             None,
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_PIN,
+            &[],
+            Some(json!({ "externalUserId": user, "cardId": "card-1", "pin": "1234" })),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_BLOCK,
+            &[],
+            Some(json!({ "externalUserId": user, "cardId": "card-1" })),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_UNBLOCK,
+            &[],
+            Some(json!({ "externalUserId": user, "cardId": "card-1" })),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_LIMITS,
+            &[user, "card-1"],
+            None,
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_UPDATE_LIMITS,
+            &[],
+            Some(
+                json!({ "externalUserId": user, "cardId": "card-1", "monthlyTrxAll": 500, "dailyTrxAll": 100, "monthlyTrxAtm": 200, "dailyTrxAtm": 50, "monthlyTrxEcom": 300, "dailyTrxEcom": 100 }),
+            ),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "the card module is suspended",
+            &CARD_DELETE,
+            &[],
+            Some(json!({ "externalUserId": user, "cardId": "card-1" })),
             StatusCode::BAD_REQUEST,
             None,
         ),

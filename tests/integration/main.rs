@@ -10,6 +10,7 @@ mod auth;
 mod contract;
 mod deposits;
 mod fault_matrix;
+mod find;
 mod http;
 mod instances;
 mod lifecycle;

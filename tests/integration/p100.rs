@@ -173,7 +173,17 @@ const ORDERS_AND_LINKS: &[&str] = &[
     "payment_link.hosted_checkout",
     "payment_link.details",
 ];
-const CARDS: &[&str] = &["card.details"];
+const CARDS: &[&str] = &[
+    "card.create",
+    "card.list",
+    "card.details",
+    "card.pin",
+    "card.block",
+    "card.unblock",
+    "card.limits",
+    "card.update_limits",
+    "card.delete",
+];
 
 /// Every declaration above.
 const AREAS: &[&[&str]] = &[
@@ -700,10 +710,61 @@ async fn cards_are_suspended_upstream_an_error_with_words() {
     let p100 = client(&app);
     let mut noted = Noted::new("cards_are_suspended_upstream_an_error_with_words", CARDS);
 
-    let cards = p100.card_details("it-user-1", "card-1").await.unwrap_err();
-    assert_eq!(cards.error, P100Error::CardsSuspended);
-    noted.note("card.details");
+    let user = "it-user-1";
+    let card = CardRef {
+        external_user_id: user.into(),
+        card_id: "card-1".into(),
+    };
+    let limit = || Num(Amount(Decimal::new(500, 0)));
+    let limits = CardLimits {
+        monthly_trx_all: limit(),
+        daily_trx_all: limit(),
+        monthly_trx_atm: limit(),
+        daily_trx_atm: limit(),
+        monthly_trx_ecom: limit(),
+        daily_trx_ecom: limit(),
+    };
+    let new_card = NewCard {
+        external_user_id: user.into(),
+        label: "Travel".into(),
+        pin: "4821".into(),
+    };
+    let pin = CardPin {
+        card: card.clone(),
+        pin: "1234".into(),
+    };
+    let update = CardLimitsUpdate {
+        card: card.clone(),
+        limits,
+    };
+    let answers = [
+        ("card.create", p100.create_card(&new_card).await.err()),
+        ("card.list", p100.user_cards(user).await.err()),
+        ("card.details", p100.card_details(user, "card-1").await.err()),
+        ("card.pin", p100.update_card_pin(&pin).await.err()),
+        ("card.block", p100.block_card(&card).await.err()),
+        ("card.unblock", p100.unblock_card(&card).await.err()),
+        ("card.limits", p100.card_limits(user, "card-1").await.err()),
+        ("card.update_limits", p100.update_card_limits(&update).await.err()),
+        ("card.delete", p100.delete_card(&card).await.err()),
+    ];
+    for (name, failure) in answers {
+        let error = failure
+            .unwrap_or_else(|| panic!("{name} answered as if the module were on"))
+            .error;
+        assert_eq!(error, P100Error::CardsSuspended, "{name}");
+        assert_eq!(error.staff_message(), "Virtual cards are suspended at P100.");
+        noted.note(name);
+    }
     noted.check();
+
+    // A card's own refusal keeps its code and words; any other refusal is the suspension.
+    fault(&app, "card.list", |f| f.p_code = Some("P459".into())).await;
+    let refused = p100.user_cards(user).await.unwrap_err().error;
+    assert_eq!(
+        (refused.code(), refused.staff_message()),
+        ("P459".to_owned(), PCode::P459.staff_message().to_owned())
+    );
 }
 
 #[tokio::test]

@@ -102,6 +102,8 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<Need<'static>>, Value)> 
         ),
         ("users/detail", Some(All(&[UsersRead])), json!({ "id": USER })),
         ("users/reveal", Some(All(&[UsersRead, PiiView])), json!({ "id": USER })),
+        ("users/cards", Some(All(&[UsersRead])), json!({ "id": USER })),
+        ("find/quick", Some(All(&[])), json!({ "term": USER })),
         (
             "users/add_note",
             Some(All(&[UsersRead, UsersNote])),

@@ -607,3 +607,23 @@ async fn a_wide_search_counts_up_to_ten_thousand_and_says_so() {
     );
     assert_eq!(rows(&verified).len(), 50);
 }
+
+/// The user page's cards: P100's suspended module is said in words, a card's own refusal keeps its
+/// code, and an unknown user is refused before P100 is asked.
+#[tokio::test]
+async fn a_users_cards_say_the_module_is_suspended() {
+    let app = spawn_app().await;
+    let viewer = app.signed_in(Role::Viewer).await;
+    let user = json!({ "id": "demo-0042" });
+    let (status, cards) = viewer.call("users/cards", user.clone()).await;
+    assert_eq!((status, cards), (StatusCode::OK, json!("Suspended")));
+
+    fault(&app, "card.list", |f| f.p_code = Some("P461".into())).await;
+    let (status, body) = viewer.call("users/cards", user).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(body["Upstream"]["code"], "P461", "{body}");
+    assert_eq!(body["Upstream"]["message"], "The user is not on the extended tier.");
+
+    let (status, _) = viewer.call("users/cards", json!({ "id": "no-such-user" })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

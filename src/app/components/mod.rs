@@ -2,6 +2,7 @@
 
 pub mod filters;
 pub mod form;
+pub mod keyboard;
 pub mod resolve;
 pub mod status;
 pub mod two_factor;
@@ -123,7 +124,7 @@ where
 /// Shown while a page's data loads.
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="py-6 text-sm text-slate-400">"Loading…"</p> }
+    view! { <p class="py-6 text-sm text-slate-500">"Loading…"</p> }
 }
 
 /// A short confirmation that something worked.
@@ -184,6 +185,17 @@ pub fn filtered_href<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &
         qs if qs.is_empty() => path.to_owned(),
         qs => format!("{path}?{qs}"),
     }
+}
+
+/// A table's frame. It scrolls sideways on a narrow screen, so it is a named region that takes the
+/// keyboard's focus: someone without a mouse can scroll it too (WCAG 2.1.1).
+#[component]
+pub fn TableFrame(
+    #[prop(into)] label: String,
+    #[prop(into, default = table::WRAP.into())] class: String,
+    children: Children,
+) -> impl IntoView {
+    view! { <div class=class role="region" aria-label=label tabindex="0">{children()}</div> }
 }
 
 /// Classes of the data tables, so every table in the app reads the same. `TABLE` styles its own

@@ -13,7 +13,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::status::{ApprovalBadge, Badge, Tone};
 use crate::app::components::two_factor::{StepUpCode, StepUpField};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, table};
+use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, TableFrame, table};
 use crate::domain::approvals::{ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -94,7 +94,7 @@ fn RequestTable(
     view! {
         <section>
             <h2 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{format!("{title} · {count}")}</h2>
-            <div class=table::WRAP>
+            <TableFrame label=title>
                 <table class=table::TABLE data-testid=testid>
                     <thead class=table::HEAD>
                         <tr>
@@ -127,7 +127,7 @@ fn RequestTable(
                     </tbody>
                 </table>
                 {(count == 0).then(|| view! { <p class="p-4 text-center text-slate-500">{empty}</p> })}
-            </div>
+            </TableFrame>
         </section>
     }
 }

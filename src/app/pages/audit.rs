@@ -7,16 +7,16 @@ use crate::api::audit::fetch_audit_page;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::BUTTON_SECONDARY;
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
 use crate::domain::audit::{AuditEntryView, AuditFilter, AuditPage as Page, Outcome};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
 
-const FIELDS: [&str; 5] = ["staff", "action", "target", "from", "to"];
+const FIELDS: [&str; 6] = ["staff", "action", "target", "from", "to", "row"];
 
 impl AuditFilter {
-    fn fields(&self) -> [&String; 5] {
-        [&self.staff, &self.action, &self.target, &self.from, &self.to]
+    fn fields(&self) -> [&String; 6] {
+        [&self.staff, &self.action, &self.target, &self.from, &self.to, &self.row]
     }
 
     /// `path?staff=...&from=...`, leaving out empty filters.
@@ -38,6 +38,7 @@ pub fn AuditPage() -> impl IntoView {
                 target: get("target"),
                 from: get("from"),
                 to: get("to"),
+                row: get("row"),
             }
         })
     });
@@ -73,10 +74,11 @@ fn Filters(current: AuditFilter, #[prop(optional)] errors: FieldErrors) -> impl 
         FilterField::text("target", "Target id starts with", ""),
         FilterField::date("from", "From (UTC day)"),
         FilterField::date("to", "To (UTC day)"),
+        FilterField::text("row", "Row", "1042"),
     ];
     let current = current.fields().map(String::clone).to_vec();
     view! {
-        <FilterForm path="/audit" fields current errors testid="audit-filters" class="mb-4 grid-cols-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-6"/>
+        <FilterForm path="/audit" fields current errors testid="audit-filters" class="mb-4 grid-cols-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm md:grid-cols-7"/>
     }
 }
 
@@ -95,7 +97,7 @@ fn Entries(first: Page, filter: AuditFilter) -> impl IntoView {
         }
     });
     view! {
-        <div class=table::WRAP>
+        <TableFrame label="Audit log entries">
             <table class=table::TABLE data-testid="audit-table">
                 <AuditHead/>
                 <tbody>
@@ -105,7 +107,7 @@ fn Entries(first: Page, filter: AuditFilter) -> impl IntoView {
                 </tbody>
             </table>
             {move || rows.with(Vec::is_empty).then(|| view! { <p class="p-6 text-center text-slate-500">"No audit entries match these filters."</p> })}
-        </div>
+        </TableFrame>
         {move || load_older.value().get().and_then(Result::err).map(|error| view! { <div class="mt-3"><ErrorNotice error/></div> })}
         {move || next.get().map(|before| view! {
             <div class="mt-3 flex justify-center">
@@ -160,7 +162,7 @@ pub fn EntryRow(entry: AuditEntryView) -> impl IntoView {
     let details = entry.clone();
     view! {
         <tr class="cursor-pointer" on:click=move |_| open.update(|o| *o = !*o)>
-            <td class="text-slate-400">{entry.seq}</td>
+            <td class="text-slate-500">{entry.seq}</td>
             <td class="whitespace-nowrap text-slate-600">{entry.at.display()}</td>
             <td>{actor}</td>
             <td class="font-mono text-xs">{entry.action.clone()}</td>

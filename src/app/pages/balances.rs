@@ -11,7 +11,7 @@ use crate::api::users::search_users;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{ActionError, BUTTON_SECONDARY, INPUT, currency_options, when_ok};
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, load_in_browser, table};
+use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, TableFrame, load_in_browser, table};
 use crate::domain::balances::{
     BalanceSheet, HistoryFilter, HistoryLine, HistoryPage, Holder, NOT_OPENED, TRANSACTION_KINDS, TRANSACTION_STATUSES,
     kind_label,
@@ -168,7 +168,7 @@ fn BalanceTable(
 ) -> impl IntoView {
     let missing = sheet.without_wallet.clone();
     view! {
-        <div class="overflow-x-auto">
+        <TableFrame label="Balances" class="overflow-x-auto">
             <table class=table::TABLE data-testid="balances">
                 <thead class=table::HEAD>
                     <tr>
@@ -218,7 +218,7 @@ fn BalanceTable(
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
         <p class="mt-2 text-xs text-slate-500" data-testid="balances-total">
             "Total ≈ " <span class="font-medium text-slate-700">{sheet.total_eur}</span>
             " at P100's indicative rates, read " {sheet.rates_at.display()} " UTC."
@@ -312,7 +312,7 @@ fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Opt
     let next = page.has_next.then(|| history_href(&path, &filter, page.page + 1));
     let empty = page.rows.is_empty();
     view! {
-        <div class="overflow-x-auto">
+        <TableFrame label="Transactions" class="overflow-x-auto">
             <table class=table::TABLE data-testid="transactions">
                 <thead class=table::HEAD>
                     <tr>
@@ -338,7 +338,7 @@ fn HistoryTable(page: HistoryPage, filter: HistoryFilter, selected: RwSignal<Opt
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
         <div class="mt-2 flex items-center justify-between text-xs text-slate-500">
             <span>{format!("Page {}", page.page)}</span>
             <span class="flex gap-2">

@@ -8,7 +8,7 @@ use crate::api::deposits::fetch_deposits;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, filtered_href, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, filtered_href, table};
 use crate::domain::deposits::{DepositFilter, DepositKind, DepositList, DepositView, STATUSES};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -97,7 +97,7 @@ pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
     let columns = if holder { 8 } else { 7 };
     let empty = rows.is_empty();
     view! {
-        <div class=table::WRAP>
+        <TableFrame label="Deposits">
             <table class=table::TABLE data-testid="deposits">
                 <thead class=table::HEAD>
                     <tr>
@@ -138,7 +138,7 @@ pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

@@ -11,7 +11,7 @@ fn Notice(code: &'static str, title: &'static str, children: Children) -> impl I
     view! {
         <Title text=title/>
         <div class="mx-auto mt-16 max-w-md text-center">
-            <p class="text-xs font-semibold uppercase tracking-widest text-slate-400">{code}</p>
+            <p class="text-xs font-semibold uppercase tracking-widest text-slate-500">{code}</p>
             <h1 class="mt-1 text-lg font-semibold text-slate-900">{title}</h1>
             <div class="mt-2 text-sm text-slate-600">{children()}</div>
             <A href="/" attr:class="mt-6 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-500">"Back to the home page"</A>

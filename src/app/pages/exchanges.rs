@@ -16,7 +16,8 @@ use crate::app::components::form::{
 use crate::app::components::resolve::Resolve;
 use crate::app::components::status::ExchangeBadge;
 use crate::app::components::{
-    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, load_in_browser, table,
+    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, TableFrame, load_in_browser,
+    table,
 };
 use crate::domain::balances::{Holder, NOT_OPENED};
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
@@ -94,7 +95,7 @@ fn ListFilters(
 fn ExchangeTable(list: ExchangeList) -> impl IntoView {
     let empty = list.rows.is_empty();
     view! {
-        <div class=table::WRAP>
+        <TableFrame label="Exchanges">
             <table class=table::TABLE data-testid="exchanges">
                 <thead class=table::HEAD>
                     <tr>
@@ -124,7 +125,7 @@ fn ExchangeTable(list: ExchangeList) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

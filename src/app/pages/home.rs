@@ -38,7 +38,7 @@ pub fn HomePage() -> impl IntoView {
                 </A>
             }).collect_view()}
         </div>
-        <p class="mt-6 text-xs text-slate-400">"Your permissions: " {permissions}</p>
+        <p class="mt-6 text-xs text-slate-500">"Your permissions: " {permissions}</p>
     }
 }
 
@@ -60,7 +60,7 @@ fn FinancePanel() -> impl IntoView {
         <section class="mb-6" data-testid="finance-home">
             <h2 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Finance today"</h2>
             {move || match figures.get() {
-                None => view! { <p class="text-sm text-slate-400">"Loading…"</p> }.into_any(),
+                None => view! { <p class="text-sm text-slate-500">"Loading…"</p> }.into_any(),
                 Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                 Some(Ok(f)) => view! { <Figures f/> }.into_any(),
             }}
@@ -103,6 +103,6 @@ fn Figures(f: FinanceHome) -> impl IntoView {
             {tile("Webhooks not applied", f.stuck_webhooks.to_string(), "/webhooks?status=received", f.stuck_webhooks > 0, "home-webhooks-waiting")}
         </div>
         <p class="mt-2 text-sm text-slate-600" data-testid="home-today">"Completed today (UTC): " {today}</p>
-        <p class="mt-1 text-xs text-slate-400">"As of " {f.as_of.display()} " UTC; refreshes every 10 seconds."</p>
+        <p class="mt-1 text-xs text-slate-500">"As of " {f.as_of.display()} " UTC; refreshes every 10 seconds."</p>
     }
 }

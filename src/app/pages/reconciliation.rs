@@ -11,7 +11,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, TextAreaField, currency_options, field_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, filtered_href, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, filtered_href, table};
 use crate::domain::money::display_text as money;
 use crate::domain::reconciliation::{Report, ReportFilter, ReportRow, ResolveInput, Subject, Verdict};
 use crate::domain::staff::Me;
@@ -120,7 +120,7 @@ fn Summary(report: Report) -> impl IntoView {
                     <p class="mt-1 text-xs text-amber-700">"More movements than one report holds: narrow the dates."</p>
                 })}
             </div>
-            <div class=format!("{} self-start", table::WRAP)>
+            <TableFrame label="Totals" class=format!("{} self-start", table::WRAP)>
                 <table class=table::TABLE data-testid="totals">
                     <thead class=table::HEAD>
                         <tr>
@@ -142,7 +142,7 @@ fn Summary(report: Report) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </TableFrame>
         </div>
     }
 }
@@ -169,7 +169,7 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
     });
     let empty = rows.is_empty();
     view! {
-        <div class=table::WRAP>
+        <TableFrame label="Movements beside P100">
             <table class=table::TABLE data-testid="reconciliation">
                 <thead class=table::HEAD>
                     <tr>
@@ -253,7 +253,7 @@ fn Rows(rows: Vec<ReportRow>, reload: Callback<()>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

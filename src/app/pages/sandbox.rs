@@ -11,7 +11,7 @@ use crate::app::components::form::{
     BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, TextField, field_error, general_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, TableFrame, table};
 use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview, SepaDepositInput};
 
 const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
@@ -102,9 +102,9 @@ fn FaultForm(
         };
         arm.dispatch(ArmSandboxFault { fault });
     };
-    let select = |value: RwSignal<String>, options: Vec<(String, String)>| {
+    let select = |id: &'static str, value: RwSignal<String>, options: Vec<(String, String)>| {
         view! {
-            <select class=format!("{INPUT} border-slate-300") on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+            <select id=id class=format!("{INPUT} border-slate-300") on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
                 {options.into_iter().map(|(v, label)| view! { <option value=v>{label}</option> }).collect_view()}
             </select>
         }
@@ -136,16 +136,16 @@ fn FaultForm(
         <form class=CARD on:submit=submit novalidate data-testid="fault-form">
             <h2 class="mb-3 font-medium">"Inject a fault"</h2>
             <div class="grid grid-cols-2 gap-x-3 gap-y-2">
-                <div class="col-span-2"><label class=LABEL>"Endpoint"</label>{select(endpoint, endpoints)}</div>
+                <div class="col-span-2"><label class=LABEL for="fault-endpoint">"Endpoint"</label>{select("fault-endpoint", endpoint, endpoints)}</div>
                 <TextField label="Added latency (ms)" name="latency" value=latency/>
                 <TextField label="For the next N calls" name="count" value=count/>
-                <div><label class=LABEL>"Answer with HTTP status"</label>{select(status, statuses)}</div>
-                <div><label class=LABEL>"Answer with P-code"</label>{select(p_code, codes)}</div>
+                <div><label class=LABEL for="fault-status">"Answer with HTTP status"</label>{select("fault-status", status, statuses)}</div>
+                <div><label class=LABEL for="fault-p-code">"Answer with P-code"</label>{select("fault-p-code", p_code, codes)}</div>
                 <label class="col-span-2 inline-flex items-center gap-2 text-sm">
                     <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| timeout.set(event_target_checked(&ev)) prop:checked=move || timeout.get()/>
                     "Time out (the answer is held past the client's timeout)"
                 </label>
-                <div class="col-span-2"><label class=LABEL>"Takes effect at P100"</label>{select(applied, effects)}</div>
+                <div class="col-span-2"><label class=LABEL for="fault-applied">"Takes effect at P100"</label>{select("fault-applied", applied, effects)}</div>
                 <label class="col-span-2 inline-flex items-center gap-2 text-sm">
                     <input type="checkbox" class="h-4 w-4 rounded border-slate-300" on:change=move |ev| malformed.set(event_target_checked(&ev)) prop:checked=move || malformed.get()/>
                     "Answer 2xx with the documented fields missing"
@@ -312,7 +312,7 @@ fn DeliveryControl(delivery: ServerAction<SetSandboxDelivery>, to_routes: bool) 
 fn Webhooks(data: Overview) -> impl IntoView {
     view! {
         <h2 class="mb-2 mt-6 font-medium">"Webhooks sent to the back office " <span class="text-xs font-normal text-slate-500">{format!("({} sandbox users)", data.users)}</span></h2>
-        <div class=table::WRAP>
+        <TableFrame label="Webhooks sent">
             <table class=table::TABLE data-testid="sandbox-webhooks">
                 <thead class=table::HEAD><tr>
                     <th>"Queued (UTC)"</th><th>"Route"</th><th>"Attempts"</th>
@@ -340,6 +340,6 @@ fn Webhooks(data: Overview) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }

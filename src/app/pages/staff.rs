@@ -11,7 +11,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::status::{Badge, RoleBadges, Tone};
 use crate::app::components::two_factor::{StepUpCode, StepUpField};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, Section, SuccessNotice, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, Section, SuccessNotice, TableFrame, table};
 use crate::domain::staff::{NewStaffInput, StaffView};
 use crate::domain::{Role, UtcTime};
 
@@ -47,7 +47,7 @@ pub fn StaffPage() -> impl IntoView {
                 match staff.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(members) => view! {
-                        <div class=table::WRAP>
+                        <TableFrame label="Staff">
                             <table class=table::TABLE data-testid="staff-table">
                                 <thead class=table::HEAD>
                                     <tr>
@@ -66,7 +66,7 @@ pub fn StaffPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        </div>
+                        </TableFrame>
                     }.into_any(),
                 }
             })}

@@ -9,7 +9,7 @@ use crate::api::reconciliation::{ReprocessWebhook, fetch_webhook_event, fetch_we
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY};
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, table};
+use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, TableFrame, table};
 use crate::domain::reconciliation::{
     EventStatus, Reprocess, UNRECOGNISED, WebhookDetail, WebhookEvent, WebhookFilter, WebhookList,
 };
@@ -87,7 +87,7 @@ fn auth_badge(authenticated: bool) -> impl IntoView {
 fn EventTable(list: WebhookList) -> impl IntoView {
     let empty = list.rows.is_empty();
     view! {
-        <div class=table::WRAP>
+        <TableFrame label="Webhook events">
             <table class=table::TABLE data-testid="webhook-events">
                 <thead class=table::HEAD>
                     <tr>
@@ -117,7 +117,7 @@ fn EventTable(list: WebhookList) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }
 

@@ -114,7 +114,15 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         PAYMENT_LINK => orders::payment_link,
         HOSTED_CHECKOUT => orders::payment_link,
         PAYMENT_LINK_DETAILS => movement_details,
+        CARD_CREATE => cards_suspended,
+        CARD_LIST => cards_suspended,
         CARD_DETAILS => cards_suspended,
+        CARD_PIN => cards_suspended,
+        CARD_BLOCK => cards_suspended,
+        CARD_UNBLOCK => cards_suspended,
+        CARD_LIMITS => cards_suspended,
+        CARD_UPDATE_LIMITS => cards_suspended,
+        CARD_DELETE => cards_suspended,
     );
     Router::new().nest(super::MOUNT, routes.with_state(sandbox))
 }

@@ -106,6 +106,9 @@ pub async fn page(db: &Db, query: &AuditQuery, before: Option<i64>, limit: i64) 
         let end = to.next_day().unwrap_or(to).midnight().assume_utc();
         sql.push(" AND at < ").push_bind(Timestamp::from(end));
     }
+    if let Some(row) = query.row {
+        sql.push(" AND seq = ").push_bind(row);
+    }
     if let Some(before) = before {
         sql.push(" AND seq < ").push_bind(before);
     }

@@ -212,6 +212,14 @@ pub async fn find_by_upstream<R: Stored>(db: &Db, upstream_id: &str) -> Result<O
     find_on(&mut *db.acquire().await?, "upstream_id", upstream_id).await
 }
 
+/// The record with this id of ours, or else of P100's.
+pub async fn find_by_either_id<R: Stored>(db: &Db, id: &str) -> Result<Option<R>, sqlx::Error> {
+    match find(db, id).await? {
+        Some(record) => Ok(Some(record)),
+        None => find_by_upstream(db, id).await,
+    }
+}
+
 /// Records in `status` unchanged since `before`, oldest first, at most `limit`: what a follower
 /// takes in one round. One waiting for a person is taken only every `WAITING_EVERY`.
 pub async fn stale<R: Stored>(

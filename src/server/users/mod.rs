@@ -1,6 +1,7 @@
 //! The user registry: what staff see of each user, searches, notes, revealing personal data, and
 //! the import of the sandbox's seeded users. Onboarding and KYC are in their own modules.
 
+pub mod cards;
 pub mod kyc;
 pub mod lifecycle;
 pub mod onboarding;

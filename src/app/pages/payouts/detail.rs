@@ -11,7 +11,7 @@ use crate::api::movements::fetch_movement;
 use crate::app::components::resolve::Resolve;
 use crate::app::components::status::{ApprovalBadge, MovementBadge};
 use crate::app::components::{
-    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, load_in_browser, table,
+    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, TableFrame, load_in_browser, table,
 };
 use crate::app::pages::audit::{AuditHead, EntryRow};
 use crate::domain::movements::{MovementDetail, MovementKind, MovementStatus, Unclear};
@@ -126,14 +126,14 @@ fn Movement(detail: MovementDetail, reload: RwSignal<u32>) -> impl IntoView {
         </div>
         <div class="mt-4">
             <Card title="Timeline (audit log)">
-                <div class=table::WRAP>
+                <TableFrame label="Timeline">
                     <table class=table::TABLE data-testid="timeline">
                         <AuditHead/>
                         <tbody>
                             {detail.timeline.into_iter().map(|entry| view! { <EntryRow entry/> }).collect_view()}
                         </tbody>
                     </table>
-                </div>
+                </TableFrame>
             </Card>
         </div>
     }

@@ -12,7 +12,7 @@ use crate::api::movements::fetch_movements;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::MovementBadge;
-use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
 use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus, NEEDS_DECISION};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -90,7 +90,7 @@ fn Filters(
 fn MovementTable(list: MovementList) -> impl IntoView {
     let empty = list.rows.is_empty();
     view! {
-        <div class=table::WRAP>
+        <TableFrame label="Payouts, withdrawals and transfers">
             <table class=table::TABLE data-testid="movements">
                 <thead class=table::HEAD>
                     <tr>
@@ -125,6 +125,6 @@ fn MovementTable(list: MovementList) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableFrame>
     }
 }

@@ -8,7 +8,9 @@ use crate::api::movements::{SubmitTravelRule, fetch_waiting_deposits};
 use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, choices, field_error,
 };
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice, load_in_browser, table};
+use crate::app::components::{
+    Card, ErrorNotice, Loading, PageHeader, SuccessNotice, TableFrame, load_in_browser, table,
+};
 use crate::domain::movements::TravelRuleInput;
 
 #[component]
@@ -55,7 +57,7 @@ pub fn TravelRulePage() -> impl IntoView {
                         Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                         Some(Ok(list)) if list.is_empty() => view! { <p class="text-sm text-slate-500">"No deposit is waiting."</p> }.into_any(),
                         Some(Ok(list)) => view! {
-                            <div class=table::WRAP>
+                            <TableFrame label="Deposits waiting for travel-rule data">
                                 <table class=table::TABLE data-testid="waiting-deposits">
                                     <thead class=table::HEAD><tr>
                                         <th>"Received (UTC)"</th><th>"User"</th>
@@ -76,7 +78,7 @@ pub fn TravelRulePage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                            </div>
+                            </TableFrame>
                         }.into_any(),
                     }}
                 </Card>

@@ -9,18 +9,18 @@ use super::Reload;
 use super::account::AccountCard;
 use super::kyc::KycPanel;
 use crate::api::deposits::fetch_user_deposits;
-use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user};
+use crate::api::users::{AddUserNote, RevealUserPii, UpdateUserContact, fetch_user, fetch_user_cards};
 use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
 };
-use crate::app::components::status::{AccountBadge, KycBadge};
+use crate::app::components::status::{AccountBadge, Badge, KycBadge, Tone};
 use crate::app::components::{Card, ErrorNotice, Loading, SuccessNotice, load_in_browser};
 use crate::app::pages::balances::HolderMoney;
 use crate::app::pages::deposits::{DepositBadge, DepositRows};
 use crate::domain::Permission;
 use crate::domain::balances::Holder;
 use crate::domain::staff::Me;
-use crate::domain::users::{ContactChangeInput, Pii, UserDetail, UserEvent, account_label};
+use crate::domain::users::{ContactChangeInput, Pii, UserCards, UserDetail, UserEvent, account_label};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -37,7 +37,7 @@ pub fn UserPage() -> impl IntoView {
         {move || notice.get().map(|message| view! {
             <div class="mb-3 flex items-start justify-between gap-3" data-testid="user-notice">
                 <div class="flex-1"><SuccessNotice message/></div>
-                <button type="button" class="px-1 text-slate-400 hover:text-slate-700" aria-label="Dismiss" on:click=move |_| notice.set(None)>"×"</button>
+                <button type="button" class="px-1 text-slate-500 hover:text-slate-700" aria-label="Dismiss" on:click=move |_| notice.set(None)>"×"</button>
             </div>
         })}
         <Transition fallback=Loading>
@@ -89,6 +89,7 @@ fn UserView(detail: UserDetail, reload: Reload) -> impl IntoView {
                 <KycPanel detail=detail.clone() reload/>
                 {(me.can(Permission::BalancesRead) && !detail.deleted()).then(|| view! { <HolderMoney holder=Holder::User(id.clone())/> })}
                 {me.can(Permission::BalancesRead).then(|| view! { <DepositsCard id=id.clone()/> })}
+                {(!detail.deleted() && summary.p100_user_id.is_some()).then(|| view! { <CardsCard id=id.clone()/> })}
             </div>
             <div class="space-y-4">
                 <AccountCard detail=detail.clone() reload/>
@@ -279,6 +280,53 @@ fn DepositsCard(id: String) -> impl IntoView {
             }}
         </Card>
     }
+}
+
+/// The user's virtual cards as P100 answers (read once the page shows). P100 keeps its card module
+/// suspended, so this says what that means for the user and offers nothing to do.
+#[component]
+fn CardsCard(id: String) -> impl IntoView {
+    let cards = load_in_browser(move || fetch_user_cards(id.clone()));
+    view! {
+        <Card title="Virtual cards">
+            {move || match cards.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                Some(Ok(UserCards::Suspended)) => view! {
+                    <p class="text-sm text-slate-600" data-testid="cards-suspended">
+                        "P100 has suspended its virtual card module. This user has no card through P100: no card payments, ATM withdrawals or card limits, and no card can be issued until P100 turns the module back on. IBAN and crypto balances work as usual."
+                    </p>
+                }.into_any(),
+                Some(Ok(UserCards::Cards(list))) if list.is_empty() => view! {
+                    <p class="text-sm text-slate-500" data-testid="no-cards">"P100 holds no virtual card for this user."</p>
+                }.into_any(),
+                Some(Ok(UserCards::Cards(list))) => view! {
+                    <ul class="divide-y divide-slate-100 text-sm" data-testid="cards">
+                        {list.into_iter().map(|card| view! {
+                            <li class="flex items-center justify-between gap-3 py-1.5">
+                                <span>{card.label.unwrap_or_else(|| "Card".into())}</span>
+                                <span class="font-mono text-xs text-slate-600">{card.last_digits.map(|d| format!("•••• {d}"))}</span>
+                                {let (label, tone) = card_status(&card.status); view! { <Badge tone>{label}</Badge> }}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </Card>
+    }
+}
+
+/// A card's status in words (P100's text for one it adds later).
+fn card_status(status: &str) -> (String, Tone) {
+    let (label, tone) = match status {
+        "ACTIVE" => ("Active", Tone::Good),
+        "LOCKED_BY_USER" => ("Locked by the user", Tone::Warn),
+        "SUSPENDED" => ("Suspended", Tone::Warn),
+        "BLOCKED" => ("Blocked", Tone::Bad),
+        "DELETED" => ("Deleted", Tone::Bad),
+        other => (other, Tone::Neutral),
+    };
+    (label.to_owned(), tone)
 }
 
 #[component]

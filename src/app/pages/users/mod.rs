@@ -16,7 +16,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, SelectField, TextField, field_error,
 };
 use crate::app::components::status::{AccountBadge, KycBadge};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
 use crate::domain::staff::Me;
 use crate::domain::users::{AccountState, BulkOutcome, KycState, SuspendInput, UserList, UserQuery, UserSort};
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -184,12 +184,15 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
         .clone()
         .map(|after| users_href(&UserQuery { after, ..query.clone() }));
     let total = list.total;
-    let header = |label, sort| view! { <SortHeader label sort query=query.clone()/> };
+    let header = {
+        let query = query.clone();
+        move |label, sort| view! { <SortHeader label sort query=query.clone()/> }
+    };
     view! {
         <div class="mb-2 flex items-center justify-between text-xs text-slate-500">
             <span data-testid="user-count">{list.count_words()}</span>
         </div>
-        <div class=table::WRAP>
+        <TableFrame label="Users">
             <table class=format!("{} whitespace-nowrap", table::TABLE) data-testid="users-table">
                 <thead class=table::HEAD>
                     <tr>
@@ -227,7 +230,7 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
                 </tbody>
             </table>
             {(total == 0).then(|| view! { <p class="p-6 text-center text-slate-500">"No users match this search."</p> })}
-        </div>
+        </TableFrame>
         <div class="mt-3 flex justify-center gap-2">
             {first_page.map(|href| view! { <A href=href attr:class=BUTTON_SECONDARY>"First page"</A> })}
             {next_page.map(|href| view! { <A href=href attr:class=BUTTON_SECONDARY attr:data-testid="next-page">"Next page"</A> })}

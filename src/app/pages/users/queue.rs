@@ -9,7 +9,7 @@ use leptos_router::components::A;
 use crate::api::users::{RefreshKycQueue, RefreshUserKyc, fetch_kyc_queue};
 use crate::app::components::form::{ActionError, BUTTON_SECONDARY};
 use crate::app::components::status::{Badge, KycBadge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, table};
+use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, TableFrame, table};
 use crate::domain::users::{KycMethod, KycQueue, Sla};
 
 /// How often the queue reads itself again.
@@ -72,7 +72,7 @@ fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> imp
     };
     view! {
         <p class="mb-2 text-xs text-slate-500" data-testid="queue-count">{format!("{total} waiting{shown}")}</p>
-        <div class=table::WRAP>
+        <TableFrame label="KYC queue">
             <table class=table::TABLE data-testid="kyc-queue">
                 <thead class=table::HEAD>
                     <tr>
@@ -121,6 +121,6 @@ fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> imp
                 </tbody>
             </table>
             {(count == 0).then(|| view! { <p class="p-6 text-center text-slate-500">"Nothing waiting: every user's KYC is final."</p> })}
-        </div>
+        </TableFrame>
     }
 }
