@@ -1,3 +1,4 @@
+// Runs after money.test.js: it pays out 25.00 EUR from the partner balance that test reads exactly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BASE_URL, launch, openPage, hydrated, signInAs, shot, fillSepaPayout } from "./support.js";
