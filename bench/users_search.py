@@ -84,3 +84,32 @@ for sort in ["created", "name", "changed"]:
 
 p95, name = max(worst)
 print(f"== worst p95: {p95:.1f} ms ({name})")
+
+
+def find(term):
+    started = time.perf_counter()
+    conn.request("POST", "/api/find/quick", json.dumps({"term": term}),
+                 {"content-type": "application/json", "cookie": cookie})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        sys.exit(f"quick find {term!r} answered {response.status}: {body[:200]}")
+    return (time.perf_counter() - started) * 1000, json.loads(body)
+
+
+# The box on every page (`/` or Ctrl+K): users as above, plus payouts, exchanges, staff and audit rows.
+print("-- quick find")
+row = first["rows"][0]
+found_worst = []
+for label, term in [("a name", "anna"), ("a name, 10 characters", "jonas.silv"), ("an external id", row[0]),
+                    ("a whole email", row[2]), ("a phone prefix", "+4860"), ("an audit row", "#1"),
+                    ("nothing", "zzzz-no-such-thing")]:
+    times = []
+    for _ in range(ROUNDS):
+        elapsed, hits = find(term)
+        times.append(elapsed)
+    p50, p95 = pick(times, 0.5), pick(times, 0.95)
+    found_worst.append((p95, label))
+    print(f"  {label + ' (' + term + ')':<58} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms  ({len(hits)} found)")
+p95, name = max(found_worst)
+print(f"== quick find worst p95: {p95:.1f} ms ({name})")
