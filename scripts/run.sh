@@ -7,5 +7,8 @@ bash scripts/install-toolchain.sh
 cargo leptos build --release --split
 # Without the P100 variables this is the sandbox, chosen on purpose (the server warns when a
 # production build falls into the sandbox without being told).
-if [ -z "${P100_BASE_URL:-}${P100_API_KEY:-}" ]; then export P100_MODE="${P100_MODE:-sandbox}"; fi
+# The sandbox also makes demo money on its first start, so every list has rows to show.
+if [ -z "${P100_BASE_URL:-}${P100_API_KEY:-}" ]; then
+  export P100_MODE="${P100_MODE:-sandbox}" SANDBOX_DEMO_DATA="${SANDBOX_DEMO_DATA:-on}"
+fi
 exec env LEPTOS_ENV=PROD target/release/backoffice serve

@@ -44,6 +44,9 @@ pub struct Settings {
     /// Method B answers with a JSON `{url}` (`true`) or, as P100 does, an HTML page (`false`).
     #[serde(default)]
     pub kyc_redirect_json: Option<bool>,
+    /// P100 has switched its virtual card module back on (`true`) or keeps it suspended, as it does.
+    #[serde(default)]
+    pub cards_on: Option<bool>,
 }
 
 /// A change P100 makes to its own record of a movement (`None`: left as it is).

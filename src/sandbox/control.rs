@@ -16,8 +16,9 @@ use serde_json::json;
 use super::clock::{self, Outcome};
 use super::store::{self, FaultRow, PARTNER};
 use super::{
-    HISTORY_SHAPE, KYC_NEXT, KYC_REDIRECT_JSON, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox, TIMEOUT_MS,
-    WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS, WEBHOOK_ROUTES, WEBHOOK_TWICE, ledger, seed,
+    CARDS_ON, HISTORY_SHAPE, KYC_NEXT, KYC_REDIRECT_JSON, LOCK_TTL_MS, LOSE_WEBHOOKS, Refusal, SETTLE_MS, Sandbox,
+    TIMEOUT_MS, WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS, WEBHOOK_ROUTES, WEBHOOK_TWICE, ledger,
+    seed,
 };
 use crate::domain::money::{Currency, parse_amount};
 pub use crate::domain::sandbox::{
@@ -137,10 +138,20 @@ pub async fn redirect_as_json(sandbox: &Sandbox) -> Result<bool, sqlx::Error> {
     Ok(store::setting(&sandbox.db, KYC_REDIRECT_JSON).await?.as_deref() == Some("true"))
 }
 
+/// Whether P100's card module is on (the sandbox keeps it suspended, as P100 does, unless told).
+pub async fn cards_on(sandbox: &Sandbox) -> Result<bool, sqlx::Error> {
+    Ok(store::setting(&sandbox.db, CARDS_ON).await?.as_deref() == Some("true"))
+}
+
 pub async fn apply_settings(sandbox: &Sandbox, settings: &Settings) -> Result<(), ControlError> {
     let mut tx = db::begin_write(&sandbox.db).await?;
-    if let Some(json) = settings.kyc_redirect_json {
-        store::set_setting(&mut tx, KYC_REDIRECT_JSON, &json.to_string()).await?;
+    for (key, flag) in [
+        (KYC_REDIRECT_JSON, settings.kyc_redirect_json),
+        (CARDS_ON, settings.cards_on),
+    ] {
+        if let Some(flag) = flag {
+            store::set_setting(&mut tx, key, &flag.to_string()).await?;
+        }
     }
     for (key, value) in [
         (SETTLE_MS, settings.settle_ms),

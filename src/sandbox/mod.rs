@@ -60,6 +60,8 @@ const WEBHOOK_AGAIN_AFTER_S: &str = "webhook_again_after_s";
 const HISTORY_SHAPE: &str = "history_shape";
 /// `true`: Method B answers with a JSON `{url}` rather than P100's HTML page.
 const KYC_REDIRECT_JSON: &str = "kyc_redirect_json";
+/// `true`: P100's virtual card module is on (it is suspended at P100).
+const CARDS_ON: &str = "cards_on";
 /// When the demo world was seeded (present once it was).
 const SEEDED: &str = "seeded";
 

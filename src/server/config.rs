@@ -52,6 +52,8 @@ pub struct Config {
     /// A send to P100 with no answer recorded this long after it started was cut off (the server
     /// stopped mid-call): it becomes `unknown`. Always longer than a call can take.
     pub send_grace: Duration,
+    /// The sandbox also makes demo money at its first start (`SANDBOX_DEMO_DATA=on`: `make run`).
+    pub demo_data: bool,
     /// The key the built-in sandbox expects (random at each start unless set).
     pub sandbox_api_key: SecretString,
     /// Keys the audit chain (`AUDIT_KEY`; the published sandbox key in the sandbox without one).
@@ -230,6 +232,16 @@ impl Config {
 
         let p100_timeout = parse_duration(&get, "P100_TIMEOUT", "20s")?;
         let send_grace = send_grace(&get, p100_timeout)?;
+        let demo_data = match get("SANDBOX_DEMO_DATA").as_deref() {
+            None | Some("off") => false,
+            Some("on") if sandbox => true,
+            Some("on") => {
+                return Err(invalid("SANDBOX_DEMO_DATA", "is for the sandbox only".into()));
+            }
+            Some(other) => {
+                return Err(invalid("SANDBOX_DEMO_DATA", format!("{other:?} is neither on nor off")));
+            }
+        };
 
         Ok(Config {
             bind_addr,
@@ -241,6 +253,7 @@ impl Config {
             webhook_secret,
             p100_timeout,
             send_grace,
+            demo_data,
             sandbox_api_key: SecretString::from(
                 get("SANDBOX_API_KEY").unwrap_or_else(|| hex::encode(rand::random::<[u8; 24]>())),
             ),

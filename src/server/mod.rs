@@ -9,6 +9,7 @@ pub mod balances;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod deployment;
 pub mod deposits;
 pub mod error;
@@ -163,6 +164,10 @@ pub async fn build(
         Duration::from_secs(3600),
         |s| async move { Ok(db::optimize(&s.db).await?) },
     );
+    if state.sandbox.is_some() && state.config.demo_data {
+        // Through the sandbox's HTTP routes on this server: it answers once the listener serves.
+        tokio::spawn(demo::seed(state.clone()));
+    }
     Ok((state.clone(), http::router(state, sessions)))
 }
 

@@ -8,6 +8,7 @@ mod attacks;
 mod audit;
 mod auth;
 mod contract;
+mod demo;
 mod deposits;
 mod fault_matrix;
 mod find;

@@ -609,7 +609,7 @@ async fn a_wide_search_counts_up_to_ten_thousand_and_says_so() {
 }
 
 /// The user page's cards: P100's suspended module is said in words, a card's own refusal keeps its
-/// code, and an unknown user is refused before P100 is asked.
+/// code, an unknown user is refused before P100 is asked, and a module switched on lists the cards.
 #[tokio::test]
 async fn a_users_cards_say_the_module_is_suspended() {
     let app = spawn_app().await;
@@ -619,11 +619,26 @@ async fn a_users_cards_say_the_module_is_suspended() {
     assert_eq!((status, cards), (StatusCode::OK, json!("Suspended")));
 
     fault(&app, "card.list", |f| f.p_code = Some("P461".into())).await;
-    let (status, body) = viewer.call("users/cards", user).await;
+    let (status, body) = viewer.call("users/cards", user.clone()).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert_eq!(body["Upstream"]["code"], "P461", "{body}");
     assert_eq!(body["Upstream"]["message"], "The user is not on the extended tier.");
 
     let (status, _) = viewer.call("users/cards", json!({ "id": "no-such-user" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Were P100 to switch the module back on, the page would list the user's cards.
+    let on = backoffice::sandbox::control::Settings {
+        cards_on: Some(true),
+        ..Default::default()
+    };
+    backoffice::sandbox::control::apply_settings(sandbox(&app), &on)
+        .await
+        .unwrap();
+    let (status, cards) = viewer.call("users/cards", user).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        cards,
+        json!({ "Cards": [{ "id": "card-demo-0042", "label": "Everyday", "last_digits": "4242", "status": "ACTIVE" }] })
+    );
 }

@@ -4,6 +4,7 @@
 //! recording a movement, movement details) is here.
 
 mod balances;
+mod cards;
 mod crypto;
 mod exchanges;
 mod orders;
@@ -114,15 +115,15 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         PAYMENT_LINK => orders::payment_link,
         HOSTED_CHECKOUT => orders::payment_link,
         PAYMENT_LINK_DETAILS => movement_details,
-        CARD_CREATE => cards_suspended,
-        CARD_LIST => cards_suspended,
-        CARD_DETAILS => cards_suspended,
-        CARD_PIN => cards_suspended,
-        CARD_BLOCK => cards_suspended,
-        CARD_UNBLOCK => cards_suspended,
-        CARD_LIMITS => cards_suspended,
-        CARD_UPDATE_LIMITS => cards_suspended,
-        CARD_DELETE => cards_suspended,
+        CARD_CREATE => cards::create,
+        CARD_LIST => cards::list,
+        CARD_DETAILS => cards::details,
+        CARD_PIN => cards::change,
+        CARD_BLOCK => cards::change,
+        CARD_UNBLOCK => cards::change,
+        CARD_LIMITS => cards::limits,
+        CARD_UPDATE_LIMITS => cards::change,
+        CARD_DELETE => cards::change,
     );
     Router::new().nest(super::MOUNT, routes.with_state(sandbox))
 }
@@ -300,13 +301,4 @@ async fn movement_details(
             expected.replace('_', " ")
         ))),
     }
-}
-
-/// P100's card module is suspended: every card call is refused as temporarily unavailable.
-async fn cards_suspended() -> Answer {
-    Err(Refusal::code(
-        PCode::P501,
-        "service-unavailable",
-        "The virtual card module is suspended",
-    ))
 }

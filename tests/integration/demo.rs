@@ -1,0 +1,71 @@
+//! The sandbox's demo money (`SANDBOX_DEMO_DATA=on`, as `make run` sets): made once per database
+//! through the app's own services, so the money lists have rows on the first sign-in.
+
+use backoffice::domain::Role;
+
+use crate::helpers::{Client, TestApp, eventually, spawn_app_with, spawn_on};
+
+const DEMO: [(&str, &str); 2] = [("SANDBOX_DEMO_DATA", "on"), ("SANDBOX_API_KEY", "demo-key-shared")];
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(app.db()).await.unwrap()
+}
+
+/// How many distinct records of `kind` (`payouts`, ...) the page at `path` links to (by id).
+async fn rows(client: &Client, path: &str, kind: &str) -> usize {
+    let html = client.get(path).await.text().await.unwrap();
+    let prefix = format!("href=\"/{kind}/");
+    let mut ids: Vec<&str> = html
+        .match_indices(&prefix)
+        .filter_map(|(at, _)| html[at + prefix.len()..].split('"').next())
+        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
+#[tokio::test]
+async fn the_demo_money_fills_the_money_lists_once() {
+    let app = spawn_app_with(&DEMO).await;
+    eventually("the demo money", || async {
+        (count(&app, "SELECT COUNT(*) FROM settings WHERE key = 'sandbox.demo_money'").await == 1).then_some(())
+    })
+    .await;
+    let made = [
+        "SELECT COUNT(*) FROM movements",
+        "SELECT COUNT(*) FROM exchanges",
+        "SELECT COUNT(*) FROM approvals WHERE status = 'pending'",
+    ];
+    let mut first = Vec::new();
+    for sql in made {
+        first.push(count(&app, sql).await);
+    }
+    // Two SEPA payouts and a transfer; an exchange finalized and a lock; a payout and a deletion
+    // waiting for a second member.
+    assert_eq!(first, [3, 2, 2]);
+
+    let finance = app.signed_in(Role::Finance).await;
+    assert_eq!(rows(&finance, "/payouts", "payouts").await, 3);
+    assert_eq!(rows(&finance, "/exchanges", "exchanges").await, 2);
+    assert_eq!(
+        rows(&finance, "/approvals", "approvals").await,
+        1,
+        "finance2's payout waits for finance"
+    );
+    let compliance = app.signed_in(Role::Compliance).await;
+    assert_eq!(
+        rows(&compliance, "/approvals", "approvals").await,
+        1,
+        "compliance2's deletion waits"
+    );
+
+    // A second start on the same database makes none again (its seed runs at once and finds it made).
+    let again = spawn_on(tempfile::tempdir().unwrap(), app.db_url.clone(), &DEMO).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let mut second = Vec::new();
+    for sql in made {
+        second.push(count(&again, sql).await);
+    }
+    assert_eq!(second, first);
+}
