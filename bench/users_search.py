@@ -9,16 +9,21 @@ ROUNDS = 10
 conn = http.client.HTTPConnection("127.0.0.1", port)
 
 
-def search(query):
+def call(endpoint, args):
+    """One server function call: (milliseconds, answer)."""
     started = time.perf_counter()
-    conn.request("POST", "/api/users/search", json.dumps({"query": query}),
+    conn.request("POST", f"/api/{endpoint}", json.dumps(args),
                  {"content-type": "application/json", "cookie": cookie})
     response = conn.getresponse()
     body = response.read()
     elapsed = (time.perf_counter() - started) * 1000
     if response.status != 200:
-        sys.exit(f"search {query} answered {response.status}: {body[:200]}")
+        sys.exit(f"{endpoint} {args} answered {response.status}: {body[:200]}")
     return elapsed, json.loads(body)
+
+
+def search(query):
+    return call("users/search", {"query": query})
 
 
 def pick(times, q):
@@ -87,14 +92,7 @@ print(f"== worst p95: {p95:.1f} ms ({name})")
 
 
 def find(term):
-    started = time.perf_counter()
-    conn.request("POST", "/api/find/quick", json.dumps({"term": term}),
-                 {"content-type": "application/json", "cookie": cookie})
-    response = conn.getresponse()
-    body = response.read()
-    if response.status != 200:
-        sys.exit(f"quick find {term!r} answered {response.status}: {body[:200]}")
-    return (time.perf_counter() - started) * 1000, json.loads(body)
+    return call("find/quick", {"term": term})
 
 
 # The box on every page (`/` or Ctrl+K): users as above, plus payouts, exchanges, staff and audit rows.
