@@ -71,20 +71,31 @@ fn on_key(ev: &leptos::ev::KeyboardEvent, open: OpenDialog) {
         "?" => open.set(Some(Dialog::Shortcuts)),
         "j" => rows::step(1),
         "k" => rows::step(-1),
-        "Enter" => rows::open_active(),
+        // Enter on a focused button or link is that control's own.
+        "Enter" if !on_control(ev) => rows::open_active(),
         _ => {}
     }
+}
+
+/// The element the key goes to.
+#[cfg(feature = "hydrate")]
+fn target(ev: &leptos::ev::KeyboardEvent) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    ev.target()?.dyn_into::<web_sys::Element>().ok()
 }
 
 /// Whether the key goes into a field the member is typing in.
 #[cfg(feature = "hydrate")]
 fn typing(ev: &leptos::ev::KeyboardEvent) -> bool {
-    use wasm_bindgen::JsCast;
-    ev.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| {
-            matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.has_attribute("contenteditable")
-        })
+    target(ev).is_some_and(|el| {
+        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.has_attribute("contenteditable")
+    })
+}
+
+/// Whether the key goes to a focused button or link.
+#[cfg(feature = "hydrate")]
+fn on_control(ev: &leptos::ev::KeyboardEvent) -> bool {
+    target(ev).is_some_and(|el| matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY"))
 }
 
 /// The rows of the list on the page: the ones with a link, in the main column's tables.
