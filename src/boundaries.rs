@@ -98,13 +98,15 @@ fn the_server_names_no_sandbox_table() {
 }
 
 /// The texts of the statuses the app's tables hold: every `=> "text"` of the `named_enum!`
-/// declarations named `MovementStatus`, `ExchangeStatus`, `ApprovalStatus` and `EventStatus`.
+/// declarations named `MovementStatus`, `ExchangeStatus`, `ApprovalStatus`, `EventStatus` and
+/// `CollectionStatus`.
 fn status_texts() -> BTreeSet<String> {
-    const ENUMS: [&str; 4] = [
+    const ENUMS: [&str; 5] = [
         "MovementStatus {",
         "ExchangeStatus {",
         "ApprovalStatus {",
         "EventStatus {",
+        "CollectionStatus {",
     ];
     let mut texts = BTreeSet::new();
     for path in files("src/domain", "rs") {
@@ -144,7 +146,7 @@ fn no_status_is_written_as_text_outside_its_enum() {
     }
     assert!(
         found.is_empty(),
-        "use the status enums (MovementStatus, ExchangeStatus, ApprovalStatus, EventStatus) instead:\n{}",
+        "use the status enums (MovementStatus, ExchangeStatus, ApprovalStatus, EventStatus, CollectionStatus) instead:\n{}",
         found.join("\n")
     );
 }

@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod balances;
+pub mod collections;
 pub mod deposits;
 pub mod exchanges;
 pub mod find;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
-use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview, SepaDepositInput};
+use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview, Payment, SepaDepositInput};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -136,5 +136,18 @@ pub async fn make_sandbox_sepa_deposit(input: SepaDepositInput) -> Result<String
     let event = Event::new("sandbox.sepa_deposit", crate::domain::audit::Outcome::Success)
         .change(None, serde_json::to_value(&input).ok());
     let result = crate::sandbox::control::sepa_deposit(&sandbox, &input).await;
+    ssr::audited(&request, &actor, event, result).await
+}
+
+/// The sandbox's payer sends `payment` to the order or payment link P100 knows as `id`; returns
+/// its status at P100 after.
+#[server(endpoint = "sandbox/pay", input = leptos::server_fn::codec::Json)]
+pub async fn sandbox_pay(id: String, payment: Payment) -> Result<String, AppError> {
+    use crate::server::audit::Event;
+    let (request, actor, sandbox) = ssr::controls().await?;
+    let event = Event::new("sandbox.pay", crate::domain::audit::Outcome::Success)
+        .target("p100_collection", id.clone())
+        .reason(payment.as_str());
+    let result = crate::sandbox::payer::pay(&sandbox, &id, payment).await;
     ssr::audited(&request, &actor, event, result).await
 }

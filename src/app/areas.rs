@@ -14,6 +14,7 @@ pub enum Area {
     Payouts,
     Deposits,
     Exchanges,
+    Collections,
     Balances,
     Approvals,
     Reconciliation,
@@ -25,12 +26,13 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 13] = [
+    pub const ALL: [Area; 14] = [
         Area::Users,
         Area::KycQueue,
         Area::Payouts,
         Area::Deposits,
         Area::Exchanges,
+        Area::Collections,
         Area::Balances,
         Area::Approvals,
         Area::Reconciliation,
@@ -48,6 +50,7 @@ impl Area {
             Area::Payouts => "/payouts",
             Area::Deposits => "/deposits",
             Area::Exchanges => "/exchanges",
+            Area::Collections => "/collections",
             Area::Balances => "/balances",
             Area::Approvals => "/approvals",
             Area::Reconciliation => "/reconciliation",
@@ -66,6 +69,7 @@ impl Area {
             Area::Payouts => "Payouts",
             Area::Deposits => "Deposits",
             Area::Exchanges => "Exchanges",
+            Area::Collections => "Collections",
             Area::Balances => "Balances",
             Area::Approvals => "Approvals",
             Area::Reconciliation => "Reconciliation",
@@ -83,6 +87,7 @@ impl Area {
             Area::Users => Permission::UsersRead,
             Area::KycQueue => Permission::KycReview,
             Area::Payouts | Area::Deposits | Area::Exchanges | Area::Balances => Permission::BalancesRead,
+            Area::Collections => Permission::CollectionsRead,
             Area::Approvals => Permission::ApprovalsDecide,
             Area::Reconciliation => Permission::ReconciliationManage,
             Area::Webhooks => Permission::WebhooksRead,
@@ -100,6 +105,7 @@ impl Area {
             Area::Payouts => "SEPA payouts, crypto withdrawals and partner-user transfers.",
             Area::Deposits => "SEPA and crypto deposits for the partner and its users.",
             Area::Exchanges => "Quote, lock and finalize currency exchanges.",
+            Area::Collections => "Crypto orders and payment links: collect in crypto, settle in EUR.",
             Area::Balances => "Partner and user balances with their transaction history.",
             Area::Approvals => "Four-eyes decisions on deletions and large payouts.",
             Area::Reconciliation => "Our movements beside P100 and its webhooks; the mismatch queue.",

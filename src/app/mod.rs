@@ -14,6 +14,7 @@ use areas::Area;
 use layout::{AreaRoute, Layout};
 use pages::approvals::{ApprovalPage, ApprovalsPage};
 use pages::balances::{BalancesPage, UserBalancesPage};
+use pages::collections::{CollectionPage, CollectionsPage, NewCollectionPage};
 use pages::deposits::DepositsPage;
 use pages::exchanges::{ExchangePage, ExchangesPage, NewExchangePage};
 use pages::payouts::{PayoutsPage, detail::MovementPage, new::NewMovementPage, travel_rule::TravelRulePage};
@@ -115,6 +116,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("exchanges") view={Lazy::<ExchangesRoute>::new()}/>
                         <Route path=path!("exchanges/new") view={Lazy::<NewExchangeRoute>::new()}/>
                         <Route path=path!("exchanges/:id") view={Lazy::<ExchangeRoute>::new()}/>
+                        <Route path=path!("collections") view={Lazy::<CollectionsRoute>::new()}/>
+                        <Route path=path!("collections/new") view={Lazy::<NewCollectionRoute>::new()}/>
+                        <Route path=path!("collections/:id") view={Lazy::<CollectionRoute>::new()}/>
                         <Route path=path!("balances") view={Lazy::<BalancesRoute>::new()}/>
                         <Route path=path!("balances/users/:id") view={Lazy::<UserBalancesRoute>::new()}/>
                         <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()}/>
@@ -164,6 +168,9 @@ lazy_page!(UserBalancesRoute, Area::Balances, UserBalancesPage);
 lazy_page!(ExchangesRoute, Area::Exchanges, ExchangesPage);
 lazy_page!(NewExchangeRoute, Area::Exchanges, NewExchangePage);
 lazy_page!(ExchangeRoute, Area::Exchanges, ExchangePage);
+lazy_page!(CollectionsRoute, Area::Collections, CollectionsPage);
+lazy_page!(NewCollectionRoute, Area::Collections, NewCollectionPage);
+lazy_page!(CollectionRoute, Area::Collections, CollectionPage);
 lazy_page!(SandboxRoute, Area::Sandbox, SandboxPage);
 lazy_page!(ReconciliationRoute, Area::Reconciliation, ReconciliationPage);
 lazy_page!(WebhooksRoute, Area::Webhooks, WebhooksPage);

@@ -18,6 +18,8 @@ named_enum!(
         PiiView => "pii.view",
         BalancesRead => "balances.read",
         ExchangesCreate => "exchanges.create",
+        CollectionsRead => "collections.read",
+        CollectionsCreate => "collections.create",
         PayoutsCreate => "payouts.create",
         PayoutsApprove => "payouts.approve",
         PayoutsResolve => "payouts.resolve",
@@ -64,11 +66,14 @@ impl Role {
                 ApprovalsDecide,
                 ExportsCreate,
                 AuditRead,
+                CollectionsRead,
             ],
             Role::Finance => &[
                 UsersRead,
                 BalancesRead,
                 ExchangesCreate,
+                CollectionsRead,
+                CollectionsCreate,
                 PayoutsCreate,
                 PayoutsApprove,
                 PayoutsResolve,
@@ -79,7 +84,7 @@ impl Role {
                 ExportsCreate,
                 WebhooksRead,
             ],
-            Role::Viewer => &[UsersRead, BalancesRead, AuditRead, ExportsCreate],
+            Role::Viewer => &[UsersRead, BalancesRead, CollectionsRead, AuditRead, ExportsCreate],
         }
     }
 
@@ -191,6 +196,7 @@ mod tests {
         let read_only = [
             Permission::UsersRead,
             Permission::BalancesRead,
+            Permission::CollectionsRead,
             Permission::AuditRead,
             Permission::ExportsCreate,
         ];

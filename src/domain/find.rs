@@ -1,5 +1,5 @@
-//! Quick find: one box on every page that finds a user, a payout, an exchange, a staff member or an
-//! audit row from whatever a member was just given (a name, an email, an id of ours or of P100's).
+//! Quick find: one box on every page that finds a user, a payout, an exchange, an order or payment
+//! link, a staff member or an audit row from whatever a member was just given (a name, an email, an id of ours or of P100's).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,14 @@ pub const PER_KIND: usize = 5;
 
 named_enum!(
     /// What a result is, in the order the box lists them.
-    FoundKind { User => "user", Movement => "movement", Exchange => "exchange", Staff => "staff", Audit => "audit" }
+    FoundKind {
+        User => "user",
+        Movement => "movement",
+        Exchange => "exchange",
+        Collection => "collection",
+        Staff => "staff",
+        Audit => "audit",
+    }
 );
 
 impl FoundKind {
@@ -20,6 +27,7 @@ impl FoundKind {
             FoundKind::User => "Users",
             FoundKind::Movement => "Payouts, withdrawals and transfers",
             FoundKind::Exchange => "Exchanges",
+            FoundKind::Collection => "Orders and payment links",
             FoundKind::Staff => "Staff",
             FoundKind::Audit => "Audit log",
         }

@@ -71,6 +71,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod balances;
+pub mod collections;
 pub mod contact;
 pub mod deposits;
 #[cfg(feature = "ssr")]

@@ -140,3 +140,23 @@ impl HistoryShape {
         }
     }
 }
+
+named_enum!(
+    /// How much the sandbox's payer sends to an order or a payment link: half of what is still due,
+    /// exactly that, or a fifth more.
+    Payment {
+        Under => "under",
+        Exact => "exact",
+        Over => "over",
+    }
+);
+
+impl Payment {
+    pub fn label(self) -> &'static str {
+        match self {
+            Payment::Under => "Pay half (under)",
+            Payment::Exact => "Pay exactly",
+            Payment::Over => "Pay 20% more (over)",
+        }
+    }
+}

@@ -729,6 +729,11 @@ pub struct PaymentLinkRequest {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
+    /// INFERRED: the partner's own reference, and when the link stops taking payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -749,6 +754,10 @@ pub struct PaymentLink {
     pub url: String,
     pub expires_at: Option<String>,
     #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
     pub transactions: Vec<PaymentLinkTransaction>,
 }
 
@@ -760,6 +769,9 @@ pub struct PaymentLinkTransaction {
     pub currency: Currency,
     pub network: Option<String>,
     pub status: String,
+    /// INFERRED: the EUR this transfer settled to the partner balance.
+    #[serde(default)]
+    pub settled_amount: Option<Amount>,
 }
 
 // ---- Cards (module suspended upstream) ------------------------------------------------------

@@ -201,7 +201,12 @@ pub enum Event {
         deposit: Deposit,
     },
     Iban(IbanStatus),
-    /// An event no area follows yet (3-D Secure, orders, payment links): kept as received.
+    /// News of an order or a payment link, named by P100's id of it (INFERRED: `orderId`,
+    /// `paymentLinkId`; the details endpoint is read for the rest).
+    Collection {
+        upstream_id: String,
+    },
+    /// An event no area follows (3-D Secure): kept as received.
     Unfollowed(Route),
 }
 
@@ -325,7 +330,15 @@ impl Event {
                 deposit: Deposit::deserialize(payload).map_err(typed("deposit"))?,
             },
             Route::IbanStatus => Event::Iban(IbanStatus::deserialize(payload).map_err(typed("IBAN status"))?),
-            Route::Card3ds | Route::Order | Route::PaymentLink => Event::Unfollowed(route),
+            Route::Order | Route::PaymentLink => Event::Collection {
+                upstream_id: route
+                    .id_keys()
+                    .iter()
+                    .find_map(|k| text(k))
+                    .filter(|id| !id.trim().is_empty())
+                    .ok_or("the event names no id P100 gave")?,
+            },
+            Route::Card3ds => Event::Unfollowed(route),
         })
     }
 }
@@ -335,6 +348,8 @@ impl Route {
     fn id_keys(self) -> &'static [&'static str] {
         match self {
             Route::Exchange => &["exchangeId", "id"],
+            Route::Order => &["orderId", "id"],
+            Route::PaymentLink => &["paymentLinkId", "id"],
             _ => &["transferId", "withdrawalId", "id"],
         }
     }
@@ -506,7 +521,9 @@ mod tests {
         assert!(matches!(iban, Ok(Event::Iban(i)) if i.iban == "LT12"));
         assert_eq!(
             read(Route::Order, json!({ "orderId": "o-1" })),
-            Ok(Event::Unfollowed(Route::Order))
+            Ok(Event::Collection {
+                upstream_id: "o-1".into()
+            })
         );
     }
 

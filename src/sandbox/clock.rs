@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 use super::store::{self, MovementRow, PARTNER, UserRow};
 use super::{
     KYC_NEXT, LOSE_WEBHOOKS, Refusal, Sandbox, WEBHOOK_AGAIN_AFTER_S, WEBHOOK_HOLD, WEBHOOK_RETRY_BASE_MS,
-    WEBHOOK_ROUTES, WEBHOOK_TWICE, ledger,
+    WEBHOOK_ROUTES, WEBHOOK_TWICE, ledger, payer,
 };
 use crate::domain::money::Currency;
+use crate::domain::sandbox::Payment;
 use crate::kernel::db::{self, Timestamp, Tx};
 
 pub use crate::p100::webhooks::Route;
@@ -175,7 +176,7 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
         }
         "wallet" => create_wallet(tx, &movement, &details).await?,
         "order" => {
-            let result = step_order(tx, &movement, &mut details, outcome, next_step).await?;
+            let result = step_order(tx, &mut movement, &mut details, outcome, next_step).await?;
             webhook(
                 tx,
                 Route::Order,
@@ -184,6 +185,7 @@ pub async fn step(sandbox: &Sandbox, tx: &mut Tx, mut movement: MovementRow, out
             .await?;
             result
         }
+        "payment_link" => step_link(tx, &mut movement, &mut details, outcome).await?,
         "kyc" => step_kyc(tx, &movement, outcome, next_step).await?,
         "poa" => {
             let status = if outcome == Outcome::Fail {
@@ -366,7 +368,7 @@ async fn settle_sepa(
 
 async fn step_order(
     tx: &mut Tx,
-    movement: &MovementRow,
+    movement: &mut MovementRow,
     details: &mut Value,
     outcome: Outcome,
     next_step: Timestamp,
@@ -376,21 +378,34 @@ async fn step_order(
         return Ok(("EXPIRED".into(), None));
     }
     let (status, settle_at) = match (movement.status.as_str(), outcome) {
-        ("WAITING_FOR_WALLET_ADDRESS", Outcome::AsPlanned) => {
+        ("WAITING_FOR_WALLET_ADDRESS", _) => {
             let currency = Currency::parse(details["cryptocurrency"].as_str().unwrap_or_default());
+            let expires_at = Timestamp::now() + Duration::from_secs(30 * 60);
             details["walletAddress"] = json!(ledger::wallet_address(&currency, &movement.id));
-            details["expiresAt"] = json!((Timestamp::now() + Duration::from_secs(30 * 60)).to_text());
-            ("WAITING_FOR_PAYMENT", Some(next_step))
+            details["expiresAt"] = json!(expires_at.to_text());
+            // It waits for the payer (`payer::pay`) until it expires; forced, the next step pays.
+            let wake = if outcome == Outcome::Complete {
+                next_step
+            } else {
+                expires_at
+            };
+            ("WAITING_FOR_PAYMENT", Some(wake))
         }
-        ("WAITING_FOR_PAYMENT", Outcome::AsPlanned) => {
-            details["receivedAmount"] = details["totalAmountRequired"].clone();
-            details["transactionHash"] = json!(format!("0x{}", movement.id.replace('-', "")));
-            details["confirmations"] = json!(1);
-            ("WAITING_FOR_CONFIRMATION", Some(next_step))
+        ("WAITING_FOR_PAYMENT", Outcome::Complete) => {
+            payer::pay_order(tx, movement, details, Payment::Exact, next_step).await?;
+            return Ok((movement.status.clone(), movement.settle_at));
         }
+        // Nobody paid (all of it) before `expiresAt`.
+        ("WAITING_FOR_PAYMENT", _) => ("EXPIRED", None),
         _ => {
-            details["confirmations"] = details["requiredConfirmations"].clone();
-            details["receivedAmount"] = details["totalAmountRequired"].clone();
+            let required = details["requiredConfirmations"].as_u64().unwrap_or(3);
+            let seen = details["confirmations"].as_u64().unwrap_or(0) + 1;
+            if outcome == Outcome::AsPlanned && seen < required {
+                details["confirmations"] = json!(seen);
+                details["status"] = json!("WAITING_FOR_CONFIRMATION");
+                return Ok(("WAITING_FOR_CONFIRMATION".into(), Some(next_step)));
+            }
+            details["confirmations"] = json!(required);
             // Settlement in EUR on the partner balance, at the locked amount.
             let lock = store::lock(tx, details["lockId"].as_str().unwrap_or_default()).await?;
             let eur = lock
@@ -403,6 +418,27 @@ async fn step_order(
     };
     details["status"] = json!(status);
     Ok((status.to_owned(), settle_at))
+}
+
+/// A payment link at its expiry (or forced): unpaid, it expires; forced complete, the payer pays
+/// what is due.
+async fn step_link(
+    tx: &mut Tx,
+    movement: &mut MovementRow,
+    details: &mut Value,
+    outcome: Outcome,
+) -> Result<(String, Option<Timestamp>), Refusal> {
+    if !matches!(movement.status.as_str(), "PENDING" | "AWAITING_COMPLETION") {
+        return Ok((movement.status.clone(), None));
+    }
+    if outcome == Outcome::Complete {
+        payer::pay_link(tx, movement, details, Payment::Exact).await?;
+        return Ok((movement.status.clone(), None));
+    }
+    details["status"] = json!("EXPIRED");
+    let event = json!({ "paymentLinkId": movement.id, "status": "EXPIRED" });
+    webhook(tx, Route::PaymentLink, &event).await?;
+    Ok(("EXPIRED".into(), None))
 }
 
 /// A KYC attempt: PENDING, then VERIFICATION, then the planned (or forced) outcome.

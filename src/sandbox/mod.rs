@@ -11,6 +11,7 @@ pub mod control;
 mod handlers;
 mod ledger;
 pub mod market;
+pub mod payer;
 pub mod seed;
 mod store;
 
@@ -141,6 +142,12 @@ impl Sandbox {
     /// How long a rate lock lasts: 40 s, as P100 documents.
     async fn lock_ttl(&self) -> Duration {
         self.millis(LOCK_TTL_MS, 40_000).await
+    }
+
+    /// How long an order's rate lock lasts: undocumented (only `expiresAt` is), 15 minutes here
+    /// unless the lock setting says otherwise.
+    async fn order_lock_ttl(&self) -> Duration {
+        self.millis(LOCK_TTL_MS, 15 * 60_000).await
     }
 
     async fn settle_at(&self) -> Timestamp {

@@ -18,8 +18,6 @@ use crate::server::webhooks::{Preview, in_words};
 
 /// Rows the page shows; the export has them all.
 const LIST_LIMIT: i64 = 200;
-/// Rows an export reads at a time.
-pub const EXPORT_BATCH: i64 = 500;
 
 /// The page's filters, checked; each message under its field.
 pub fn criteria(filter: &DepositFilter) -> Result<ListFilter, AppError> {

@@ -35,6 +35,16 @@ pub async fn find(db: &Db, actor: &Actor, term: &str) -> Result<Vec<Found>, AppE
             found.push(exchange(e));
         }
     }
+    if may(Permission::CollectionsRead)
+        && let Some(c) = crate::server::collections::find_by_either_id(db, term).await?
+    {
+        found.push(Found {
+            kind: FoundKind::Collection,
+            title: format!("{} {}", c.kind.label(), c.eur),
+            detail: format!("{} · {}", c.status.label(), c.upstream_id.as_deref().unwrap_or(&c.id)),
+            href: format!("/collections/{}", c.id),
+        });
+    }
     if may(Permission::StaffManage) {
         let needle = term.to_lowercase();
         let staff = db::staff::list(db).await?;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod background;
 pub mod balances;
 pub mod cli;
+pub mod collections;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -149,6 +150,12 @@ pub async fn build(
     background::spawn(state.clone(), "exchanges.follow", money::FOLLOW_EVERY, |s| async move {
         exchanges::follow_due(&s).await
     });
+    background::spawn(
+        state.clone(),
+        "collections.follow",
+        money::FOLLOW_EVERY,
+        |s| async move { collections::follow_due(&s).await },
+    );
     background::spawn(state.clone(), "movements.follow", money::FOLLOW_EVERY, |s| async move {
         movements::follow_due(&s).await
     });

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use backoffice::p100::endpoints::{self, Endpoint};
+use backoffice::sandbox::payer::Payment;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -364,9 +365,16 @@ async fn every_sandbox_route_matches_openapi_yaml() {
             Some(json!({ "currency": "usdc", "amount": "346.59", "network": "polygon" })),
         )
         .await;
-    let order = json!({ "lockId": lock["lockId"] });
-    c.moved(&ORDER_CREATE, order, "orderId", &ORDER_DETAILS, "COMPLETED")
+    let order = c
+        .ok(&ORDER_CREATE, &[], &[], Some(json!({ "lockId": lock["lockId"] })))
         .await;
+    let order = order["orderId"].as_str().expect("an orderId");
+    c.settled(&ORDER_DETAILS, order, "status", &["WAITING_FOR_PAYMENT"])
+        .await;
+    backoffice::sandbox::payer::pay(&sandbox, order, Payment::Exact)
+        .await
+        .unwrap();
+    c.settled(&ORDER_DETAILS, order, "status", &["COMPLETED"]).await;
     let link = c
         .ok(
             &PAYMENT_LINK,

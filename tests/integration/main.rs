@@ -7,6 +7,7 @@ mod helpers;
 mod attacks;
 mod audit;
 mod auth;
+mod collections;
 mod contract;
 mod demo;
 mod deposits;

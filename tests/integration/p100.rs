@@ -10,6 +10,7 @@ use backoffice::p100::endpoints;
 use backoffice::p100::types::*;
 use backoffice::p100::{Client, P100Error, PCode};
 use backoffice::sandbox::control::{self, DeliveryMode, Settings};
+use backoffice::sandbox::payer::Payment;
 use backoffice::server::db;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -682,6 +683,14 @@ async fn an_order_completes_and_a_payment_link_is_read_back() {
     noted.note("order.lock");
     let order = p100.create_order(&order_lock.lock_id).await.unwrap().value;
     noted.note("order.create");
+    eventually("order to wait for payment", || async {
+        let d = p100.order_details(&order.order_id).await.unwrap().value;
+        (d.status == OrderStatus::WaitingForPayment && d.wallet_address.is_some()).then_some(())
+    })
+    .await;
+    backoffice::sandbox::payer::pay(sandbox(&app), &order.order_id, Payment::Exact)
+        .await
+        .unwrap();
     eventually("order to complete", || async {
         let d = p100.order_details(&order.order_id).await.unwrap().value;
         (d.status == OrderStatus::Completed).then_some(())
@@ -693,6 +702,8 @@ async fn an_order_completes_and_a_payment_link_is_read_back() {
         currency: Currency::Eur,
         description: None,
         redirect_url: None,
+        reference: None,
+        expires_at: None,
     };
     let link = p100.payment_link(&link_request).await.unwrap().value;
     noted.note("payment_link.create");

@@ -238,6 +238,37 @@ fn endpoints(target: &str) -> Vec<(&'static str, Option<Need<'static>>, Value)> 
         ),
         ("payouts/list", Some(All(&[BalancesRead])), json!({ "filter": {} })),
         ("deposits/list", Some(All(&[BalancesRead])), json!({ "filter": {} })),
+        ("collections/rates", Some(All(&[CollectionsRead])), json!({})),
+        (
+            "collections/lock_order",
+            Some(All(&[CollectionsRead, CollectionsCreate])),
+            json!({ "input": { "amount": "100", "asset": "usdc:polygon" } }),
+        ),
+        (
+            "collections/create_order",
+            Some(All(&[CollectionsRead, CollectionsCreate])),
+            json!({ "id": "no-such-collection" }),
+        ),
+        (
+            "collections/create_link",
+            Some(All(&[CollectionsRead, CollectionsCreate])),
+            json!({ "input": { "kind": "payment_link", "amount": "25" } }),
+        ),
+        (
+            "collections/get",
+            Some(All(&[CollectionsRead])),
+            json!({ "id": "no-such-collection" }),
+        ),
+        (
+            "collections/list",
+            Some(All(&[CollectionsRead])),
+            json!({ "filter": {} }),
+        ),
+        (
+            "sandbox/pay",
+            Some(All(&[SandboxControl])),
+            json!({ "id": "no-such-movement", "payment": "exact" }),
+        ),
         ("deposits/of_user", Some(All(&[BalancesRead])), json!({ "id": USER })),
         (
             "payouts/resolve",

@@ -3,6 +3,7 @@
 pub mod filters;
 pub mod form;
 pub mod keyboard;
+pub mod qr;
 pub mod resolve;
 pub mod status;
 pub mod two_factor;

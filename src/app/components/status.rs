@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::domain::Role;
 use crate::domain::approvals::ApprovalStatus;
+use crate::domain::collections::CollectionStatus;
 use crate::domain::exchanges::ExchangeStatus;
 use crate::domain::movements::MovementStatus;
 use crate::domain::users::{AccountState, KycState, account_label};
@@ -101,4 +102,21 @@ pub fn MovementBadge(status: MovementStatus) -> impl IntoView {
         MovementStatus::Cancelled => Tone::Neutral,
     };
     view! { <Badge tone attr:data-movement=status.as_str()>{status.label()}</Badge> }
+}
+
+#[component]
+pub fn CollectionBadge(status: CollectionStatus) -> impl IntoView {
+    let tone = match status {
+        CollectionStatus::Locked | CollectionStatus::WaitingForAddress | CollectionStatus::AwaitingPayment => {
+            Tone::Info
+        }
+        CollectionStatus::Creating
+        | CollectionStatus::Unknown
+        | CollectionStatus::Underpaid
+        | CollectionStatus::Confirming => Tone::Warn,
+        CollectionStatus::Paid => Tone::Good,
+        CollectionStatus::Failed => Tone::Bad,
+        CollectionStatus::LockExpired | CollectionStatus::Expired => Tone::Neutral,
+    };
+    view! { <Badge tone attr:data-collection=status.as_str()>{status.label()}</Badge> }
 }

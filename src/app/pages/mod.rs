@@ -2,6 +2,7 @@ pub mod account;
 pub mod approvals;
 pub mod audit;
 pub mod balances;
+pub mod collections;
 pub mod deposits;
 pub mod errors;
 pub mod exchanges;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::RoundingStrategy;
 use serde_json::{Value, json};
 
 use super::crypto::network_of;
@@ -26,11 +26,12 @@ pub(super) async fn order_lock(State(sandbox): Shared, bytes: Bytes) -> Answer {
     let rate = market::rate(&request.currency, now_unix());
     let crypto = (eur / rate).round_dp_with_strategy(request.currency.scale(), RoundingStrategy::AwayFromZero);
     let now = Timestamp::now();
-    let valid_until = now + Duration::from_secs(15 * 60);
+    let valid_until = now + sandbox.order_lock_ttl().await;
     let lock = OrderLock {
         lock_id: uuid::Uuid::new_v4().to_string(),
         amount: Num(crypto.normalize().into()),
-        rate: (Decimal::ONE / rate).round_dp(8).normalize().into(),
+        // EUR per unit of the crypto, as REFERENCE §2.6.2's example (346.59 EUR for 412.607142 USDC at 0.84).
+        rate: rate.round_dp(8).normalize().into(),
         expires_at: valid_until.to_text(),
         currency: request.currency,
         destination_currency: Some(Currency::Eur),
@@ -97,24 +98,42 @@ pub(super) async fn payment_link(State(sandbox): Shared, bytes: Bytes) -> Answer
     let id = uuid::Uuid::new_v4().to_string();
     let mut url = sandbox.webhook_base.clone();
     url.set_path(&format!("{}/pay/{id}", MOUNT));
-    let expires_at = (Timestamp::now() + Duration::from_secs(24 * 3600)).to_text();
+    let expires_at = match &request.expires_at {
+        Some(text) => Timestamp::parse_rfc3339(text)
+            .ok()
+            .filter(|at| *at > Timestamp::now())
+            .ok_or_else(|| Refusal::invalid("expiresAt must be a date-time in the future"))?,
+        None => Timestamp::now() + Duration::from_secs(24 * 3600),
+    };
     let details = PaymentLink {
         id: id.clone(),
         status: "PENDING".into(),
         amount: amount.into(),
         currency: request.currency,
         url: url.to_string(),
-        expires_at: Some(expires_at.clone()),
+        expires_at: Some(expires_at.to_text()),
+        description: request.description,
+        reference: request.reference,
         transactions: vec![],
     };
     let mut tx = begin(&sandbox).await?;
-    new_movement(&mut tx, &id, "payment_link", PARTNER, "PENDING", &details, None).await?;
+    // The clock expires it at `expiresAt` unless the payer (`sandbox::payer`) paid it in full.
+    new_movement(
+        &mut tx,
+        &id,
+        "payment_link",
+        PARTNER,
+        "PENDING",
+        &details,
+        Some(expires_at),
+    )
+    .await?;
     let event = json!({ "paymentLinkId": id, "status": "PENDING" });
     clock::webhook(&mut tx, clock::Route::PaymentLink, &event).await?;
     tx.commit().await?;
     ok(PaymentLinkCreated {
         id,
         url: url.to_string(),
-        expires_at: Some(expires_at),
+        expires_at: Some(expires_at.to_text()),
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod collections;
 pub mod deployment;
 pub mod deposits;
 pub mod exchanges;

@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use super::error_response;
 use crate::domain::audit::{AuditFilter, Outcome};
 use crate::domain::balances::{HistoryFilter, Holder};
+use crate::domain::collections::CollectionFilter;
 use crate::domain::deposits::DepositFilter;
 use crate::domain::reconciliation::{ReportFilter, Verdict};
 use crate::domain::{AppError, Need, Permission};
@@ -21,9 +22,9 @@ use crate::server::audit::{self, Event};
 use crate::server::auth::{Actor, authorize};
 use crate::server::balances::{self, HistoryCriteria};
 use crate::server::db::{self, Timestamp};
-use crate::server::deposits;
 use crate::server::reconciliation;
 use crate::server::state::AppState;
+use crate::server::{collections, deposits};
 
 const BATCH: i64 = 500;
 
@@ -182,30 +183,96 @@ pub async fn deposits_csv(
         Ok(criteria) => criteria,
         Err(err) => return error_response(err),
     };
-    let event = Event::new("deposits.export", Outcome::Success).reason(format!(
-        "filters: {}",
-        serde_json::to_string(&filter).unwrap_or_default()
-    ));
-    if let Err(err) = audit::record_alone(&state.db, &actor.who(), &actor.meta, event).await {
-        return error_response(err.into());
+    if let Err(response) = audit_export(&state, &actor, "deposits.export", &filter).await {
+        return response;
     }
-    let batches = stream::try_unfold(Some(None), move |cursor: Option<Option<(Timestamp, String)>>| {
-        let (db, criteria) = (state.db.clone(), criteria.clone());
+    let batches = keyset_batches(
+        move |db, before| {
+            let criteria = criteria.clone();
+            async move { db::deposits::page(&db, &criteria, before, BATCH).await }
+        },
+        state.db,
+        |r| (r.received_at, r.id.clone()),
+        deposits::csv_cells,
+    );
+    csv_download("deposits", &deposits::CSV_COLUMNS, batches)
+}
+
+/// The orders and payment links matching the Collections page's filters, newest first.
+pub async fn collections_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<HashMap<String, String>>,
+    request: Parts,
+) -> Response {
+    let required = [Permission::CollectionsRead, Permission::ExportsCreate];
+    let actor = match authorize_download(&state, &session, &request, &required).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let filter = CollectionFilter::from_pairs(|k| params.get(k).map(String::as_str));
+    let criteria = match collections::criteria(&filter) {
+        Ok(criteria) => criteria,
+        Err(err) => return error_response(err),
+    };
+    if let Err(response) = audit_export(&state, &actor, "collections.export", &filter).await {
+        return response;
+    }
+    let batches = keyset_batches(
+        move |db, before| {
+            let criteria = criteria.clone();
+            async move { db::collections::page(&db, &criteria, before, BATCH).await }
+        },
+        state.db,
+        |r| (r.created_at, r.id.clone()),
+        collections::csv_cells,
+    );
+    csv_download("collections", &collections::CSV_COLUMNS, batches)
+}
+
+/// Audits an export with the filters it was asked with; the error answer if that failed.
+async fn audit_export(
+    state: &AppState,
+    actor: &Actor,
+    action: &'static str,
+    filter: &impl serde::Serialize,
+) -> Result<(), Response> {
+    let event = Event::new(action, Outcome::Success).reason(format!(
+        "filters: {}",
+        serde_json::to_string(filter).unwrap_or_default()
+    ));
+    audit::record_alone(&state.db, &actor.who(), &actor.meta, event)
+        .await
+        .map(|_| ())
+        .map_err(|err| error_response(err.into()))
+}
+
+/// CSV batches of rows read newest first by a `(time, id)` keyset: `page` reads the `BATCH` rows
+/// after a position, `key` is a row's position, `cells` its CSV record. A short batch is the last.
+fn keyset_batches<R, P, Fut, const N: usize>(
+    page: P,
+    db: db::Db,
+    key: fn(&R) -> (Timestamp, String),
+    cells: fn(R) -> [String; N],
+) -> impl Stream<Item = Result<Bytes, sqlx::Error>> + Send + 'static
+where
+    R: Send + 'static,
+    P: Fn(db::Db, Option<(Timestamp, String)>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Vec<R>, sqlx::Error>> + Send,
+{
+    stream::try_unfold((Some(None), page), move |(cursor, page)| {
+        let db = db.clone();
         async move {
             let Some(before) = cursor else {
                 return Ok(None);
             };
-            let rows = db::deposits::page(&db, &criteria, before, deposits::EXPORT_BATCH).await?;
-            let next = (rows.len() as i64 == deposits::EXPORT_BATCH)
-                .then(|| rows.last().map(|r| (r.received_at, r.id.clone())));
-            let out: Vec<u8> = rows
-                .into_iter()
-                .flat_map(|r| csv_line(deposits::csv_cells(r)))
-                .collect();
-            Ok::<_, sqlx::Error>(Some((Bytes::from(out), next)))
+            let rows = page(db, before).await?;
+            let full = rows.len() as i64 == BATCH;
+            let next = full.then(|| rows.last().map(key)).flatten();
+            let out: Vec<u8> = rows.into_iter().flat_map(|r| csv_line(cells(r))).collect();
+            Ok(Some((Bytes::from(out), (next.map(Some), page))))
         }
-    });
-    csv_download("deposits", &deposits::CSV_COLUMNS, batches)
+    })
 }
 
 /// The reconciliation report as the page's filters show it (with `view=mismatch`: the queue).

@@ -84,6 +84,7 @@ pub fn router(state: AppState, sessions: sessions::Sessions) -> Router {
         .route(routes::TRANSACTIONS_CSV, get(exports::transactions_csv))
         .route(routes::RECONCILIATION_CSV, get(exports::reconciliation_csv))
         .route(routes::DEPOSITS_CSV, get(exports::deposits_csv))
+        .route(routes::COLLECTIONS_CSV, get(exports::collections_csv))
         .route(routes::WEBHOOK_HEALTH, get(webhooks::health).post(webhooks::health))
         .route(routes::WEBHOOKS, post(webhooks::receive_at_base))
         .route(routes::WEBHOOKS_SLASH, post(webhooks::receive_at_base))

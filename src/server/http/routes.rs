@@ -31,6 +31,7 @@ pub const AUDIT_CSV: &str = "/exports/audit.csv";
 pub const TRANSACTIONS_CSV: &str = "/exports/transactions.csv";
 pub const RECONCILIATION_CSV: &str = "/exports/reconciliation.csv";
 pub const DEPOSITS_CSV: &str = "/exports/deposits.csv";
+pub const COLLECTIONS_CSV: &str = "/exports/collections.csv";
 pub const UPLOADS: &str = "/uploads/users/{id}/{what}";
 /// Where P100 is told to send events (the partner registers this base with P100); it may deliver
 /// to the base itself or to any path below it (REFERENCE §0 C7).
@@ -84,6 +85,12 @@ pub const ALL: &[Declared] = {
             RECONCILIATION_CSV,
         ),
         members("GET", DEPOSITS_CSV, &[BalancesRead, ExportsCreate], DEPOSITS_CSV),
+        members(
+            "GET",
+            COLLECTIONS_CSV,
+            &[CollectionsRead, ExportsCreate],
+            COLLECTIONS_CSV,
+        ),
         members("POST", UPLOADS, &[KycSubmit], "/uploads/users/demo-0002/front"),
         Declared {
             method: "POST",

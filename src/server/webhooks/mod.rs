@@ -319,6 +319,7 @@ async fn preview(state: &AppState, row: &EventRow) -> Result<Preview, String> {
             .map_err(in_words),
         Delivered::Deposit { route, deposit } => super::deposits::preview_webhook(state, route, deposit).await,
         Delivered::Iban(status) => super::deposits::preview_iban(state, &status).await,
+        Delivered::Collection { upstream_id } => super::collections::preview_webhook(state, &upstream_id).await,
         Delivered::Unfollowed(_) => Ok(Preview::nothing(format!(
             "no area follows {} events; it is kept as received",
             row.kind
@@ -348,5 +349,6 @@ pub async fn apply(state: &AppState, event: Delivered) -> Result<Applied, String
             .map_err(in_words),
         Delivered::Deposit { route, deposit } => super::deposits::apply_webhook(state, route, deposit).await,
         Delivered::Iban(status) => super::deposits::apply_iban(state, &status).await,
+        Delivered::Collection { upstream_id } => super::collections::apply_webhook(state, &upstream_id).await,
     }
 }

@@ -8,11 +8,12 @@ use crate::api::users::{AddUserVerification, HostedKycLink, RefreshUserKyc, Star
 use crate::app::components::form::{
     ActionError, ActionValue, BUTTON_PRIMARY, BUTTON_SECONDARY, SelectField, TextField, field_error, when_ok,
 };
+use crate::app::components::qr::QrCopy;
 use crate::app::components::status::KycBadge;
-use crate::app::components::upload::{FileField, Progress, copy_to_clipboard};
+use crate::app::components::upload::{FileField, Progress};
 use crate::app::components::{Card, ErrorNotice, Section};
 use crate::domain::staff::Me;
-use crate::domain::users::{DocumentKind, DocumentSide, HostedVerification, KycMethod, KycState, UserDetail};
+use crate::domain::users::{DocumentKind, DocumentSide, KycMethod, KycState, UserDetail};
 use crate::domain::{AppError, Permission};
 
 #[component]
@@ -216,25 +217,8 @@ fn HostedSection(id: String, started: bool, reload: Reload) -> impl IntoView {
             </div>
             <ActionError result=start.value()/>
             <ActionError result=link.value()/>
-            {move || shown.get().map(|hosted| view! { <HostedLink hosted/> })}
+            {move || shown.get().map(|hosted| view! { <QrCopy text=hosted.url qr_svg=hosted.qr_svg copy_label="Copy link"/> })}
         </Section>
-    }
-}
-
-#[component]
-fn HostedLink(hosted: HostedVerification) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let url = hosted.url.clone();
-    view! {
-        <div class="mt-3 flex items-start gap-3" data-testid="hosted-link">
-            <div class="h-[168px] w-[168px] shrink-0 rounded border border-slate-200 bg-white" inner_html=hosted.qr_svg></div>
-            <div class="min-w-0">
-                <p class="break-all font-mono text-xs text-slate-700" data-testid="hosted-url">{hosted.url.clone()}</p>
-                <button class=format!("{BUTTON_SECONDARY} mt-2") on:click=move |_| { copy_to_clipboard(&url); copied.set(true); }>
-                    {move || if copied.get() { "Copied" } else { "Copy link" }}
-                </button>
-            </div>
-        </div>
     }
 }
 
