@@ -80,6 +80,24 @@ impl CollectionStatus {
         )
     }
 
+    /// Its stage in the money engine's terms, for reconciliation: paid is completed, expired failed;
+    /// `None` before P100 had it.
+    #[cfg(feature = "ssr")]
+    pub fn stage(self) -> Option<crate::server::db::sent::Stage> {
+        use crate::server::db::sent::Stage;
+        Some(match self {
+            CollectionStatus::Locked | CollectionStatus::LockExpired => return None,
+            CollectionStatus::Creating => Stage::Submitting,
+            CollectionStatus::Unknown => Stage::Unknown,
+            CollectionStatus::Failed | CollectionStatus::Expired => Stage::Failed,
+            CollectionStatus::WaitingForAddress
+            | CollectionStatus::AwaitingPayment
+            | CollectionStatus::Underpaid
+            | CollectionStatus::Confirming => Stage::Pending,
+            CollectionStatus::Paid => Stage::Completed,
+        })
+    }
+
     /// Never changes again.
     pub fn is_final(self) -> bool {
         matches!(

@@ -6,12 +6,15 @@ use serde::{Deserialize, Serialize};
 use super::UtcTime;
 
 named_enum!(
-    /// What a report row is: one of our movements or exchanges, or a P100 movement we never started.
+    /// What a report row is: one of our movements, exchanges, orders or payment links (hosted
+    /// checkouts among them), or a P100 movement we never started.
     Subject {
         Sepa => "sepa",
         Crypto => "crypto",
         Transfer => "transfer",
         Exchange => "exchange",
+        Order => "order",
+        PaymentLink => "payment_link",
         Foreign => "foreign",
     }
 );
@@ -23,6 +26,8 @@ impl Subject {
             Subject::Crypto => "Crypto withdrawal",
             Subject::Transfer => "Transfer",
             Subject::Exchange => "Exchange",
+            Subject::Order => "Crypto order",
+            Subject::PaymentLink => "Payment link",
             Subject::Foreign => "Not started here",
         }
     }

@@ -272,9 +272,16 @@ impl Transaction {
     /// create call went unanswered. INFERRED: the history's shape is not documented; these keys are
     /// the ids P100 names elsewhere, and `referenceId` is what the sandbox writes.
     pub fn movement_id(&self) -> Option<&str> {
-        ["transferId", "withdrawalId", "exchangeId", "referenceId"]
-            .iter()
-            .find_map(|k| self.extra.get(*k).and_then(serde_json::Value::as_str))
+        [
+            "transferId",
+            "withdrawalId",
+            "exchangeId",
+            "orderId",
+            "paymentLinkId",
+            "referenceId",
+        ]
+        .iter()
+        .find_map(|k| self.extra.get(*k).and_then(serde_json::Value::as_str))
     }
 }
 

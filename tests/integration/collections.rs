@@ -353,3 +353,63 @@ async fn the_list_filters_and_exports_what_each_role_may_read() {
     let (status, _) = onboarding.call("collections/list", json!({ "filter": {} })).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn reconciliation_sets_what_orders_and_links_settle_beside_p100s_history() {
+    let app = spawn_app().await;
+    quick(&app).await;
+    let finance = app.signed_in(Role::Finance).await;
+    let admin = app.signed_in(Role::Admin).await;
+    let order = order_awaiting_payment(&finance, "75.00").await;
+    pay(&admin, &order, "exact").await;
+    until(&finance, order["id"].as_str().unwrap(), "paid").await;
+    let (_, link) = finance
+        .call(
+            "collections/create_link",
+            json!({ "input": { "kind": "hosted_checkout", "amount": "50" } }),
+        )
+        .await;
+    pay(&admin, &link, "over").await;
+    until(&finance, link["id"].as_str().unwrap(), "paid").await;
+    let (_, open) = finance
+        .call(
+            "collections/create_link",
+            json!({ "input": { "kind": "payment_link", "amount": "20" } }),
+        )
+        .await;
+
+    for _ in 0..5 {
+        backoffice::server::reconciliation::check::round(&app.state)
+            .await
+            .unwrap();
+    }
+    let (status, report) = finance.call("reconciliation/report", json!({ "filter": {} })).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let row = |view: &Value| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["subject"] == view["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for {} in {report}", view["id"]))
+    };
+    // Paid in full: P100's history credits exactly the locked EUR.
+    let paid = row(&order);
+    assert_eq!(
+        (paid["kind"].as_str(), paid["verdict"].as_str()),
+        (Some("order"), Some("matched"))
+    );
+    assert_eq!(paid["upstream_amount"], "75.00");
+    assert_eq!(paid["href"], format!("/collections/{}", order["id"].as_str().unwrap()));
+    // Paid a fifth over: 60.00 EUR settled against 50.00, for finance to look at.
+    let over = row(&link);
+    assert_eq!(over["kind"], "payment_link");
+    assert_eq!(over["verdict"], "mismatch", "{over}");
+    assert_eq!(over["upstream_amount"], "60.00");
+    assert_eq!(over["findings"][0]["mismatch"], "amount_differs");
+    // Not paid yet: waiting on both sides, nothing to compare.
+    let waiting = row(&open);
+    assert_eq!(waiting["verdict"], "matched", "{waiting}");
+    assert_eq!(waiting["upstream"], "PENDING");
+}

@@ -108,7 +108,7 @@ fn CollectionTable(list: CollectionList) -> impl IntoView {
                         <th>"Created (UTC)"</th>
                         <th>"Kind"</th>
                         <th class="text-right">"Settles"</th>
-                        <th class="text-right">"Paid in"</th>
+                        <th class="text-right">"Received"</th>
                         <th>"Status"</th>
                         <th>"Reference"</th>
                         <th>"Created by"</th>
@@ -342,6 +342,7 @@ fn CollectionDetail(c: CollectionView, ticks: RwSignal<u32>, reload: Callback<()
         .then(|| c.upstream_id.clone())
         .flatten();
     let waiting_for_address = status == CollectionStatus::WaitingForAddress;
+    let is_link = c.kind.is_link();
     let terms: Vec<AnyView> = [
         line("Settles", Some(c.eur.clone())),
         line(
@@ -360,7 +361,10 @@ fn CollectionDetail(c: CollectionView, ticks: RwSignal<u32>, reload: Callback<()
         line("Reference", c.reference.clone()),
         line(
             "Lock ends (UTC)",
-            c.lock_until.clone().map(|t| t.display()).filter(|_| !c.kind.is_link()),
+            c.lock_until
+                .clone()
+                .map(|t| t.display())
+                .filter(|_| matches!(status, CollectionStatus::Locked | CollectionStatus::LockExpired)),
         ),
         line("Expires (UTC)", c.expires_at.clone().map(|t| t.display())),
         line("P100 id", c.upstream_id.clone()),
@@ -397,7 +401,10 @@ fn CollectionDetail(c: CollectionView, ticks: RwSignal<u32>, reload: Callback<()
                         <p class="mt-3 text-sm text-slate-600">"P100 is assigning the wallet address the payer sends to; this page follows it."</p>
                     })}
                     {(status == CollectionStatus::Underpaid).then(|| view! {
-                        <p class="mt-3 text-sm text-slate-600">"The payer sent less than is due. It stays open for the rest until it expires; nothing settles for an order until it is paid in full."</p>
+                        <p class="mt-3 text-sm text-slate-600">
+                            "The payer sent less than is due; it stays open for the rest until it expires. "
+                            {if is_link { "Each transfer settles in EUR as it arrives." } else { "Nothing settles for an order until it is paid in full." }}
+                        </p>
                     })}
                 </Card>
                 {pay_to.map(|(text, qr_svg, copy_label)| view! {

@@ -5,11 +5,14 @@ use sqlx::FromRow;
 
 use super::sent::{Stage, Status};
 use super::{Db, Flag, Timestamp, Tx};
+use crate::domain::collections::CollectionKind;
 use crate::domain::exchanges::ExchangeStatus;
 use crate::domain::movements::MovementStatus;
+use crate::domain::reconciliation::Subject;
 
-/// Our movements and finalized exchanges in one shape (a lock never finalized moved no money). The
-/// statuses are the enums' own texts, written into the statement (they are code, not input).
+/// Our movements, finalized exchanges and the orders and links P100 has (a lock never used moved
+/// no money), in one shape: a collection's amount is the EUR it settles. The statuses and kinds
+/// are the enums' own texts, written into the statement (they are code, not input).
 fn ours_sql() -> String {
     format!(
         "SELECT id, kind, external_user_id, direction, currency, amount, status, upstream_id, created_at,
@@ -18,9 +21,16 @@ fn ours_sql() -> String {
         UNION ALL
         SELECT id, 'exchange', external_user_id, NULL, currency_from, amount_from, status, upstream_id, created_at,
             updated_at, finalized_at, decision
-        FROM exchanges WHERE status NOT IN ('{}', '{}')",
+        FROM exchanges WHERE status NOT IN ('{}', '{}')
+        UNION ALL
+        SELECT id, CASE WHEN kind = '{}' THEN '{}' ELSE '{}' END, NULL, NULL, 'eur', eur_amount, status, upstream_id,
+            created_at, updated_at, created_at, NULL
+        FROM collections WHERE upstream_id IS NOT NULL",
         ExchangeStatus::Locked,
-        ExchangeStatus::Expired
+        ExchangeStatus::Expired,
+        CollectionKind::Order,
+        Subject::Order,
+        Subject::PaymentLink,
     )
 }
 
@@ -90,12 +100,13 @@ pub struct Due {
     pub id: String,
     pub kind: String,
     pub upstream_id: String,
+    pub created_at: Timestamp,
 }
 
 /// Those made since `since` never checked, then those checked longest ago (before `checked_before`).
 pub async fn due(db: &Db, since: Timestamp, checked_before: Timestamp, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT x.id, x.kind, x.upstream_id
+        "SELECT x.id, x.kind, x.upstream_id, x.created_at
          FROM ({}) x LEFT JOIN reconciliation_checks c ON c.subject_id = x.id
          WHERE x.upstream_id IS NOT NULL AND x.created_at >= $1
              AND (c.checked_at IS NULL OR c.checked_at < $2 OR c.checked_at < x.updated_at)

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::AppError;
 use crate::domain::balances::Holder;
+use crate::domain::money::Currency;
 use crate::domain::movements::MovementKind;
 use crate::domain::reconciliation::Subject;
 use crate::p100::api::HistoryQuery;
@@ -62,10 +63,11 @@ async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
         Some(Subject::Exchange) => state.p100.exchange_details(&due.upstream_id).await.map(|r| {
             (
                 r.value.status.to_string(),
-                r.value.amount_from.get(),
+                Some(r.value.amount_from.get()),
                 r.value.currency_from,
             )
         }),
+        Some(kind @ (Subject::Order | Subject::PaymentLink)) => collection(state, kind, due).await,
         kind => {
             let kind = match kind {
                 Some(Subject::Crypto) => MovementKind::Crypto,
@@ -74,7 +76,7 @@ async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
             };
             crate::server::movements::read_upstream(state, kind, &due.upstream_id)
                 .await
-                .map(|s| (s.status.to_string(), s.amount, s.currency))
+                .map(|s| (s.status.to_string(), Some(s.amount), s.currency))
         }
     };
     let now = Timestamp::now();
@@ -89,9 +91,9 @@ async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
     };
     match answer {
         Ok((status, amount, currency)) => {
-            let amount = amount.normalize().to_string();
+            let amount = amount.map(|a| a.normalize().to_string());
             check.status = Some(&status);
-            check.amount = Some(&amount);
+            check.amount = amount.as_deref();
             check.currency = Some(currency.code());
             store::record_check(&state.db, &check).await?;
         }
@@ -105,6 +107,58 @@ async fn check(state: &AppState, due: &Due) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// An order's or payment link's status at P100 and, once P100 says it is paid, the EUR the
+/// partner's history credits for it (an unpaid one's amount is not compared).
+async fn collection(
+    state: &AppState,
+    kind: Subject,
+    due: &Due,
+) -> Result<(String, Option<Decimal>, Currency), crate::p100::Failure> {
+    let status = match kind {
+        Subject::Order => state
+            .p100
+            .order_details(&due.upstream_id)
+            .await?
+            .value
+            .status
+            .to_string(),
+        _ => state.p100.payment_link_details(&due.upstream_id).await?.value.status,
+    };
+    let paid = matches!(status.to_ascii_uppercase().as_str(), "COMPLETED" | "PAID");
+    let settled = match paid {
+        true => Some(settled_eur(state, &due.upstream_id, due.created_at).await?),
+        false => None,
+    };
+    Ok((status, settled, Currency::Eur))
+}
+
+/// The EUR credits in the partner's history since `since` that name the order or link: by its id,
+/// or `<id>/<n>` per transfer of a link (INFERRED: the sandbox's naming; the history's shape is
+/// not documented).
+async fn settled_eur(state: &AppState, upstream_id: &str, since: Timestamp) -> Result<Decimal, crate::p100::Failure> {
+    let names = |id: &str| id == upstream_id || id.strip_prefix(upstream_id).is_some_and(|rest| rest.starts_with('/'));
+    let mut query = HistoryQuery {
+        page: 1,
+        limit: SCAN_PAGE,
+        from: Some(since.get().date().to_string()),
+        to: None,
+    };
+    let mut settled = Decimal::ZERO;
+    while query.page <= SCAN_PAGES {
+        let entries = state.p100.partner_transactions(&query).await?.value;
+        settled += entries
+            .iter()
+            .filter(|e| e.currency == Currency::Eur && e.movement_id().is_some_and(names))
+            .map(|e| e.amount.get())
+            .sum::<Decimal>();
+        if entries.sent < SCAN_PAGE as usize {
+            break;
+        }
+        query.page += 1;
+    }
+    Ok(settled)
 }
 
 /// Records the outgoing movements (of the kinds started here) in the partner's history and in a

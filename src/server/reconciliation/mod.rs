@@ -1,5 +1,5 @@
 //! Reconciliation for finance: every movement started here (payouts, withdrawals, transfers,
-//! exchanges) beside P100's latest answer and the webhooks that named it, the P100 movements in the
+//! exchanges, and the EUR that orders and payment links settle) beside P100's latest answer and the webhooks that named it, the P100 movements in the
 //! partner's history that nobody started here, the mismatch queue and its resolutions, totals,
 //! and the finance home's counts. P100 is read by `check` in the background, never by a page.
 
@@ -20,6 +20,7 @@ use super::db::sent::Status;
 use super::db::{self, Db, Timestamp};
 use crate::domain::audit::Outcome;
 use crate::domain::balances::Holder;
+use crate::domain::collections::CollectionStatus;
 use crate::domain::exchanges::ExchangeStatus;
 use crate::domain::money::{Amount, Currency};
 use crate::domain::movements::{Direction, MovementStatus};
@@ -115,6 +116,7 @@ fn subject_of(row: &OursRow) -> Subject {
 fn href(kind: Subject, id: &str) -> Option<String> {
     match kind {
         Subject::Exchange => Some(format!("/exchanges/{id}")),
+        Subject::Order | Subject::PaymentLink => Some(format!("/collections/{id}")),
         Subject::Foreign => None,
         _ => Some(format!("/payouts/{id}")),
     }
@@ -157,6 +159,7 @@ fn our_row(row: OursRow, now: Timestamp, grace: Duration, resolution: Option<Res
     });
     let sent = match kind {
         Subject::Exchange => ExchangeStatus::parse(&row.status).and_then(Status::stage),
+        Subject::Order | Subject::PaymentLink => CollectionStatus::parse(&row.status).and_then(CollectionStatus::stage),
         _ => MovementStatus::parse(&row.status).and_then(Status::stage),
     };
     let ours = Ours {

@@ -30,7 +30,15 @@ fn ours_stage(sent: Option<Sent>, upstream_id: Option<&str>) -> Stage {
     }
 }
 
-fn upstream_stage(status: &str) -> Stage {
+fn upstream_stage(kind: Subject, status: &str) -> Stage {
+    if matches!(kind, Subject::Order | Subject::PaymentLink) {
+        // An order's or link's own words (REFERENCE §2.6.4, §2.7; a link's INFERRED).
+        return match status.to_ascii_uppercase().as_str() {
+            "COMPLETED" | "PAID" => Stage::Completed,
+            "EXPIRED" => Stage::Failed,
+            _ => Stage::InFlight,
+        };
+    }
     match Upstate::parse(status) {
         Upstate::Completed | Upstate::Successful => Stage::Completed,
         Upstate::Failed => Stage::Failed,
@@ -128,7 +136,7 @@ pub fn judge(ours: &Ours<'_>, now: Timestamp, grace: Duration) -> (Vec<Finding>,
     let Some(status) = &upstream.status else {
         return (findings, true);
     };
-    let theirs = upstream_stage(status);
+    let theirs = upstream_stage(ours.kind, status);
     let differs = match stage {
         Stage::Completed | Stage::Failed => theirs != stage,
         // The follower applies P100's final word within seconds; only a lasting gap is a mismatch.
