@@ -2,24 +2,9 @@
 // role's navigation, the first record each list links to, and the forms its buttons open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { BASE_URL, launch, openPage, hydrated, signInAs } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, violations } from "./support.js";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const ROLES = ["admin", "onboarding", "compliance", "finance", "viewer"];
-
-/** The WCAG 2.1 A/AA violations on the page now, one line each with the elements they are on. */
-async function violations(page) {
-  // Through the DevTools protocol, so the page's script policy does not apply to the checker.
-  await page.evaluate(AXE);
-  const found = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }).then((r) => r.violations),
-    RULES,
-  );
-  return found.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 async function check(page, who, path, failures) {
   await page.goto(`${BASE_URL}${path}`);

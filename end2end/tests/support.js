@@ -2,7 +2,8 @@
 // records every browser error, and helpers that act as a staff member would.
 import { chromium } from "playwright-core";
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 export const SHOTS = new URL("../screenshots/", import.meta.url).pathname;
@@ -100,4 +101,18 @@ export async function fillSepaPayout(page, { beneficiary, iban, amount, referenc
   await page.fill("#field-iban", iban);
   await page.fill("#field-amount", amount);
   await page.fill("#field-reference", reference);
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** The WCAG 2.1 A/AA violations (axe-core) on the page now, one line each with the elements they are on. */
+export async function violations(page) {
+  // Through the DevTools protocol, so the page's script policy does not apply to the checker.
+  await page.evaluate(AXE);
+  const found = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }).then((r) => r.violations),
+    WCAG_21_AA,
+  );
+  return found.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
 }
