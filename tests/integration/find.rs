@@ -1,4 +1,4 @@
-//! Quick find: a term finds users, payouts, exchanges, staff and audit rows, each kind only for the
+//! Quick find: a term finds users, payouts, exchanges, orders and links, staff and audit rows, each kind only for the
 //! members who may read it, and users under the users search's rules for personal data.
 
 use backoffice::domain::Role;
@@ -55,6 +55,15 @@ async fn quick_find_returns_only_what_the_role_may_see() {
         .unwrap();
     assert_eq!(find(&viewer, &p100_id).await, vec![("movement".to_owned(), href)]);
     assert_eq!(find(&onboarding, id).await, vec![], "onboarding reads no balances");
+
+    // A payment link by our id and by P100's, for members who read collections.
+    let input = json!({ "kind": "payment_link", "amount": "15" });
+    let (_, link) = finance.call("collections/create_link", json!({ "input": input })).await;
+    let href = format!("/collections/{}", link["id"].as_str().unwrap());
+    let found = vec![("collection".to_owned(), href)];
+    assert_eq!(find(&finance, link["id"].as_str().unwrap()).await, found);
+    assert_eq!(find(&viewer, link["upstream_id"].as_str().unwrap()).await, found);
+    assert_eq!(find(&onboarding, link["upstream_id"].as_str().unwrap()).await, vec![]);
 
     // Staff for those who manage staff; an audit row by number for auditors.
     assert_eq!(kinds(&find(&admin, "Ada Adm").await), ["staff"]);
