@@ -36,17 +36,43 @@ async fn the_demo_money_fills_the_money_lists_once() {
         "SELECT COUNT(*) FROM movements",
         "SELECT COUNT(*) FROM exchanges",
         "SELECT COUNT(*) FROM approvals WHERE status = 'pending'",
+        "SELECT COUNT(*) FROM collections",
+        "SELECT COUNT(*) FROM reconciliation_resolutions",
     ];
     let mut first = Vec::new();
     for sql in made {
         first.push(count(&app, sql).await);
     }
-    // Two SEPA payouts and a transfer; an exchange finalized and a lock; a payout and a deletion
-    // waiting for a second member.
-    assert_eq!(first, [3, 2, 2]);
+    // Six SEPA payouts, a withdrawal and a transfer; an exchange finalized and a lock; a payout and
+    // a deletion waiting for a second member; two orders and three links; one resolution.
+    assert_eq!(first, [8, 2, 2, 5, 1]);
+    // Every state a payout can be in that P100 decides, through P100's answers (not raw inserts).
+    let states = eventually("the payouts' states", || async {
+        let states: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT status, decision FROM movements ORDER BY status, decision")
+                .fetch_all(app.db())
+                .await
+                .unwrap();
+        let failed = states.iter().any(|(s, _)| s == "failed");
+        let decided = states.iter().filter(|(_, d)| d.is_some()).count() == 2;
+        (failed && decided).then_some(states)
+    })
+    .await;
+    assert!(states.iter().any(|(s, d)| s == "unknown" && d.is_none()), "{states:?}");
+    let collections: Vec<String> = sqlx::query_scalar("SELECT status FROM collections ORDER BY status")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    assert!(collections.contains(&"paid".to_owned()) && collections.contains(&"underpaid".to_owned()));
+    // The SEPA deposit arrives by P100's webhook.
+    eventually("the SEPA deposit", || async {
+        (count(&app, "SELECT COUNT(*) FROM deposits WHERE kind = 'sepa'").await == 1).then_some(())
+    })
+    .await;
 
     let finance = app.signed_in(Role::Finance).await;
-    assert_eq!(rows(&finance, "/payouts", "payouts").await, 3);
+    assert_eq!(rows(&finance, "/payouts", "payouts").await, 8);
+    assert_eq!(rows(&finance, "/collections", "collections").await, 5);
     assert_eq!(rows(&finance, "/exchanges", "exchanges").await, 2);
     assert_eq!(
         rows(&finance, "/approvals", "approvals").await,
