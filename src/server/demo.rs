@@ -3,8 +3,8 @@
 //! unknown, two that need a person's decision, one waiting for a second member; a crypto withdrawal
 //! and a transfer; an exchange finalized and a lock left to lapse; a SEPA deposit (the sandbox's
 //! seed announces crypto deposits held for travel rule data); orders and payment links in progress,
-//! paid and overpaid, one overpayment resolved in reconciliation and one left open; a deletion
-//! waiting for a second compliance member. Made once per database, through the services staff use
+//! paid and overpaid, one overpayment resolved in reconciliation and one left open; for each
+//! member who decides, a payout, a deletion or a threshold change waiting for them. Made once per database, through the services staff use
 //! (audited as the demo members); what P100 does (fail a payout, answer 503, a customer paying) is
 //! played by the sandbox's own controls.
 
@@ -12,7 +12,7 @@ use crate::domain::AppError;
 use crate::domain::balances::Holder;
 use crate::domain::collections::{LinkInput, OrderInput};
 use crate::domain::exchanges::ExchangeInput;
-use crate::domain::movements::{CryptoInput, MovementDetail, MovementInput, SepaInput, TransferInput};
+use crate::domain::movements::{CryptoInput, MovementDetail, MovementInput, SepaInput, Threshold, TransferInput};
 use crate::domain::reconciliation::ResolveInput;
 use crate::domain::sandbox::{Fault, Payment, SepaDepositInput};
 use crate::domain::users::DeleteInput;
@@ -22,7 +22,7 @@ use crate::server::audit::RequestMeta;
 use crate::server::auth::Actor;
 use crate::server::error::internal;
 use crate::server::state::AppState;
-use crate::server::{collections, db, exchanges, movements, reconciliation, users::lifecycle};
+use crate::server::{collections, db, exchanges, movements, reconciliation, settings, users::lifecycle};
 
 /// Present once the demo money was made in this database.
 const MADE: &str = "sandbox.demo_money";
@@ -38,9 +38,10 @@ async fn seed_once(state: &AppState) -> Result<(), AppError> {
     if db::settings::get(&state.db, MADE).await?.is_some() {
         return Ok(());
     }
-    let (finance, finance2, compliance2) = (
+    let (finance, finance2, compliance, compliance2) = (
         member(state, "finance").await?,
         member(state, "finance2").await?,
+        member(state, "compliance").await?,
         member(state, "compliance2").await?,
     );
     let nordlicht = "DE89 3704 0044 0532 0130 00";
@@ -83,19 +84,29 @@ async fn seed_once(state: &AppState) -> Result<(), AppError> {
     exchanges::finalize(state, &finance, &locked.id).await?;
     exchanges::lock(state, &finance2, &exchange("eur", "usdc", "200.00")).await?;
 
-    let unfunded: Option<(String, String)> = sqlx::query_as(
+    // Something waits for each member who decides: finance2's payout for finance (and finance's
+    // for finance2), compliance2's deletion for compliance (and compliance's for compliance2), an
+    // admin's lower EUR threshold for the other admin.
+    let harbour = "DE02 1005 0000 0054 5404 02";
+    pay(state, &finance, sepa(harbour, "1850.00", "Harbour lease, December")).await?;
+    let unfunded: Vec<(String, String)> = sqlx::query_as(
         "SELECT external_user_id, email FROM users WHERE kyc_state = 'not_started' AND account_status <> 'DELETED'
-         ORDER BY external_user_id LIMIT 1",
+         ORDER BY external_user_id LIMIT 2",
     )
-    .fetch_optional(&state.db)
+    .fetch_all(&state.db)
     .await?;
-    if let Some((id, email)) = unfunded {
+    for ((id, email), maker) in unfunded.into_iter().zip([&compliance2, &compliance]) {
         let input = DeleteInput {
             confirm_email: email,
             note: "Registered twice; the other account is the one in use.".into(),
         };
-        lifecycle::request_delete(state, &compliance2, &id, &input).await?;
+        lifecycle::request_delete(state, maker, &id, &input).await?;
     }
+    let lower = Threshold {
+        currency: "eur".into(),
+        amount: "750".into(),
+    };
+    settings::request_thresholds(state, &member(state, "admin").await?, &[lower]).await?;
     collections(state, &finance, &finance2).await?;
     db::settings::set_by_system(&state.db, MADE, "yes").await?;
     Ok(())

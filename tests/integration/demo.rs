@@ -2,6 +2,8 @@
 //! through the app's own services, so the money lists have rows on the first sign-in.
 
 use backoffice::domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::helpers::{Client, TestApp, eventually, spawn_app_with, spawn_on};
 
@@ -43,9 +45,10 @@ async fn the_demo_money_fills_the_money_lists_once() {
     for sql in made {
         first.push(count(&app, sql).await);
     }
-    // Six SEPA payouts, a withdrawal and a transfer; an exchange finalized and a lock; a payout and
-    // a deletion waiting for a second member; two orders and three links; one resolution.
-    assert_eq!(first, [8, 2, 2, 5, 1]);
+    // Seven SEPA payouts, a withdrawal and a transfer; an exchange finalized and a lock; two payouts,
+    // two deletions and a threshold change waiting for a second member; two orders and three links;
+    // one resolution.
+    assert_eq!(first, [9, 2, 5, 5, 1]);
     // Every state a payout can be in that P100 decides, through P100's answers (not raw inserts).
     let states = eventually("the payouts' states", || async {
         let states: Vec<(String, Option<String>)> =
@@ -71,20 +74,18 @@ async fn the_demo_money_fills_the_money_lists_once() {
     .await;
 
     let finance = app.signed_in(Role::Finance).await;
-    assert_eq!(rows(&finance, "/payouts", "payouts").await, 8);
+    assert_eq!(rows(&finance, "/payouts", "payouts").await, 9);
     assert_eq!(rows(&finance, "/collections", "collections").await, 5);
     assert_eq!(rows(&finance, "/exchanges", "exchanges").await, 2);
-    assert_eq!(
-        rows(&finance, "/approvals", "approvals").await,
-        1,
-        "finance2's payout waits for finance"
-    );
-    let compliance = app.signed_in(Role::Compliance).await;
-    assert_eq!(
-        rows(&compliance, "/approvals", "approvals").await,
-        1,
-        "compliance2's deletion waits"
-    );
+    // Something waits for each member who decides (their own requests are not theirs to decide).
+    for handle in ["finance", "finance2", "compliance", "compliance2", "admin2"] {
+        let member = app.signed_in_as(handle).await;
+        let (status, inbox) = member.call("approvals/inbox", json!({ "query": {} })).await;
+        assert_eq!(status, StatusCode::OK, "{inbox}");
+        let open = inbox["open"].as_array().unwrap();
+        let awaiting = open.iter().filter(|a| a["may_decide"] == true).count();
+        assert!(awaiting >= 1, "nothing waits for {handle}: {inbox}");
+    }
 
     // A second start on the same database makes none again (its seed runs at once and finds it made).
     let again = spawn_on(tempfile::tempdir().unwrap(), app.db_url.clone(), &DEMO).await;
