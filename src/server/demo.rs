@@ -72,6 +72,22 @@ async fn seed_once(state: &AppState) -> Result<(), AppError> {
         receiver_type: "LEGAL".into(),
     };
     pay(state, &finance, MovementInput::Crypto(withdrawal)).await?;
+    // A withdrawal P100 fails after taking it.
+    let refused = CryptoInput {
+        holder: Holder::Partner,
+        currency: "eth".into(),
+        network: "ethereum".into(),
+        address: "0x2e90ca5bbe46d5ae23f2df90457d020391b92673".into(),
+        amount: "0.5".into(),
+        memo: String::new(),
+        beneficiary: "Kestrel Trading Ltd".into(),
+        wallet_type: "CUSTODIAL".into(),
+        receiver_type: "LEGAL".into(),
+    };
+    let sent = pay(state, &finance, MovementInput::Crypto(refused)).await?;
+    if let (Some(upstream), Some(sandbox)) = (sent.movement.upstream_id, state.sandbox.as_deref()) {
+        control::force(sandbox, &upstream, false).await.map_err(internal)?;
+    }
     p100_plays(state, &finance).await?;
 
     let exchange = |from: &str, to: &str, amount: &str| ExchangeInput {

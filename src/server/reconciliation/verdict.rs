@@ -149,9 +149,13 @@ pub fn judge(ours: &Ours<'_>, now: Timestamp, grace: Duration) -> (Vec<Finding>,
             format!("Here it is {}; P100 says {status}.", ours.status),
         );
     }
-    if let Some(amount) = upstream.amount
+    if let Some(mut amount) = upstream.amount
         && amount != ours.amount
     {
+        // At our amount's decimals, so 48 reads 48.00 beside 40.00.
+        if amount.scale() < ours.amount.scale() {
+            amount.rescale(ours.amount.scale());
+        }
         add(
             Mismatch::AmountDiffers,
             format!("Here {}; P100 says {amount}.", ours.amount),
