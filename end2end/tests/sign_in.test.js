@@ -7,11 +7,11 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const NAV = {
-  admin: ["Users", "KYC queue", "Payouts", "Deposits", "Exchanges", "Balances", "Approvals", "Reconciliation", "Webhooks", "Audit log", "Staff", "Settings", "Sandbox"],
+  admin: ["Users", "KYC queue", "Payouts", "Deposits", "Exchanges", "Collections", "Balances", "Approvals", "Reconciliation", "Webhooks", "Audit log", "Staff", "Settings", "Sandbox"],
   onboarding: ["Users"],
-  compliance: ["Users", "KYC queue", "Payouts", "Deposits", "Exchanges", "Balances", "Approvals", "Audit log"],
-  finance: ["Users", "Payouts", "Deposits", "Exchanges", "Balances", "Approvals", "Reconciliation", "Webhooks"],
-  viewer: ["Users", "Payouts", "Deposits", "Exchanges", "Balances", "Audit log"],
+  compliance: ["Users", "KYC queue", "Payouts", "Deposits", "Exchanges", "Collections", "Balances", "Approvals", "Audit log"],
+  finance: ["Users", "Payouts", "Deposits", "Exchanges", "Collections", "Balances", "Approvals", "Reconciliation", "Webhooks"],
+  viewer: ["Users", "Payouts", "Deposits", "Exchanges", "Collections", "Balances", "Audit log"],
 };
 
 for (const [role, expected] of Object.entries(NAV)) {
