@@ -97,18 +97,12 @@ impl CollectionStatus {
             CollectionStatus::Paid => Stage::Completed,
         })
     }
+}
 
-    /// Never changes again.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            CollectionStatus::LockExpired
-                | CollectionStatus::Unknown
-                | CollectionStatus::Failed
-                | CollectionStatus::Paid
-                | CollectionStatus::Expired
-        )
-    }
+/// Whether P100's status word for an order or a link says it is paid and settled: `COMPLETED` for
+/// an order (REFERENCE §2.6.4), `PAID` for a link (INFERRED, §2.7). Any case.
+pub fn settled_at_p100(word: &str) -> bool {
+    matches!(word.trim().to_ascii_uppercase().as_str(), "COMPLETED" | "PAID")
 }
 
 /// The crypto an order can be paid in, on which network: `(currency, network, label)`

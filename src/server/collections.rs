@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::domain::audit::Outcome;
 use crate::domain::collections::{
     CollectionFilter, CollectionKind, CollectionList, CollectionStatus, CollectionView, IndicativeRate, LinkInput,
-    LinkTransfer, ORDER_ASSETS, OrderInput,
+    LinkTransfer, ORDER_ASSETS, OrderInput, settled_at_p100,
 };
 use crate::domain::money::{Amount, Currency, display, parse_amount, rate_text};
 use crate::domain::{AppError, FieldErrors, UtcTime, required_text};
@@ -190,7 +190,7 @@ pub async fn create_order(state: &AppState, actor: &Actor, id: &str) -> Result<C
     let reply = state.p100.create_order(&lock_id).await;
     let mut tx = db::begin_write(&state.db).await?;
     let now = Timestamp::now();
-    let (from, refused) = (CollectionStatus::Creating, None::<AppError>);
+    let from = CollectionStatus::Creating;
     let (event, refused) = match reply {
         Ok(reply) => {
             store::set_upstream_id(&mut tx, id, &reply.value.order_id, now).await?;
@@ -202,7 +202,7 @@ pub async fn create_order(state: &AppState, actor: &Actor, id: &str) -> Result<C
                     Some(json!({ "status": from })),
                     Some(json!({ "status": CollectionStatus::WaitingForAddress })),
                 );
-            (event, refused)
+            (event, None)
         }
         Err(failure) => {
             let words = failure.error.money_words();
@@ -424,7 +424,7 @@ fn link_read(record: &CollectionRecord, d: &PaymentLink) -> CollectionRecord {
         "PENDING" | "ACTIVE" | "CREATED" => CollectionStatus::AwaitingPayment,
         "AWAITING_COMPLETION" | "UNDERPAID" | "PARTIALLY_PAID" => CollectionStatus::Underpaid,
         "CONFIRMING" | "WAITING_FOR_CONFIRMATION" => CollectionStatus::Confirming,
-        "PAID" | "COMPLETED" => CollectionStatus::Paid,
+        word if settled_at_p100(word) => CollectionStatus::Paid,
         "EXPIRED" => CollectionStatus::Expired,
         _ => record.status,
     };

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::AppError;
 use crate::domain::balances::Holder;
+use crate::domain::collections::settled_at_p100;
 use crate::domain::money::Currency;
 use crate::domain::movements::MovementKind;
 use crate::domain::reconciliation::Subject;
@@ -126,8 +127,7 @@ async fn collection(
             .to_string(),
         _ => state.p100.payment_link_details(&due.upstream_id).await?.value.status,
     };
-    let paid = matches!(status.to_ascii_uppercase().as_str(), "COMPLETED" | "PAID");
-    let settled = match paid {
+    let settled = match settled_at_p100(&status) {
         true => Some(settled_eur(state, &due.upstream_id, due.created_at).await?),
         false => None,
     };

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use crate::domain::collections::settled_at_p100;
 use crate::domain::reconciliation::{Finding, Mismatch, Subject, Verdict};
 use crate::p100::types::MovementStatus as Upstate;
 use crate::server::db::Timestamp;
@@ -34,7 +35,7 @@ fn upstream_stage(kind: Subject, status: &str) -> Stage {
     if matches!(kind, Subject::Order | Subject::PaymentLink) {
         // An order's or link's own words (REFERENCE §2.6.4, §2.7; a link's INFERRED).
         return match status.to_ascii_uppercase().as_str() {
-            "COMPLETED" | "PAID" => Stage::Completed,
+            word if settled_at_p100(word) => Stage::Completed,
             "EXPIRED" => Stage::Failed,
             _ => Stage::InFlight,
         };
