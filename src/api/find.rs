@@ -8,5 +8,5 @@ use crate::domain::find::Found;
 #[server(endpoint = "find/quick", input = leptos::server_fn::codec::Json)]
 pub async fn quick_find(term: String) -> Result<Vec<Found>, AppError> {
     let (request, actor) = super::ssr::guard(&[]).await?;
-    crate::server::find::find(&request.state.db, &actor, &term).await
+    crate::server::find::find(&request.state, &actor, &term).await
 }

@@ -20,7 +20,7 @@ use crate::server::users::{self as service, cards, kyc, lifecycle, onboarding};
 #[server(endpoint = "users/search", input = leptos::server_fn::codec::Json)]
 pub async fn search_users(query: UserQuery) -> Result<UserList, AppError> {
     let (request, actor) = super::ssr::guard(&[UsersRead]).await?;
-    service::search(&request.state.db, &actor, &query).await
+    service::search(&request.state, &actor, &query).await
 }
 
 #[server(endpoint = "users/detail", input = leptos::server_fn::codec::Json)]

@@ -63,7 +63,7 @@ impl Phone {
 }
 
 /// An ISO 3166-1 alpha-2 country code, upper case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Country(#[serde(with = "country_text")] [u8; 2]);
 
 impl Country {

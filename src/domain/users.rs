@@ -541,7 +541,7 @@ mod ssr {
 
     /// A checked search. Text matches by prefix, case-insensitively, on name, last name, email,
     /// phone digits, external id and P100 id.
-    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub struct UserSearch {
         pub term: Option<String>,
         pub phone_digits: Option<String>,
@@ -578,6 +578,16 @@ mod ssr {
                 country: None,
                 from: None,
                 to: None,
+                ..self.clone()
+            }
+        }
+
+        /// What the number of matches depends on: the search without its order and page.
+        pub fn counted(&self) -> UserSearch {
+            UserSearch {
+                sort: UserSort::Created,
+                descending: true,
+                after: None,
                 ..self.clone()
             }
         }

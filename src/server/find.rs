@@ -10,9 +10,11 @@ use crate::domain::{AppError, FieldErrors, Permission, UtcTime};
 use crate::server::auth::Actor;
 use crate::server::db::exchanges::ExchangeRecord;
 use crate::server::db::movements::MovementRecord;
-use crate::server::db::{self, Db, sent};
+use crate::server::db::{self, sent};
+use crate::server::state::AppState;
 
-pub async fn find(db: &Db, actor: &Actor, term: &str) -> Result<Vec<Found>, AppError> {
+pub async fn find(state: &AppState, actor: &Actor, term: &str) -> Result<Vec<Found>, AppError> {
+    let db = &state.db;
     let term = term.trim();
     if term.chars().count() > MAX_TERM {
         let mut errors = FieldErrors::default();
@@ -25,7 +27,7 @@ pub async fn find(db: &Db, actor: &Actor, term: &str) -> Result<Vec<Found>, AppE
     }
     let may = |permission| actor.permissions.has(permission);
     if may(Permission::UsersRead) {
-        found.extend(users(db, actor, term).await?);
+        found.extend(users(state, actor, term).await?);
     }
     if may(Permission::BalancesRead) {
         if let Some(m) = sent::find_by_either_id::<MovementRecord>(db, term).await? {
@@ -84,12 +86,12 @@ pub async fn find(db: &Db, actor: &Actor, term: &str) -> Result<Vec<Found>, AppE
 }
 
 /// Users as the users page finds them; a term it does not take finds none.
-async fn users(db: &Db, actor: &Actor, term: &str) -> Result<Vec<Found>, AppError> {
+async fn users(state: &AppState, actor: &Actor, term: &str) -> Result<Vec<Found>, AppError> {
     let query = UserQuery {
         q: term.to_owned(),
         ..UserQuery::default()
     };
-    let list = match crate::server::users::search(db, actor, &query).await {
+    let list = match crate::server::users::search(state, actor, &query).await {
         Ok(list) => list,
         Err(AppError::Invalid(_)) => return Ok(Vec::new()),
         Err(error) => return Err(error),

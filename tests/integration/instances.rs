@@ -13,7 +13,7 @@ use backoffice::server::db::{self, Timestamp};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, append_at_once, eventually, quick, spawn_app_with, spawn_on};
+use crate::helpers::{Client, TestApp, append_at_once, eventually, quick, spawn_app_with, spawn_on};
 use crate::payouts::{approved_before_a_restart, send, sepa, until};
 
 /// Two instances sharing the database and the secrets every instance of a deployment shares.
@@ -236,4 +236,38 @@ async fn one_instance_at_a_time_holds_a_lease_and_resumes_an_approval() {
             .await
             .unwrap();
     assert_eq!(resumed, 1);
+}
+
+/// How many users a search for suspended accounts finds, as `member` sees it.
+async fn suspended(member: &Client) -> u64 {
+    let (status, body) = member
+        .call("users/search", json!({ "query": { "account": "SUSPENDED" } }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["total"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_search_counts_what_any_instance_changed_at_once() {
+    let (a, b) = two_instances().await;
+    let on_a = a.signed_in(Role::Compliance).await;
+    let on_b = on_a.on(&b);
+    let before = suspended(&on_b).await;
+    assert_eq!(suspended(&on_b).await, before, "asked again, the same");
+
+    // Suspended through a: b counts it at its next search, without waiting for anything.
+    let input = json!({ "reason": "fraud_alert", "note": "card testing pattern on 3 merchants" });
+    let (status, body) = on_a
+        .call("users/suspend", json!({ "id": "demo-0025", "input": input }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(suspended(&on_b).await, before + 1);
+    assert_eq!(suspended(&on_a).await, before + 1);
+
+    // A change made beside the app (a restore, an operator's fix) is counted too.
+    sqlx::query("UPDATE users SET account_status = 'ACTIVE' WHERE external_user_id = 'demo-0025'")
+        .execute(a.db())
+        .await
+        .unwrap();
+    assert_eq!(suspended(&on_b).await, before);
 }

@@ -409,18 +409,18 @@ async fn count_up_to(db: &Db, search: &UserSearch, plan: TermPlan, cap: i64) -> 
     count.build_query_scalar().fetch_one(db).await
 }
 
-/// One page of a search, in its order, and how many users match in all, counted up to one more
-/// than `COUNT_CAP` (a wide filter never counts every row).
+/// How a search's page is read, and how many users it matches, counted up to one more than
+/// `COUNT_CAP` (a wide filter never counts every row).
 ///
 /// Which rows are read is decided here, from counts capped at `dense_threshold`, not left to the database's
 /// planner: a rare term is read from its indexes; a common one in the page's order through the
 /// filters' indexes, and counted from the filters' side when they match few users.
-pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
+async fn plan_and_count(db: &Db, search: &UserSearch) -> Result<(TermPlan, i64), sqlx::Error> {
     let dense = match search.term {
         Some(_) => dense_threshold(estimated_users(db).await?),
         None => 0,
     };
-    let (plan, total) = match &search.term {
+    Ok(match &search.term {
         None => (
             TermPlan::InPageOrder,
             count_up_to(db, search, TermPlan::InPageOrder, COUNT_CAP).await?,
@@ -457,7 +457,39 @@ pub async fn search(db: &Db, search: &UserSearch) -> Result<(Vec<UserRecord>, i6
                 )
             }
         }
-    };
+    })
+}
+
+/// How many users the searches match, and how each is read, per revision of the users table
+/// (migration 0019 moves it with every change of a user, in that change's transaction): paging
+/// through a search, sorting it another way, or another member running it counts once. A count
+/// of an older revision is never read again and ages out.
+pub struct SearchCounts(quick_cache::sync::Cache<(i64, UserSearch), (TermPlan, i64)>);
+
+impl Default for SearchCounts {
+    fn default() -> Self {
+        Self(quick_cache::sync::Cache::new(1_000))
+    }
+}
+
+/// The users table's revision (migration 0019).
+async fn revision(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT revision FROM users_revision WHERE id = 1")
+        .fetch_one(db)
+        .await
+}
+
+/// One page of a search, in its order, and how many users match in all, counted up to one more
+/// than `COUNT_CAP` (a wide filter never counts every row), or known from `counts`.
+pub async fn search(
+    db: &Db,
+    counts: &SearchCounts,
+    search: &UserSearch,
+) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
+    // The revision is read before counting: a change committed in between makes the count newer
+    // than its key, never older.
+    let key = (revision(db).await?, search.counted());
+    let (plan, total) = counts.0.get_or_insert_async(&key, plan_and_count(db, search)).await?;
 
     let column = sort_column(search.sort);
     let (cmp, dir) = if search.descending { ("<", "DESC") } else { (">", "ASC") };

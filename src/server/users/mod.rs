@@ -12,6 +12,7 @@ use super::audit::{self, Event};
 use super::auth::Actor;
 use super::db::users::{EventRecord, Followed, UserRecord};
 use super::db::{self, Db, Timestamp, Tx};
+use super::state::AppState;
 use crate::domain::approvals::ApprovalAction;
 use crate::domain::audit::Outcome;
 use crate::domain::users::{
@@ -151,10 +152,11 @@ async fn set_status(
     Ok(())
 }
 
-pub async fn search(db: &Db, actor: &Actor, query: &UserQuery) -> Result<UserList, AppError> {
+pub async fn search(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserList, AppError> {
+    let db = &state.db;
     let pii = actor.permissions.has(Permission::PiiView);
     let search = query.parse(pii)?;
-    let (mut rows, total) = db::users::search(db, &search).await?;
+    let (mut rows, total) = db::users::search(db, &state.search_counts, &search).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     // Finding people by their email or phone is access to personal data: audited, with the term.
