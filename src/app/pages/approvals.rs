@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::approvals::{DecideApproval, WithdrawApproval, fetch_approval, fetch_approvals};
@@ -114,7 +113,7 @@ fn RequestTable(
                                 <tr data-approval-id=r.id.clone()>
                                     <td class="whitespace-nowrap text-slate-600">{r.created_at.display()}</td>
                                     <td>
-                                        <A href=format!("/approvals/{}", r.id) attr:class=table::LINK>{r.action.label()}</A>
+                                        <a href=format!("/approvals/{}", r.id) class=table::LINK>{r.action.label()}</a>
                                     </td>
                                     <td class="font-mono text-xs">{r.target_id.clone()}</td>
                                     <td class="whitespace-nowrap">{r.maker.clone()}</td>

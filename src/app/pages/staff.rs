@@ -111,12 +111,12 @@ fn StaffRow(
             </td>
             <td><RoleBadges roles=member.roles.clone()/></td>
             <td>{status}</td>
-            <td class="text-slate-600">{match &member.two_factor_since {
+            <td class=table::MUTED>{match &member.two_factor_since {
                 Some(since) => format!("since {}", since.display()),
                 None => "not set up".into(),
             }}</td>
-            <td class="text-slate-600">{member.last_sign_in_at.as_ref().map(UtcTime::display).unwrap_or_else(|| "never".into())}</td>
-            <td class="text-slate-600">{member.created_at.display()}</td>
+            <td class=table::MUTED>{member.last_sign_in_at.as_ref().map(UtcTime::display).unwrap_or_else(|| "never".into())}</td>
+            <td class=table::MUTED>{member.created_at.display()}</td>
             <td class="text-right">
                 <button class=BUTTON_SECONDARY on:click=toggle>{
                     let is_open = is_open.clone();

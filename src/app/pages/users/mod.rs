@@ -214,16 +214,16 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
                             <tr data-user=user.external_user_id.clone()>
                                 {selected.map(|selected| view! { <td><SelectRow selected id=user.external_user_id.clone()/></td> })}
                                 <td>
-                                    <A href=href attr:class=table::LINK>{user.name}</A>
+                                    <a href=href class=table::LINK>{user.name}</a>
                                     <span class=table::SUB>{user.external_user_id.clone()}</span>
                                 </td>
-                                <td class="max-w-52 truncate">{user.email}</td>
+                                <td class=table::CLIP>{user.email}</td>
                                 <td>{user.phone}</td>
                                 <td>{user.country}</td>
                                 <td><KycBadge state=user.kyc/></td>
                                 <td><AccountBadge status=user.account_status/></td>
-                                <td class="text-slate-600">{user.created_at.display()}</td>
-                                <td class=format!("text-slate-600 {}", table::WIDE_ONLY)>{user.changed_at.display()}</td>
+                                <td class=table::MUTED>{user.created_at.display()}</td>
+                                <td class=format!("{} {}", table::MUTED, table::WIDE_ONLY)>{user.changed_at.display()}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::users::{RefreshKycQueue, RefreshUserKyc, fetch_kyc_queue};
 use crate::app::components::form::{ActionError, BUTTON_SECONDARY};
@@ -97,7 +96,7 @@ fn QueueTable(queue: KycQueue, refresh_one: ServerAction<RefreshUserKyc>) -> imp
                         view! {
                             <tr data-user=row.external_user_id.clone() data-sla=sla>
                                 <td>
-                                    <A href=format!("/users/{}", row.external_user_id) attr:class=table::LINK>{row.name.clone()}</A>
+                                    <a href=format!("/users/{}", row.external_user_id) class=table::LINK>{row.name.clone()}</a>
                                     <span class=table::SUB>{row.external_user_id.clone()}</span>
                                 </td>
                                 <td>{row.country.clone()}</td>
