@@ -132,7 +132,7 @@ pub async fn build(
         sandbox,
         instance: Arc::from(uuid::Uuid::new_v4().to_string()),
         webhook_limits: Arc::default(),
-        search_counts: Arc::default(),
+        users_search: Arc::default(),
     };
     let reopened = reopen_unclear_failures(&state).await.map_err(StartError::Reopen)?;
     if reopened > 0 {

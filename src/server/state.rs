@@ -22,6 +22,6 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// The webhook intake's per-source rate limits (this instance's).
     pub webhook_limits: Arc<super::webhooks::Limits>,
-    /// The users search's counts, per revision of the users table (this instance's).
-    pub search_counts: Arc<super::db::users::SearchCounts>,
+    /// What the users search keeps between requests (this instance's).
+    pub users_search: Arc<super::users::SearchMemory>,
 }

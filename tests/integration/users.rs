@@ -300,6 +300,22 @@ async fn search_filters_sorts_and_pages_through_the_seeded_users() {
         assert_eq!(row.staff_email.as_deref(), Some("finance@sandbox.test"));
     }
     assert_eq!(app.audit_count().await, audited + 2);
+    // The same look again (another sort, a refresh) is the same access: no second row. Another
+    // member's look at the same people is theirs: audited.
+    let (_, again) = search(json!({ "q": &email, "sort": "name" })).await;
+    assert!(found(&again));
+    assert_eq!(app.audit_count().await, audited + 2);
+    let compliance = app.signed_in(Role::Compliance).await;
+    let audited = app.audit_count().await;
+    let (_, theirs) = compliance
+        .call("users/search", json!({ "query": { "q": &email } }))
+        .await;
+    assert!(found(&theirs));
+    assert_eq!(app.audit_count().await, audited + 1);
+    assert_eq!(
+        app.last_audit("users.search").await.unwrap().staff_email.as_deref(),
+        Some("compliance@sandbox.test")
+    );
 
     // Filters combine and agree with the database.
     let (_, rejected) = search(json!({ "kyc": "rejected", "country": "pl" })).await;

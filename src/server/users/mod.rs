@@ -6,6 +6,8 @@ pub mod kyc;
 pub mod lifecycle;
 pub mod onboarding;
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
 use super::audit::{self, Event};
@@ -152,26 +154,65 @@ async fn set_status(
     Ok(())
 }
 
+/// What the users search keeps between requests: its counts per revision of the users table, and
+/// when each member's search by contact data was last audited.
+#[derive(Default)]
+pub struct SearchMemory {
+    counts: db::users::SearchCounts,
+    contact_searches: ContactSearches,
+}
+
+/// When a member last had a search by a term audited for finding users by email or phone. The
+/// same member searching the same term again within `AUDITED_FOR` (the next page, another sort, a
+/// refresh) is the same look at the same people: one audit row says it, not one per page. Per
+/// instance, so behind several instances a repeat may be audited once on each.
+struct ContactSearches(quick_cache::sync::Cache<(String, String), Instant>);
+
+const AUDITED_FOR: Duration = Duration::from_secs(600);
+
+impl Default for ContactSearches {
+    fn default() -> Self {
+        Self(quick_cache::sync::Cache::new(10_000))
+    }
+}
+
+impl ContactSearches {
+    fn audited_lately(&self, staff_id: &str, term: &str) -> bool {
+        self.0
+            .get(&(staff_id.to_owned(), term.to_owned()))
+            .is_some_and(|at| at.elapsed() < AUDITED_FOR)
+    }
+
+    /// Called once the audit row is written, so a search whose row could not be written is
+    /// audited the next time.
+    fn audited(&self, staff_id: &str, term: &str) {
+        self.0.insert((staff_id.to_owned(), term.to_owned()), Instant::now());
+    }
+}
+
 pub async fn search(state: &AppState, actor: &Actor, query: &UserQuery) -> Result<UserList, AppError> {
     let db = &state.db;
     let pii = actor.permissions.has(Permission::PiiView);
     let search = query.parse(pii)?;
-    let (mut rows, total) = db::users::search(db, &state.search_counts, &search).await?;
+    let (mut rows, total) = db::users::search(db, &state.users_search.counts, &search).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    // Finding people by their email or phone is access to personal data: audited, with the term.
+    // Finding people by their email or phone is access to personal data: audited, with the term,
+    // once per member and term within `AUDITED_FOR`.
     let by_contact = rows
         .iter()
         .filter(|u| search.matches_contact(&u.email, &u.phone))
         .count();
-    if by_contact > 0 {
+    let (term, audits) = (query.q.trim(), &state.users_search.contact_searches);
+    if by_contact > 0 && !audits.audited_lately(&actor.staff.id, term) {
         let event = Event::new("users.search", Outcome::Success)
-            .target("user_search", query.q.trim())
+            .target("user_search", term)
             .reason(format!(
                 "{by_contact} user{} found by email or phone",
                 if by_contact == 1 { "" } else { "s" }
             ));
         audit::record_alone(db, &actor.who(), &actor.meta, event).await?;
+        audits.audited(&actor.staff.id, term);
     }
     let next = rows
         .last()
