@@ -30,8 +30,10 @@ unset CARGO_PROFILE_RELEASE_OPT_LEVEL CARGO_PROFILE_RELEASE_LTO CARGO_PROFILE_RE
   CARGO_PROFILE_RELEASE_DEBUG
 
 # `npm install`, not `npm ci`: see TOOLCHAIN.md (npm 11 lockfiles for @tailwindcss/cli).
-[ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] \
+[ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/binaryen/bin/wasm-opt ] \
   || npm install --no-audit --no-fund
+# cargo-leptos runs node_modules/.bin/wasm-opt: ours, which `make run` can turn off (see it).
+ln -sfn ../../scripts/wasm-opt node_modules/.bin/wasm-opt
 
 if [ "${1:-}" = "--test" ]; then
   missing=()
