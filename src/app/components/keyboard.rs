@@ -156,22 +156,39 @@ mod rows {
 fn QuickFind(open: OpenDialog) -> impl IntoView {
     let term = RwSignal::new(String::new());
     let active = RwSignal::new(0usize);
+    // Each answer with the term it is for: the box shows the last one while the next is on its
+    // way, but Enter opens only a result of what is typed now.
     let results = LocalResource::new(move || {
         let term = term.get();
         async move {
-            if term.trim().is_empty() {
+            let found = if term.trim().is_empty() {
                 Ok(Vec::new())
             } else {
-                quick_find(term).await
-            }
+                quick_find(term.clone()).await
+            };
+            (term, found)
         }
     });
-    let found = move || results.get().and_then(Result::ok).unwrap_or_default();
+    let found = move || results.get().and_then(|(_, found)| found.ok()).unwrap_or_default();
+    let current = move || results.get().is_some_and(|(typed, _)| typed == term.get());
     let navigate = use_navigate();
     let go = move |href: String| {
         open.set(None);
         navigate(&href, Default::default());
     };
+    // Enter pressed before the answer for the typed term came: it opens that answer's result.
+    let enter_waiting = RwSignal::new(false);
+    Effect::new({
+        let go = go.clone();
+        move |_| {
+            if enter_waiting.get() && current() {
+                enter_waiting.set(false);
+                if let Some(hit) = found().into_iter().nth(active.get_untracked()) {
+                    go(hit.href);
+                }
+            }
+        }
+    });
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(input) = input.get() {
@@ -193,7 +210,9 @@ fn QuickFind(open: OpenDialog) -> impl IntoView {
                 }
                 "Enter" => {
                     ev.prevent_default();
-                    if let Some(hit) = found().into_iter().nth(active.get_untracked()) {
+                    if !current() {
+                        enter_waiting.set(true);
+                    } else if let Some(hit) = found().into_iter().nth(active.get_untracked()) {
                         go(hit.href);
                     }
                 }
@@ -219,7 +238,7 @@ fn QuickFind(open: OpenDialog) -> impl IntoView {
                 on:keydown=on_keydown/>
             <div id="quick-find-results" role="listbox" aria-label="Results" class="max-h-96 overflow-y-auto py-1">
                 {move || match results.get() {
-                    Some(Err(error)) => view! { <div class="p-3"><ErrorNotice error/></div> }.into_any(),
+                    Some((_, Err(error))) => view! { <div class="p-3"><ErrorNotice error/></div> }.into_any(),
                     _ => view! { <Results found=found() active go=go.clone()/> }.into_any(),
                 }}
             </div>
