@@ -32,6 +32,15 @@ test("compliance suspends a user with a reason and sees it in the timeline; bulk
   await page.goto(`${BASE_URL}/users?q=demo-003`);
   await page.waitForSelector('[data-testid="users-table"]');
   await hydrated(page);
+  // The rows are the server's HTML, kept as they came: the header box ticks and clears them all.
+  const rows = await page.locator('[data-testid="users-table"] tbody tr').count();
+  assert.ok(rows > 2, "the search lists several users");
+  await page.check('[data-testid="select-all"]');
+  await page.waitForSelector(`[data-testid="bulk-suspend"] >> text=${rows} selected`);
+  assert.equal(await page.locator('[data-testid="users-table"] tbody input:checked').count(), rows);
+  await page.uncheck('[data-testid="select-all"]');
+  await page.waitForSelector('[data-testid="bulk-suspend"]', { state: "detached" });
+  assert.equal(await page.locator('[data-testid="users-table"] tbody input:checked').count(), 0);
   await page.check('input[aria-label="Select demo-0031"]');
   await page.check('input[aria-label="Select demo-0032"]');
   await page.waitForSelector('[data-testid="bulk-suspend"] >> text=2 selected');
@@ -40,7 +49,11 @@ test("compliance suspends a user with a reason and sees it in the timeline; bulk
   await page.click('[data-testid="bulk-suspend"] button[type="submit"]');
   await page.waitForSelector('[data-testid="bulk-result"] >> text=Suspended 2 of 2');
   await page.waitForSelector('tr[data-user="demo-0031"] [data-account="SUSPENDED"]');
+  assert.equal(await page.locator('[data-testid="users-table"] tbody input:checked').count(), 0);
   await shot(page, "users-bulk-suspended");
+  // The rows read again after the action are built in the browser, and tick the same way.
+  await page.check('input[aria-label="Select demo-0033"]');
+  await page.waitForSelector('[data-testid="bulk-suspend"] >> text=1 selected');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -20,7 +20,7 @@ pub enum Tone {
 
 impl Tone {
     /// The badge's classes (style/tailwind.css).
-    fn badge(self) -> &'static str {
+    pub fn badge(self) -> &'static str {
         match self {
             Tone::Neutral => "badge badge-neutral",
             Tone::Good => "badge badge-good",
@@ -45,28 +45,35 @@ pub fn RoleBadges(roles: Vec<Role>) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn KycBadge(state: KycState) -> impl IntoView {
-    let tone = match state {
+pub fn kyc_tone(state: KycState) -> Tone {
+    match state {
         KycState::Verified => Tone::Good,
         KycState::Pending | KycState::InReview => Tone::Info,
         KycState::Rejected | KycState::Expired => Tone::Bad,
         KycState::NotStarted => Tone::Neutral,
-    };
-    view! { <Badge tone attr:data-kyc=state.as_str()>{state.label()}</Badge> }
+    }
+}
+
+/// An account status as P100 reports it; one it adds later reads as neutral.
+pub fn account_tone(status: &str) -> Tone {
+    match AccountState::parse(status) {
+        Some(AccountState::Active) => Tone::Good,
+        Some(AccountState::Suspended) => Tone::Warn,
+        Some(AccountState::Deleted) => Tone::Bad,
+        _ => Tone::Neutral,
+    }
+}
+
+#[component]
+pub fn KycBadge(state: KycState) -> impl IntoView {
+    view! { <Badge tone=kyc_tone(state) attr:data-kyc=state.as_str()>{state.label()}</Badge> }
 }
 
 /// An account status as P100 reports it; one it adds later shows as it came.
 #[component]
 pub fn AccountBadge(#[prop(into)] status: String) -> impl IntoView {
-    let tone = match AccountState::parse(&status) {
-        Some(AccountState::Active) => Tone::Good,
-        Some(AccountState::Suspended) => Tone::Warn,
-        Some(AccountState::Deleted) => Tone::Bad,
-        _ => Tone::Neutral,
-    };
     let label = account_label(&status);
-    view! { <Badge tone attr:data-account=status>{label}</Badge> }
+    view! { <Badge tone=account_tone(&status) attr:data-account=status>{label}</Badge> }
 }
 
 #[component]

@@ -5,20 +5,21 @@ pub mod detail;
 mod kyc;
 pub mod new;
 pub mod queue;
+mod rows;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
+use serde::{Deserialize, Serialize};
 
 use crate::api::users::{BulkSuspendUsers, search_users};
 use crate::app::components::form::{
     ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, SelectField, TextField, field_error,
 };
-use crate::app::components::status::{AccountBadge, KycBadge};
 use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
 use crate::domain::staff::Me;
-use crate::domain::users::{AccountState, BulkOutcome, KycState, SuspendInput, UserList, UserQuery, UserSort};
+use crate::domain::users::{AccountState, BulkOutcome, KycState, SuspendInput, UserList, UserQuery, UserRow, UserSort};
 use crate::domain::{AppError, FieldErrors, Permission};
 
 /// Reads the user again after a change (the user page's cards call it). The page's cards render
@@ -35,12 +36,35 @@ fn users_href(query: &UserQuery) -> String {
     }
 }
 
+/// A page of the search as the page keeps it: the list, and its rows apart from it. The rows are
+/// not in the hydration data: a page that came with the HTML keeps the rows the server rendered
+/// (`rows`), so in the browser it has `None` here.
+#[derive(Clone, Serialize, Deserialize)]
+struct Listed {
+    #[serde(skip)]
+    rows: Option<Vec<UserRow>>,
+    /// Everything else of the list (its `rows` moved to the field above).
+    list: UserList,
+}
+
+impl From<UserList> for Listed {
+    fn from(mut list: UserList) -> Self {
+        Self {
+            rows: Some(std::mem::take(&mut list.rows)),
+            list,
+        }
+    }
+}
+
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let me = expect_context::<Me>();
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| UserQuery::from_pairs(|k| p.get(k))));
-    let page = Resource::new(move || query.get(), search_users);
+    let page = Resource::new(
+        move || query.get(),
+        |query| async move { search_users(query).await.map(Listed::from) },
+    );
     // Bulk actions: the rows ticked on this page, and what the last bulk action did.
     let selected = me
         .can(Permission::UsersSuspend)
@@ -68,7 +92,7 @@ pub fn UsersPage() -> impl IntoView {
                 match result {
                     Err(AppError::Invalid(errors)) => view! { <SearchForm current errors/> }.into_any(),
                     Err(error) => view! { <SearchForm current/> <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! { <SearchForm current=current.clone()/> <Results list query=current selected/> }.into_any(),
+                    Ok(listed) => view! { <SearchForm current=current.clone()/> <Results listed query=current selected/> }.into_any(),
                 }
             })}
         </Transition>
@@ -165,14 +189,47 @@ fn SortHeader(
     };
     view! {
         <th class=wide_only.then_some(table::WIDE_ONLY) aria-sort=active.then_some(if descending { "descending" } else { "ascending" })>
-            <A href=users_href(&next) attr:class="hover:text-slate-800">{label}{arrow}</A>
+            <a href=users_href(&next) class="hover:text-slate-800">{label}{arrow}</a>
         </th>
     }
 }
 
 #[component]
-fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<String>>>) -> impl IntoView {
-    let ids: Vec<String> = list.rows.iter().map(|u| u.external_user_id.clone()).collect();
+fn Results(listed: Listed, query: UserQuery, selected: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+    let Listed { rows, list } = listed;
+    let body = NodeRef::<leptos::html::Tbody>::new();
+    let body_html = rows
+        .map(|rows| rows::html(&rows, selected.is_some()))
+        .unwrap_or_default();
+    // This page's users, read from its rows once they are in the document.
+    let ids = RwSignal::new(Vec::<String>::new());
+    Effect::new(move || {
+        if let Some(body) = body.get() {
+            ids.set(ticks::boxes(&body).map(|(_, id)| id).collect());
+        }
+    });
+    let on_change = move |ev: leptos::ev::Event| {
+        if let (Some(selected), Some((input, id))) = (selected, ticks::of_event(&ev)) {
+            let on = input.checked();
+            selected.update(|s| {
+                s.retain(|x| *x != id);
+                if on {
+                    s.push(id);
+                }
+            });
+        }
+    };
+    if let Some(selected) = selected {
+        // Each box shows whether its user is selected (a bulk action clears them all).
+        Effect::new(move || {
+            let chosen = selected.get();
+            if let Some(body) = body.get() {
+                for (input, id) in ticks::boxes(&body) {
+                    input.set_checked(chosen.contains(&id));
+                }
+            }
+        });
+    }
     let first_page = (!query.after.is_empty()).then(|| {
         users_href(&UserQuery {
             after: String::new(),
@@ -196,7 +253,7 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
             <table class=format!("{} whitespace-nowrap", table::TABLE) data-testid="users-table">
                 <thead class=table::HEAD>
                     <tr>
-                        {selected.map(|selected| view! { <th class="w-8 px-3 py-2"><SelectAll selected ids=ids.clone()/></th> })}
+                        {selected.map(|selected| view! { <th class="w-8 px-3 py-2"><SelectAll selected ids/></th> })}
                         {header("Name · external id", UserSort::Name)}
                         <th>"Email"</th>
                         <th>"Phone"</th>
@@ -207,73 +264,62 @@ fn Results(list: UserList, query: UserQuery, selected: Option<RwSignal<Vec<Strin
                         <SortHeader label="Last change" sort=UserSort::Changed query=query.clone() wide_only=true/>
                     </tr>
                 </thead>
-                <tbody>
-                    {list.rows.into_iter().map(|user| {
-                        let href = format!("/users/{}", user.external_user_id);
-                        view! {
-                            <tr data-user=user.external_user_id.clone()>
-                                {selected.map(|selected| view! { <td><SelectRow selected id=user.external_user_id.clone()/></td> })}
-                                <td>
-                                    <a href=href class=table::LINK>{user.name}</a>
-                                    <span class=table::SUB>{user.external_user_id.clone()}</span>
-                                </td>
-                                <td class=table::CLIP>{user.email}</td>
-                                <td>{user.phone}</td>
-                                <td>{user.country}</td>
-                                <td><KycBadge state=user.kyc/></td>
-                                <td><AccountBadge status=user.account_status/></td>
-                                <td class=table::MUTED>{user.created_at.display()}</td>
-                                <td class=format!("{} {}", table::MUTED, table::WIDE_ONLY)>{user.changed_at.display()}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
+                <tbody node_ref=body inner_html=body_html on:change=on_change></tbody>
             </table>
             {(total == 0).then(|| view! { <p class="p-6 text-center text-slate-500">"No users match this search."</p> })}
         </TableFrame>
         <div class="mt-3 flex justify-center gap-2">
-            {first_page.map(|href| view! { <A href=href attr:class=BUTTON_SECONDARY>"First page"</A> })}
-            {next_page.map(|href| view! { <A href=href attr:class=BUTTON_SECONDARY attr:data-testid="next-page">"Next page"</A> })}
+            {first_page.map(|href| view! { <a href=href class=BUTTON_SECONDARY>"First page"</a> })}
+            {next_page.map(|href| view! { <a href=href class=BUTTON_SECONDARY data-testid="next-page">"Next page"</a> })}
         </div>
+    }
+}
+
+/// The rows' checkboxes. The rows are plain HTML (`rows`), so the table reads and sets the boxes
+/// of all its rows at once rather than each row holding its own.
+mod ticks {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{Element, Event, HtmlInputElement};
+
+    /// The user of the row a box is in.
+    fn user_of(input: &HtmlInputElement) -> Option<String> {
+        input.closest("tr").ok().flatten()?.get_attribute("data-user")
+    }
+
+    /// Each box in `body`, with its row's user.
+    pub fn boxes(body: &Element) -> impl Iterator<Item = (HtmlInputElement, String)> {
+        let inputs = body.get_elements_by_tag_name("input");
+        (0..inputs.length()).filter_map(move |i| {
+            let input = inputs.item(i)?.dyn_into::<HtmlInputElement>().ok()?;
+            let user = user_of(&input)?;
+            Some((input, user))
+        })
+    }
+
+    /// The box an event came from, with its row's user.
+    pub fn of_event(ev: &Event) -> Option<(HtmlInputElement, String)> {
+        let input = ev.target()?.dyn_into::<HtmlInputElement>().ok()?;
+        let user = user_of(&input)?;
+        Some((input, user))
     }
 }
 
 /// The header checkbox: ticks or clears every row of this page.
 #[component]
-fn SelectAll(selected: RwSignal<Vec<String>>, ids: Vec<String>) -> impl IntoView {
-    let all = {
-        let ids = ids.clone();
-        move || !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id)))
-    };
+fn SelectAll(selected: RwSignal<Vec<String>>, ids: RwSignal<Vec<String>>) -> impl IntoView {
+    let all = move || ids.with(|ids| !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id))));
     let toggle = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
-        selected.update(|s| {
-            s.retain(|id| !ids.contains(id));
-            if on {
-                s.extend(ids.iter().cloned());
-            }
+        ids.with(|ids| {
+            selected.update(|s| {
+                s.retain(|id| !ids.contains(id));
+                if on {
+                    s.extend(ids.iter().cloned());
+                }
+            })
         });
     };
     view! { <input type="checkbox" aria-label="Select every user on this page" prop:checked=all on:change=toggle data-testid="select-all"/> }
-}
-
-#[component]
-fn SelectRow(selected: RwSignal<Vec<String>>, id: String) -> impl IntoView {
-    let checked = {
-        let id = id.clone();
-        move || selected.with(|s| s.contains(&id))
-    };
-    let label = format!("Select {id}");
-    let toggle = move |ev: leptos::ev::Event| {
-        let on = event_target_checked(&ev);
-        selected.update(|s| {
-            s.retain(|x| *x != id);
-            if on {
-                s.push(id.clone());
-            }
-        });
-    };
-    view! { <input type="checkbox" aria-label=label prop:checked=checked on:change=toggle/> }
 }
 
 /// Suspends the ticked users, one reason for all; then lists per user what worked and what failed.
