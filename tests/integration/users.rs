@@ -326,6 +326,20 @@ async fn search_filters_sorts_and_pages_through_the_seeded_users() {
             .unwrap();
     assert_eq!(rejected["total"], expected);
     assert!(expected > 0);
+    // A term with a filter: a user it matches by name and by email too is counted once.
+    let (_, annas) = onboarding
+        .call("users/search", json!({ "query": { "q": "anna", "kyc": "verified" } }))
+        .await;
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE kyc_state = 'verified'
+           AND ((name_key >= 'anna' AND name_key < 'annb') OR (email_key >= 'anna' AND email_key < 'annb'))",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(annas["total"], expected);
+    assert!(expected > 1);
+    assert!(rows(&annas).iter().all(|r| r.email.starts_with("anna")));
     let (status, body) = search(json!({ "kyc": "maybe", "from": "yesterday" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_message(&body, "kyc").is_some() && field_message(&body, "from").is_some());
