@@ -1,25 +1,58 @@
 #!/usr/bin/env bash
-# Starts the server ($SERVER_BIN, default the debug build) on a free port with a fresh
-# SQLite database (or the empty one E2E_DATABASE_URL names) in sandbox mode, runs the Playwright
-# tests in end2end/ against it, and stops it.
+# Runs the Playwright tests in end2end/ against the server ($SERVER_BIN, default the debug build) in
+# sandbox mode. The test files are dealt, in name order, into E2E_SHARDS groups (2 by default): each
+# group has its own server on a free port with a fresh SQLite database, and runs its files one after
+# another; the groups run side by side. Much of a browser test is waiting (for hydration, a
+# countdown, a webhook), so two groups on this 2-core machine take ~60% of one's time.
+# Usage: bash scripts/e2e.sh [test files under end2end/, all by default]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+shards=${E2E_SHARDS:-2}
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export BASE_URL="http://127.0.0.1:$port"
-# The token the tests deliver webhooks with, as P100 would.
-export WEBHOOK_TOKEN="e2e-webhook-token-$port"
+groups=() # the running groups' process ids
+stop() {
+  for group in "${groups[@]}"; do kill "$group" 2>/dev/null || true; wait "$group" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop EXIT
 
-STEP_UP_WINDOW=5s BIND_ADDR="127.0.0.1:$port" P100_WEBHOOK_SECRET="$WEBHOOK_TOKEN" DATABASE_URL="${E2E_DATABASE_URL:-sqlite://$work/e2e.db}" LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn \
-  "${SERVER_BIN:-target/debug/backoffice}" serve >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(cd end2end && ls tests/*.test.js | sort); fi
 
-for _ in $(seq 1 120); do
-  curl -sf -o /dev/null "$BASE_URL/readyz" && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.5
+# One group: a server, then its files against it. Its output goes to $work/<n>.log.
+run_group() {
+  local n=$1 port base_url token server
+  shift
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  base_url="http://127.0.0.1:$port"
+  # The token the tests deliver webhooks with, as P100 would.
+  token="e2e-webhook-token-$port"
+  STEP_UP_WINDOW=5s BIND_ADDR="127.0.0.1:$port" P100_WEBHOOK_SECRET="$token" DATABASE_URL="sqlite://$work/e2e-$n.db" \
+    LEPTOS_SITE_ROOT=target/site LOG_LEVEL=warn "${SERVER_BIN:-target/debug/backoffice}" serve >"$work/server-$n.log" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 120); do
+    curl -sf -o /dev/null "$base_url/readyz" && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/server-$n.log"; return 1; }
+    sleep 0.5
+  done
+  (cd end2end && BASE_URL="$base_url" WEBHOOK_TOKEN="$token" node --test --test-concurrency=1 "$@") \
+    || { echo "--- server log ---"; tail -n 50 "$work/server-$n.log"; return 1; }
+}
+
+[ "$shards" -le ${#files[@]} ] || shards=${#files[@]}
+for ((n = 0; n < shards; n++)); do
+  group=()
+  for ((i = n; i < ${#files[@]}; i += shards)); do group+=("${files[$i]}"); done
+  run_group "$n" "${group[@]}" >"$work/$n.log" 2>&1 &
+  groups+=($!)
 done
 
-(cd end2end && npm test) || { echo "--- server log ---"; tail -n 50 "$work/server.log"; exit 1; }
+failed=0
+for ((n = 0; n < shards; n++)); do
+  wait "${groups[$n]}" || failed=1
+  echo "=== end2end group $((n + 1)) of $shards"
+  cat "$work/$n.log"
+done
+groups=()
+exit "$failed"
