@@ -268,6 +268,16 @@ async fn search_filters_sorts_and_pages_through_the_seeded_users() {
     assert!(rows(&by_last).iter().all(|r| r.name.ends_with("Nowak")));
     let (_, by_id) = search(json!({ "q": "DEMO-0042" })).await;
     assert_eq!(by_id["total"], 1);
+    // P100's id from its fourth character: a shorter prefix of a random id only crowds a name search.
+    let p100_id: String = sqlx::query_scalar("SELECT p100_user_id FROM users WHERE external_user_id = 'demo-0042'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    let named = |page: &Value| rows(page).iter().any(|r| r.external_user_id == "demo-0042");
+    let (_, four) = search(json!({ "q": &p100_id[..4] })).await;
+    assert!(named(&four), "{p100_id}: found by four characters");
+    let (_, three) = search(json!({ "q": &p100_id[..3] })).await;
+    assert!(!named(&three), "{p100_id}: not by three");
     let phone: String = sqlx::query_scalar("SELECT phone FROM users WHERE external_user_id = 'demo-0042'")
         .fetch_one(app.db())
         .await
