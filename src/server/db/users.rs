@@ -426,12 +426,8 @@ fn push_filters(q: &mut Statement<'_>, search: &UserSearch, plan: TermPlan) {
     });
 }
 
-/// How many users `search` matches, counted up to one more than `cap`, the rows read as `plan` says
-/// (on PostgreSQL a term's matches are counted from their indexes whatever the plan).
+/// How many users `search` matches, counted up to one more than `cap`, the rows read as `plan` says.
 async fn count_up_to(db: &Db, search: &UserSearch, plan: TermPlan, cap: i64) -> Result<i64, sqlx::Error> {
-    if search.term.is_some() && Backend::of(db) == Backend::Postgres {
-        return count_term_matches(db, search, cap).await;
-    }
     let mut count = Statement::new("SELECT COUNT(*) FROM (SELECT 1 FROM users");
     push_filters(&mut count, search, plan);
     count.push(" LIMIT ").push_bind(cap + 1).push(") AS matches");
@@ -465,52 +461,48 @@ async fn count_term_matches(db: &Db, search: &UserSearch, cap: i64) -> Result<i6
 ///
 /// Which rows are read is decided here, from counts capped at `dense_threshold`, not left to the database's
 /// planner: a rare term is read from its indexes; a common one in the page's order through the
-/// filters' indexes, and counted from the filters' side when they match few users.
+/// filters' indexes. SQLite counts a common term from the filters' side when they match few users;
+/// PostgreSQL counts every term from its own indexes (`count_term_matches`).
 async fn plan_and_count(db: &Db, search: &UserSearch) -> Result<(TermPlan, i64), sqlx::Error> {
-    let dense = match search.term {
-        Some(_) => dense_threshold(estimated_users(db).await?),
-        None => 0,
-    };
-    Ok(match &search.term {
-        None => (
+    if search.term.is_none() {
+        return Ok((
             TermPlan::InPageOrder,
             count_up_to(db, search, TermPlan::InPageOrder, COUNT_CAP).await?,
-        ),
-        Some(_) if !search.has_filters() => {
-            let total = count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?;
-            (
-                if total > dense {
-                    TermPlan::InPageOrder
-                } else {
-                    TermPlan::Indexes
-                },
-                total,
-            )
+        ));
+    }
+    let dense = dense_threshold(estimated_users(db).await?);
+    let plan = |dense_term: bool| {
+        if dense_term {
+            TermPlan::InPageOrder
+        } else {
+            TermPlan::Indexes
         }
-        Some(_) => {
-            if count_up_to(db, &search.term_only(), TermPlan::Indexes, dense).await? <= dense {
-                (
-                    TermPlan::Indexes,
-                    count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?,
-                )
-            } else {
-                // A common term: the page is read in its order; the total is counted from the
-                // filters' indexes when they match few users, else from the term's (always from
-                // the term's on PostgreSQL: `count_term_matches`).
-                let counted_by = if Backend::of(db) == Backend::Sqlite
-                    && count_up_to(db, &search.filters_only(), TermPlan::InPageOrder, dense).await? <= dense
-                {
-                    TermPlan::InPageOrder
-                } else {
-                    TermPlan::Indexes
-                };
-                (
-                    TermPlan::InPageOrder,
-                    count_up_to(db, search, counted_by, COUNT_CAP).await?,
-                )
-            }
-        }
-    })
+    };
+    if Backend::of(db) == Backend::Postgres {
+        // Counted from the term's indexes whatever the plan. A term matching more than `dense`
+        // users within the filters matches more alone: only a rarer one is counted alone too.
+        let total = count_term_matches(db, search, COUNT_CAP).await?;
+        let dense_term = total > dense
+            || (search.has_filters() && count_term_matches(db, &search.term_only(), dense).await? > dense);
+        return Ok((plan(dense_term), total));
+    }
+    if !search.has_filters() {
+        let total = count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?;
+        return Ok((plan(total > dense), total));
+    }
+    if count_up_to(db, &search.term_only(), TermPlan::Indexes, dense).await? <= dense {
+        return Ok((
+            TermPlan::Indexes,
+            count_up_to(db, search, TermPlan::Indexes, COUNT_CAP).await?,
+        ));
+    }
+    // A common term: the page is read in its order; the total is counted from the filters'
+    // indexes when they match few users, else from the term's.
+    let counted_by = plan(count_up_to(db, &search.filters_only(), TermPlan::InPageOrder, dense).await? <= dense);
+    Ok((
+        TermPlan::InPageOrder,
+        count_up_to(db, search, counted_by, COUNT_CAP).await?,
+    ))
 }
 
 /// How many users the searches match, and how each is read, per revision of the users table
