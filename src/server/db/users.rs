@@ -436,10 +436,10 @@ async fn count_up_to(db: &Db, search: &UserSearch, plan: TermPlan, cap: i64) -> 
 
 /// PostgreSQL counts a term's matches from each key column's index alone, the filters checked in
 /// its entries (migration 0020 puts their columns there), and unites the users found. Its plan for
-/// the term's `OR` fetched every match's row to check the filters: 180 ms for 'anna' in Germany at
-/// a million users, against ~35 ms so (bench/databases.sh). Each index is read until `cap + 1`
-/// matches, so a common term costs no more than a rare one: if one index alone passes the cap, so
-/// does the union.
+/// the term's `OR` fetched every match's row to check the filters: at a million users, the first
+/// search for 'anna' in Germany took ~200 ms, and takes under 50 so (bench/databases.sh). Each
+/// index is read until `cap + 1` matches, so a common term costs no more than a rarer one: if one
+/// index alone passes the cap, so does the union.
 async fn count_term_matches(db: &Db, search: &UserSearch, cap: i64) -> Result<i64, sqlx::Error> {
     let mut count = Statement::new("SELECT COUNT(*) FROM (");
     for (i, (column, value, prefix)) in term_matches(search).into_iter().enumerate() {
