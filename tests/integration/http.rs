@@ -412,7 +412,7 @@ async fn pages_render_while_another_router_is_built() {
         .unwrap();
     let state = app.state.clone();
     let builder = std::thread::spawn(move || {
-        for _ in 0..1000 {
+        for _ in 0..300 {
             drop(backoffice::server::http::router(state.clone(), sessions.clone()));
         }
     });
