@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the Playwright tests in end2end/ against the server ($SERVER_BIN, default the debug build) in
-# sandbox mode. The test files are dealt, in name order, into E2E_SHARDS groups (2 by default): each
-# group has its own server on a free port with a fresh SQLite database, and runs its files one after
-# another; the groups run side by side. Much of a browser test is waiting (for hydration, a
-# countdown, a webhook), so two groups on this 2-core machine take ~60% of one's time.
+# sandbox mode, in E2E_SHARDS groups side by side (2 by default). Each group has its own server on a
+# free port with a fresh SQLite database, and takes the next test file whenever its last one is
+# done. The longest start first, so the short ones even out the end: the accessibility sweep (a
+# short file that visits every page as every role), then the rest largest first. Much of a browser test is waiting (for hydration, a countdown, a webhook), so two
+# groups on this 2-core machine take ~60% of one's time.
 # Usage: bash scripts/e2e.sh [test files under end2end/, all by default]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,28 @@ stop() {
 }
 trap stop EXIT
 
-if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(cd end2end && ls tests/*.test.js | sort); fi
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(cd end2end && echo tests/a11y.test.js && ls -S tests/*.test.js | grep -v '^tests/a11y\.')
+fi
 
-# One group: a server, then its files against it. Its output goes to $work/<n>.log.
+# The index of the next file no group has taken yet (one group at a time asks).
+echo 0 >"$work/next"
+take() {
+  local lock index
+  exec {lock}>"$work/next.lock"
+  flock "$lock"
+  index=$(<"$work/next")
+  echo $((index + 1)) >"$work/next"
+  exec {lock}>&-
+  echo "$index"
+}
+
+# One group: a server, then files from the queue against it until none is left. Its output goes to
+# $work/<n>.log.
 run_group() {
-  local n=$1 port base_url token server
-  shift
+  local n=$1 port base_url token server index failed=0
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   base_url="http://127.0.0.1:$port"
   # The token the tests deliver webhooks with, as P100 would.
@@ -36,15 +53,17 @@ run_group() {
     kill -0 "$server" 2>/dev/null || { cat "$work/server-$n.log"; return 1; }
     sleep 0.5
   done
-  (cd end2end && BASE_URL="$base_url" WEBHOOK_TOKEN="$token" node --test --test-concurrency=1 "$@") \
-    || { echo "--- server log ---"; tail -n 50 "$work/server-$n.log"; return 1; }
+  while index=$(take) && [ "$index" -lt ${#files[@]} ]; do
+    echo "--- ${files[$index]}"
+    (cd end2end && BASE_URL="$base_url" WEBHOOK_TOKEN="$token" node --test "${files[$index]}") \
+      || { failed=1; echo "--- server log ---"; tail -n 50 "$work/server-$n.log"; }
+  done
+  return "$failed"
 }
 
 [ "$shards" -le ${#files[@]} ] || shards=${#files[@]}
 for ((n = 0; n < shards; n++)); do
-  group=()
-  for ((i = n; i < ${#files[@]}; i += shards)); do group+=("${files[$i]}"); done
-  run_group "$n" "${group[@]}" >"$work/$n.log" 2>&1 &
+  run_group "$n" >"$work/$n.log" 2>&1 &
   groups+=($!)
 done
 
