@@ -6,11 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Each step, then how long it took (bench/ reports the whole against its target).
+# Each step, then how long it took and how busy the machine's cores were meanwhile (bench/ reports
+# the whole against its target; a step well under 100 % is waiting on something, not computing).
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 step() {
-  local started=$SECONDS
+  local started=$SECONDS busy0 all0 busy1 all1
+  read -r busy0 all0 < <(busy_ticks)
   "$@"
-  echo "== step done in $((SECONDS - started)) s: $*"
+  read -r busy1 all1 < <(busy_ticks)
+  echo "== step done in $((SECONDS - started)) s, cores $((100 * (busy1 - busy0) / (all1 - all0 + 1))) % busy: $*"
 }
 
 step bash scripts/install-toolchain.sh --test
