@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the Playwright tests in end2end/ against the server ($SERVER_BIN, default the debug build) in
 # sandbox mode, in E2E_SHARDS groups side by side (2 by default). Each file gets a server of its own
-# on a fresh SQLite database; each group takes the next file whenever its last one is done. The longest start first, so the short ones even out the end: the accessibility sweep (a
-# short file that visits every page as every role), then the rest largest first. Much of a browser test is waiting (for hydration, a countdown, a webhook), so two
-# groups on this 2-core machine take ~60% of one's time.
+# on a fresh SQLite database; each group takes the next file whenever its last one is done. The
+# longest start first, so the short ones even out the end: the accessibility sweep (a short file
+# that visits every page as every role), then the rest largest first. Much of a browser test is
+# waiting (for hydration, a countdown, a webhook), so two groups on this 2-core machine take ~60% of
+# one's time.
 # Usage: bash scripts/e2e.sh [test files under end2end/, all by default]
 set -euo pipefail
 cd "$(dirname "$0")/.."
