@@ -100,7 +100,11 @@ test("finance filters a user's history, opens an entry, and exports the filtered
   await page.selectOption("#field-currency", "eur");
   await page.click('[data-testid="history-filters"] button[type="submit"]');
   await page.waitForURL(/currency=eur/);
-  await page.waitForSelector('[data-testid="transactions"] tbody tr[data-tx]');
+  // The list keeps its rows until the filtered ones arrive: wait for those.
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('[data-testid="transactions"] tbody tr[data-tx] td:last-child')];
+    return cells.length > 0 && cells.every((c) => c.textContent.trim().endsWith(" EUR"));
+  });
   const amounts = await page.$$eval('[data-testid="transactions"] tbody tr[data-tx] td:last-child', (cells) =>
     cells.map((c) => c.textContent.trim()));
   assert.ok(amounts.length > 0 && amounts.every((a) => a.endsWith(" EUR")), amounts.join(" | "));

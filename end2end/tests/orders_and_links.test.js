@@ -82,6 +82,11 @@ test("a payment link is created with a reference, paid, and listed under its kin
   await page.selectOption("#field-kind", "payment_link");
   await page.click('[data-testid="collection-filters"] button[type="submit"]');
   await page.waitForURL(/kind=payment_link/);
+  // The list keeps its rows until the filtered ones arrive (the link is among both): wait for those.
+  await page.waitForFunction(() => {
+    const kinds = [...document.querySelectorAll('[data-testid="collection-row"] td:nth-child(2)')];
+    return kinds.length > 0 && kinds.every((k) => k.textContent.trim() === "Payment link");
+  });
   await page.waitForSelector('[data-testid="collection-row"] >> text=INV-E2E-1');
   const kinds = await page.$$eval('[data-testid="collection-row"] td:nth-child(2)', (cells) => cells.map((c) => c.textContent.trim()));
   assert.ok(kinds.length > 0 && kinds.every((k) => k === "Payment link"), kinds.join(", "));
