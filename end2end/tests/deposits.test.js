@@ -54,8 +54,12 @@ test("a SEPA deposit made in the sandbox shows on Deposits with its exact amount
   // Filtered by holder and kind through the form: the row stays; crypto only: it goes.
   await page.fill('[data-testid="deposit-filters"] #field-user', "demo-0025");
   await page.selectOption('[data-testid="deposit-filters"] #field-kind', "sepa");
+  // The filter form is drawn again from the filtered list's answer: change it only after that.
+  const listed = page.waitForResponse((r) => r.url().includes("deposits/list"));
   await page.click('[data-testid="deposit-filters"] button[type="submit"]');
   await page.waitForURL(/kind=sepa/);
+  await listed;
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(drawn)));
   await page.waitForSelector(row);
   await page.selectOption('[data-testid="deposit-filters"] #field-kind', "crypto");
   await page.click('[data-testid="deposit-filters"] button[type="submit"]');
