@@ -64,8 +64,12 @@ test("finance finds a forced mismatch, resolves it with a note, and exports the 
 
   // The queue alone, through the filter.
   await page.selectOption("#field-view", "mismatch");
+  // The list is drawn again from the filtered answer: act on the row only after that.
+  const listed = page.waitForResponse((r) => r.url().includes("reconciliation/report"));
   await page.click('[data-testid="reconciliation-filters"] >> text=Filter');
   await page.waitForURL(/view=mismatch/);
+  await listed;
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(drawn)));
   await row.waitFor();
 
   await row.locator('[data-testid="resolve"]').click();
