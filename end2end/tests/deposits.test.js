@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, signInAs, shot } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, shot, submitFilter } from "./support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -54,12 +54,9 @@ test("a SEPA deposit made in the sandbox shows on Deposits with its exact amount
   // Filtered by holder and kind through the form: the row stays; crypto only: it goes.
   await page.fill('[data-testid="deposit-filters"] #field-user', "demo-0025");
   await page.selectOption('[data-testid="deposit-filters"] #field-kind', "sepa");
-  // The filter form is drawn again from the filtered list's answer: change it only after that.
-  const listed = page.waitForResponse((r) => r.url().includes("deposits/list"));
-  await page.click('[data-testid="deposit-filters"] button[type="submit"]');
+  // The form is drawn again from the filtered answer: it is changed again only after that.
+  await submitFilter(page, '[data-testid="deposit-filters"] button[type="submit"]', "deposits/list");
   await page.waitForURL(/kind=sepa/);
-  await listed;
-  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(drawn)));
   await page.waitForSelector(row);
   await page.selectOption('[data-testid="deposit-filters"] #field-kind', "crypto");
   await page.click('[data-testid="deposit-filters"] button[type="submit"]');

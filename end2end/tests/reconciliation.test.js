@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, signInAs, shot } from "./support.js";
+import { BASE_URL, launch, openPage, hydrated, signInAs, shot, submitFilter } from "./support.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -64,12 +64,9 @@ test("finance finds a forced mismatch, resolves it with a note, and exports the 
 
   // The queue alone, through the filter.
   await page.selectOption("#field-view", "mismatch");
-  // The list is drawn again from the filtered answer: act on the row only after that.
-  const listed = page.waitForResponse((r) => r.url().includes("reconciliation/report"));
-  await page.click('[data-testid="reconciliation-filters"] >> text=Filter');
+  // The row is acted on only once the filtered list is drawn.
+  await submitFilter(page, '[data-testid="reconciliation-filters"] >> text=Filter', "reconciliation/report");
   await page.waitForURL(/view=mismatch/);
-  await listed;
-  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(drawn)));
   await row.waitFor();
 
   await row.locator('[data-testid="resolve"]').click();

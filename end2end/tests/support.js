@@ -55,6 +55,16 @@ export async function signInAs(page, role) {
   await hydrated(page);
 }
 
+/** Clicks a filter form's `submit` and waits until the page has drawn the answer of the server
+ * function `endpoint`: until then the list, and the form drawn again from that answer, are the old
+ * ones, with the same rows when the filter keeps them. */
+export async function submitFilter(page, submit, endpoint) {
+  const answered = page.waitForResponse((r) => r.url().includes(`/${endpoint}`));
+  await page.click(submit);
+  await (await answered).finished();
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(drawn)));
+}
+
 /** A screenshot of the whole page: the window grows to the main column's height first. */
 export async function shot(page, name) {
   const size = page.viewportSize();
