@@ -57,12 +57,12 @@ export async function signInAs(page, role) {
 
 /** Clicks a filter form's `submit` and waits until the page has drawn the answer of the server
  * function `endpoint`: until then the list, and the form drawn again from that answer, are the old
- * ones, with the same rows when the filter keeps them. */
+ * ones (with the same rows when the filter keeps them), inside an `aria-busy` region. */
 export async function submitFilter(page, submit, endpoint) {
   const answered = page.waitForResponse((r) => r.url().includes(`/${endpoint}`));
   await page.click(submit);
   await (await answered).finished();
-  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(drawn)));
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
 }
 
 /** A screenshot of the whole page: the window grows to the main column's height first. */

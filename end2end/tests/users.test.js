@@ -117,3 +117,30 @@ test("onboarding creates a user and uploads documents; KYC turns verified; compl
   for (const p of [problems, reviewer.problems, admin.problems]) assert.deepEqual(p, []);
   await Promise.all([context.close(), reviewer.context.close(), admin.context.close()]);
 });
+
+test("while a search is on its way the rows on screen are dimmed and marked busy, then its answer replaces them", async () => {
+  const { context, page, problems } = await openPage(browser);
+  await signInAs(page, "compliance");
+  await page.goto(`${BASE_URL}/users`);
+  await page.waitForSelector('[data-testid="user-search"]');
+  await hydrated(page);
+  const region = page.locator("[aria-busy]", { has: page.locator('[data-testid="user-search"]') });
+  assert.equal(await region.getAttribute("aria-busy"), "false");
+
+  // The search's answer is held until the busy list has been looked at.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route("**/users/search*", async (route) => { await held; await route.continue(); });
+  await page.fill("#field-q", "nobody-is-called-this");
+  await page.click('[data-testid="user-search"] button[type="submit"]');
+  await page.waitForSelector('[aria-busy="true"]');
+  assert.match(await region.getAttribute("class"), /opacity-60/);
+  assert.doesNotMatch(await page.textContent('[data-testid="user-count"]'), /^0 users$/, "the old rows stay meanwhile");
+
+  release();
+  await page.waitForSelector('[data-testid="user-count"] >> text="0 users"');
+  await page.waitForSelector('[aria-busy="false"]');
+  assert.doesNotMatch(await region.getAttribute("class"), /opacity-60/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -128,6 +128,24 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="py-6 text-sm text-slate-500">"Loading…"</p> }
 }
 
+/// A page's server data: "Loading…" until the first answer. Afterwards the answer on screen stays
+/// while the next one (a filter, a refresh) is on its way, dimmed and `aria-busy` so that staff,
+/// screen readers and the browser tests can tell the rows on screen are not the answer yet.
+#[component]
+pub fn Loads(children: Children) -> impl IntoView {
+    let (busy, set_busy) = signal(false);
+    view! {
+        <div
+            aria-busy=move || busy.get().to_string()
+            class=move || if busy.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }
+        >
+            <Transition fallback=Loading set_pending=set_busy>
+                {children()}
+            </Transition>
+        </div>
+    }
+}
+
 /// A short confirmation that something worked.
 #[component]
 pub fn SuccessNotice(#[prop(into)] message: String) -> impl IntoView {

@@ -7,7 +7,7 @@ use crate::api::account::{BeginEnrolment, ConfirmEnrolment, fetch_two_factor};
 use crate::app::components::form::{ActionError, BUTTON_PRIMARY};
 use crate::app::components::status::RoleBadges;
 use crate::app::components::two_factor::{EnrolmentSetup, RecoveryCodeList};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader};
+use crate::app::components::{Card, ErrorNotice, Loads, PageHeader};
 use crate::domain::staff::Me;
 use crate::domain::two_factor::{RecoveryCodes, TwoFactorStatus};
 
@@ -26,14 +26,14 @@ pub fn AccountPage() -> impl IntoView {
                     <dt class="text-slate-600">"Roles"</dt><dd><RoleBadges roles=me.roles.clone()/></dd>
                 </dl>
             </Card>
-            <Transition fallback=Loading>
+            <Loads>
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(status) => view! { <TwoFactorCard status/> }.into_any(),
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Loads>
         </div>
     }
 }

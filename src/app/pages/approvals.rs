@@ -12,7 +12,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::status::{ApprovalBadge, Badge, Tone};
 use crate::app::components::two_factor::{StepUpCode, StepUpField};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, TableFrame, table};
+use crate::app::components::{Card, ErrorNotice, Loads, PageHeader, TableFrame, table};
 use crate::domain::approvals::{ApprovalAction, ApprovalInbox, ApprovalQuery, ApprovalStatus, ApprovalView, Decision};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -35,7 +35,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     let inbox = Resource::new(move || query.get(), fetch_approvals);
     view! {
         <PageHeader title="Approvals" subtitle="Actions that wait for a second person. Nobody approves their own request."/>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = query.get_untracked();
                 match inbox.await {
@@ -44,7 +44,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                     Ok(inbox) => view! { <Filters current makers=inbox.makers.clone()/> <Inbox inbox/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 
@@ -139,14 +139,14 @@ pub fn ApprovalPage() -> impl IntoView {
     let request = Resource::new(move || (id.get(), version.get()), |(id, _)| fetch_approval(id));
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match request.await {
                     Ok(view) => view! { <Request view reload/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -7,7 +7,7 @@ use crate::api::audit::fetch_audit_page;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::BUTTON_SECONDARY;
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, table};
 use crate::domain::audit::{AuditEntryView, AuditFilter, AuditPage as Page, Outcome};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -51,7 +51,7 @@ pub fn AuditPage() -> impl IntoView {
                 <a href=export_href rel="external" download="" class=BUTTON_SECONDARY data-testid="audit-export">"Export CSV"</a>
             })}
         </PageHeader>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let result = first.await;
                 let current = filter.get_untracked();
@@ -62,7 +62,7 @@ pub fn AuditPage() -> impl IntoView {
                     Ok(page) => view! { <Filters current=current.clone()/> <Entries first=page filter=current/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

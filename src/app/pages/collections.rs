@@ -20,8 +20,8 @@ use crate::app::components::form::{
 use crate::app::components::qr::QrCopy;
 use crate::app::components::status::CollectionBadge;
 use crate::app::components::{
-    Card, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, TableFrame, filtered_href, load_in_browser,
-    table,
+    Card, ErrorNotice, Loading, Loads, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, TableFrame, filtered_href,
+    load_in_browser, table,
 };
 use crate::domain::collections::{
     CollectionFilter, CollectionKind, CollectionList, CollectionStatus, CollectionView, LinkInput, ORDER_ASSETS,
@@ -55,7 +55,7 @@ pub fn CollectionsPage() -> impl IntoView {
                 <a href="/collections/new" class=BUTTON_PRIMARY>"New order or link"</a>
             })}
         </PageHeader>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = filter.get_untracked();
                 match list.await {
@@ -64,7 +64,7 @@ pub fn CollectionsPage() -> impl IntoView {
                     Ok(list) => view! { <ListFilters current creators=list.creators.clone()/> <CollectionTable list/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -8,7 +8,7 @@ use crate::api::deposits::fetch_deposits;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, filtered_href, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, filtered_href, table};
 use crate::domain::deposits::{DepositFilter, DepositKind, DepositList, DepositView, STATUSES};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -32,7 +32,7 @@ pub fn DepositsPage() -> impl IntoView {
                 <a href=export class=BUTTON_SECONDARY download="" data-testid="export-deposits">"Export CSV"</a>
             })}
         </PageHeader>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = filter.get_untracked();
                 match list.await {
@@ -41,7 +41,7 @@ pub fn DepositsPage() -> impl IntoView {
                     Ok(list) => view! { <Filters current/> <DepositTable list/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -16,8 +16,8 @@ use crate::app::components::form::{
 use crate::app::components::resolve::Resolve;
 use crate::app::components::status::ExchangeBadge;
 use crate::app::components::{
-    Card, DecisionNotice, ErrorNotice, Loading, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, TableFrame, load_in_browser,
-    table,
+    Card, DecisionNotice, ErrorNotice, Loading, Loads, NOTICE_FAILED, NOTICE_UNCLEAR, PageHeader, TableFrame,
+    load_in_browser, table,
 };
 use crate::domain::balances::{Holder, NOT_OPENED};
 use crate::domain::exchanges::{ExchangeFilter, ExchangeInput, ExchangeList, ExchangeStatus, ExchangeView, Quote};
@@ -55,7 +55,7 @@ pub fn ExchangesPage() -> impl IntoView {
         <PageHeader title="Exchanges" subtitle="Every exchange started from the back office, newest first.">
             {me.can(Permission::ExchangesCreate).then(|| view! { <a href="/exchanges/new" class=BUTTON_PRIMARY>"New exchange"</a> })}
         </PageHeader>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = filter.get_untracked();
                 match list.await {
@@ -64,7 +64,7 @@ pub fn ExchangesPage() -> impl IntoView {
                     Ok(list) => view! { <ListFilters current starters=list.starters.clone()/> <ExchangeTable list/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

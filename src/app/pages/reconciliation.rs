@@ -11,7 +11,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, TextAreaField, currency_options, field_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, filtered_href, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, filtered_href, table};
 use crate::domain::money::display_text as money;
 use crate::domain::reconciliation::{Report, ReportFilter, ReportRow, ResolveInput, Subject, Verdict};
 use crate::domain::staff::Me;
@@ -41,7 +41,7 @@ pub fn ReconciliationPage() -> impl IntoView {
                 </div>
             })}
         </PageHeader>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = filter.get_untracked();
                 match report.await {
@@ -59,7 +59,7 @@ pub fn ReconciliationPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -11,7 +11,7 @@ use crate::app::components::form::{
     BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, TextField, field_error, general_error, when_ok,
 };
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, TableFrame, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, SuccessNotice, TableFrame, table};
 use crate::domain::sandbox::{DeliveryMode, Fault, HistoryShape, Overview, SepaDepositInput};
 
 const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
@@ -42,7 +42,7 @@ pub fn SandboxPage() -> impl IntoView {
     );
     view! {
         <PageHeader title="Sandbox" subtitle="The built-in P100 simulator: inject faults, decide KYC outcomes, settle movements, watch webhooks."/>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match overview.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -61,7 +61,7 @@ pub fn SandboxPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -12,7 +12,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, FieldMessage, INPUT, RolePicker, TextField, field_error,
 };
 use crate::app::components::two_factor::{StepUpCode, StepUpField};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, SuccessNotice};
+use crate::app::components::{Card, ErrorNotice, Loads, PageHeader, SuccessNotice};
 use crate::domain::Role;
 use crate::domain::movements::{Threshold, Thresholds};
 
@@ -24,7 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <PageHeader title="Settings" subtitle="Every change is written to the audit log; a change of thresholds applies once a second admin approves it."/>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match (thresholds.await, grace.await, two_factor.await) {
                     (Ok(current), Ok(minutes), Ok(required)) => view! {
@@ -33,7 +33,7 @@ pub fn SettingsPage() -> impl IntoView {
                     (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

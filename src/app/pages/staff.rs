@@ -11,7 +11,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::status::{Badge, RoleBadges, Tone};
 use crate::app::components::two_factor::{StepUpCode, StepUpField};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, Section, SuccessNotice, TableFrame, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, Section, SuccessNotice, TableFrame, table};
 use crate::domain::staff::{NewStaffInput, StaffView};
 use crate::domain::{Role, UtcTime};
 
@@ -42,7 +42,7 @@ pub fn StaffPage() -> impl IntoView {
             <NewStaffForm create/>
         </Show>
         {move || notice.get().map(|message| view! { <div class="mb-3" data-testid="staff-notice"><SuccessNotice message/></div> })}
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match staff.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -70,7 +70,7 @@ pub fn StaffPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

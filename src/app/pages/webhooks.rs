@@ -9,7 +9,7 @@ use crate::api::reconciliation::{ReprocessWebhook, fetch_webhook_event, fetch_we
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY};
 use crate::app::components::status::{Badge, Tone};
-use crate::app::components::{Card, ErrorNotice, Loading, PageHeader, TableFrame, table};
+use crate::app::components::{Card, ErrorNotice, Loads, PageHeader, TableFrame, table};
 use crate::domain::reconciliation::{
     EventStatus, Reprocess, UNRECOGNISED, WebhookDetail, WebhookEvent, WebhookFilter, WebhookList,
 };
@@ -23,7 +23,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let list = Resource::new(move || filter.get(), fetch_webhook_events);
     view! {
         <PageHeader title="Webhooks" subtitle="Every delivery from P100 as it arrived, newest first: authentication, processing, errors."/>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = filter.get_untracked();
                 match list.await {
@@ -32,7 +32,7 @@ pub fn WebhooksPage() -> impl IntoView {
                     Ok(list) => view! { <Filters current kinds=list.kinds.clone()/> <EventTable list/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 
@@ -127,14 +127,14 @@ pub fn WebhookPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let loaded = Resource::new(move || id.get(), fetch_webhook_event);
     view! {
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match loaded.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(detail) => view! { <Event detail reload=Callback::new(move |()| loaded.refetch())/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -12,7 +12,7 @@ use crate::api::movements::fetch_movements;
 use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{BUTTON_PRIMARY, BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::MovementBadge;
-use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, table};
 use crate::domain::movements::{MovementFilter, MovementKind, MovementList, MovementStatus, NEEDS_DECISION};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -42,7 +42,7 @@ pub fn PayoutsPage() -> impl IntoView {
                 })}
             </div>
         </PageHeader>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let current = filter.get_untracked();
                 match list.await {
@@ -51,7 +51,7 @@ pub fn PayoutsPage() -> impl IntoView {
                     Ok(list) => view! { <Filters current makers=list.makers.clone()/> <MovementTable list/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

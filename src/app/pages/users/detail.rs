@@ -14,7 +14,7 @@ use crate::app::components::form::{
     ActionError, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, INPUT, TextAreaField, TextField, field_error, when_ok,
 };
 use crate::app::components::status::{AccountBadge, Badge, KycBadge, Tone};
-use crate::app::components::{Card, ErrorNotice, Loading, SuccessNotice, load_in_browser};
+use crate::app::components::{Card, ErrorNotice, Loading, Loads, SuccessNotice, load_in_browser};
 use crate::app::pages::balances::HolderMoney;
 use crate::app::pages::deposits::{DepositBadge, DepositRows};
 use crate::domain::Permission;
@@ -40,14 +40,14 @@ pub fn UserPage() -> impl IntoView {
                 <button type="button" class="px-1 text-slate-500 hover:text-slate-700" aria-label="Dismiss" on:click=move |_| notice.set(None)>"×"</button>
             </div>
         })}
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(detail) => view! { <UserView detail reload/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

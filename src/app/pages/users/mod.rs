@@ -17,7 +17,7 @@ use crate::api::users::{BulkSuspendUsers, search_users};
 use crate::app::components::form::{
     ActionError, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY, FieldMessage, SelectField, TextField, field_error,
 };
-use crate::app::components::{ErrorNotice, Loading, PageHeader, TableFrame, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, table};
 use crate::domain::staff::Me;
 use crate::domain::users::{AccountState, BulkOutcome, KycState, SuspendInput, UserList, UserQuery, UserRow, UserSort};
 use crate::domain::{AppError, FieldErrors, Permission};
@@ -85,7 +85,7 @@ pub fn UsersPage() -> impl IntoView {
         {selected.map(|selected| view! {
             <BulkSuspend selected outcomes on_done=Callback::new(move |()| page.refetch())/>
         })}
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 let result = page.await;
                 let current = query.get_untracked();
@@ -95,7 +95,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(listed) => view! { <SearchForm current=current.clone()/> <Results listed query=current selected/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::api::users::{RefreshKycQueue, RefreshUserKyc, fetch_kyc_queue};
 use crate::app::components::form::{ActionError, BUTTON_SECONDARY};
 use crate::app::components::status::{Badge, KycBadge, Tone};
-use crate::app::components::{ErrorNotice, Loading, PageHeader, SuccessNotice, TableFrame, table};
+use crate::app::components::{ErrorNotice, Loads, PageHeader, SuccessNotice, TableFrame, table};
 use crate::domain::users::{KycMethod, KycQueue, Sla};
 
 /// How often the queue reads itself again.
@@ -49,14 +49,14 @@ pub fn KycQueuePage() -> impl IntoView {
         })}
         <ActionError result=refresh_all.value()/>
         <ActionError result=refresh_one.value()/>
-        <Transition fallback=Loading>
+        <Loads>
             {move || Suspend::new(async move {
                 match queue.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(queue) => view! { <QueueTable queue refresh_one/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Loads>
     }
 }
 
