@@ -47,7 +47,7 @@ test("a SEPA deposit made in the sandbox shows on Deposits with its exact amount
   await page.waitForSelector('[data-testid="deposit-filters"]');
   const row = `[data-testid="deposits"] tr[data-deposit-id="${id}"]`;
   await untilListed(page, `${BASE_URL}/deposits`, row);
-  assert.equal((await page.textContent(`${row} [data-testid="deposit-amount"]`)).trim(), `${amount} EUR`);
+  assert.equal((await page.textContent(`${row} [data-testid="deposit-amount"]`)).trim(), `4,321.${cents} EUR`);
   assert.match(await page.textContent(`${row} [data-testid="deposit-status"]`), /successful/);
   await shot(page, "deposits");
 

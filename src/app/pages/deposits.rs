@@ -11,7 +11,7 @@ use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, filtered_href, table};
 use crate::domain::deposits::{DepositFilter, DepositKind, DepositList, DepositView, STATUSES};
 use crate::domain::staff::Me;
-use crate::domain::{AppError, FieldErrors, Permission};
+use crate::domain::{AppError, FieldErrors, Permission, money};
 
 #[component]
 pub fn DepositsPage() -> impl IntoView {
@@ -128,7 +128,7 @@ pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
                                         }}
                                     </td>
                                 })}
-                                <td class=table::NUM data-testid="deposit-amount">{format!("{} {}", d.amount, d.currency)}</td>
+                                <td class=table::NUM data-testid="deposit-amount">{money::display_text(&d.amount, &d.currency)}</td>
                                 <td class="max-w-64 truncate text-xs" title=d.sender.clone().unwrap_or_default()>{d.sender.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td data-testid="deposit-status"><DepositBadge status=d.status.clone()/></td>
                                 <td class="whitespace-nowrap">{rule}</td>

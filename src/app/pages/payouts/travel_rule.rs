@@ -11,6 +11,7 @@ use crate::app::components::form::{
 use crate::app::components::{
     Card, ErrorNotice, Loading, PageHeader, SuccessNotice, TableFrame, load_in_browser, table,
 };
+use crate::domain::money;
 use crate::domain::movements::TravelRuleInput;
 
 #[component]
@@ -70,7 +71,7 @@ pub fn TravelRulePage() -> impl IntoView {
                                                 <tr>
                                                     <td class="whitespace-nowrap">{d.received_at.display()}</td>
                                                     <td class="whitespace-nowrap">{d.user.clone().map(|u| view! { <a href=format!("/users/{u}") class="font-mono text-indigo-700 hover:underline">{u.clone()}</a> })}</td>
-                                                    <td class=table::NUM>{d.amount} " " {d.currency}</td>
+                                                    <td class=table::NUM>{money::display_text(&d.amount, &d.currency)}</td>
                                                     <td class="font-mono text-xs">{d.id.clone()}</td>
                                                     <td class="whitespace-nowrap text-right"><button type="button" class=BUTTON_SECONDARY on:click=move |_| deposit.set(id.clone())>"Fill in"</button></td>
                                                 </tr>
