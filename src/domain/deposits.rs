@@ -50,6 +50,18 @@ pub const STATUSES: [&str; 5] = [
     "UNSUCCESSFUL",
 ];
 
+/// A deposit status in words; a status P100 adds later reads as its code, lower case.
+pub fn status_label(status: &str) -> String {
+    match status {
+        "WAITING_FOR_VERIFICATION" => "Waiting for verification".into(),
+        "WAITING_FOR_TR_DATA" => "Held for travel rule".into(),
+        "PENDING" => "Pending".into(),
+        "SUCCESSFUL" => "Successful".into(),
+        "UNSUCCESSFUL" => "Unsuccessful".into(),
+        other => other.to_lowercase().replace('_', " "),
+    }
+}
+
 /// One deposit as the lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DepositView {

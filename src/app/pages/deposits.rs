@@ -9,7 +9,7 @@ use crate::app::components::filters::{FilterField, FilterForm};
 use crate::app::components::form::{BUTTON_SECONDARY, currency_options};
 use crate::app::components::status::{Badge, Tone};
 use crate::app::components::{ErrorNotice, Loads, PageHeader, TableFrame, filtered_href, table};
-use crate::domain::deposits::{DepositFilter, DepositKind, DepositList, DepositView, STATUSES};
+use crate::domain::deposits::{DepositFilter, DepositKind, DepositList, DepositView, STATUSES, status_label};
 use crate::domain::staff::Me;
 use crate::domain::{AppError, FieldErrors, Permission, money};
 
@@ -51,10 +51,7 @@ fn Filters(current: DepositFilter, #[prop(optional)] errors: FieldErrors) -> imp
         .iter()
         .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
         .collect();
-    let statuses = STATUSES
-        .iter()
-        .map(|s| (s.to_string(), s.to_lowercase().replace('_', " ")))
-        .collect();
+    let statuses = STATUSES.iter().map(|s| (s.to_string(), status_label(s))).collect();
     let fields = vec![
         FilterField::select("kind", "Kind", kinds, "Any"),
         FilterField::select("status", "Status", statuses, "Any"),
@@ -79,7 +76,7 @@ pub fn DepositBadge(status: String) -> impl IntoView {
         "WAITING_FOR_TR_DATA" => Tone::Warn,
         _ => Tone::Info,
     };
-    view! { <Badge tone>{status.to_lowercase().replace('_', " ")}</Badge> }
+    view! { <Badge tone>{status_label(&status)}</Badge> }
 }
 
 /// The travel rule cell: only crypto deposits have one.
@@ -129,8 +126,8 @@ pub fn DepositRows(rows: Vec<DepositView>, holder: bool) -> impl IntoView {
                                     </td>
                                 })}
                                 <td class=table::NUM data-testid="deposit-amount">{money::display_text(&d.amount, &d.currency)}</td>
-                                <td class="max-w-64 truncate text-xs" title=d.sender.clone().unwrap_or_default()>{d.sender.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td data-testid="deposit-status"><DepositBadge status=d.status.clone()/></td>
+                                <td class="max-w-48 truncate text-xs" title=d.sender.clone().unwrap_or_default()>{d.sender.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class="whitespace-nowrap" data-testid="deposit-status"><DepositBadge status=d.status.clone()/></td>
                                 <td class="whitespace-nowrap">{rule}</td>
                                 <td class="max-w-48 truncate font-mono text-xs" title=d.tx_hash.clone().unwrap_or_default()>{d.upstream_id.clone()}</td>
                             </tr>
